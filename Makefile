@@ -1,0 +1,47 @@
+# genrelab: `make help` lists the targets. The first two a newcomer needs: `make report`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PARAMS ?= params/default.yaml
+RUN ?= $(shell date +%Y%m%d-%H%M%S)
+PORT ?= 8866
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lab report quick test figures lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@echo "  variables: PARAMS=$(PARAMS)  RUN=<timestamp>  PORT=$(PORT)"
+
+setup: $(STAMP) ## create .venv and install genrelab with its test tools (runs once)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP) ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+report: $(STAMP) ## run every numbered notebook with papermill into runs/<RUN> (PARAMS=..., RUN=...)
+	$(BIN)/python -m genrelab.report --params $(PARAMS) --run-id $(RUN)
+
+quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
+	$(BIN)/python -m genrelab.report --params params/quick.yaml --run-id $(RUN)-quick
+
+test: $(STAMP) ## run the test suite (pytest; notebooks on params/quick.yaml)
+	$(BIN)/python -m pytest
+
+figures: $(STAMP) ## copy the chosen figures of runs/latest into figures/
+	$(BIN)/python -m genrelab.report --publish-figures latest
+
+lock: $(STAMP) ## re-pin constraints.txt to what .venv holds now
+	$(BIN)/pip freeze --exclude-editable | grep -vi '^genrelab' > constraints.txt
+
+clean: ## remove the virtualenv, caches and runs (data/raw and figures/ stay)
+	rm -rf $(VENV) data/cache .pytest_cache .hypothesis
+	find runs -mindepth 1 -not -name .gitkeep -delete
+	find . -name __pycache__ -prune -exec rm -rf {} +
