@@ -375,6 +375,68 @@ def dedup(df: pd.DataFrame, policy: Policy = "drop_conflicting", label: str = "g
     return out, report
 
 
+# --- tables notebook 01 writes --------------------------------------------------------------
+def read_source(
+    source: Literal["snapshot", "file", "spotify"] = "snapshot",
+    data_path: str | Path | None = None,
+    *,
+    label_column: str = "playlist_genre",
+    column_map: str | Mapping[str, str] | None = None,
+    **collect_options,
+) -> pd.DataFrame:
+    """Read raw tracks from the embedded snapshot, a file, or a fresh Spotify collection.
+
+    ``collect_options`` go to :func:`genrelab.spotify.collect` when ``source="spotify"``.
+    """
+    if source == "snapshot":
+        return read_tracks(None, label_column=label_column, column_map=column_map)
+    if source == "file":
+        if not data_path:
+            raise ValueError("source='file' needs data_path (a CSV or parquet file)")
+        return read_tracks(data_path, label_column=label_column, column_map=column_map)
+    if source == "spotify":
+        try:
+            from . import spotify
+        except ImportError as err:
+            raise NotImplementedError(
+                "source='spotify' needs genrelab.spotify, which the Spotify collection issue adds; "
+                "source='snapshot' works offline."
+            ) from err
+        df = spotify.collect(**collect_options)
+        if label_column not in df.columns:
+            raise DataValidationError(f"collected table has no label column {label_column!r}")
+        df["genre"] = df[label_column]
+        df.attrs["source"] = "spotify collection"
+        return df
+    raise ValueError(f"unknown source {source!r}: use 'snapshot', 'file' or 'spotify'")
+
+
+def sample_tracks(df: pd.DataFrame, n_tracks: int, seed: int = 42) -> pd.DataFrame:
+    """Keep ``n_tracks`` random tracks with all their rows (0 or more than there are: keep all)."""
+    ids = df["track_id"].drop_duplicates()
+    if n_tracks <= 0 or n_tracks >= len(ids):
+        return df
+    keep = ids.sample(n_tracks, random_state=seed)
+    return df[df["track_id"].isin(keep)].reset_index(drop=True)
+
+
+def playlists_table(tracks: pd.DataFrame) -> pd.DataFrame:
+    """One row per playlist: id, name, genre, subgenre and how many tracks it holds."""
+    return (tracks.groupby("playlist_id", sort=False, dropna=False)
+            .agg(playlist_name=("playlist_name", "first"), genre=("genre", "first"),
+                 playlist_subgenre=("playlist_subgenre", "first"), n_tracks=("track_id", "nunique"))
+            .reset_index().sort_values(["genre", "playlist_subgenre", "playlist_name"], ignore_index=True))
+
+
+def artists_table(tracks: pd.DataFrame) -> pd.DataFrame:
+    """One row per artist (by name): tracks, playlists, the genre they appear in most, genre count."""
+    per_artist = tracks.dropna(subset=["track_artist"]).groupby("track_artist", sort=False)
+    out = per_artist.agg(n_tracks=("track_id", "nunique"), n_playlists=("playlist_id", "nunique"),
+                         n_genres=("genre", "nunique"),
+                         main_genre=("genre", lambda s: s.value_counts().index[0]))
+    return out.reset_index().sort_values("n_tracks", ascending=False, ignore_index=True)
+
+
 def snapshot_tracks(policy: Policy = "drop_conflicting") -> pd.DataFrame:
     """The embedded snapshot, validated (placeholder row dropped), one row per track."""
     return dedup(load_tracks(invalid="drop"), policy)[0]

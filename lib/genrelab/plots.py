@@ -59,3 +59,19 @@ def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) ->
     if featured:
         run.mark_featured(path.name)
     return path
+
+
+def subgenre_counts(tracks, label: str = "genre", sub: str = "playlist_subgenre") -> plt.Figure:
+    """Horizontal bars: rows per subgenre, grouped and coloured by genre."""
+    counts = tracks.groupby([label, sub], observed=True).size().rename("rows").reset_index()
+    counts = counts.sort_values([label, "rows"], ascending=[True, False], ignore_index=True)
+    fig, ax = plt.subplots(figsize=(7, 0.26 * len(counts) + 1))
+    colors = genre_palette(counts[label].unique())
+    ax.barh(range(len(counts)), counts["rows"], color=counts[label].map(colors))
+    ax.set_yticks(range(len(counts)), counts[sub])
+    ax.invert_yaxis()
+    ax.set_xlabel("rows (track x playlist)")
+    ax.set_title("Rows per subgenre, coloured by genre")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[g]) for g in colors]
+    ax.legend(handles, list(colors), title=label, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig

@@ -1,0 +1,203 @@
+"""The loader, its validation errors and the dedup policies."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import pandas as pd
+import pytest
+
+from genrelab import config, data
+
+
+@pytest.fixture(scope="module")
+def snapshot_raw() -> pd.DataFrame:
+    return data.read_tracks()
+
+
+@pytest.fixture
+def good_rows(snapshot_raw) -> pd.DataFrame:
+    """Ten valid snapshot rows as the raw CSV columns (no `genre`)."""
+    return snapshot_raw.iloc[:10][data.SNAPSHOT_COLUMNS].copy()
+
+
+def write_csv(df: pd.DataFrame, path) -> str:
+    df.to_csv(path, index=False)
+    return str(path)
+
+
+# --- the embedded snapshot ------------------------------------------------------------------
+def test_snapshot_facts(snapshot_raw):
+    assert len(snapshot_raw) == 32_833
+    assert snapshot_raw["track_id"].nunique() == 28_356
+    assert list(snapshot_raw.columns[:23]) == data.SNAPSHOT_COLUMNS
+    summary = data.duplicates_summary(snapshot_raw)
+    assert summary["tracks_with_several_labels"] == 1_687
+    assert snapshot_raw["genre"].value_counts().to_dict() == {
+        "edm": 6043, "rap": 5746, "pop": 5507, "r&b": 5431, "latin": 5155, "rock": 4951}
+
+
+def test_snapshot_has_exactly_one_invalid_row(snapshot_raw):
+    with pytest.raises(data.DataValidationError, match=r"row 11363, column 'tempo'"):
+        data.validate_tracks(snapshot_raw)
+    valid, problems = data.validate_tracks(snapshot_raw, invalid="drop")
+    assert len(valid) == 32_832
+    assert problems[["row", "column"]].values.tolist() == [[11363, "tempo"]]
+    assert "51w6nRCU68klqNfYaaVP2j" not in set(valid["track_id"])
+
+
+def test_snapshot_types_and_derived_columns():
+    tracks = data.load_tracks(invalid="drop")
+    assert tracks["key"].dtype == "int64" and tracks["mode"].dtype == "int64"
+    assert str(tracks["track_popularity"].dtype) == "Int64"
+    assert tracks["release_year"].between(1950, 2020).all()
+    assert (tracks["genre"] == tracks["playlist_genre"]).all()
+
+
+def test_snapshot_checksum_mismatch_is_an_error(tmp_path, monkeypatch):
+    tampered = tmp_path / "spotify_songs.csv.gz"
+    raw = gzip.decompress(config.SNAPSHOT_CSV.read_bytes()).replace(b"0.748", b"0.749", 1)
+    tampered.write_bytes(gzip.compress(raw))
+    monkeypatch.setattr(config, "SNAPSHOT_CSV", tampered)
+    with pytest.raises(data.DataValidationError, match="sha256"):
+        data.read_tracks()
+    assert len(data.read_tracks(verify_checksum=False)) == 32_833
+
+
+# --- bad files --------------------------------------------------------------------------------
+def test_missing_feature_column_names_file_and_column(tmp_path, good_rows):
+    path = write_csv(good_rows.drop(columns=["valence"]), tmp_path / "no_valence.csv")
+    with pytest.raises(data.DataValidationError, match=r"no_valence\.csv.*\n.*header, column 'valence'.*column missing"):
+        data.load_tracks(path)
+
+
+@pytest.mark.parametrize(
+    "column, value, problem",
+    [
+        ("energy", 1.5, "between 0 and 1"),
+        ("key", 12, "-1 to 11"),
+        ("mode", 2, "0 or 1"),
+        ("tempo", -3.0, "greater than 0"),
+        ("duration_ms", 0, "greater than 0"),
+        ("loudness", -80.0, "between -60 and 5"),
+        ("danceability", "loud", "not a number"),
+        ("valence", None, "missing value"),
+    ],
+)
+def test_bad_value_names_row_and_column(tmp_path, good_rows, column, value, problem):
+    rows = good_rows.astype({column: "object"})
+    rows.loc[3, column] = value
+    path = write_csv(rows, tmp_path / "bad.csv")
+    with pytest.raises(data.DataValidationError, match=rf"bad\.csv.*\n.*row 3, column '{column}'.*{problem}"):
+        data.load_tracks(path)
+
+
+def test_drop_invalid_rows_logs_and_returns_them(tmp_path, good_rows, caplog):
+    rows = good_rows.copy()
+    rows.loc[[2, 7], "energy"] = 2.0
+    path = write_csv(rows, tmp_path / "two_bad.csv")
+    with caplog.at_level(logging.WARNING, logger="genrelab.data"):
+        valid, problems = data.validate_tracks(data.read_tracks(path), invalid="drop")
+    assert len(valid) == 8
+    assert problems["row"].tolist() == [2, 7]
+    assert "two_bad.csv" in caplog.text and "row 2" in caplog.text
+
+
+def test_unknown_file_type_and_missing_file(tmp_path):
+    (tmp_path / "tracks.xlsx").write_text("x")
+    with pytest.raises(data.DataValidationError, match="tracks.xlsx"):
+        data.read_tracks(tmp_path / "tracks.xlsx")
+    with pytest.raises(FileNotFoundError, match="nowhere.csv"):
+        data.read_tracks(tmp_path / "nowhere.csv")
+
+
+def test_missing_label_column(tmp_path, good_rows):
+    path = write_csv(good_rows, tmp_path / "t.csv")
+    with pytest.raises(data.DataValidationError, match="label column 'track_genre'"):
+        data.read_tracks(path, label_column="track_genre")
+
+
+# --- other tools' exports ----------------------------------------------------------------------
+def test_kaggle_tracks_preset(tmp_path, good_rows):
+    kaggle = good_rows.rename(columns={"track_artist": "artists", "track_album_name": "album_name",
+                                       "track_popularity": "popularity", "playlist_genre": "track_genre"})
+    kaggle = kaggle.drop(columns=["playlist_id", "playlist_name", "playlist_subgenre", "track_album_id",
+                                  "track_album_release_date"])
+    path = write_csv(kaggle, tmp_path / "dataset.csv")
+    tracks = data.load_tracks(path, column_map="kaggle_tracks")
+    assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
+    assert tracks["track_artist"].tolist() == good_rows["track_artist"].tolist()
+    assert tracks["playlist_id"].isna().all()
+    assert set(data.SNAPSHOT_COLUMNS) <= set(tracks.columns)
+
+
+def test_exportify_preset_strips_track_uris(tmp_path, good_rows):
+    inverse = {ours: theirs for theirs, ours in data.COLUMN_MAPS["exportify"].items()}
+    export = good_rows.rename(columns=inverse)
+    export["Track URI"] = "spotify:track:" + export["Track URI"]
+    path = write_csv(export, tmp_path / "liked.csv")
+    tracks = data.load_tracks(path, column_map="exportify")
+    assert tracks["track_id"].tolist() == good_rows["track_id"].tolist()
+
+
+def test_parquet_round_trip(tmp_path, good_rows):
+    good_rows.to_parquet(tmp_path / "t.parquet", index=False)
+    assert len(data.load_tracks(tmp_path / "t.parquet")) == 10
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="unknown column_map preset 'spotify_csv'"):
+        data.read_tracks(column_map="spotify_csv")
+
+
+# --- dedup --------------------------------------------------------------------------------------
+@pytest.fixture
+def dup_table() -> pd.DataFrame:
+    # t1 once; t2 twice with the same genre; t3 in pop, rock, pop (majority pop); t4 rock then pop (tie)
+    return pd.DataFrame({
+        "track_id": ["t1", "t2", "t3", "t2", "t3", "t4", "t3", "t4"],
+        "genre":    ["pop", "rap", "rock", "rap", "pop", "rock", "pop", "pop"],
+        "row":      [0, 1, 2, 3, 4, 5, 6, 7],
+    })
+
+
+def test_dedup_drop_conflicting(dup_table):
+    out, report = data.dedup(dup_table, "drop_conflicting")
+    assert out["track_id"].tolist() == ["t1", "t2"]
+    assert out["row"].tolist() == [0, 1]
+    assert (report.rows_in, report.rows_out, report.tracks_removed, report.conflicting_tracks) == (8, 2, 2, 2)
+
+
+def test_dedup_majority(dup_table):
+    out, report = data.dedup(dup_table, "majority")
+    assert dict(zip(out["track_id"], out["genre"])) == {"t1": "pop", "t2": "rap", "t3": "pop", "t4": "rock"}
+    assert report.tracks_removed == 0 and report.rows_removed == 4
+
+
+def test_dedup_keep_first(dup_table):
+    out, _ = data.dedup(dup_table, "keep_first")
+    assert dict(zip(out["track_id"], out["genre"])) == {"t1": "pop", "t2": "rap", "t3": "rock", "t4": "rock"}
+
+
+def test_dedup_unknown_policy(dup_table):
+    with pytest.raises(ValueError, match="unknown dedup policy 'newest'"):
+        data.dedup(dup_table, "newest")
+
+
+def test_dedup_on_snapshot():
+    tracks = data.load_tracks(invalid="drop")
+    out, report = data.dedup(tracks, "drop_conflicting")
+    assert out["track_id"].is_unique
+    assert report.tracks_out == 28_355 - 1_687 == len(out)
+    assert "removed" in str(report)
+
+
+def test_sample_tracks_keeps_all_rows_of_each_track():
+    tracks = data.load_tracks(invalid="drop")
+    sample = data.sample_tracks(tracks, 500, seed=1)
+    assert sample["track_id"].nunique() == 500
+    counts = tracks["track_id"].value_counts()
+    sampled = sample["track_id"].value_counts()
+    assert sampled.equals(counts[sampled.index])
+    assert data.sample_tracks(tracks, 0) is tracks
