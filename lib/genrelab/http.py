@@ -1,0 +1,310 @@
+"""HTTP for every network source: one cached session with retries, rate limits and call counts.
+
+Every request of :mod:`genrelab.spotify`, :mod:`genrelab.sources.reccobeats` and
+:mod:`genrelab.sources.deezer` goes through a :func:`session`:
+
+* a `requests-cache <https://requests-cache.readthedocs.io>`_ ``CachedSession`` on a SQLite file
+  under :func:`genrelab.config.cache_dir` (git-ignored): a second identical run makes no call.
+  Only ``GET`` answers with status 200 are stored; a user's own data (``/v1/me``) and audio files
+  are never stored; ``Authorization`` headers are neither part of the key nor stored.
+* a :class:`RetryAdapter` on every network call (cache hits never reach it): ``429`` waits
+  ``Retry-After`` seconds, ``5xx`` answers and dropped connections retry with exponential
+  backoff, per-host rate limits (Deezer: 50 requests per 5 s) are respected, and the bearer
+  token of the Spotify Web API is added just before a request leaves (so a run served from
+  the cache needs no token either).
+
+Example
+-------
+>>> from genrelab import http
+>>> s = http.session(expire_days=7)                          # doctest: +SKIP
+>>> s.get("https://api.deezer.com/track/isrc:USUM71900764").json()["bpm"]   # doctest: +SKIP
+>>> s.calls                                                   # doctest: +SKIP
+Counter({'api.deezer.com': 1})
+"""
+
+from __future__ import annotations
+
+import collections
+import email.utils
+import logging
+import random
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
+import requests_cache
+from requests.adapters import HTTPAdapter
+
+from . import config
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "http_cache.sqlite"
+
+#: URL patterns never stored in the HTTP cache: a user's own data (also: the cache key ignores
+#: the token, so two users would share entries) and audio files (kept as files instead).
+NEVER_CACHED = (
+    "api.spotify.com/v1/me",
+    "accounts.spotify.com",
+    "*.dzcdn.net",
+)
+
+#: Gentle per-host request rates (requests, seconds), applied to network calls only.
+DEFAULT_RATE_LIMITS = {
+    "api.deezer.com": (50, 5.0),
+    "api.reccobeats.com": (20, 1.0),
+}
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class RateLimitError(RuntimeError):
+    """A server asked us to wait longer than we are allowed to (or kept answering 429)."""
+
+
+class RateLimit:
+    """At most ``max_calls`` requests in any window of ``period`` seconds (sliding window)."""
+
+    def __init__(self, max_calls: int, period: float):
+        self.max_calls, self.period = int(max_calls), float(period)
+        self._times: collections.deque[float] = collections.deque()
+
+    def wait(self) -> float:
+        """Sleep until one more request fits in the window; return the seconds slept."""
+        now = time.monotonic()
+        while self._times and now - self._times[0] >= self.period:
+            self._times.popleft()
+        slept = 0.0
+        if len(self._times) >= self.max_calls:
+            slept = self.period - (now - self._times[0])
+            if slept > 0:
+                time.sleep(slept)
+            self._times.popleft()
+        self._times.append(time.monotonic())
+        return max(slept, 0.0)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _deezer_transient(response: requests.Response) -> bool:
+    """Deezer answers 200 with ``{"error": {"code": 4}}`` (quota) or 700 (busy): retry, never cache."""
+    if urlsplit(response.url or "").hostname != "api.deezer.com":
+        return False
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("code") in (4, 700)
+
+
+class RetryAdapter(HTTPAdapter):
+    """A transport adapter that retries, waits, rate-limits, counts, and adds a bearer token.
+
+    Parameters
+    ----------
+    retries : int
+        Retries after the first attempt for 429, 5xx, Deezer's quota answers and dropped
+        connections / timeouts.
+    backoff_factor : float
+        The n-th retry of a 5xx or dropped connection waits ``backoff_factor * 2**n`` seconds
+        (plus up to 10 % jitter), at most ``backoff_max``.
+    max_retry_after : float
+        The longest ``Retry-After`` we accept; a longer one raises :class:`RateLimitError`
+        (Spotify can ask for hours after heavy use: rerun later, the checkpoints resume).
+    rate_limits : dict
+        ``{host: (max_calls, period_seconds)}``.
+    token : callable, optional
+        ``token(force_refresh: bool) -> str``; its value is sent as ``Authorization: Bearer``.
+        On a 401 the token is refreshed once and the request repeated.
+    calls : Counter, optional
+        Incremented per host for every request that goes to the network.
+    """
+
+    def __init__(self, *, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60.0,
+                 max_retry_after: float = 600.0, rate_limits: dict | None = None,
+                 token: Callable[[bool], str] | None = None,
+                 calls: collections.Counter | None = None, **kwargs):
+        super().__init__(max_retries=0, **kwargs)
+        self.retries = retries
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.rate_limits = {h: RateLimit(*v) for h, v in (rate_limits or {}).items()}
+        self.token = token
+        self.calls = calls if calls is not None else collections.Counter()
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_max, self.backoff_factor * 2 ** attempt)
+        return delay * (1 + 0.1 * random.random())
+
+    def _send_once(self, request: requests.PreparedRequest, force_token: bool, **kwargs):
+        host = urlsplit(request.url).hostname or ""
+        if host in self.rate_limits:
+            self.rate_limits[host].wait()
+        self.calls[host] += 1
+        outgoing = request
+        if self.token is not None:
+            outgoing = request.copy()
+            outgoing.headers["Authorization"] = f"Bearer {self.token(force_token)}"
+        response = super().send(outgoing, **kwargs)
+        response.request = request  # what is stored in the cache never holds the token
+        if not kwargs.get("stream"):
+            response.content  # read the body here, so a connection dropped mid-body is retried
+        return response
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        kwargs = dict(stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+        attempt, refreshed = 0, False
+        while True:
+            try:
+                response = self._send_once(request, force_token=False if not refreshed else True, **kwargs)
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as err:
+                if attempt >= self.retries:
+                    raise
+                wait = self._backoff(attempt)
+                log.warning("%s %s: %s; retry %d/%d in %.1f s", request.method, request.url,
+                            type(err).__name__, attempt + 1, self.retries, wait)
+                time.sleep(wait)
+                attempt += 1
+                continue
+            status = response.status_code
+            if status == 401 and self.token is not None and not refreshed:
+                refreshed = True  # the token may have expired a moment ago: refresh once
+                continue
+            transient = status == 200 and _deezer_transient(response)
+            if status not in RETRY_STATUS and not transient:
+                return response
+            if attempt >= self.retries:
+                if status == 429:
+                    raise RateLimitError(
+                        f"{request.url}: still 429 Too Many Requests after {self.retries} retries; "
+                        f"wait a while and rerun (collections resume from their checkpoints)."
+                    )
+                return response
+            if status == 429 or "Retry-After" in response.headers:
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                wait = self._backoff(attempt) if wait is None else wait
+                if wait > self.max_retry_after:
+                    raise RateLimitError(
+                        f"{request.url}: the server asks to wait {wait:.0f} s (Retry-After), more than "
+                        f"max_retry_after={self.max_retry_after:.0f} s. Rerun later: collections "
+                        f"resume from their checkpoints."
+                    )
+            elif transient:
+                wait = 5.0
+            else:
+                wait = self._backoff(attempt)
+            log.warning("%s %s: HTTP %d; retry %d/%d in %.1f s", request.method, request.url,
+                        status, attempt + 1, self.retries, wait)
+            time.sleep(wait)
+            attempt += 1
+
+
+def expire_after(expire_days: float | None):
+    """``None`` never expires, ``0`` disables the cache, otherwise a number of days."""
+    if expire_days is None:
+        return requests_cache.NEVER_EXPIRE
+    if expire_days < 0:
+        raise ValueError(f"cache expiry must be >= 0 days or None, got {expire_days}")
+    if expire_days == 0:
+        return requests_cache.DO_NOT_CACHE
+    return timedelta(days=expire_days)
+
+
+def cache_path() -> Path:
+    """The SQLite file of the HTTP cache (under :func:`genrelab.config.cache_dir`)."""
+    return config.cache_dir() / "http" / CACHE_FILE
+
+
+def session(
+    expire_days: float | None = 30,
+    *,
+    token: Callable[[bool], str] | None = None,
+    token_hosts: tuple[str, ...] = ("api.spotify.com",),
+    retries: int = 5,
+    backoff_factor: float = 0.5,
+    max_retry_after: float = 600.0,
+    rate_limits: dict | None = None,
+    timeout: float = 20.0,
+) -> requests_cache.CachedSession:
+    """A cached session with :class:`RetryAdapter` mounted for every URL.
+
+    Parameters
+    ----------
+    expire_days : float or None
+        Days before a stored answer is fetched again (``None``: never, ``0``: no cache at all).
+    token : callable, optional
+        Bearer-token provider for ``token_hosts`` (see :class:`RetryAdapter`).
+    rate_limits : dict, optional
+        ``{host: (max_calls, seconds)}``; default :data:`DEFAULT_RATE_LIMITS`.
+    timeout : float
+        Seconds before a request without an explicit timeout gives up (then it is retried).
+
+    The session has ``calls`` (a Counter of network requests per host) and ``cache_path``.
+    """
+    path = cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    after = expire_after(expire_days)
+    s = requests_cache.CachedSession(
+        str(path),
+        backend="sqlite",
+        expire_after=after,
+        urls_expire_after={p: requests_cache.DO_NOT_CACHE for p in NEVER_CACHED},
+        allowable_codes=(200,),
+        allowable_methods=("GET",),
+        filter_fn=lambda r: not _deezer_transient(r),
+        disabled=after == requests_cache.DO_NOT_CACHE,
+    )
+    s.calls = collections.Counter()
+    s.cache_path = path
+    limits = DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits
+    common = dict(retries=retries, backoff_factor=backoff_factor, max_retry_after=max_retry_after,
+                  rate_limits=limits, calls=s.calls)
+    plain = RetryAdapter(**common)
+    s.mount("https://", plain)
+    s.mount("http://", plain)
+    if token is not None:
+        authed = RetryAdapter(token=token, **common)
+        for host in token_hosts:
+            s.mount(f"https://{host}/", authed)
+    _default_timeout(s, timeout)
+    return s
+
+
+def plain_session(*, retries: int = 5, backoff_factor: float = 0.5, timeout: float = 20.0) -> requests.Session:
+    """An uncached session with the same retries (for token requests and file downloads)."""
+    s = requests.Session()
+    s.calls = collections.Counter()
+    adapter = RetryAdapter(retries=retries, backoff_factor=backoff_factor, calls=s.calls)
+    s.mount("https://", adapter)
+    s.mount("http://", adapter)
+    _default_timeout(s, timeout)
+    return s
+
+
+def _default_timeout(s: requests.Session, timeout: float) -> None:
+    original = s.request
+
+    def request(method, url, **kwargs):
+        kwargs.setdefault("timeout", timeout)
+        return original(method, url, **kwargs)
+
+    s.request = request
