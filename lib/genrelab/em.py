@@ -49,7 +49,6 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import solve_triangular
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
@@ -72,7 +71,7 @@ INIT_PARAMS: tuple[str, ...] = ("kmeans++", "kmeans", "random", "random_points")
 # scikit-learn's names for two of them are accepted too
 _INIT_ALIASES = {"k-means++": "kmeans++", "random_from_data": "random_points"}
 _LOG_2PI = math.log(2.0 * math.pi)
-_BLOCK_FLOATS = 2**17  # rows are processed in blocks of about 1 MiB of statistics (cache-sized)
+_BLOCK_FLOATS = 2**18  # rows are processed in blocks of about 2 MiB of statistics (cache-sized)
 
 _SINGULAR_MESSAGE = (
     "Fitting the mixture model failed because component {k} has an ill-defined covariance "
@@ -168,9 +167,11 @@ def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
     """
     m = Lt.max(axis=0)
     Lt -= m
+    # exp(-700) ~ 1e-304: flooring there changes no sum, and keeps exp off its slow subnormal path
+    np.maximum(Lt, -700.0, out=Lt)
     np.exp(Lt, out=Lt)
     s = Lt.sum(axis=0)
-    Lt /= s
+    Lt *= np.reciprocal(s)
     np.log(s, out=s)
     s += m
     return s
@@ -179,16 +180,23 @@ def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
 def _em_iteration(Zt, coef, blocks) -> tuple[np.ndarray, float]:
     """One E-step and the statistics of the M-step, block by block (each block read once).
 
-    Returns ``S = R' Z`` (components x statistics) and the total log-likelihood.
+    Returns ``S = R' Z`` (components x statistics) and the total log-likelihood. The
+    components are padded with zero rows to a multiple of 4, the row count BLAS's matrix
+    kernels work in (6 components run slower than 8 otherwise); padded rows get zero
+    responsibility.
     """
-    S = np.zeros((coef.shape[0], Zt.shape[0]))
+    k = coef.shape[0]
+    padded = np.zeros((-(-k // 4) * 4, coef.shape[1]))
+    padded[:k] = coef
+    S = np.zeros((padded.shape[0], Zt.shape[0]))
     total = 0.0
     for rows in blocks:
         Zb = Zt[:, rows]
-        Rb = coef @ Zb  # weighted log densities ...
-        total += _log_normalize_inplace(Rb).sum()  # ... turned into responsibilities
+        Rb = padded @ Zb  # weighted log densities ...
+        total += _log_normalize_inplace(Rb[:k]).sum()  # ... turned into responsibilities
+        Rb[k:] = 0.0
         S += Rb @ Zb.T
-    return S, total
+    return S[:k], total
 
 
 # --- parameters from statistics -----------------------------------------------------------
@@ -224,21 +232,26 @@ def _m_step(S, covariance_type, d, reg_covar):
 def _precision_cholesky(covariances, covariance_type, reg_covar) -> np.ndarray:
     """Upper factors ``U`` with ``inv(covariance) = U @ U.T``; a clear error if not definite."""
     if covariance_type in ("full", "tied"):
-        stack = covariances if covariance_type == "full" else covariances[None]
-        d = stack.shape[-1]
-        out = np.empty_like(stack)
-        eye = np.eye(d)
-        for k, cov in enumerate(stack):
-            try:
-                chol = np.linalg.cholesky(cov)
-            except np.linalg.LinAlgError:
-                raise ValueError(_SINGULAR_MESSAGE.format(k=k, reg=reg_covar)) from None
-            out[k] = solve_triangular(chol, eye, lower=True).T
-        return out if covariance_type == "full" else out[0]
+        try:
+            chol = np.linalg.cholesky(covariances)  # all components in one call
+        except np.linalg.LinAlgError:
+            stack = covariances if covariance_type == "full" else covariances[None]
+            k = next(k for k, cov in enumerate(stack) if not _is_positive_definite(cov))
+            raise ValueError(_SINGULAR_MESSAGE.format(k=k, reg=reg_covar)) from None
+        # inv(L) is lower triangular; triu drops rounding noise above the diagonal
+        return np.triu(np.linalg.inv(chol).swapaxes(-1, -2))
     bad = np.flatnonzero(~(np.asarray(covariances) > 0).reshape(len(covariances), -1).all(axis=1))
     if bad.size:
         raise ValueError(_SINGULAR_MESSAGE.format(k=int(bad[0]), reg=reg_covar))
     return 1.0 / np.sqrt(covariances)
+
+
+def _is_positive_definite(matrix) -> bool:
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def _precision_cholesky_from_precisions(precisions, covariance_type) -> np.ndarray:
