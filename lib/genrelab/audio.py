@@ -1,0 +1,687 @@
+"""Audio features computed from the audio itself with aubio, one clip or a whole folder at a time.
+
+:func:`extract_features` turns a file (WAV / FLAC / OGG / MP3, decoded by soundfile) or a
+numpy array into one flat dict of descriptors: the audio is mixed to mono and resampled to
+:data:`SAMPLERATE` (22,050 Hz, ``scipy.signal.resample_poly``), then aubio does the signal
+analysis and numpy summarises the framewise arrays.
+
+=====================  ==========================================================================
+feature                how
+=====================  ==========================================================================
+tempo                  BPM of aubio ``tempo`` (beat tracker), refined by the median inter-beat
+                       interval; ``tempo_confidence`` is aubio's confidence
+beat_regularity        share of inter-beat intervals within 5 % (+ one hop) of the median one
+beat_strength          onset-detection strength at the beats / its mean (pulse clarity)
+onset_rate             aubio ``onset`` (hfc, 46 ms hop) detections per second
+loudness               integrated loudness, ITU-R BS.1770 style (K-weighting, 400 ms blocks,
+                       -70 LUFS absolute and -10 LU relative gates), dB
+loudness_range         EBU-style loudness range: 95th - 10th percentile of 3 s short-term
+                       loudness (dB); ``crest_db`` = peak - RMS level
+centroid, rolloff      aubio ``specdesc`` on one aubio ``pvoc`` pass (Hz, mean and std)
+flux                   aubio ``specdesc("specflux")`` (mean and std)
+flatness               geometric / arithmetic mean of the same magnitude spectra (numpy)
+zcr                    zero-crossing rate per frame (mean and std)
+mfcc_mean_i, _std_i    aubio ``mfcc`` (40 mel bands, 13 coefficients) on the same spectra
+chroma_<pc>            12 pitch classes from the spectral peaks of an 8192-point aubio ``pvoc``
+                       (2.7 Hz bins, C2-B6), square-root compressed, frame-normalised mean
+band_<name>_db         energy share (dB) of six aubio ``filterbank`` bands (sub ... high)
+speech_modulation      share of the 500-4000 Hz band envelope's modulation at 2-8 Hz (syllables)
+key, mode, key_*       Krumhansl-Kessler key profiles correlated with the chroma (24 keys);
+                       ``key_strength`` = best correlation, ``key_confidence`` = best - second
+pitch_salience         mean aubio ``pitch("yinfast")`` confidence; ``voiced_fraction`` = share
+                       of frames with confidence > 0.8; ``pitch_median`` (Hz, voiced frames).
+                       (yinfast is YIN computed by FFT, as fast as yinfft here; aubio 0.4.12's
+                       yinfft confidence reads a stale peak position - 0 or negative - in its
+                       short-period branch, so it cannot serve as a salience.)
+duration               seconds of audio analysed
+extractor_version      :data:`EXTRACTOR_VERSION`
+=====================  ==========================================================================
+
+Throughput: aubio objects work one hop at a time, so Python calls per frame are the cost
+to watch. One pvoc pass feeds three specdesc objects and the MFCC, and its magnitudes are
+copied into one array for numpy; onsets and pitch run on the same 1024-sample hops; the
+chroma pass uses 8192-sample frames without overlap; loudness and zero crossings are
+vectorised numpy.
+``benchmarks/bench_audio.py`` measures it (times real time per core, including decoding).
+
+:func:`extract_batch` runs a list of files in parallel (joblib), shows a tqdm bar, caches
+results in a parquet table keyed by the file's content hash and the extractor settings
+(an identical re-run extracts nothing), and returns the bad files in a failures table
+(empty, truncated, not audio, silent, too short) instead of stopping.
+
+Example
+-------
+>>> from genrelab import audio, config
+>>> feats = audio.extract_features(config.FMA_CLIP)              # doctest: +SKIP
+>>> round(feats["tempo"]), feats["key_name"]                     # doctest: +SKIP
+>>> batch = audio.extract_batch(paths, n_jobs=2)                 # doctest: +SKIP
+>>> batch.features.shape, batch.failures                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import aubio
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import resample_poly, sosfilt
+
+from . import config
+
+log = logging.getLogger(__name__)
+
+#: Part of every result and of the cache key: bump it whenever any output can change.
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-1"
+SAMPLERATE = 22050
+HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
+WIN = 1024  # tempo / onset / spectral window
+SPEC_HOP = 1024  # spectral descriptors, MFCC and pitch hop
+CHROMA_WIN = 8192  # 2.7 Hz bins at 22,050 Hz, hop = window (chroma only needs statistics)
+MIN_DURATION = 3.0  # seconds: shorter clips go to the failures table
+SILENCE_DB = -60.0  # peak level (dBFS) under which a clip counts as silent
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+#: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
+KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+N_MFCC = 13
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
+
+
+class AudioError(ValueError):
+    """A clip that cannot be analysed; ``reason`` says why in a few words."""
+
+    def __init__(self, source, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+# --------------------------------------------------------------------------- decoding
+def _wav_declared_bytes(path: Path) -> tuple[int, int] | None:
+    """(bytes of audio the WAV header declares, bytes the file holds after the data marker)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            pos = 12
+            while pos + 8 <= size:
+                f.seek(pos)
+                chunk = f.read(8)
+                cid, csize = chunk[:4], int.from_bytes(chunk[4:8], "little")
+                if cid == b"data":
+                    return csize, size - pos - 8
+                pos += 8 + csize + (csize & 1)
+    except OSError:
+        return None
+    return None
+
+
+def load_audio(source, samplerate: int | None = None, *, target_rate: int = SAMPLERATE) -> tuple[np.ndarray, int]:
+    """Decode ``source`` to mono float32 at ``target_rate``.
+
+    Parameters
+    ----------
+    source : path or numpy.ndarray
+        An audio file soundfile can read (WAV, FLAC, OGG, MP3, AIFF), or samples shaped
+        ``(n,)`` or ``(n, channels)`` (then ``samplerate`` is required).
+    samplerate : int, optional
+        Sample rate of an array ``source``.
+    target_rate : int
+        Rate of the returned signal (polyphase resampling when it differs).
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        Mono float32 samples and ``target_rate``.
+
+    Raises
+    ------
+    AudioError
+        Empty, missing, not audio, truncated or undecodable input (the message names it).
+    """
+    if isinstance(source, np.ndarray):
+        if samplerate is None:
+            raise ValueError("samplerate is required when source is an array")
+        name = "<array>"
+        data = np.asarray(source, dtype=np.float32)
+        if data.ndim == 2:
+            data = data @ np.full(data.shape[1], 1.0 / data.shape[1], np.float32)
+        elif data.ndim != 1:
+            raise AudioError(name, f"expected a 1-D or (n, channels) array, got shape {source.shape}")
+        rate = int(samplerate)
+    else:
+        path = Path(source)
+        name = str(path)
+        if not path.exists():
+            raise AudioError(name, "file not found")
+        size = path.stat().st_size
+        if size == 0:
+            raise AudioError(name, "empty file (0 bytes)")
+        try:
+            with sf.SoundFile(path) as f:
+                declared = f.frames
+                rate = f.samplerate
+                data = f.read(dtype="float32", always_2d=True)
+        except sf.LibsndfileError as exc:
+            msg = str(exc).rsplit("': ", 1)[-1].strip()
+            if "Error opening" in str(exc):
+                if "not a regular file" in msg:  # libsndfile's words for "no format matched"
+                    msg = "format not recognised"
+                raise AudioError(name, f"not audio or unsupported format (libsndfile: {msg})") from None
+            raise AudioError(name, f"decode error, corrupt or truncated (libsndfile: {msg})") from None
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise AudioError(name, f"decode error: {exc}") from None
+        wav = _wav_declared_bytes(path)
+        if wav is not None and wav[0] > wav[1] + 8 and wav[0] != 0xFFFFFFFF:
+            raise AudioError(name, f"truncated: the WAV header declares {wav[0]} bytes of audio, "
+                                   f"the file holds {wav[1]}")
+        if declared > 0 and len(data) < 0.98 * declared:
+            raise AudioError(name, f"truncated: the header declares {declared / rate:.1f} s, "
+                                   f"{len(data) / rate:.1f} s decoded")
+        ch = data.shape[1]
+        data = data @ np.full(ch, 1.0 / ch, np.float32) if ch > 1 else data[:, 0]  # gemv: fast downmix
+    if data.size and not np.isfinite(data).all():
+        raise AudioError(name, "invalid samples (NaN or infinity)")
+    if rate != target_rate and data.size:
+        g = math.gcd(rate, target_rate)
+        data = resample_poly(data, target_rate // g, rate // g).astype(np.float32, copy=False)
+    return np.ascontiguousarray(data, dtype=np.float32), target_rate
+
+
+# --------------------------------------------------------------------------- helpers
+def _k_weighting(fs: int) -> np.ndarray:
+    """BS.1770 K-weighting (the pre-filter shelf and the RLB high-pass) as second-order sections.
+
+    The analogue prototypes behind the standard's 48 kHz coefficients, re-discretised for
+    ``fs`` (the construction libebur128 uses): at 48 kHz this gives the standard's numbers.
+    """
+    f0, gain, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = np.tan(np.pi * f0 / fs)
+    vh = 10 ** (gain / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
+             1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = np.tan(np.pi * f0 / fs)
+    a0 = 1 + k / q + k * k
+    highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return np.array([shelf, highpass])
+
+
+def loudness_stats(y: np.ndarray, sr: int) -> dict:
+    """Integrated loudness (BS.1770 style, LUFS), loudness range (LU) and crest factor (dB).
+
+    K-weighted power is summed over 100 ms segments; 400 ms blocks (4 segments, 75 % overlap)
+    are gated at -70 LUFS then at -10 LU below the ungated mean; the loudness range is the
+    95th - 10th percentile of 3 s short-term loudness (gated at -70 LUFS and -20 LU).
+    """
+    z = sosfilt(_k_weighting(sr).astype(np.float32), y).astype(np.float32)
+    seg = int(0.1 * sr)
+    n = len(z) // seg
+    if n < 4:
+        seg_power = np.array([np.mean(z.astype(np.float64) ** 2)] * 4)
+        n = 4
+    else:
+        zz = z[: n * seg].reshape(n, seg)
+        seg_power = np.einsum("ij,ij->i", zz, zz).astype(np.float64) / seg
+    cs = np.concatenate([[0.0], np.cumsum(seg_power)])
+
+    def windows(k):
+        k = min(k, n)
+        return (cs[k:] - cs[:-k]) / k
+
+    def lufs(p):
+        with np.errstate(divide="ignore"):
+            return -0.691 + 10 * np.log10(p)
+
+    blocks = windows(4)
+    lk = lufs(blocks)
+    gated = blocks[lk > -70]
+    if gated.size == 0:
+        integrated = -70.0
+    else:
+        rel = lufs(gated.mean()) - 10
+        gated2 = blocks[lk > max(rel, -70)]
+        integrated = float(lufs(gated2.mean()))
+    short = windows(30)
+    ls = lufs(short)
+    keep = ls > -70
+    if keep.any():
+        keep &= ls > lufs(short[keep].mean()) - 20
+    ls = ls[keep]
+    lra = float(np.percentile(ls, 95) - np.percentile(ls, 10)) if ls.size > 1 else 0.0
+    y_rms = np.sqrt(np.einsum("i,i->", y, y) / max(len(y), 1))
+    peak = float(np.max(np.abs(y)))
+    crest = float(20 * np.log10(peak / y_rms)) if y_rms > 0 else 0.0
+    return {"loudness": integrated, "loudness_range": lra, "crest_db": crest}
+
+
+def key_from_chroma(chroma: np.ndarray) -> dict:
+    """Key and mode by correlating a 12-bin chroma with the 24 rotated Krumhansl-Kessler profiles.
+
+    Returns ``key`` (0 = C), ``mode`` (1 = major, 0 = minor, Spotify's convention),
+    ``key_name``, ``key_strength`` (best Pearson r) and ``key_confidence`` (best r minus the
+    runner-up's).
+    """
+    chroma = np.asarray(chroma, float)
+    if chroma.shape != (12,) or not np.isfinite(chroma).all() or np.ptp(chroma) == 0:
+        return {"key": -1, "mode": -1, "key_name": "", "key_strength": 0.0, "key_confidence": 0.0}
+    profiles = np.array([np.roll(p, k) for p in (KK_MAJOR, KK_MINOR) for k in range(12)])  # 24 x 12
+    pz = (profiles - profiles.mean(1, keepdims=True)) / profiles.std(1, keepdims=True)
+    cz = (chroma - chroma.mean()) / chroma.std()
+    r = pz @ cz / 12
+    order = np.argsort(r)[::-1]
+    best = int(order[0])
+    key, mode = best % 12, int(best < 12)
+    return {
+        "key": key,
+        "mode": mode,
+        "key_name": f"{PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
+        "key_strength": float(r[best]),
+        "key_confidence": float(r[best] - r[order[1]]),
+    }
+
+
+def _stats(prefix: str, values: np.ndarray, out: dict) -> None:
+    if values.size:
+        out[f"{prefix}_mean"] = float(np.mean(values))
+        out[f"{prefix}_std"] = float(np.std(values))
+    else:
+        out[f"{prefix}_mean"] = out[f"{prefix}_std"] = float("nan")
+
+
+# --------------------------------------------------------------------------- the extractor
+#: Edges (Hz) of the triangular aubio filterbank bands summarised as ``band_*`` features.
+BAND_EDGES = (20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 8000.0, 11000.0)
+BAND_NAMES = ("sub", "bass", "lowmid", "mid", "highmid", "high")
+
+
+@functools.lru_cache(maxsize=4)
+def _chroma_weights(n_fft: int, sr: int) -> tuple[int, int, np.ndarray]:
+    """(first bin, last bin, (12, bins) matrix) mapping C2..B6 FFT bins to pitch classes.
+
+    Each semitone's bump is normalised to unit sum, so a flat (noise) spectrum gives a flat
+    chroma however many FFT bins a pitch class covers.
+    """
+    freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
+    fmin, fmax = 440.0 * 2 ** ((36 - 69.5) / 12), 440.0 * 2 ** ((96 - 69.5) / 12)  # C2 .. B6
+    lo, hi = int(np.searchsorted(freqs, fmin)), int(np.searchsorted(freqs, fmax))
+    midi = 69 + 12 * np.log2(freqs[lo:hi] / 440.0)
+    note = np.round(midi).astype(int)
+    weight = np.exp(-0.5 * ((midi - note) / 0.2) ** 2)
+    weight /= np.bincount(note - note.min(), weights=weight)[note - note.min()]
+    out = np.zeros((12, hi - lo))
+    out[note % 12, np.arange(hi - lo)] = weight
+    return lo, hi, out
+
+
+def chroma_from_spectra(mags: np.ndarray, sr: int) -> np.ndarray:
+    """Mean 12-bin chroma (C first) of stacked magnitude spectra ``(frames, n_fft/2+1)``.
+
+    Only spectral peaks (local maxima above twice the local mean) count, so drums and noise
+    add little; magnitudes are square-root compressed; each frame is scaled to max 1.
+    """
+    n_fft = (mags.shape[1] - 1) * 2
+    lo, hi, weights = _chroma_weights(n_fft, sr)
+    x = mags[:, lo - 1: hi + 1].astype(np.float64)
+    core = x[:, 1:-1]
+    peaks = (core > x[:, :-2]) & (core >= x[:, 2:])
+    local = uniform_filter1d(x, 41, axis=1, mode="nearest")[:, 1:-1]
+    peaks &= core > 2.0 * local
+    chroma = np.sqrt(np.where(peaks, core, 0.0)) @ weights.T
+    top = chroma.max(axis=1)
+    chroma = chroma[top > 0] / top[top > 0, None]
+    return chroma.mean(axis=0) if len(chroma) else np.zeros(12)
+
+
+class _Analyzers:
+    """aubio objects for one sample rate (the stateless ones are built once per process)."""
+
+    def __init__(self, sr: int):
+        self.sr = sr
+        self.bands = aubio.filterbank(len(BAND_NAMES), WIN)
+        self.bands.set_triangle_bands(aubio.fvec(np.array(BAND_EDGES, dtype=np.float32)), sr)
+        self.centroid = aubio.specdesc("centroid", WIN)
+        self.rolloff = aubio.specdesc("rolloff", WIN)
+        self.mfcc = aubio.mfcc(WIN, 40, N_MFCC, sr)
+
+    def fresh(self) -> dict:
+        """The objects that keep state from frame to frame, new for each clip."""
+        sr = self.sr
+        return {
+            "tempo": aubio.tempo("default", WIN, HOP, sr),
+            "onset": aubio.onset("hfc", WIN, SPEC_HOP, sr),
+            "pitch": aubio.pitch("yinfast", SPEC_HOP, SPEC_HOP, sr),
+            "pvoc": aubio.pvoc(WIN, SPEC_HOP),
+            "flux": aubio.specdesc("specflux", WIN),
+            "chroma_pvoc": aubio.pvoc(CHROMA_WIN, CHROMA_WIN),
+        }
+
+
+_ANALYZERS: dict[int, _Analyzers] = {}
+
+
+def extract_features(source, samplerate: int | None = None, *, min_duration: float = MIN_DURATION) -> dict:
+    """All descriptors of one clip (see the module docstring for the list).
+
+    Parameters
+    ----------
+    source : path or numpy.ndarray
+        Audio file or samples (``(n,)`` or ``(n, channels)``; then pass ``samplerate``).
+    samplerate : int, optional
+        Sample rate of an array ``source``.
+    min_duration : float
+        Clips shorter than this many seconds raise :class:`AudioError` ("too short").
+
+    Returns
+    -------
+    dict
+        Flat dict of floats / ints / strings, including ``extractor_version``.
+
+    Raises
+    ------
+    AudioError
+        Unreadable, empty, truncated, silent or too short input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sr = 22050
+    >>> t = np.arange(10 * sr) / sr
+    >>> clicks = (np.sin(2 * np.pi * 440 * t) * (np.mod(t, 0.5) < 0.05)).astype("float32")
+    >>> f = extract_features(clicks, sr)
+    >>> round(f["tempo"])
+    120
+    """
+    y, sr = load_audio(source, samplerate)
+    name = "<array>" if isinstance(source, np.ndarray) else str(source)
+    duration = len(y) / sr
+    if duration < min_duration:
+        raise AudioError(name, f"too short ({duration:.2f} s < {min_duration:g} s)")
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak <= 10 ** (SILENCE_DB / 20):
+        level = f"{20 * np.log10(peak):.0f} dBFS" if peak > 0 else "-inf dBFS"
+        raise AudioError(name, f"silent (peak {level})")
+    return _analyse(y, sr)
+
+
+def _analyse(y: np.ndarray, sr: int) -> dict:
+    if sr not in _ANALYZERS:
+        _ANALYZERS[sr] = _Analyzers(sr)
+    an = _ANALYZERS[sr]
+    obj = an.fresh()
+    out: dict = {"duration": len(y) / sr}
+
+    # --- pass 1 (hop 512): beat tracking
+    n1 = len(y) // HOP
+    tempo = obj["tempo"]
+    beats = [tempo.get_last_s() for f in y[: n1 * HOP].reshape(n1, HOP) if tempo(f)[0]]
+    beats = np.asarray(beats)
+    ibi = np.diff(beats)
+    ibi = ibi[(ibi > 0.2) & (ibi < 2.0)]  # 30-300 BPM
+    bpm_aubio = float(tempo.get_bpm())
+    if ibi.size >= 4:
+        steady = ibi[ibi.size // 4:]  # skip the tracker's warm-up
+        period = float(np.median(steady))
+        bpm = 60.0 / period
+        tolerance = 0.05 * period + HOP / sr  # beat times are quantised to the hop
+        out["beat_regularity"] = float(np.mean(np.abs(steady - period) <= tolerance))
+    else:
+        bpm = bpm_aubio
+        out["beat_regularity"] = 0.0
+    out["tempo"] = bpm if np.isfinite(bpm) and bpm > 0 else 0.0
+    out["tempo_aubio"] = bpm_aubio
+    out["tempo_confidence"] = float(tempo.get_confidence())
+    out["n_beats"] = int(beats.size)
+
+    # --- pass 2 (hop 1024): onsets, one pvoc feeding specdesc + mfcc + filterbank, pitch
+    n2 = len(y) // SPEC_HOP
+    frames = y[: n2 * SPEC_HOP].reshape(n2, SPEC_HOP)
+    onset, pv, flx, pitch = obj["onset"], obj["pvoc"], obj["flux"], obj["pitch"]
+    cen, rol, mf, bands = an.centroid, an.rolloff, an.mfcc, an.bands
+    rows = np.empty((n2, 6), np.float32)  # onset, odf, centroid, rolloff, flux, pitch confidence
+    pitches = np.empty(n2, np.float32)
+    mfccs = np.empty((n2, N_MFCC), np.float32)
+    band_e = np.empty((n2, len(BAND_NAMES)), np.float32)
+    mags = np.empty((n2, WIN // 2 + 1), np.float32)
+    for i, f in enumerate(frames):
+        rows[i, 0] = onset(f)[0]
+        rows[i, 1] = onset.get_descriptor()
+        spec = pv(f)
+        rows[i, 2] = cen(spec)[0]
+        rows[i, 3] = rol(spec)[0]
+        rows[i, 4] = flx(spec)[0]
+        mfccs[i] = mf(spec)
+        band_e[i] = bands(spec)
+        mags[i] = spec.norm
+        pitches[i] = pitch(f)[0]
+        rows[i, 5] = pitch.get_confidence()
+    out["onset_rate"] = float(np.count_nonzero(rows[:, 0]) / out["duration"])
+    odf = rows[:, 1]
+    if beats.size and odf.mean() > 0:
+        idx = np.clip(np.round(beats * sr / SPEC_HOP).astype(int), 1, n2 - 2)
+        at_beats = np.maximum.reduce([odf[idx - 1], odf[idx], odf[idx + 1]])
+        out["beat_strength"] = float(at_beats.mean() / odf.mean())
+    else:
+        out["beat_strength"] = 0.0
+    energy = np.einsum("ij,ij->i", frames, frames) / SPEC_HOP
+    active = energy > 10 ** (SILENCE_DB / 10)  # summaries over frames with sound in them
+    if not active.any():
+        active[:] = True
+    bin_hz = sr / WIN
+    _stats("centroid", rows[active, 2] * bin_hz, out)  # aubio returns bins: to Hz
+    _stats("rolloff", rows[active, 3] * bin_hz, out)
+    _stats("flux", rows[active, 4], out)
+    m = mags[active] + np.float32(1e-10)
+    _stats("flatness", np.exp(np.mean(np.log(m), axis=1)) / np.mean(m, axis=1), out)
+    zc = np.count_nonzero(np.signbit(frames[:, 1:]) != np.signbit(frames[:, :-1]), axis=1) / SPEC_HOP
+    _stats("zcr", zc[active], out)
+    mean, std = mfccs[active].mean(axis=0), mfccs[active].std(axis=0)
+    for i in range(N_MFCC):
+        out[f"mfcc_mean_{i}"] = float(mean[i])
+    for i in range(N_MFCC):
+        out[f"mfcc_std_{i}"] = float(std[i])
+    band_db = 10 * np.log10(band_e[active].mean(axis=0) + 1e-12)
+    band_db -= 10 * np.log10(np.sum(10 ** (band_db / 10)))
+    for name, v in zip(BAND_NAMES, band_db):
+        out[f"band_{name}_db"] = float(v)
+    # syllable-rate (2-8 Hz) modulation of the speech band: high for rap / talk
+    env = np.log(band_e[:, 3] + band_e[:, 4] + 1e-9)
+    spec_env = np.abs(np.fft.rfft(env - env.mean())) ** 2
+    mod_hz = np.fft.rfftfreq(env.size, SPEC_HOP / sr)
+    total = spec_env[mod_hz > 0.5].sum()
+    out["speech_modulation"] = float(spec_env[(mod_hz >= 2) & (mod_hz <= 8)].sum() / total) if total > 0 else 0.0
+    conf = rows[:, 5]
+    out["pitch_salience"] = float(conf[active].mean())
+    voiced = (conf > 0.8) & active & (pitches > 0)
+    out["voiced_fraction"] = float(voiced.mean())
+    out["pitch_median"] = float(np.median(pitches[voiced])) if voiced.any() else 0.0
+
+    # --- pass 3: chroma from a long-window pvoc (2.7 Hz bins, no overlap) -> key and mode
+    n3 = len(y) // CHROMA_WIN
+    cpv = obj["chroma_pvoc"]
+    cmags = np.empty((n3, CHROMA_WIN // 2 + 1), np.float32)
+    for i, f in enumerate(y[: n3 * CHROMA_WIN].reshape(n3, CHROMA_WIN)):
+        cmags[i] = cpv(f).norm
+    chroma = chroma_from_spectra(cmags, sr)
+    for pc, v in zip(PITCH_CLASSES, chroma):
+        out[f"chroma_{pc}"] = float(v)
+    out.update(key_from_chroma(chroma))
+
+    out.update(loudness_stats(y, sr))
+    out["extractor_version"] = EXTRACTOR_VERSION
+    return out
+
+
+#: Numeric feature columns (no ids, key names or version), in a stable order.
+def feature_columns(df: pd.DataFrame) -> list[str]:
+    """The numeric descriptor columns of a features table (drops ids, names, version, key/mode)."""
+    skip = {"path", "file", "content_hash", "extractor_version", "key_name", "status", "reason",
+            "key", "mode", "n_beats", "tempo_aubio"}
+    return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+
+
+# --------------------------------------------------------------------------- batches and cache
+@dataclass
+class BatchResult:
+    """What :func:`extract_batch` returns.
+
+    Attributes
+    ----------
+    features : pandas.DataFrame
+        One row per good input: ``path``, ``file``, ``content_hash`` then every descriptor.
+    failures : pandas.DataFrame
+        One row per bad input: ``path``, ``file``, ``reason``.
+    n_extracted, n_cached : int
+        Inputs analysed in this call / answered from the cache.
+    """
+
+    features: pd.DataFrame
+    failures: pd.DataFrame
+    n_extracted: int
+    n_cached: int
+
+
+def content_hash(path: str | Path) -> str:
+    """BLAKE2b (128-bit) hex digest of a file's bytes: the cache key with the extractor version."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _settings(min_duration: float) -> dict:
+    return {"extractor_version": EXTRACTOR_VERSION, "samplerate": SAMPLERATE, "min_duration": min_duration}
+
+
+def _settings_key(min_duration: float) -> str:
+    return hashlib.sha1(json.dumps(_settings(min_duration), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def default_cache_path(min_duration: float = MIN_DURATION) -> Path:
+    """``cache_dir()/features/aubio-<settings hash>.parquet`` (one file per extractor version/settings)."""
+    return config.cache_dir() / "features" / f"aubio-{_settings_key(min_duration)}.parquet"
+
+
+def _extract_one(path: str, min_duration: float) -> dict:
+    """Worker: never raises; a bad file comes back as ``status="failed"`` with a reason."""
+    try:
+        feats = extract_features(path, min_duration=min_duration)
+        return {"status": "ok", "reason": "", **feats}
+    except AudioError as exc:
+        return {"status": "failed", "reason": exc.reason}
+    except Exception as exc:  # noqa: BLE001 - the batch must go on; the reason is kept
+        return {"status": "failed", "reason": f"unexpected {type(exc).__name__}: {exc}"}
+
+
+def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool | str | Path = True,
+                  progress: bool = True, min_duration: float = MIN_DURATION) -> BatchResult:
+    """Extract many files in parallel, with a content-hash cache and a failures table.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Audio files. A file that cannot be read, decoded or analysed becomes a failures row
+        (and a logged warning); the batch goes on.
+    n_jobs : int
+        joblib processes (``-1`` = all cores).
+    cache : bool or path
+        ``True``: :func:`default_cache_path`; a path: that parquet file; ``False``: no cache.
+        Rows are keyed by the file's content hash, and the file name encodes the extractor
+        version and settings, so renamed or copied files are not analysed twice and a new
+        extractor version starts a new cache.
+    progress : bool
+        Show a tqdm progress bar.
+    min_duration : float
+        Shorter clips are failures ("too short").
+
+    Returns
+    -------
+    BatchResult
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    paths = [str(p) for p in paths]
+    hashes: list[str | None] = []
+    failures = []
+    for p in paths:
+        try:
+            hashes.append(content_hash(p))
+        except OSError as exc:
+            hashes.append(None)
+            failures.append({"path": p, "file": Path(p).name, "reason": f"cannot read file: {exc.strerror or exc}"})
+            log.warning("skipped %s: cannot read file (%s)", p, exc.strerror or exc)
+
+    cache_path = None if cache is False else (default_cache_path(min_duration) if cache is True else Path(cache))
+    cached = pd.DataFrame()
+    if cache_path is not None and cache_path.exists():
+        try:
+            cached = pd.read_parquet(cache_path)
+        except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, not fatal
+            log.warning("ignoring unreadable feature cache %s (%s)", cache_path, exc)
+    settings_key = _settings_key(min_duration)
+    stored = cached
+    if not cached.empty:  # rows made by another extractor version / settings do not count
+        cached = cached[cached.get("settings_key", pd.Series("", index=cached.index)) == settings_key]
+        cached = cached.reset_index(drop=True)
+    known = {} if cached.empty else {h: i for i, h in enumerate(cached["content_hash"])}
+
+    todo: dict[str, str] = {}  # hash -> one path with that content
+    for p, h in zip(paths, hashes):
+        if h is not None and h not in known and h not in todo:
+            todo[h] = p
+    new_rows = []
+    if todo:
+        jobs = (delayed(_extract_one)(p, min_duration) for p in todo.values())
+        if n_jobs == 1:
+            results = (_extract_one(p, min_duration) for p in todo.values())
+        else:
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        bar = tqdm(results, total=len(todo), desc="aubio features", disable=not progress, unit="clip")
+        for h, res in zip(todo, bar):
+            new_rows.append({"content_hash": h, "settings_key": settings_key, **res})
+    new = pd.DataFrame.from_records(new_rows)
+    table = pd.concat([cached, new], ignore_index=True) if not cached.empty else new
+    if cache_path is not None and not new.empty:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.tmp")
+        (pd.concat([stored, new], ignore_index=True) if not stored.empty else new).to_parquet(tmp, index=False)
+        tmp.replace(cache_path)  # atomic: a reader never sees half a file
+
+    by_hash = table.set_index("content_hash") if not table.empty else pd.DataFrame()
+    good = []
+    for p, h in zip(paths, hashes):
+        if h is None:
+            continue
+        row = by_hash.loc[h]
+        if isinstance(row, pd.DataFrame):  # duplicated hash in an old cache
+            row = row.iloc[-1]
+        if row["status"] == "ok":
+            good.append({"path": p, "file": Path(p).name, "content_hash": h,
+                         **row.drop(["status", "reason", "settings_key"]).to_dict()})
+        else:
+            failures.append({"path": p, "file": Path(p).name, "reason": row["reason"]})
+            log.warning("skipped %s: %s", p, row["reason"])
+    features = pd.DataFrame.from_records(good)
+    if not features.empty:
+        features = features.dropna(axis=1, how="all")
+    fail_df = pd.DataFrame.from_records(failures, columns=["path", "file", "reason"])
+    n_cached = sum(h is not None and h in known for h in hashes)
+    return BatchResult(features=features, failures=fail_df, n_extracted=len(todo), n_cached=n_cached)

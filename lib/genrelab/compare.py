@@ -1,0 +1,272 @@
+"""How close do features computed from the audio (aubio) come to the reference features?
+
+* :func:`tempo_accuracy` - MIREX-style tempo scores: Accuracy1 (within +-4 % of the
+  reference) and Accuracy2 (also at 2x, 3x, 1/2 or 1/3 of it: octave errors forgiven).
+* :func:`key_accuracy` - key and mode right, and the MIREX weighted key score (fifth 0.5,
+  relative 0.3, parallel 0.2).
+* :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
+  each reference feature (energy, danceability, tempo, loudness... whatever the source has).
+* :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.em.GaussianMixtureEM`)
+  fitted on the reference features and on the aubio features; the two partitions compared
+  with ARI, AMI and Hungarian-matched agreement, and each against the genre / style labels.
+
+Example
+-------
+>>> from genrelab import compare
+>>> compare.tempo_accuracy([120, 61, 90], [120, 120, 120])
+{'tempo_acc1': 0.3333333333333333, 'tempo_acc2': 0.6666666666666666, 'n': 3}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from sklearn.decomposition import PCA
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .audio import PITCH_CLASSES, feature_columns
+
+#: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
+TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
+
+#: A compact, Spotify-like view of the aubio descriptors for clustering (rhythm, loudness,
+#: timbre, tonality, voice): few enough dimensions for full-covariance EM on ~100 clips.
+COMPACT_AUBIO_FEATURES = [
+    "tempo", "beat_strength", "beat_regularity", "onset_rate", "loudness", "loudness_range",
+    "centroid_mean", "flatness_mean", "flux_mean", "zcr_mean", "zcr_std", "pitch_salience",
+    "speech_modulation", "band_bass_db", "band_high_db", "mfcc_mean_1", "mfcc_mean_2",
+    "mfcc_std_0", "key_strength",
+]
+
+
+def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """One row per extracted clip: ``item_id``, ``label``, aubio descriptors and ``ref_<feature>`` columns.
+
+    ``items`` (``item_id``, ``path``, ``label``) and ``features`` (from
+    :func:`genrelab.audio.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
+    """
+    feats = features.drop(columns=[c for c in ("file",) if c in features])
+    table = items.merge(feats, on="path", how="inner")
+    ref = reference.rename(columns={c: f"ref_{c}" for c in reference.columns if c != "item_id"})
+    return table.merge(ref, on="item_id", how="left")
+
+
+# --------------------------------------------------------------------------- tempo and key
+def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
+    """Per clip: ``acc1`` (within ``tol`` of the reference), ``acc2`` (of any of :data:`TEMPO_FACTORS`)."""
+    est = np.asarray(estimated, float)
+    ref = np.asarray(reference, float)
+    if est.shape != ref.shape:
+        raise ValueError(f"estimated and reference tempi differ in shape: {est.shape} vs {ref.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        acc1 = np.abs(est / ref - 1) <= tol
+        acc2 = np.zeros_like(acc1)
+        for f in TEMPO_FACTORS:
+            acc2 |= np.abs(est / (f * ref) - 1) <= tol
+    return pd.DataFrame({"estimated": est, "reference": ref, "ratio": est / ref, "acc1": acc1, "acc2": acc2})
+
+
+def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
+    """Accuracy1 and Accuracy2 over the clips whose reference tempo is known and positive.
+
+    Examples
+    --------
+    >>> tempo_accuracy([100, 50, 33.4, 130], [100, 100, 100, 100])["tempo_acc2"]
+    0.75
+    """
+    hits = tempo_hits(estimated, reference, tol)
+    ok = np.isfinite(hits["reference"]) & (hits["reference"] > 0)
+    hits = hits[ok]
+    n = len(hits)
+    return {"tempo_acc1": float(hits["acc1"].mean()) if n else float("nan"),
+            "tempo_acc2": float(hits["acc2"].mean()) if n else float("nan"), "n": n}
+
+
+def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> str:
+    """``same``, ``fifth`` (dominant or subdominant, same mode), ``relative``, ``parallel`` or ``other``."""
+    if est_key == ref_key and est_mode == ref_mode:
+        return "same"
+    if est_mode == ref_mode and (est_key - ref_key) % 12 in (5, 7):
+        return "fifth"
+    if est_mode != ref_mode:
+        if est_key == ref_key:
+            return "parallel"
+        # relative: minor tonic 3 semitones below its major
+        major, minor = (est_key, ref_key) if est_mode == 1 else (ref_key, est_key)
+        if (major - minor) % 12 == 3:
+            return "relative"
+    return "other"
+
+
+_MIREX_WEIGHTS = {"same": 1.0, "fifth": 0.5, "relative": 0.3, "parallel": 0.2, "other": 0.0}
+
+
+def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
+    """Key accuracy (tonic and mode right), tonic-only and mode-only accuracy, MIREX weighted score.
+
+    Clips with an unknown reference key (NaN or -1) are left out. Without ``ref_mode``, only
+    the tonic is compared.
+    """
+    ek, em = np.asarray(est_key, float), np.asarray(est_mode, float)
+    rk = np.asarray(ref_key, float)
+    rm = np.asarray(ref_mode, float) if ref_mode is not None else np.full_like(rk, np.nan)
+    ok = np.isfinite(rk) & (rk >= 0)
+    ek, em, rk, rm = ek[ok], em[ok], rk[ok], rm[ok]
+    n = int(ok.sum())
+    if n == 0:
+        return {"key_acc": float("nan"), "tonic_acc": float("nan"), "mode_acc": float("nan"),
+                "key_mirex": float("nan"), "n": 0}
+    tonic = ek == rk
+    out = {"tonic_acc": float(tonic.mean()), "n": n}
+    if np.isfinite(rm).all():
+        relations = [key_relation(int(a), int(b), int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)]
+        out["key_acc"] = float(np.mean([r == "same" for r in relations]))
+        out["mode_acc"] = float((em == rm).mean())
+        out["key_mirex"] = float(np.mean([_MIREX_WEIGHTS[r] for r in relations]))
+        out["relations"] = pd.Series(relations).value_counts().to_dict()
+    else:
+        out.update(key_acc=float(tonic.mean()), mode_acc=float("nan"), key_mirex=float("nan"))
+    return out
+
+
+def key_name(key: int, mode: int) -> str:
+    """``"C major"`` style name of a (key, mode) pair (Spotify's convention: mode 1 = major)."""
+    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
+
+
+# --------------------------------------------------------------------------- mimicry
+def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None = None, *, cv: int = 5,
+             seed: int = 42) -> pd.DataFrame:
+    """Cross-validated R^2 of a ridge regression from the aubio descriptors to each reference feature.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Aubio descriptors (numeric), one row per clip.
+    reference : DataFrame
+        Reference features, aligned with ``X`` row by row.
+    targets : list of str, optional
+        Columns of ``reference`` to predict (default: every numeric column except key/mode).
+    cv : int
+        Folds (shuffled, seeded ``KFold``); rows with a missing target are dropped per target.
+
+    Returns
+    -------
+    DataFrame
+        ``target``, ``r2`` (mean over folds), ``r2_std``, ``n``, ``corr_best`` (largest |r| of a
+        single descriptor) and ``best_feature``, sorted by ``r2``.
+    """
+    X = X.reset_index(drop=True).astype(float)
+    reference = reference.reset_index(drop=True)
+    if targets is None:
+        targets = [c for c in reference.columns
+                   if pd.api.types.is_numeric_dtype(reference[c]) and c not in ("key", "mode")]
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 25)))
+    rows = []
+    for target in targets:
+        y = reference[target].astype(float)
+        ok = y.notna() & X.notna().all(axis=1)
+        n = int(ok.sum())
+        if n < 2 * cv or y[ok].nunique() < 2:
+            continue
+        folds = KFold(n_splits=cv, shuffle=True, random_state=seed)
+        scores = cross_val_score(model, X[ok].values, y[ok].values, cv=folds, scoring="r2")
+        corr = X[ok].corrwith(y[ok]).abs()
+        rows.append({"target": target, "r2": float(scores.mean()), "r2_std": float(scores.std()), "n": n,
+                     "corr_best": float(corr.max()), "best_feature": str(corr.idxmax())})
+    return pd.DataFrame(rows, columns=["target", "r2", "r2_std", "n", "corr_best", "best_feature"]).sort_values(
+        "r2", ascending=False, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- clustering
+def hungarian_agreement(a, b) -> tuple[float, dict]:
+    """Share of items on which two partitions agree after the best one-to-one matching of clusters.
+
+    Returns the agreement and the mapping {cluster of ``b`` -> cluster of ``a``} (Hungarian
+    algorithm on the contingency table, ``scipy.optimize.linear_sum_assignment``).
+
+    Examples
+    --------
+    >>> hungarian_agreement([0, 0, 1, 1, 2], [5, 5, 7, 7, 7])[0]
+    0.8
+    """
+    table = contingency(a, b)
+    rows, cols = linear_sum_assignment(-table.values)
+    agreement = table.values[rows, cols].sum() / table.values.sum()
+    mapping = {table.columns[c]: table.index[r] for r, c in zip(rows, cols)}
+    return float(agreement), mapping
+
+
+def contingency(a, b) -> pd.DataFrame:
+    """Counts of items per (cluster of ``a``, cluster of ``b``)."""
+    return pd.crosstab(pd.Series(np.asarray(a), name="a"), pd.Series(np.asarray(b), name="b"))
+
+
+def partition_scores(a, b) -> dict:
+    """ARI, AMI and Hungarian-matched agreement of two labelings of the same items."""
+    a, b = np.asarray(a), np.asarray(b)
+    return {"ari": float(adjusted_rand_score(a, b)), "ami": float(adjusted_mutual_info_score(a, b)),
+            "agreement": hungarian_agreement(a, b)[0]}
+
+
+def em_clusters(X: pd.DataFrame, k: int, *, seed: int = 42, n_init: int = 5, max_dims: int | None = None,
+                covariance_type: str = "full") -> np.ndarray:
+    """Standardise ``X``, reduce it by PCA to at most ``max_dims`` (default ``n/15``, >= 2)
+    dimensions when it has more, and return the labels of a ``k``-component EM mixture."""
+    from .em import GaussianMixtureEM
+
+    Z = StandardScaler().fit_transform(np.asarray(X, float))
+    dims = max_dims if max_dims is not None else max(2, len(Z) // 15)
+    if Z.shape[1] > dims:
+        Z = PCA(n_components=dims, random_state=seed).fit_transform(Z)
+    gm = GaussianMixtureEM(n_components=k, covariance_type=covariance_type, n_init=n_init, random_state=seed)
+    return gm.fit(Z).predict(Z)
+
+
+def cluster_comparison(reference_X: pd.DataFrame, aubio_X: pd.DataFrame, labels=None, *, k: int = 4,
+                       seed: int = 42, n_init: int = 5, covariance_type: str = "full") -> dict:
+    """EM on the reference features and on the aubio features; the partitions compared.
+
+    Returns a dict with ``ref_clusters``, ``aubio_clusters`` (arrays), ``ari_ref_vs_aubio``,
+    ``ami_ref_vs_aubio``, ``agreement_ref_vs_aubio`` and, when ``labels`` are given,
+    ``ari_ref_vs_labels``, ``ari_aubio_vs_labels`` (and the AMI / agreement likewise), plus
+    ``contingency`` (reference clusters x aubio clusters, Hungarian-ordered columns).
+    """
+    ref_c = em_clusters(reference_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
+    aub_c = em_clusters(aubio_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
+    out: dict = {"ref_clusters": ref_c, "aubio_clusters": aub_c, "k": k}
+    for name, value in partition_scores(ref_c, aub_c).items():
+        out[f"{name}_ref_vs_aubio"] = value
+    if labels is not None:
+        labels = np.asarray(labels)
+        for which, clusters in (("ref", ref_c), ("aubio", aub_c)):
+            for name, value in partition_scores(labels, clusters).items():
+                out[f"{name}_{which}_vs_labels"] = value
+    table = contingency(ref_c, aub_c)
+    _, mapping = hungarian_agreement(ref_c, aub_c)
+    order = sorted(table.columns, key=lambda c: (mapping.get(c, 1e9), c))
+    out["contingency"] = table[order]
+    return out
+
+
+def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
+    """The aubio descriptor columns of a joined table: ``compact`` (:data:`COMPACT_AUBIO_FEATURES`) or ``all``."""
+    if which == "compact":
+        cols = [c for c in COMPACT_AUBIO_FEATURES if c in table]
+    elif which == "all":
+        cols = [c for c in feature_columns(table) if not c.startswith("ref_")]
+    else:
+        raise ValueError(f"which must be 'compact' or 'all', got {which!r}")
+    return table[cols].astype(float)
+
+
+def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd.DataFrame:
+    """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not Gaussian)."""
+    cols = [c for c in table.columns if c.startswith("ref_") and c not in exclude
+            and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]
+    return table[cols].astype(float)

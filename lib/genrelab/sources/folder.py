@@ -1,0 +1,104 @@
+"""Any folder of audio files as a source, with an optional CSV of reference features.
+
+The folder is searched recursively for WAV, FLAC, OGG, MP3 and AIFF files. The reference CSV
+(optional) has one row per file, keyed by file name: its key column (``file`` by default)
+may hold the path relative to the folder (``rock/song.mp3``), the bare file name
+(``song.mp3``) or the name without extension (``song``). Its other numeric columns are the
+reference features (e.g. ``tempo``, ``energy``, ``key``, ``mode``), and a ``label_column``
+(e.g. ``genre``) labels the clips. Without a CSV, the name of the sub-folder a file sits in
+can serve as its label (``label_from_folder=True``).
+
+Example
+-------
+>>> from genrelab.sources import folder
+>>> corpus = folder.corpus("~/Music/clips", reference_csv="~/Music/clips/features.csv",
+...                        label_column="genre")                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..audio import AUDIO_EXTENSIONS
+from . import AudioCorpus, subsample
+
+log = logging.getLogger(__name__)
+
+
+def scan(path: str | Path) -> pd.DataFrame:
+    """Audio files under ``path``: ``relpath`` (posix, relative), ``path`` (absolute), sorted."""
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"audio folder {root} does not exist")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+    return pd.DataFrame({"relpath": [p.relative_to(root).as_posix() for p in files],
+                         "path": [str(p) for p in files]})
+
+
+def _match_keys(files: pd.DataFrame, keys: pd.Series) -> pd.Series:
+    """For each file, the row label in ``keys`` that names it (relative path, name, or stem)."""
+    index: dict[str, object] = {}
+    for label, key in keys.items():
+        index.setdefault(str(key).strip(), label)
+    out = {}
+    for i, rel in files["relpath"].items():
+        name = rel.rsplit("/", 1)[-1]
+        for candidate in (rel, name, name.rsplit(".", 1)[0]):
+            if candidate in index:
+                out[i] = index[candidate]
+                break
+    return pd.Series(out, dtype="object")
+
+
+def corpus(path: str | Path | None = None, *, reference_csv: str | Path | None = None, key_column: str = "file",
+           label_column: str | None = None, label_from_folder: bool = False, n_clips: int | None = None,
+           seed: int = 42) -> AudioCorpus:
+    """An :class:`~genrelab.sources.AudioCorpus` of every audio file under ``path``.
+
+    Parameters
+    ----------
+    path : path
+        The folder (searched recursively).
+    reference_csv : path, optional
+        Reference features keyed by file name (see the module docstring).
+    key_column : str
+        The CSV column naming the file.
+    label_column : str, optional
+        A CSV column holding each clip's genre / label.
+    label_from_folder : bool
+        Label each clip with the name of its parent folder (when no ``label_column``).
+    n_clips : int, optional
+        Draw at most this many files at random (seeded); ``None`` = all.
+    """
+    if path is None:
+        raise ValueError("the folder source needs path= (a folder of audio files)")
+    files = scan(path)
+    if files.empty:
+        raise ValueError(f"{path}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
+    files = subsample(files, n_clips, seed)
+    items = pd.DataFrame({"item_id": files["relpath"], "path": files["path"],
+                          "label": pd.Series(pd.NA, index=files.index, dtype="object")})
+    if label_from_folder:
+        items["label"] = [r.rsplit("/", 1)[0] if "/" in r else pd.NA for r in files["relpath"]]
+    reference = pd.DataFrame({"item_id": pd.Series(dtype="object")})
+    if reference_csv is not None:
+        table = pd.read_csv(Path(reference_csv).expanduser())
+        if key_column not in table:
+            raise ValueError(f"{reference_csv}: no key column {key_column!r}; columns are {list(table.columns)}")
+        if label_column is not None and label_column not in table:
+            raise ValueError(f"{reference_csv}: no label column {label_column!r}")
+        match = _match_keys(files, table[key_column])
+        unmatched = len(files) - len(match)
+        if unmatched:
+            log.warning("%s: %d of %d audio files have no row in %s", path, unmatched, len(files), reference_csv)
+        rows = table.loc[match.values].reset_index(drop=True)
+        rows.insert(0, "item_id", files.loc[match.index, "relpath"].values)
+        if label_column is not None:
+            items.loc[match.index, "label"] = rows[label_column].values
+        numeric = [c for c in rows.columns if c not in ("item_id", key_column, label_column)
+                   and pd.api.types.is_numeric_dtype(rows[c])]
+        reference = rows[["item_id", *numeric]]
+    return AudioCorpus("folder", items, reference, label_name=label_column or ("folder" if label_from_folder else "label"))
