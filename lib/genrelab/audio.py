@@ -25,7 +25,6 @@ mfcc_mean_i, _std_i    aubio ``mfcc`` (40 mel bands, 13 coefficients) on the sam
 chroma_<pc>            12 pitch classes from the spectral peaks of an 8192-point aubio ``pvoc``
                        (2.7 Hz bins, C2-B6), square-root compressed, frame-normalised mean
 band_<name>_db         energy share (dB) of six aubio ``filterbank`` bands (sub ... high)
-speech_modulation      share of the 500-4000 Hz band envelope's modulation at 2-8 Hz (syllables)
 key, mode, key_*       Krumhansl-Kessler key profiles correlated with the chroma (24 keys);
                        ``key_strength`` = best correlation, ``key_confidence`` = best - second
 pitch_salience         mean aubio ``pitch("yinfast")`` confidence; ``voiced_fraction`` = share
@@ -500,12 +499,6 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     band_db -= 10 * np.log10(np.sum(10 ** (band_db / 10)))
     for name, v in zip(BAND_NAMES, band_db):
         out[f"band_{name}_db"] = float(v)
-    # syllable-rate (2-8 Hz) modulation of the speech band: high for rap / talk
-    env = np.log(band_e[:, 3] + band_e[:, 4] + 1e-9)
-    spec_env = np.abs(np.fft.rfft(env - env.mean())) ** 2
-    mod_hz = np.fft.rfftfreq(env.size, SPEC_HOP / sr)
-    total = spec_env[mod_hz > 0.5].sum()
-    out["speech_modulation"] = float(spec_env[(mod_hz >= 2) & (mod_hz <= 8)].sum() / total) if total > 0 else 0.0
     conf = rows[:, 5]
     out["pitch_salience"] = float(conf[active].mean())
     voiced = (conf > 0.8) & active & (pitches > 0)

@@ -86,11 +86,12 @@ def subsample(items: pd.DataFrame, n_clips: int | None, seed: int) -> pd.DataFra
 
 
 def synthetic_corpus(n_clips: int = 120, seed: int = 42, *, n_jobs: int = 1, dest: str | Path | None = None,
-                     progress: bool = False) -> AudioCorpus:
+                     duration: float = 30.0, progress: bool = False) -> AudioCorpus:
     """The generated clips (:func:`genrelab.sources.synthetic.generate_corpus`) and their ground truth."""
     from . import synthetic
 
-    truth = synthetic.generate_corpus(n_clips=n_clips, seed=seed, n_jobs=n_jobs, dest=dest, progress=progress)
+    truth = synthetic.generate_corpus(n_clips=n_clips, seed=seed, n_jobs=n_jobs, dest=dest, duration=duration,
+                                      progress=progress)
     items = pd.DataFrame({"item_id": truth["clip_id"], "path": truth["path"], "label": truth["style"]})
     reference = truth[["clip_id", "tempo", "key", "mode", "loudness"]].rename(columns={"clip_id": "item_id"})
     return AudioCorpus("synthetic", items, reference, label_name="style")

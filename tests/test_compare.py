@@ -1,0 +1,105 @@
+"""Tempo / key scores, mimic regression, EM cluster comparison, and a small end-to-end run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genrelab import audio, compare, sources
+
+
+def test_tempo_accuracy_one_and_two():
+    ref = [100.0] * 8
+    est = [100.0, 103.9, 104.1, 50.0, 200.0, 33.4, 300.0, 150.0]
+    hits = compare.tempo_hits(est, ref)
+    assert list(hits["acc1"]) == [True, True, False, False, False, False, False, False]
+    assert list(hits["acc2"]) == [True, True, False, True, True, True, True, False]
+    scores = compare.tempo_accuracy(est, ref)
+    assert scores == {"tempo_acc1": 0.25, "tempo_acc2": 0.75, "n": 8}
+    # unknown reference tempi (NaN, 0) are left out
+    assert compare.tempo_accuracy([120, 120, 120], [120, np.nan, 0]) == {"tempo_acc1": 1.0, "tempo_acc2": 1.0, "n": 1}
+    with pytest.raises(ValueError, match="shape"):
+        compare.tempo_hits([1, 2], [1])
+
+
+@pytest.mark.parametrize("est,ref,relation", [
+    ((0, 1), (0, 1), "same"), ((7, 1), (0, 1), "fifth"), ((5, 0), (0, 0), "fifth"),
+    ((9, 0), (0, 1), "relative"), ((0, 1), (9, 0), "relative"), ((0, 0), (0, 1), "parallel"),
+    ((2, 1), (0, 1), "other"), ((4, 0), (0, 1), "other"),
+])
+def test_key_relations(est, ref, relation):
+    assert compare.key_relation(*est, *ref) == relation
+
+
+def test_key_accuracy_and_mirex_score():
+    scores = compare.key_accuracy([0, 7, 9, 3], [1, 1, 0, 1], [0, 0, 0, -1], [1, 1, 1, 1])
+    assert scores["n"] == 3  # key -1 = unknown
+    assert scores["key_acc"] == pytest.approx(1 / 3)
+    assert scores["key_mirex"] == pytest.approx((1 + 0.5 + 0.3) / 3)
+    assert scores["relations"] == {"same": 1, "fifth": 1, "relative": 1}
+    assert compare.key_accuracy([0, 5], [1, 1], [0, 0])["key_acc"] == 0.5  # tonic only
+    assert compare.key_name(9, 0) == "A minor"
+
+
+def test_hungarian_agreement_ignores_cluster_names():
+    a = np.array([0, 0, 1, 1, 2, 2, 2])
+    b = np.array([5, 5, 9, 9, 7, 7, 9])
+    agreement, mapping = compare.hungarian_agreement(a, b)
+    assert agreement == pytest.approx(6 / 7)
+    assert mapping == {5: 0, 9: 1, 7: 2}
+    scores = compare.partition_scores(a, 3 - a)
+    assert scores == {"ari": 1.0, "ami": 1.0, "agreement": 1.0}
+
+
+def test_mimic_r2_finds_a_linear_relation_and_not_noise():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.standard_normal((150, 6)), columns=list("abcdef"))
+    ref = pd.DataFrame({"energy": 0.8 * X["a"] - 0.5 * X["c"] + 0.1 * rng.standard_normal(150),
+                        "noise": rng.standard_normal(150), "key": rng.integers(0, 12, 150)})
+    ref.loc[3, "energy"] = np.nan
+    table = compare.mimic_r2(X, ref)
+    assert list(table["target"]) == ["energy", "noise"]  # key is not a regression target
+    got = table.set_index("target")
+    assert got.loc["energy", "r2"] > 0.9 and got.loc["energy", "n"] == 149
+    assert got.loc["energy", "best_feature"] == "a"
+    assert got.loc["noise", "r2"] < 0.1
+
+
+def test_cluster_comparison_on_separated_blobs():
+    rng = np.random.default_rng(1)
+    labels = np.repeat(["x", "y", "z"], 40)
+    centers = {"x": 0.0, "y": 6.0, "z": 12.0}
+    ref = pd.DataFrame({"f1": [centers[l] for l in labels] + rng.standard_normal(120),
+                        "f2": rng.standard_normal(120)})
+    aub = pd.DataFrame(rng.standard_normal((120, 4)), columns=[f"g{i}" for i in range(4)])
+    aub["g0"] += [2 * centers[l] for l in labels]
+    aub["g1"] -= [centers[l] for l in labels]
+    out = compare.cluster_comparison(ref, aub, labels, k=3, seed=0)
+    assert out["ari_ref_vs_aubio"] > 0.95 and out["agreement_ref_vs_aubio"] > 0.97
+    assert out["ari_ref_vs_labels"] > 0.95 and out["ami_aubio_vs_labels"] > 0.9
+    table = out["contingency"]
+    assert table.values.sum() == 120
+    assert np.trace(table.values) >= 117  # Hungarian-ordered: agreement on the diagonal
+    noise = compare.cluster_comparison(ref, aub.drop(columns=["g0", "g1"]), labels, k=3, seed=0)
+    assert noise["ari_aubio_vs_labels"] < 0.1
+
+
+def test_end_to_end_on_a_small_synthetic_corpus(tmp_project_dirs):
+    """Generate 8 clips, extract them in parallel, join with the ground truth, score."""
+    corpus = sources.load_source("synthetic", n_clips=8, seed=42, duration=15.0)
+    batch = audio.extract_batch(corpus.items["path"], n_jobs=2, progress=False)
+    assert batch.failures.empty and batch.n_extracted == 8
+    table = compare.join(corpus.items, batch.features, corpus.reference)
+    assert len(table) == 8 and {"ref_tempo", "ref_key", "label", "tempo", "key"} <= set(table.columns)
+    tempo = compare.tempo_accuracy(table["tempo"], table["ref_tempo"])
+    key = compare.key_accuracy(table["key"], table["mode"], table["ref_key"], table["ref_mode"])
+    assert tempo["tempo_acc2"] == 1.0 and tempo["tempo_acc1"] >= 7 / 8
+    assert key["key_acc"] >= 6 / 8
+    assert np.corrcoef(table["loudness"], table["ref_loudness"])[0, 1] > 0.9
+    X = compare.aubio_matrix(table, "compact")
+    assert X.shape == (8, len([c for c in compare.COMPACT_AUBIO_FEATURES if c in table]))
+    assert set(compare.reference_matrix(table).columns) == {"ref_tempo", "ref_loudness"}
+    assert "ref_tempo" not in compare.aubio_matrix(table, "all")
+    with pytest.raises(ValueError, match="compact"):
+        compare.aubio_matrix(table, "some")

@@ -1,0 +1,208 @@
+"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded HTTP)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+import responses
+import soundfile as sf
+
+from genrelab import audio, config, sources
+from genrelab.sources import fma, folder, synthetic
+
+
+# --- synthetic ----------------------------------------------------------------------------------
+def test_ground_truth_is_deterministic_and_in_realistic_ranges():
+    truths = pd.DataFrame([synthetic.clip_truth(i, seed=5) for i in range(240)])
+    assert truths.equals(pd.DataFrame([synthetic.clip_truth(i, seed=5) for i in range(240)]))
+    assert not truths.equals(pd.DataFrame([synthetic.clip_truth(i, seed=6) for i in range(240)]))
+    assert list(truths["style"][:8]) == list(synthetic.STYLES) * 2
+    for style, group in truths.groupby("style"):
+        lo, hi = synthetic.STYLE_RANGES[style]["tempo"]
+        assert group["tempo"].between(lo, hi).all()
+        lo, hi = synthetic.STYLE_RANGES[style]["loudness"]
+        assert group["loudness_target"].between(lo, hi).all()
+    assert set(truths["key"]) == set(range(12))
+    assert 0.45 < truths["mode"].mean() < 0.75  # about 60 % major
+    assert truths["clip_id"].is_unique
+
+
+def test_chords_stay_in_the_key():
+    major = synthetic._chords(key=2, mode=1, progression=[0, 4, 5, 3])  # D: I V vi IV
+    assert [sorted(c % 12) for c in major] == [[2, 6, 9], [1, 4, 9], [2, 6, 11], [2, 7, 11]]
+    minor = synthetic._chords(key=9, mode=0, progression=[0, 3, "5h", 0])  # A minor: i iv V i
+    assert sorted(minor[2] % 12) == [4, 8, 11]  # E major: the raised leading tone G#
+    assert sorted(minor[0] % 12) == [0, 4, 9]
+
+
+def test_generate_corpus_writes_once_and_reuses(tmp_project_dirs):
+    dest = tmp_project_dirs / "syn"
+    truth = synthetic.generate_corpus(n_clips=4, seed=3, duration=6.0, dest=dest)
+    assert list(truth["style"]) == list(synthetic.STYLES)
+    assert (dest / "truth.csv").exists()
+    for row in truth.itertuples():
+        info = sf.info(row.path)
+        assert info.samplerate == 22050 and info.channels == 1 and info.duration == pytest.approx(6.0)
+        assert abs(row.loudness - row.loudness_target) < 2.5  # the limiter takes a little off
+        y, _ = sf.read(row.path)
+        assert 20 * np.log10(np.sqrt(np.mean(y**2))) == pytest.approx(row.loudness, abs=0.01)
+    mtimes = {p: os.stat(p).st_mtime_ns for p in truth["path"]}
+    again = synthetic.generate_corpus(n_clips=6, seed=3, duration=6.0, dest=dest)
+    assert all(os.stat(p).st_mtime_ns == t for p, t in mtimes.items())  # first 4 reused
+    pd.testing.assert_frame_equal(again.iloc[:4], truth)
+    # a sidecar with other parameters makes the clip be rendered again
+    sidecar = dest / (truth["file"][0].replace(".flac", ".json"))
+    stale = json.loads(sidecar.read_text()) | {"generator": "synthetic-0"}
+    sidecar.write_text(json.dumps(stale))
+    synthetic.generate_corpus(n_clips=1, seed=3, duration=6.0, dest=dest)
+    assert os.stat(truth["path"][0]).st_mtime_ns != mtimes[truth["path"][0]]
+
+
+def test_rendering_is_deterministic_and_styles_sound_different():
+    truths = [synthetic.clip_truth(i, seed=11) for i in range(4)]
+    clips = [synthetic.render_clip(t, seed=11, duration=6.0) for t in truths]
+    np.testing.assert_array_equal(clips[0], synthetic.render_clip(truths[0], seed=11, duration=6.0))
+    feats = {t["style"]: audio.extract_features(c, 22050) for t, c in zip(truths, clips)}
+    # the acoustic clip has no drums: least noisy spectrum, fewest onsets than electronic
+    assert feats["acoustic"]["flatness_mean"] < min(feats[s]["flatness_mean"] for s in ("electronic", "rock"))
+    # the rap-like voice makes the zero-crossing rate jump from frame to frame
+    assert feats["hiphop"]["zcr_std"] > feats["electronic"]["zcr_std"]
+    for t in truths:
+        assert np.max(np.abs(clips[truths.index(t)])) < 1.0
+
+
+def test_synthetic_corpus_through_the_registry(tmp_project_dirs):
+    corpus = sources.load_source("synthetic", n_clips=4, seed=2)
+    assert corpus.name == "synthetic" and len(corpus) == 4 and corpus.label_name == "style"
+    assert list(corpus.reference.columns) == ["item_id", "tempo", "key", "mode", "loudness"]
+    assert corpus.items["path"].map(lambda p: p.startswith(str(config.cache_dir()))).all()
+    with pytest.raises(ValueError, match="unknown audio source 'spotify'"):
+        sources.load_source("spotify")
+
+
+# --- fma -----------------------------------------------------------------------------------
+@pytest.fixture
+def fma_tree(tmp_path):
+    """A one-track FMA tree (the committed clip as 000/000002.mp3) plus noise that must be ignored."""
+    root = tmp_path / "fma_small"
+    target = fma.fma_path(root, 2)
+    target.parent.mkdir(parents=True)
+    os.symlink(config.FMA_CLIP, target)
+    (root / "000" / "README.txt").write_text("not a track")
+    (root / "001").mkdir()
+    shutil.copy(config.FMA_CLIP, root / "001" / "000002.mp3")  # wrong folder for its id
+    no_ref = fma.fma_path(root, 999999)
+    no_ref.parent.mkdir()
+    shutil.copy(config.FMA_CLIP, no_ref)  # not in the Echo Nest table
+    return root
+
+
+def test_fma_layout_and_echo_nest_reference(fma_tree):
+    assert fma.fma_path("/x", 2) == fma.fma_path("/x", "000002")
+    assert str(fma.fma_path("/x", 123456)).endswith("123/123456.mp3")
+    assert list(fma.scan(fma_tree)["track_id"]) == [2, 999999]
+    corpus = fma.corpus(fma_tree)
+    assert list(corpus.items["item_id"]) == ["000002"]
+    ref = corpus.reference.set_index("item_id").loc["000002"]
+    assert ref["tempo"] == pytest.approx(165.922) and 0 <= ref["energy"] <= 1
+    assert set(fma.ECHONEST_FEATURES) <= set(corpus.reference.columns)
+    assert len(fma.corpus(fma_tree, require_reference=False).items) == 2
+
+
+def test_fma_genres_from_either_csv(fma_tree, tmp_path):
+    simple = tmp_path / "genres.csv"
+    pd.DataFrame({"track_id": [2, 3], "genre": ["Hip-Hop", "Pop"]}).to_csv(simple, index=False)
+    assert list(fma.corpus(fma_tree, tracks_csv=simple).items["label"]) == ["Hip-Hop"]
+    tracks = tmp_path / "tracks.csv"  # FMA's own layout: two header rows
+    tracks.write_text(",album,track,track\n,title,genre_top,title\ntrack_id,,,\n2,AWOL,Hip-Hop,Food\n")
+    assert fma.read_genres(tracks).to_dict() == {2: "Hip-Hop"}
+
+
+def test_fma_errors_name_the_problem(tmp_path, monkeypatch):
+    monkeypatch.delenv("GENRELAB_FMA_DIR", raising=False)
+    with pytest.raises(ValueError, match="GENRELAB_FMA_DIR"):
+        fma.corpus()
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        fma.corpus(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no FMA-layout audio files"):
+        fma.corpus(tmp_path / "empty")
+
+
+def test_fma_source_from_the_setting(fma_tree, monkeypatch):
+    monkeypatch.setenv("GENRELAB_FMA_DIR", str(fma_tree))
+    corpus = sources.load_source("fma")
+    assert corpus.name == "fma" and len(corpus) == 1
+
+
+# --- folder ------------------------------------------------------------------------------------
+@pytest.fixture
+def music_folder(tmp_path):
+    root = tmp_path / "music"
+    t = np.arange(4 * 22050) / 22050
+    for rel in ("rock/a.wav", "rock/b.flac", "jazz/c.ogg", "d.wav"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(root / rel, (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 22050)
+    (root / "notes.txt").write_text("ignored")
+    return root
+
+
+def test_folder_scan_and_labels_from_folders(music_folder):
+    corpus = folder.corpus(music_folder, label_from_folder=True)
+    assert list(corpus.items["item_id"]) == ["d.wav", "jazz/c.ogg", "rock/a.wav", "rock/b.flac"]
+    assert list(corpus.items["label"].fillna("-")) == ["-", "jazz", "rock", "rock"]
+    assert corpus.reference.columns.tolist() == ["item_id"]
+    assert len(folder.corpus(music_folder, n_clips=2, seed=1)) == 2
+
+
+def test_folder_reference_csv_keyed_by_path_name_or_stem(music_folder, tmp_path, caplog):
+    csv = tmp_path / "ref.csv"
+    pd.DataFrame({"file": ["rock/a.wav", "b.flac", "c", "zzz.wav"], "tempo": [120.0, 90.0, 100.0, 1.0],
+                  "energy": [0.9, 0.5, 0.2, 0.0], "genre": ["rock", "rock", "jazz", "x"]}).to_csv(csv, index=False)
+    with caplog.at_level(logging.WARNING):
+        corpus = folder.corpus(music_folder, reference_csv=csv, label_column="genre")
+    ref = corpus.reference.set_index("item_id")
+    assert ref.loc["rock/a.wav", "tempo"] == 120 and ref.loc["rock/b.flac", "tempo"] == 90
+    assert ref.loc["jazz/c.ogg", "energy"] == 0.2 and "d.wav" not in ref.index
+    assert list(ref.columns) == ["tempo", "energy"]
+    assert corpus.items.set_index("item_id").loc["jazz/c.ogg", "label"] == "jazz"
+    assert "1 of 4 audio files have no row" in caplog.text
+    with pytest.raises(ValueError, match="no key column 'name'"):
+        folder.corpus(music_folder, reference_csv=csv, key_column="name")
+    with pytest.raises(ValueError, match="path="):
+        sources.load_source("folder")
+
+
+# --- deezer (recorded HTTP, no network) ---------------------------------------------------------
+@responses.activate
+def test_deezer_source_downloads_previews_and_keeps_spotify_features(tmp_project_dirs):
+    mp3 = config.FMA_CLIP.read_bytes()
+    responses.add(responses.GET, "https://cdn.example/preview/1.mp3", body=mp3,
+                  content_type="audio/mpeg", status=200)
+    responses.add(responses.GET, "https://cdn.example/preview/2.mp3", body="<html>gone</html>",
+                  content_type="text/html", status=200)
+    tracks = pd.DataFrame({
+        "track_id": ["t1", "t2", "t1"],
+        "deezer_preview_url": ["https://cdn.example/preview/1.mp3", "https://cdn.example/preview/2.mp3",
+                               "https://cdn.example/preview/1.mp3"],
+        "genre": ["rap", "pop", "rap"], "tempo": [166.0, 120.0, 166.0], "energy": [0.6, 0.7, 0.6],
+        "key": [1, 5, 1], "mode": [1, 0, 1], "track_name": ["a", "b", "a"],
+    })
+    corpus = sources.load_source("deezer", tracks=tracks, n_clips=0, session=requests.Session(),
+                                 api_session=requests.Session(), progress=False)
+    assert list(corpus.items["item_id"]) == ["t1"] and list(corpus.items["label"]) == ["rap"]
+    assert os.path.exists(corpus.items["path"][0])
+    assert corpus.reference.set_index("item_id").loc["t1", "tempo"] == 166.0
+    assert set(corpus.reference.columns) == {"item_id", "energy", "tempo", "key", "mode"}
+    assert list(corpus.failures["item_id"]) == ["t2"] and "not audio" in corpus.failures["reason"][0]
+    with pytest.raises(ValueError, match="isrc"):
+        sources.load_source("deezer", tracks=tracks.drop(columns="deezer_preview_url"))
+    with pytest.raises(ValueError, match="collected tracks"):
+        sources.load_source("deezer")
