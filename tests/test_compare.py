@@ -103,3 +103,30 @@ def test_end_to_end_on_a_small_synthetic_corpus(tmp_project_dirs):
     assert "ref_tempo" not in compare.aubio_matrix(table, "all")
     with pytest.raises(ValueError, match="compact"):
         compare.aubio_matrix(table, "some")
+
+
+def test_figures_and_the_fma_clip_check(tmp_project_dirs):
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"tempo": [120, 61, 90, 175], "ref_tempo": [121, 120, 90, 88],
+                          "label": ["a", "a", "b", "b"]})
+    fig = compare.plot_tempo(table)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and len(ax.collections) >= 2  # band + points
+    plt.close(fig)
+    r2 = pd.DataFrame({"target": ["energy", "tempo"], "r2": [0.6, -0.2], "r2_std": [0.1, 0.2], "n": [50, 50],
+                       "corr_best": [0.7, 0.1], "best_feature": ["loudness", "tempo"]})
+    fig = compare.plot_mimic(r2)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["tempo", "energy"]
+    plt.close(fig)
+    X = pd.DataFrame(rng.standard_normal((60, 3)))
+    labels = np.repeat(["x", "y"], 30)
+    X[0] += np.repeat([0, 8], 30)
+    result = compare.cluster_comparison(X[[0, 1]], X, labels, k=2, seed=0)
+    fig = compare.plot_cluster_comparison(result, labels, label_name="style")
+    assert len(fig.axes) == 3 and fig.axes[1].get_ylabel() == "style"
+    plt.close(fig)
+    check = compare.fma_clip_tempo()
+    assert check["fma_clip_tempo_echonest"] == pytest.approx(165.922)
+    assert check["fma_clip_tempo_ratio"] == pytest.approx(1, abs=0.04)

@@ -206,3 +206,20 @@ def test_deezer_source_downloads_previews_and_keeps_spotify_features(tmp_project
         sources.load_source("deezer", tracks=tracks.drop(columns="deezer_preview_url"))
     with pytest.raises(ValueError, match="collected tracks"):
         sources.load_source("deezer")
+
+
+def test_from_params_dispatches_on_the_notebook_parameters(music_folder, fma_tree, tmp_path, tmp_project_dirs):
+    syn = sources.from_params("synthetic", n_clips=4, seed=1)
+    assert syn.name == "synthetic" and len(syn) == 4
+    assert len(sources.from_params("fma", audio_path=str(fma_tree), n_clips=0)) == 1
+    by_folder = sources.from_params("folder", audio_path=str(music_folder))
+    assert by_folder.label_name == "folder" and "rock" in set(by_folder.items["label"])
+    csv = tmp_path / "ref.csv"
+    pd.DataFrame({"file": ["a.wav"], "genre": ["punk"], "tempo": [180.0]}).to_csv(csv, index=False)
+    with_csv = sources.from_params("folder", audio_path=str(music_folder), reference_csv=str(csv))
+    assert with_csv.label_name == "genre"
+    assert with_csv.items.set_index("item_id").loc["rock/a.wav", "label"] == "punk"
+    with pytest.raises(ValueError, match="collected tracks"):
+        sources.from_params("deezer")
+    with pytest.raises(ValueError, match="unknown audio source"):
+        sources.from_params("radio")

@@ -81,7 +81,7 @@ from . import config
 log = logging.getLogger(__name__)
 
 #: Part of every result and of the cache key: bump it whenever any output can change.
-EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-1"
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-2"
 SAMPLERATE = 22050
 HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
 WIN = 1024  # tempo / onset / spectral window

@@ -275,3 +275,94 @@ def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd
     cols = [c for c in table.columns if c.startswith("ref_") and c not in exclude
             and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]
     return table[cols].astype(float)
+
+
+# --------------------------------------------------------------------------- figures
+def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str = "ref_tempo",
+               hue: str = "label", tol: float = 0.04):
+    """Aubio tempo against the reference tempo (log axes) with the 1x band and the 2x, 1/2x,
+    3x, 1/3x lines Accuracy2 forgives; points coloured by ``hue``."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = table[[estimated, reference, hue]].dropna(subset=[estimated, reference])
+    data = data[(data[estimated] > 0) & (data[reference] > 0)]
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    lo = 0.8 * min(data[reference].min(), data[estimated].min(), 60)
+    hi = 1.25 * max(data[reference].max(), data[estimated].max(), 200)
+    grid = np.geomspace(lo, hi, 50)
+    ax.fill_between(grid, grid * (1 - tol), grid * (1 + tol), color="0.85", label=f"±{tol:.0%} (Accuracy1)")
+    for factor, style, name in ((2, "--", "2x"), (1 / 2, "--", "½x"), (3, ":", "3x"), (1 / 3, ":", "⅓x")):
+        ax.plot(grid, grid * factor, style, color="0.5", lw=1)
+        x = min(hi / 1.08, hi / factor / 1.08)  # label the line near the upper-right edge
+        ax.annotate(name, (x, x * factor), color="0.35", fontsize=9, ha="right", va="bottom")
+    sns.scatterplot(data=data, x=reference, y=estimated, hue=hue if data[hue].notna().any() else None,
+                    ax=ax, s=28, edgecolor="none", alpha=0.85)
+    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi),
+           xlabel="reference tempo (BPM)", ylabel="aubio tempo (BPM)",
+           title="Tempo: aubio vs the reference")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
+    ticks = [t for t in (40, 50, 60, 80, 100, 120, 150, 200, 250, 300) if lo <= t <= hi]
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(FixedLocator(ticks))
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_locator(NullLocator())
+        axis.set_minor_formatter(NullFormatter())
+    ax.legend(loc="lower right", fontsize=9)
+    return fig
+
+
+def plot_mimic(r2: pd.DataFrame):
+    """Horizontal bars of the cross-validated R^2 per reference feature (± one sd over folds)."""
+    import matplotlib.pyplot as plt
+
+    r2 = r2.sort_values("r2")
+    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(r2) + 1.6))
+    colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in r2["r2"]]
+    ax.barh(r2["target"], r2["r2"].clip(lower=-0.5), xerr=r2["r2_std"], color=colors, capsize=3)
+    for y, (v, sd, feat) in enumerate(zip(r2["r2"], r2["r2_std"], r2["best_feature"])):
+        ax.annotate(f"{v:.2f}  (best single: {feat})", (max(v, 0) + sd + 0.03, y), va="center", fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set(xlim=(min(-0.1, r2["r2"].clip(lower=-0.5).min() - 0.05), 1.6),
+           xlabel="cross-validated R² (ridge on all aubio descriptors)", ylabel="reference feature",
+           title="How well aubio's descriptors predict each reference feature")
+    return fig
+
+
+def plot_cluster_comparison(result: dict, labels=None, *, label_name: str = "label"):
+    """Heatmaps of the EM partitions: reference clusters x aubio clusters (Hungarian-ordered)
+    and, with ``labels``, each partition against the labels (counts annotated)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    panels = [("reference clusters", "aubio clusters", result["contingency"],
+               f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
+               f"agreement {result['agreement_ref_vs_aubio']:.0%}")]
+    if labels is not None:
+        labels = np.asarray(labels).astype(str)
+        for which, key in (("reference", "ref"), ("aubio", "aubio")):
+            table = contingency(labels, result[f"{key}_clusters"])
+            _, mapping = hungarian_agreement(labels, result[f"{key}_clusters"])  # cluster -> label
+            rows = list(table.index)
+            order = sorted(table.columns, key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c))
+            panels.append((label_name, f"{which} clusters", table[order],
+                           f"ARI {result[f'ari_{key}_vs_labels']:.2f} · AMI {result[f'ami_{key}_vs_labels']:.2f}"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.2), squeeze=False)
+    for ax, (ylabel, xlabel, table, subtitle) in zip(axes[0], panels):
+        sns.heatmap(table, annot=True, fmt="d", cmap="rocket_r", cbar=False, ax=ax)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=subtitle)
+        ax.tick_params(axis="y", rotation=0)
+    fig.suptitle(f"EM with k={result['k']}: reference features vs aubio features", fontweight="bold")
+    return fig
+
+
+def fma_clip_tempo() -> dict:
+    """aubio's tempo of the committed FMA clip beside the Echo Nest's (track 2: 165.9 BPM)."""
+    from . import config
+    from .audio import extract_features
+
+    feats = extract_features(config.FMA_CLIP)
+    echonest = pd.read_csv(config.FMA_ECHONEST_CSV).set_index("track_id").loc[2, "tempo"]
+    return {"fma_clip_tempo_aubio": feats["tempo"], "fma_clip_tempo_echonest": float(echonest),
+            "fma_clip_tempo_ratio": feats["tempo"] / float(echonest)}

@@ -162,6 +162,31 @@ SOURCES: dict[str, Callable[..., AudioCorpus]] = {
 }
 
 
+def from_params(audio_source: str, *, n_clips: int = 120, seed: int = 42, n_jobs: int = 1, audio_path: str = "",
+                reference_csv: str = "", tracks: pd.DataFrame | None = None, progress: bool = False) -> AudioCorpus:
+    """The corpus a notebook's parameters describe (what each source needs, from one flat set).
+
+    ``audio_path`` is the folder of ``fma`` (default: the ``GENRELAB_FMA_DIR`` setting) and
+    ``folder``; ``reference_csv`` the folder source's reference table; ``tracks`` the collected
+    tracks the ``deezer`` source downloads previews for. ``n_clips`` 0 means every clip.
+    """
+    n = n_clips if n_clips and n_clips > 0 else None
+    if audio_source == "synthetic":
+        return synthetic_corpus(n_clips=n or 120, seed=seed, n_jobs=n_jobs, progress=progress)
+    if audio_source == "fma":
+        return fma_corpus(audio_path or None, n_clips=n, seed=seed)
+    if audio_source == "folder":
+        label_column = None  # a genre / label / style column of the CSV, else the sub-folder names
+        if reference_csv:
+            header = pd.read_csv(Path(reference_csv).expanduser(), nrows=0).columns
+            label_column = next((c for c in ("genre", "label", "style") if c in header), None)
+        return folder_corpus(audio_path or None, n_clips=n, seed=seed, reference_csv=reference_csv or None,
+                             label_column=label_column, label_from_folder=label_column is None)
+    if audio_source == "deezer":
+        return deezer_corpus(tracks, n_clips=n, seed=seed, progress=progress)
+    raise ValueError(f"unknown audio source {audio_source!r}; choose one of {sorted(SOURCES)}")
+
+
 def load_source(name: str, **kwargs) -> AudioCorpus:
     """Build the corpus of audio source ``name`` (one of :data:`SOURCES`); kwargs go to its function.
 
