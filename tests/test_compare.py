@@ -130,3 +130,27 @@ def test_figures_and_the_fma_clip_check(tmp_project_dirs):
     check = compare.fma_clip_tempo()
     assert check["fma_clip_tempo_echonest"] == pytest.approx(165.922)
     assert check["fma_clip_tempo_ratio"] == pytest.approx(1, abs=0.04)
+
+
+def test_evaluate_uses_what_the_reference_has():
+    rng = np.random.default_rng(4)
+    n = 40
+    labels = np.repeat(["a", "b"], n // 2)
+    table = pd.DataFrame({c: rng.standard_normal(n) for c in compare.COMPACT_AUBIO_FEATURES})
+    table["tempo"] = np.where(labels == "a", 90.0, 140.0) * rng.uniform(0.99, 1.01, n)
+    for col in ("onset_rate", "beat_strength", "flux_mean", "centroid_mean", "zcr_mean"):
+        table[col] += np.where(labels == "a", 0.0, 6.0)
+    table["key"], table["mode"] = 0, 1
+    table["label"] = labels
+    full = table.assign(ref_tempo=np.where(labels == "a", 90.0, 70.0), ref_key=0, ref_mode=1,
+                        ref_loudness=table["loudness"] * 2 + 0.1 * rng.standard_normal(n))
+    ev = compare.evaluate(full, seed=0)
+    assert ev.tempo == {"tempo_acc1": 0.5, "tempo_acc2": 1.0, "n": n}
+    assert ev.key["key_acc"] == 1.0 and ev.metrics["k_audio"] == 2
+    assert ev.metrics["mimic_r2"]["loudness"] > 0.9
+    assert ev.clusters is not None and ev.metrics["ari_aubio_vs_labels"] > 0.9
+    bare = compare.evaluate(table.assign(label=pd.NA), seed=0)  # e.g. a folder without a CSV
+    assert np.isnan(bare.metrics["tempo_acc1"]) and np.isnan(bare.metrics["key_acc"])
+    assert bare.mimic.empty and bare.clusters is None and np.isnan(bare.metrics["ari_ref_vs_aubio"])
+    for fig in (compare.plot_tempo(table), compare.plot_mimic(bare.mimic), compare.plot_cluster_comparison(None)):
+        assert "no " in fig.axes[0].texts[0].get_text()

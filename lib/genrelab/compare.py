@@ -19,6 +19,8 @@ Example
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -277,7 +279,64 @@ def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd
     return table[cols].astype(float)
 
 
+# --------------------------------------------------------------------------- everything at once
+@dataclass
+class Evaluation:
+    """What :func:`evaluate` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``."""
+
+    tempo: dict
+    key: dict
+    mimic: pd.DataFrame
+    clusters: dict | None
+    metrics: dict
+
+
+def evaluate(table: pd.DataFrame, *, k: int = 0, seed: int = 42, n_init: int = 5, aubio_features: str = "compact",
+             cv: int = 5) -> Evaluation:
+    """Every comparison of a joined table (:func:`join`), skipping what the reference lacks.
+
+    Tempo scores need ``ref_tempo``; key scores ``ref_key`` (and ``ref_mode``); the mimic
+    regression every numeric ``ref_*`` column but key / mode; the EM comparison at least one
+    continuous reference feature. ``k`` = 0 fits one component per label (4 without labels).
+    Missing parts are NaN in ``metrics``.
+    """
+    nan = float("nan")
+    tempo = (tempo_accuracy(table["tempo"], table["ref_tempo"]) if "ref_tempo" in table
+             else {"tempo_acc1": nan, "tempo_acc2": nan, "n": 0})
+    key = (key_accuracy(table["key"], table["mode"], table["ref_key"], table.get("ref_mode"))
+           if "ref_key" in table else {"key_acc": nan, "tonic_acc": nan, "mode_acc": nan, "key_mirex": nan, "n": 0})
+    ref = reference_matrix(table)
+    aub = aubio_matrix(table, aubio_features)
+    mimic = mimic_r2(aubio_matrix(table, "all"), ref.rename(columns=lambda c: c.removeprefix("ref_")), cv=cv, seed=seed)
+    labels = table["label"] if "label" in table and table["label"].notna().all() else None
+    k = k or (int(labels.nunique()) if labels is not None else 4)
+    ok = ref.notna().all(axis=1) & aub.notna().all(axis=1)
+    clusters = None
+    if ref.shape[1] >= 1 and ok.sum() >= 3 * k:
+        clusters = cluster_comparison(ref[ok], aub[ok], None if labels is None else labels[ok].astype(str),
+                                      k=k, seed=seed, n_init=n_init)
+    metrics = {
+        "tempo_acc1": tempo["tempo_acc1"], "tempo_acc2": tempo["tempo_acc2"], "n_tempo": tempo["n"],
+        "key_acc": key["key_acc"], "key_tonic_acc": key["tonic_acc"], "key_mode_acc": key["mode_acc"],
+        "key_mirex": key["key_mirex"], "n_key": key["n"],
+        "mimic_r2": dict(zip(mimic["target"], mimic["r2"])), "k_audio": k, "aubio_features": aubio_features,
+    }
+    names = ["ari_ref_vs_aubio", "ami_ref_vs_aubio", "agreement_ref_vs_aubio", "ari_ref_vs_labels",
+             "ami_ref_vs_labels", "ari_aubio_vs_labels", "ami_aubio_vs_labels"]
+    metrics.update({n: (clusters or {}).get(n, nan) for n in names})
+    return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
+
+
 # --------------------------------------------------------------------------- figures
+def _placeholder(text: str):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 1.6))
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+    return fig
+
+
 def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str = "ref_tempo",
                hue: str = "label", tol: float = 0.04):
     """Aubio tempo against the reference tempo (log axes) with the 1x band and the 2x, 1/2x,
@@ -285,6 +344,10 @@ def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str 
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if reference not in table or table[reference].notna().sum() == 0:
+        return _placeholder("no reference tempo in this source")
+    if hue not in table:
+        table = table.assign(**{hue: pd.NA})
     data = table[[estimated, reference, hue]].dropna(subset=[estimated, reference])
     data = data[(data[estimated] > 0) & (data[reference] > 0)]
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
@@ -317,6 +380,8 @@ def plot_mimic(r2: pd.DataFrame):
     """Horizontal bars of the cross-validated R^2 per reference feature (± one sd over folds)."""
     import matplotlib.pyplot as plt
 
+    if r2.empty:
+        return _placeholder("no reference feature to predict in this source")
     r2 = r2.sort_values("r2")
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(r2) + 1.6))
     colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in r2["r2"]]
@@ -330,12 +395,14 @@ def plot_mimic(r2: pd.DataFrame):
     return fig
 
 
-def plot_cluster_comparison(result: dict, labels=None, *, label_name: str = "label"):
+def plot_cluster_comparison(result: dict | None, labels=None, *, label_name: str = "label"):
     """Heatmaps of the EM partitions: reference clusters x aubio clusters (Hungarian-ordered)
     and, with ``labels``, each partition against the labels (counts annotated)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if result is None:
+        return _placeholder("no continuous reference features (or too few clips) to cluster")
     panels = [("reference clusters", "aubio clusters", result["contingency"],
                f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
                f"agreement {result['agreement_ref_vs_aubio']:.0%}")]
