@@ -349,3 +349,40 @@ def test_bic_grid_finds_the_true_number_of_components():
     one = grid.query("n_components == 3 and covariance_type == 'full'").iloc[0]
     gmm = GaussianMixtureEM(3, random_state=0, n_init=2).fit(X)
     assert one["bic"] == pytest.approx(gmm.bic(X), rel=1e-12)
+
+
+# --- the figures -----------------------------------------------------------------------------------
+def test_gmm_figures_show_what_they_claim():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from genrelab import gmm_plots
+
+    X = blobs(9, n=300, d=3, k=3, spread=6)
+    gmm = GaussianMixtureEM(3, random_state=0).fit(X)
+    labels = gmm.predict(X)
+    two = GaussianMixtureEM(2, covariance_type="diag", random_state=0).fit(X[:, :2])
+    fig = gmm_plots.plot_clusters_2d(X[:, :2], two.predict(X[:, :2]), two, ["acousticness", "energy"], point=[0.0, 0.5], max_points=100)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("acousticness", "energy")
+    assert len(ax.patches) == 4  # 1- and 2-sd ellipses of both components
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "test song"
+    assert "100 of 300 points" in ax.get_title()
+
+    grid = bic_grid(X, [1, 2, 3, 4], ["full", "spherical"], random_state=0)
+    ax = gmm_plots.plot_bic_grid(grid).axes[0]
+    assert "lowest BIC: k=3" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
+
+    genres = np.array(["rap", "rock", "pop"])[labels]
+    ax = gmm_plots.plot_contingency(labels, genres).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["pop", "rap", "rock"]  # GENRE_ORDER
+    assert sorted(float(t.get_text()) for t in ax.texts)[-3:] == [100.0, 100.0, 100.0]  # clusters = genres here
+
+    ax = gmm_plots.plot_pca_clusters(X, labels, means=gmm.means_).axes[0]
+    assert ax.get_xlabel().startswith("PC1 (") and len(ax.texts) == 3
+
+    ax = gmm_plots.plot_profiles(gmm.means_, ["a", "b", "c"], weights=gmm.weights_).axes[0]
+    assert len(ax.texts) == 9 and ax.get_yticklabels()[0].get_text().startswith("0 (")
+    plt.close("all")
