@@ -266,6 +266,7 @@ def session(
     s = requests_cache.CachedSession(
         str(path),
         backend="sqlite",
+        wal=True,  # write-ahead log: fast commits, safe for concurrent readers
         expire_after=after,
         urls_expire_after={p: requests_cache.DO_NOT_CACHE for p in NEVER_CACHED},
         allowable_codes=(200,),

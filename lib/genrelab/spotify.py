@@ -47,7 +47,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,17 +161,41 @@ class SpotifyClient(spotipy.Spotify):
         self.http = http_session
         self.auth = auth
         self.kind = kind
-        self.features_forbidden = False
+        self.app = _app_key(auth.client_id)
+
+    @property
+    def features_forbidden(self) -> bool:
+        """Spotify answered 403 on audio-features for this app (remembered for the process)."""
+        return self.app in _FEATURES_FORBIDDEN
+
+    @features_forbidden.setter
+    def features_forbidden(self, value: bool) -> None:
+        (_FEATURES_FORBIDDEN.add if value else _FEATURES_FORBIDDEN.discard)(self.app)
 
 
-def _token_provider(auth) -> Callable[[bool], str]:
+#: apps (hashed client ids) that got a 403 on audio-features in this process
+_FEATURES_FORBIDDEN: set[str] = set()
+
+
+NOT_LOGGED_IN = """\
+No Spotify login cached for user {user!r} ({path}). Log in once from a terminal:
+
+    python -m genrelab.spotify login --user {user}
+
+(it opens the browser, or prints a URL with --no-browser), then run the notebook again. Public data
+(collect, search) needs no login; `source: snapshot` works offline."""
+
+
+def _token_provider(auth, interactive: bool = True, user: str | None = None) -> Callable[[bool], str]:
     def token(force_refresh: bool = False) -> str:
         try:
             if isinstance(auth, SpotifyOAuth):
-                if force_refresh:
-                    cached = auth.cache_handler.get_cached_token()
-                    if cached and cached.get("refresh_token"):
-                        return auth.refresh_access_token(cached["refresh_token"])["access_token"]
+                cached = auth.cache_handler.get_cached_token()
+                if force_refresh and cached and cached.get("refresh_token"):
+                    return auth.refresh_access_token(cached["refresh_token"])["access_token"]
+                if not interactive and not auth.validate_token(cached):
+                    # never wait for a browser inside a notebook run: say how to log in
+                    raise SpotifyCredentialsError(NOT_LOGGED_IN.format(user=user, path=auth.cache_handler.cache_path))
                 return auth.get_access_token(as_dict=False)
             return auth.get_access_token(as_dict=False, check_cache=not force_refresh)
         except SpotifyOauthError as err:
@@ -202,12 +225,14 @@ def public_client(cache_expire_days: float | None = 30, **http_options) -> Spoti
 
 
 def user_client(user: str = "me", *, scopes: Iterable[str] = SCOPES, cache_expire_days: float | None = 30,
-                open_browser: bool = True, **http_options) -> SpotifyClient:
+                interactive: bool = False, open_browser: bool = True, **http_options) -> SpotifyClient:
     """A client for one user's library (authorization-code flow with :data:`SCOPES`).
 
-    The first use opens the browser (or prints a URL to paste back); the token is then cached
-    in ``data/cache/spotify/token-user-<user>.json``. Log in once from a terminal with
-    ``python -m genrelab.spotify login --user <name>`` before running notebooks unattended.
+    Log in once from a terminal with ``python -m genrelab.spotify login --user <name>``
+    (``interactive=True``: opens the browser, or prints a URL to paste back); the token is
+    cached in ``data/cache/spotify/token-user-<name>.json`` (mode 600) and refreshed
+    automatically afterwards. Without a cached login and with ``interactive=False`` (the
+    default, for notebooks) a clear error says how to log in instead of waiting for a browser.
     ``user`` only names the token file, so two people can be compared side by side.
     """
     if not user or any(c in user for c in "/\\") or user.startswith("."):
@@ -219,7 +244,7 @@ def user_client(user: str = "me", *, scopes: Iterable[str] = SCOPES, cache_expir
         cache_handler=CacheFileHandler(cache_path=str(_token_dir() / f"token-user-{user}.json")),
         requests_session=http.plain_session(),
     )
-    session = http.session(cache_expire_days, token=_token_provider(auth), **http_options)
+    session = http.session(cache_expire_days, token=_token_provider(auth, interactive, user), **http_options)
     return SpotifyClient(auth, session, "user")
 
 
@@ -326,8 +351,8 @@ class Checkpoint:
     """Append-only JSON-lines files, one per stage, in ``directory``.
 
     Every finished unit (a search, a playlist with all its pages, a batch) is appended as
-    ``{"k": key, "v": value}`` and flushed to disk, so an interrupted run loses at most the
-    unit in flight. A torn last line (crash while writing) is ignored.
+    ``{"k": key, "v": value}`` and flushed, so an interrupted run (exception, Ctrl-C, killed
+    kernel) loses at most the unit in flight. A torn last line is ignored.
     """
 
     def __init__(self, directory: str | Path | None):
@@ -372,8 +397,6 @@ class Checkpoint:
         with open(self.dir / f"{stage}.jsonl", "a") as fh:
             for k, v in values.items():
                 fh.write(json.dumps({"k": k, "v": v}) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
 
 
 def _batches(ids: list[str], size: int) -> list[list[str]]:
@@ -1099,7 +1122,7 @@ class TrackAnalysis:
         return pd.concat(parts).to_frame().T
 
 
-_ANALYSIS_MEMO: dict[tuple[str, str], tuple[pd.Series, pd.Series, str]] = {}
+_ANALYSIS_MEMO: dict[tuple, tuple[pd.Series, pd.Series, str]] = {}
 
 
 @_translate_errors
@@ -1120,7 +1143,7 @@ def analyze_track(track_id: str, model: Any = None, *, features_source: Features
     """
     sp = client or public_client()
     tid = sp._get_id("track", track_id)
-    memo_key = (tid, features_source)
+    memo_key = (sp.app, str(config.cache_dir()), tid, features_source)
     if memo_key not in _ANALYSIS_MEMO:
         rec = track_record(sp.track(tid))
         c = _Collector(sp, Checkpoint(None), features_source, progress=False)
@@ -1154,7 +1177,7 @@ def main(argv: list[str] | None = None) -> int:
     login.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
     args = parser.parse_args(argv)
     if args.command == "login":
-        sp = user_client(args.user, open_browser=not args.no_browser)
+        sp = user_client(args.user, interactive=True, open_browser=not args.no_browser)
         print(profile(client=sp).to_string(index=False))
     return 0
 

@@ -1,0 +1,89 @@
+"""genrelab.taste: user vs public per feature, two users side by side, offline stand-in user."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: E402,F401  (pytest fixtures)
+from genrelab import data, taste  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("genrelab_env")
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return data.load_tracks(invalid="drop")
+
+
+@pytest.fixture(scope="module")
+def public(snapshot):
+    return data.dedup(snapshot)[0]
+
+
+def test_a_snapshot_playlist_stands_in_for_the_user(snapshot):
+    me = taste.user_from_snapshot(snapshot, seed=1)
+    assert me["playlist_id"].nunique() == 1 and me["track_id"].is_unique and len(me) >= 40
+    assert me.attrs["user"].startswith("playlist")
+    same = taste.user_from_snapshot(snapshot, seed=1)
+    assert same["track_id"].tolist() == me["track_id"].tolist()  # reproducible
+    pid = snapshot["playlist_id"].iloc[0]
+    assert (taste.user_from_snapshot(snapshot, pid)["playlist_id"] == pid).all()
+    with pytest.raises(ValueError, match="not in the table"):
+        taste.user_from_snapshot(snapshot, "nope")
+
+
+def test_compare_finds_what_sets_a_user_apart(public):
+    loud = public[public["energy"] > public["energy"].quantile(0.9)].head(200)
+    table = taste.compare(loud, public)
+    assert set(table["feature"]) == set(taste.FEATURES)
+    row = table.set_index("feature").loc["energy"]
+    assert row["std_diff"] > 1 and row["user_median_percentile"] > 90 and row["ks_pvalue"] < 1e-6
+    assert table["std_diff"].abs().is_monotonic_decreasing
+    same = taste.compare(public.sample(3000, random_state=0), public).set_index("feature")
+    assert (same["std_diff"].abs() < 0.1).all() and same["user_median_percentile"].between(40, 60).all()
+
+
+def test_compare_names_missing_columns(public):
+    with pytest.raises(KeyError, match="tempo"):
+        taste.compare(public.drop(columns="tempo"), public)
+
+
+def test_two_users_side_by_side(public):
+    a = public[public["genre"] == "rock"].head(100)
+    b = public[public["genre"] == "rap"].head(100)
+    table = taste.compare_users(a, b, public, labels=("rock", "rap")).set_index("feature")
+    assert table.loc["speechiness", "rap_mean"] > table.loc["speechiness", "rock_mean"]
+    assert table.loc["speechiness", "ks_pvalue"] < 1e-6
+    assert {"rock_median_percentile", "rap_median_percentile"} <= set(table.columns)
+
+
+def test_plots_have_one_panel_per_feature(snapshot, public):
+    me = taste.user_from_snapshot(snapshot, seed=2)
+    fig = taste.plot_taste(me, public)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == len(taste.FEATURES)
+    assert "user median" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "percentile" not in panels[0].get_title() and "pct" in panels[0].get_title()
+    plt.close(fig)
+    other = taste.user_from_snapshot(snapshot, seed=3)
+    fig = taste.plot_two_users(me, other, public, features=["energy", "tempo"], ncols=2)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
+    assert me.attrs["user"] in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)
+
+
+def test_liked_tracks_with_features_from_recorded_answers(fake_api):
+    liked = taste.liked_with_features()
+    facts = load("library")["facts"]
+    assert liked["track_id"].tolist() == facts["liked_ids"]
+    assert liked[data.AUDIO_FEATURES].notna().all().all() and liked.attrs["features_source"] == "spotify"
+    table = taste.compare(liked, liked)
+    np.testing.assert_allclose(table["std_diff"], 0, atol=1e-12)
+    assert isinstance(table, pd.DataFrame)
