@@ -433,3 +433,17 @@ def test_without_a_cached_login_notebooks_get_told_how_to_log_in(fake_api, genre
     with pytest.raises(spotify.SpotifyCredentialsError, match="python -m genrelab.spotify login"):
         spotify.liked_tracks()
     assert fake_api.count("api.spotify.com") == 0
+
+
+def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
+    """What notebooks/01_collection.ipynb does with source="spotify" (read_source -> validate -> tables)."""
+    raw = data.read_source("spotify", "", label_column="playlist_genre", column_map=None, taxonomy_path=str(TAXONOMY),
+                           max_playlists_per_subgenre=2, max_tracks_per_playlist=0, features_source="auto",
+                           cache_expire_days=30.0)
+    tracks, problems = data.validate_tracks(raw, invalid="raise")
+    assert problems.empty and tracks["genre"].isin(["pop", "rock"]).all()
+    assert tracks["release_year"].notna().all()
+    assert len(data.playlists_table(tracks)) == 5 and len(data.artists_table(tracks)) > 0
+    path = Run("nb01").write_table(tracks, "tracks")
+    again = pd.read_parquet(path)
+    assert again.attrs["collection"]["http_calls"] == minimum_calls("spotify")
