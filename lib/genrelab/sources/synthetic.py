@@ -38,14 +38,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from scipy.signal import butter, sosfilt
+from scipy.signal import butter, lfilter, sosfilt
 
 from .. import config
 
 log = logging.getLogger(__name__)
 
 #: Bump when the audio a given (seed, index) produces changes: the cache folder is keyed by it.
-GENERATOR_VERSION = "synthetic-1"
+GENERATOR_VERSION = "synthetic-2"
 STYLES = ("electronic", "rock", "hiphop", "acoustic")
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -170,7 +170,7 @@ def _add(buf: np.ndarray, sig: np.ndarray, start_s: float, sr: int, gain: float 
 
 
 def _noise(rng, n: int) -> np.ndarray:
-    return rng.standard_normal(n).astype(np.float32)
+    return rng.standard_normal(n, dtype=np.float32)
 
 
 def _drum_kit(rng, sr: int, style: str) -> dict[str, np.ndarray]:
@@ -223,10 +223,21 @@ def _chords(key: int, mode: int, progression: list) -> list[np.ndarray]:
 
 
 @functools.lru_cache(maxsize=4)
-def _vowel_filters(sr: int) -> list:
-    """Band-pass sections for the first three formants of five vowels (a, i, e, o, u)."""
+def _vowel_filters(sr: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One IIR filter (b, a) per vowel (a, i, e, o, u): the weighted sum of three band-passes
+    on its first three formants, merged into a single transfer function."""
     vowels = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (300, 870, 2240))
-    return [[butter(1, [f * 0.9, f * 1.1], btype="bandpass", fs=sr, output="sos") for f in v] for v in vowels]
+    out = []
+    for formants in vowels:
+        parts = [butter(1, [f * 0.9, f * 1.1], btype="bandpass", fs=sr) for f in formants]
+        a = np.polymul(np.polymul(parts[0][1], parts[1][1]), parts[2][1])
+        b = np.zeros(len(a))
+        for i, (g, (bi, _)) in enumerate(zip((1.0, 0.6, 0.3), parts)):
+            others = [parts[j][1] for j in range(3) if j != i]
+            term = g * np.polymul(np.polymul(bi, others[0]), others[1])
+            b[len(b) - len(term):] += term
+        out.append((b, a))
+    return out
 
 
 def _speech_burst(rng, dur: float, sr: int, syllable_s: float) -> np.ndarray:
@@ -245,9 +256,8 @@ def _speech_burst(rng, dur: float, sr: int, syllable_s: float) -> np.ndarray:
     for a, b in zip(bounds[:-1], bounds[1:]):
         if rng.random() < 0.15:  # a rest
             continue
-        seg = np.zeros(b - a, np.float32)
-        for sos, g in zip(vowels[rng.integers(len(vowels))], (1.0, 0.6, 0.3)):
-            seg += g * sosfilt(sos, excitation[a:b]).astype(np.float32)
+        num, den = vowels[rng.integers(len(vowels))]
+        seg = lfilter(num, den, excitation[a:b]).astype(np.float32)
         m = b - a
         env = np.sin(np.pi * np.arange(m) / m) ** 0.7
         cons = int(0.025 * sr)
