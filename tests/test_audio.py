@@ -221,7 +221,8 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
     good += ["stereo.wav", "fma.mp3"]
     paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [str(tmp_path / "in" / "gone.wav")]
     with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
-        batch = audio.extract_batch(paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False)
+        batch = audio.extract_batch(paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False,
+                                    min_clips_per_job=0)  # really in two processes
     assert sorted(batch.features["file"]) == sorted(good)
     reasons = dict(zip(batch.failures["file"], batch.failures["reason"]))
     assert set(reasons) == set(expected_bad) | {"gone.wav"}

@@ -63,6 +63,7 @@ def test_mimic_r2_finds_a_linear_relation_and_not_noise():
     got = table.set_index("target")
     assert got.loc["energy", "r2"] > 0.9 and got.loc["energy", "n"] == 149
     assert got.loc["energy", "best_feature"] == "a"
+    assert 0.3 < got.loc["energy", "r2_single"] < got.loc["energy", "r2"]  # one feature explains part
     assert got.loc["noise", "r2"] < 0.1
 
 
@@ -115,8 +116,9 @@ def test_figures_and_the_fma_clip_check(tmp_project_dirs):
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.collections) >= 2  # band + points
     plt.close(fig)
-    r2 = pd.DataFrame({"target": ["energy", "tempo"], "r2": [0.6, -0.2], "r2_std": [0.1, 0.2], "n": [50, 50],
-                       "corr_best": [0.7, 0.1], "best_feature": ["loudness", "tempo"]})
+    r2 = pd.DataFrame({"target": ["energy", "tempo"], "r2": [0.6, -3.2], "r2_std": [0.1, 2.0],
+                       "r2_single": [0.4, 0.8], "n": [50, 50], "corr_best": [0.7, 0.9],
+                       "best_feature": ["loudness", "tempo"]})
     fig = compare.plot_mimic(r2)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["tempo", "energy"]
     plt.close(fig)

@@ -583,8 +583,14 @@ def _extract_one(path: str, min_duration: float) -> dict:
         return {"status": "failed", "reason": f"unexpected {type(exc).__name__}: {exc}"}
 
 
+#: Below this many clips to analyse per process, a batch runs in the calling process: starting
+#: a worker (importing numpy, scipy, aubio) costs about as much as analysing ten clips.
+MIN_CLIPS_PER_JOB = 12
+
+
 def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool | str | Path = True,
-                  progress: bool = True, min_duration: float = MIN_DURATION) -> BatchResult:
+                  progress: bool = True, min_duration: float = MIN_DURATION,
+                  min_clips_per_job: int = MIN_CLIPS_PER_JOB) -> BatchResult:
     """Extract many files in parallel, with a content-hash cache and a failures table.
 
     Parameters
@@ -593,7 +599,8 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
         Audio files. A file that cannot be read, decoded or analysed becomes a failures row
         (and a logged warning); the batch goes on.
     n_jobs : int
-        joblib processes (``-1`` = all cores).
+        joblib processes (``-1`` = all cores); fewer when there are less than
+        ``min_clips_per_job`` clips to analyse per process.
     cache : bool or path
         ``True``: :func:`default_cache_path`; a path: that parquet file; ``False``: no cache.
         Rows are keyed by the file's content hash, and the file name encodes the extractor
@@ -643,6 +650,8 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
     new_rows = []
     if todo:
         jobs = (delayed(_extract_one)(p, min_duration) for p in todo.values())
+        n_jobs = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
+        n_jobs = max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1))) if min_clips_per_job else n_jobs
         if n_jobs == 1:
             results = (_extract_one(p, min_duration) for p in todo.values())
         else:

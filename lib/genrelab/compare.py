@@ -161,8 +161,10 @@ def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None
     Returns
     -------
     DataFrame
-        ``target``, ``r2`` (mean over folds), ``r2_std``, ``n``, ``corr_best`` (largest |r| of a
-        single descriptor) and ``best_feature``, sorted by ``r2``.
+        ``target``, ``r2`` (ridge, mean over folds), ``r2_std``, ``r2_single`` (a straight line on
+        the descriptor most correlated with the target in each training fold), ``n``,
+        ``corr_best`` (largest |r| of a single descriptor, all rows) and ``best_feature``,
+        sorted by ``r2``.
     """
     X = X.reset_index(drop=True).astype(float)
     reference = reference.reset_index(drop=True)
@@ -178,12 +180,29 @@ def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None
         if n < 2 * cv or y[ok].nunique() < 2:
             continue
         folds = KFold(n_splits=cv, shuffle=True, random_state=seed)
-        scores = cross_val_score(model, X[ok].values, y[ok].values, cv=folds, scoring="r2")
+        Xo, yo = X[ok].values, y[ok].values
+        scores = cross_val_score(model, Xo, yo, cv=folds, scoring="r2")
+        single = [_single_feature_r2(Xo[tr], yo[tr], Xo[te], yo[te]) for tr, te in folds.split(Xo)]
         corr = X[ok].corrwith(y[ok]).abs()
-        rows.append({"target": target, "r2": float(scores.mean()), "r2_std": float(scores.std()), "n": n,
+        rows.append({"target": target, "r2": float(scores.mean()), "r2_std": float(scores.std()),
+                     "r2_single": float(np.mean(single)), "n": n,
                      "corr_best": float(corr.max()), "best_feature": str(corr.idxmax())})
-    return pd.DataFrame(rows, columns=["target", "r2", "r2_std", "n", "corr_best", "best_feature"]).sort_values(
-        "r2", ascending=False, ignore_index=True)
+    columns = ["target", "r2", "r2_std", "r2_single", "n", "corr_best", "best_feature"]
+    return pd.DataFrame(rows, columns=columns).sort_values("r2", ascending=False, ignore_index=True)
+
+
+def _single_feature_r2(X_train, y_train, X_test, y_test) -> float:
+    """Test R^2 of a straight line on the one training-fold descriptor most correlated with y."""
+    from sklearn.metrics import r2_score
+
+    Xc = X_train - X_train.mean(axis=0)
+    yc = y_train - y_train.mean()
+    sd = np.sqrt((Xc**2).sum(axis=0) * (yc**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.abs(Xc.T @ yc) / sd
+    j = int(np.nanargmax(np.nan_to_num(corr, nan=-1.0)))
+    slope, intercept = np.polyfit(X_train[:, j], y_train, 1)
+    return float(r2_score(y_test, slope * X_test[:, j] + intercept))
 
 
 # --------------------------------------------------------------------------- clustering
@@ -319,7 +338,9 @@ def evaluate(table: pd.DataFrame, *, k: int = 0, seed: int = 42, n_init: int = 5
         "tempo_acc1": tempo["tempo_acc1"], "tempo_acc2": tempo["tempo_acc2"], "n_tempo": tempo["n"],
         "key_acc": key["key_acc"], "key_tonic_acc": key["tonic_acc"], "key_mode_acc": key["mode_acc"],
         "key_mirex": key["key_mirex"], "n_key": key["n"],
-        "mimic_r2": dict(zip(mimic["target"], mimic["r2"])), "k_audio": k, "aubio_features": aubio_features,
+        "mimic_r2": dict(zip(mimic["target"], mimic["r2"])),
+        "mimic_r2_single": dict(zip(mimic["target"], mimic["r2_single"])),
+        "k_audio": k, "aubio_features": aubio_features,
     }
     names = ["ari_ref_vs_aubio", "ami_ref_vs_aubio", "agreement_ref_vs_aubio", "ari_ref_vs_labels",
              "ami_ref_vs_labels", "ari_aubio_vs_labels", "ami_aubio_vs_labels"]
@@ -377,21 +398,32 @@ def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str 
 
 
 def plot_mimic(r2: pd.DataFrame):
-    """Horizontal bars of the cross-validated R^2 per reference feature (± one sd over folds)."""
+    """Cross-validated R^2 per reference feature: ridge on every descriptor (bar, ± one sd over
+    folds) and a straight line on the best single descriptor (dot). R^2 below -0.5 is drawn at -0.5."""
     import matplotlib.pyplot as plt
 
     if r2.empty:
         return _placeholder("no reference feature to predict in this source")
-    r2 = r2.sort_values("r2")
-    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(r2) + 1.6))
+    r2 = r2.sort_values("r2").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.6, 0.55 * len(r2) + 2.0))
+    floor = -0.5
+    ridge = r2["r2"].clip(lower=floor)
     colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in r2["r2"]]
-    ax.barh(r2["target"], r2["r2"].clip(lower=-0.5), xerr=r2["r2_std"], color=colors, capsize=3)
-    for y, (v, sd, feat) in enumerate(zip(r2["r2"], r2["r2_std"], r2["best_feature"])):
-        ax.annotate(f"{v:.2f}  (best single: {feat})", (max(v, 0) + sd + 0.03, y), va="center", fontsize=8)
+    ax.barh(r2.index, ridge, color=colors, height=0.6, label="ridge on all descriptors (± sd over folds)")
+    lower = np.minimum(r2["r2_std"], ridge - floor)
+    upper = np.minimum(r2["r2_std"], 1.0 - ridge).clip(lower=0)
+    ax.errorbar(ridge, r2.index, xerr=[lower, upper], fmt="none", ecolor="0.25", capsize=3)
+    ax.scatter(r2["r2_single"].clip(lower=floor), r2.index, color="#dd8452", zorder=3, s=40,
+               label="straight line on the best single descriptor")
+    for y, row in r2.iterrows():
+        ax.annotate(f"{row['r2']:.2f} / {row['r2_single']:.2f}\n({row['best_feature']})", (1.06, y),
+                    va="center", fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
-    ax.set(xlim=(min(-0.1, r2["r2"].clip(lower=-0.5).min() - 0.05), 1.6),
-           xlabel="cross-validated R² (ridge on all aubio descriptors)", ylabel="reference feature",
-           title="How well aubio's descriptors predict each reference feature")
+    ax.axvline(1, color="0.6", lw=0.8, ls=":")
+    ax.set_yticks(r2.index, r2["target"])
+    ax.set(xlim=(floor - 0.05, 1.45), xlabel="cross-validated R² (values below -0.5 drawn at -0.5)",
+           ylabel="reference feature", title="How well aubio's descriptors predict each reference feature")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.1 / max(len(r2), 1)), ncol=1, fontsize=8)
     return fig
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -488,7 +489,9 @@ def generate_corpus(n_clips: int = 120, seed: int = 42, *, dest: str | Path | No
         from tqdm.auto import tqdm
 
         log.info("synthesizing %d of %d clips into %s", len(missing), n_clips, dest)
-        if n_jobs == 1 or len(missing) == 1:
+        # starting a worker costs about as much as rendering 20 clips: small batches stay here
+        n_jobs = max(1, min(n_jobs if n_jobs > 0 else (os.cpu_count() or 1), len(missing) // 20))
+        if n_jobs == 1:
             made = (_write_clip(i, seed, duration, samplerate, dest) for i in missing)
         else:
             from joblib import Parallel, delayed
