@@ -380,8 +380,9 @@ def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str 
         ax.plot(grid, grid * factor, style, color="0.5", lw=1)
         x = min(hi / 1.08, hi / factor / 1.08)  # label the line near the upper-right edge
         ax.annotate(name, (x, x * factor), color="0.35", fontsize=9, ha="right", va="bottom")
-    sns.scatterplot(data=data, x=reference, y=estimated, hue=hue if data[hue].notna().any() else None,
-                    ax=ax, s=28, edgecolor="none", alpha=0.85)
+    has_hue = data[hue].notna().any()
+    sns.scatterplot(data=data, x=reference, y=estimated, hue=hue if has_hue else None,
+                    style=hue if has_hue else None, ax=ax, s=34, edgecolor="none", alpha=0.85)
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi),
            xlabel="reference tempo (BPM)", ylabel="aubio tempo (BPM)",
            title="Tempo: aubio vs the reference")
