@@ -37,7 +37,7 @@ extractor_version      :data:`EXTRACTOR_VERSION`
 =====================  ==========================================================================
 
 Throughput: aubio objects work one hop at a time, so Python calls per frame are the cost
-to watch. One pvoc pass feeds three specdesc objects and the MFCC, and its magnitudes are
+to watch. One pvoc pass feeds three specdesc objects, the MFCC and a filterbank, and its magnitudes are
 copied into one array for numpy; onsets and pitch run on the same 1024-sample hops; the
 chroma pass uses 8192-sample frames without overlap; loudness and zero crossings are
 vectorised numpy.
