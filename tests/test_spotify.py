@@ -447,3 +447,37 @@ def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
     path = Run("nb01").write_table(tracks, "tracks")
     again = pd.read_parquet(path)
     assert again.attrs["collection"]["http_calls"] == minimum_calls("spotify")
+
+
+def test_reccobeats_answers_without_key_and_mode_are_listed_as_incomplete(fake_api):
+    items = {}
+    for rec in load("catalogue")["interactions"]:
+        if "api.reccobeats.com" in rec["url"]:
+            items.update({i["href"].rsplit("/", 1)[1]: i for i in rec["body"]["content"]})
+    partial = FACTS["track_order"][20]
+    items[partial] = {k: v for k, v in items[partial].items() if k not in ("key", "mode")}
+    fake_api.routes = {k: v for k, v in fake_api.routes.items() if k[1] != "api.reccobeats.com"}
+    fake_api.by_ids("https://api.reccobeats.com/v1/audio-features", "content", items)
+    res = run_collect(features_source="reccobeats", deezer_lookup=False)
+    reasons = res.missing_features.set_index("track_id")["reason"]
+    assert reasons[partial] == "reccobeats features incomplete: no key, mode"
+    assert partial not in set(res.tracks.track_id) and len(reasons) == 2
+
+
+def test_collect_year_by_genre_labels_each_query(fake_api):
+    pages = [i for i in load("year")["interactions"] if "/v1/search" in i["url"]]
+    for genre in ("pop", "rock"):
+        q = f'genre:"{genre}" year:2020'
+        fake_api.set("GET", f"{API}/search?" + requests.compat.urlencode(
+            {"q": q, "limit": 10, "offset": 0, "type": "track"}), answer(200, pages[0]["body"]))
+    ids = load("year")["facts"]["track_ids"][:8]
+    fake_api.set("GET", f"{API}/audio-features/?ids={','.join(ids)}", answer(403, {"error": {"status": 403}}))
+    rb = [i for i in load("year")["interactions"] if "reccobeats" in i["url"]][0]["body"]["content"]
+    fake_api.by_ids("https://api.reccobeats.com/v1/audio-features", "content",
+                    {i["href"].rsplit("/", 1)[1]: i for i in rb})
+    with pytest.warns(spotify.FeaturesSourceWarning):
+        df = spotify.collect_year(2020, 8, genres=["pop", "rock"], progress=False, deezer_lookup=False)
+    assert df.groupby("playlist_genre")["track_id"].apply(list).to_dict() == {"pop": ids, "rock": ids}
+    assert df.attrs["collection"]["features_source"] == "reccobeats"
+    assert df.attrs["collection"]["tracks_without_features"] == 0
+    assert fake_api.count("api.spotify.com", "/search") == 2 and fake_api.count("api.reccobeats.com") == 1

@@ -43,6 +43,7 @@ Example
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import json
@@ -399,6 +400,18 @@ class Checkpoint:
                 fh.write(json.dumps({"k": k, "v": v}) + "\n")
 
 
+@contextlib.contextmanager
+def _expected_errors():
+    """Silence spotipy's own ERROR log for answers we handle and report ourselves (403 -> fallback)."""
+    logger = logging.getLogger("spotipy.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _batches(ids: list[str], size: int) -> list[list[str]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
@@ -440,7 +453,8 @@ class _Collector:
         """All track records of one playlist (``next`` pages), or the reason it was skipped."""
         limit = PLAYLIST_ITEMS_LIMIT if not max_tracks else min(PLAYLIST_ITEMS_LIMIT, max_tracks)
         try:
-            page = self.sp.playlist_items(playlist_id, limit=limit, additional_types=("track",))
+            with _expected_errors():
+                page = self.sp.playlist_items(playlist_id, limit=limit, additional_types=("track",))
         except SpotifyException as err:
             if err.http_status in (403, 404):
                 reason = ("Spotify answers 403 for this playlist's items: since March 2026 "
@@ -473,7 +487,8 @@ class _Collector:
         for batch in self.bar(_batches(todo, size), stage, "batch"):
             if not one_by_one:
                 try:
-                    objs = many(batch)[key]
+                    with _expected_errors():
+                        objs = many(batch)[key]
                     self.ckpt.save(stage, {i: (parse(o) if o else None) for i, o in zip(batch, objs)})
                     continue
                 except SpotifyException as err:
@@ -519,7 +534,7 @@ class _Collector:
             todo = [i for i in ids if i not in done]
             for batch in self.bar(_batches(todo, SPOTIFY_FEATURES_BATCH), "spotify features", "batch"):
                 try:
-                    with warnings.catch_warnings():
+                    with warnings.catch_warnings(), _expected_errors():
                         warnings.simplefilter("ignore", DeprecationWarning)
                         got = self.sp.audio_features(batch) or []
                 except SpotifyException as err:
