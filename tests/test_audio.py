@@ -207,7 +207,7 @@ def test_each_bad_file_raises_a_clear_audio_error(tmp_path):
 
 
 def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
-    """Good WAVs (8/16/24-bit, float, mono, stereo), the MP3 and its truncated copy, and every
+    """Good WAVs (8/16/24-bit, float, mono, stereo), OGG, FLAC, the MP3 and its truncated copy, and every
     kind of bad file in one parallel batch: good ones extracted, bad ones listed with a reason."""
     expected_bad = make_bad_files(tmp_path / "in")
     y = click_track(100, seconds=6.0)
@@ -217,8 +217,10 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
         good.append(f"mono_{subtype}.wav")
     y48 = click_track(100, seconds=6.0, sr=48000)
     sf.write(tmp_path / "in" / "stereo.wav", np.stack([y48, -y48 * 0.3], axis=1), 48000)
+    sf.write(tmp_path / "in" / "vorbis.ogg", y, SR)
+    sf.write(tmp_path / "in" / "lossless.flac", y, SR, subtype="PCM_24")
     shutil.copy(config.FMA_CLIP, tmp_path / "in" / "fma.mp3")
-    good += ["stereo.wav", "fma.mp3"]
+    good += ["stereo.wav", "vorbis.ogg", "lossless.flac", "fma.mp3"]
     paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [str(tmp_path / "in" / "gone.wav")]
     with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
         batch = audio.extract_batch(paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False,
@@ -234,7 +236,8 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
     assert (batch.features["extractor_version"] == audio.EXTRACTOR_VERSION).all()
     by_file = batch.features.set_index("file")
     assert by_file.loc["fma.mp3", "tempo"] == pytest.approx(165.9, rel=0.04)
-    assert by_file.loc["stereo.wav", "tempo"] == pytest.approx(100, rel=0.04)
+    for name in ("stereo.wav", "vorbis.ogg", "lossless.flac", "mono_PCM_U8.wav"):
+        assert by_file.loc[name, "tempo"] == pytest.approx(100, rel=0.04), name
 
 
 def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
