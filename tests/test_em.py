@@ -349,6 +349,9 @@ def test_bic_grid_finds_the_true_number_of_components():
     one = grid.query("n_components == 3 and covariance_type == 'full'").iloc[0]
     gmm = GaussianMixtureEM(3, random_state=0, n_init=2).fit(X)
     assert one["bic"] == pytest.approx(gmm.bic(X), rel=1e-12)
+    sub = bic_grid(X, [3], ["full"], max_samples=200, random_state=0)
+    assert sub["n_samples"].tolist() == [200] and grid["n_samples"].eq(900).all()
+    assert sub["bic"].iloc[0] < one["bic"]  # fewer rows, smaller -2 log-likelihood
 
 
 # --- the figures -----------------------------------------------------------------------------------
