@@ -138,7 +138,7 @@ def plot_bic_grid(grid: pd.DataFrame, *, ax=None):
     grid : DataFrame
         :func:`genrelab.em.bic_grid`'s table.
     """
-    fig, ax = _axes(ax, (7, 4.5))
+    fig, ax = _axes(ax, (8.5, 4.5))
     sns.lineplot(data=grid, x="n_components", y="bic", hue="covariance_type", style="covariance_type",
                  markers=True, dashes=False, ax=ax)
     best = grid.loc[grid["bic"].idxmin()]
@@ -148,7 +148,7 @@ def plot_bic_grid(grid: pd.DataFrame, *, ax=None):
     ax.set_ylabel("BIC (lower is better)")
     ax.set_xticks(sorted(grid["n_components"].unique()))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.legend(title="covariance type", loc="upper right", fontsize=9, frameon=True, framealpha=0.9)
+    ax.legend(title="covariance type", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)  # outside: no line hidden
     return fig
 
 
