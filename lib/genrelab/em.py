@@ -178,11 +178,11 @@ def _log_det_cholesky(prec_chol, covariance_type, n_features) -> np.ndarray:
     return n_features * np.log(prec_chol)
 
 
-def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
+def _normalize_inplace(Lt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Turn weighted log densities ``Lt`` (components x samples) into responsibilities in place.
 
-    One log-sum-exp pass: subtract each sample's maximum, exponentiate, divide by the sum.
-    Returns ``log p(x)`` of each sample.
+    One log-sum-exp pass: subtract each sample's maximum ``m``, exponentiate, divide by the
+    sum ``s``. Returns ``(m, s)``: ``log p(x) = m + log(s)``, with ``1 <= s <= n_components``.
     """
     m = Lt.max(axis=0)
     Lt -= m
@@ -191,9 +191,29 @@ def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
     np.exp(Lt, out=Lt)
     s = Lt.sum(axis=0)
     Lt *= np.reciprocal(s)
+    return m, s
+
+
+def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
+    """:func:`_normalize_inplace`, returning ``log p(x)`` of each sample."""
+    m, s = _normalize_inplace(Lt)
     np.log(s, out=s)
     s += m
     return s
+
+
+def _sum_log(s: np.ndarray, n_components: int) -> float:
+    """``sum(log(s))`` for ``1 <= s <= n_components``, with one log per chunk of products.
+
+    A product of ``c`` such values stays below ``n_components ** c <= e**700`` (no overflow),
+    so ``log`` runs on ``len(s) / c`` numbers instead of ``len(s)`` (it costs as much as the
+    E-step's ``exp``); the relative rounding of a product is ``c * eps``, about 1e-13.
+    """
+    if n_components == 1:
+        return 0.0  # s == 1
+    c = max(1, int(700.0 / math.log(n_components)))
+    full = len(s) - len(s) % c
+    return float(np.log(s[:full].reshape(-1, c).prod(axis=1)).sum() + np.log(s[full:]).sum())
 
 
 def _em_iteration(Zt, coef, blocks) -> tuple[np.ndarray, float]:
@@ -212,7 +232,8 @@ def _em_iteration(Zt, coef, blocks) -> tuple[np.ndarray, float]:
     for rows in blocks:
         Zb = Zt[:, rows]
         Rb = padded @ Zb  # weighted log densities ...
-        total += _log_normalize_inplace(Rb[:k]).sum()  # ... turned into responsibilities
+        m, s = _normalize_inplace(Rb[:k])  # ... turned into responsibilities
+        total += m.sum() + _sum_log(s, k)
         Rb[k:] = 0.0
         S += Rb @ Zb.T
     return S[:k], total
