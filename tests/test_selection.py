@@ -1,0 +1,193 @@
+"""The grid-search helper, honest splits, stacking without leaks, metrics and the saved model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.tree import DecisionTreeClassifier
+
+from genrelab import data
+from genrelab import selection as sel
+
+
+@pytest.fixture(scope="module")
+def tracks() -> pd.DataFrame:
+    """2,000 snapshot tracks, one row each."""
+    return data.snapshot_tracks().sample(2000, random_state=0).reset_index(drop=True)
+
+
+def test_honest_split_keeps_artists_apart(tracks):
+    train, test = sel.honest_split(tracks, 0.2, seed=1)
+    artists = sel.artist_groups(tracks)
+    assert not set(artists[train]) & set(artists[test])
+    assert not set(tracks["track_id"].iloc[train]) & set(tracks["track_id"].iloc[test])
+    assert 0.1 < len(test) / len(tracks) < 0.3
+
+
+def test_honest_split_refuses_duplicated_tracks(tracks):
+    doubled = pd.concat([tracks, tracks.iloc[:5]], ignore_index=True)
+    with pytest.raises(sel.TrainingDataError, match="dedup"):
+        sel.honest_split(doubled)
+
+
+def test_leaky_split_really_leaks():
+    rows = data.load_tracks(invalid="drop")
+    train, test = sel.leaky_split(rows, 0.2, seed=0)
+    seen = rows["track_id"].iloc[test].isin(rows["track_id"].iloc[train]).mean()
+    assert seen > 0.05  # the seed's split puts the same track on both sides
+
+
+def test_artist_groups_give_missing_artists_their_own_group():
+    df = pd.DataFrame({"track_id": ["a", "b", "c"], "track_artist": [None, None, "X"]})
+    assert list(sel.artist_groups(df)) == ["track:a", "track:b", "X"]
+
+
+# --- bad input -----------------------------------------------------------------------------------
+def test_label_with_one_example_is_named(tracks):
+    df = tracks.copy()
+    df.loc[0, "genre"] = "polka"
+    with pytest.raises(sel.TrainingDataError, match=r"\['polka'\].*fewer than 2 examples"):
+        sel.model_frame(df, "audio")
+
+
+def test_all_nan_feature_is_named(tracks):
+    df = tracks.copy()
+    df["valence"] = np.nan
+    with pytest.raises(sel.TrainingDataError, match=r"\['valence'\] are all NaN"):
+        sel.model_frame(df, "audio")
+
+
+def test_feature_set_naming_a_missing_column(tracks):
+    with pytest.raises(sel.TrainingDataError, match=r"\['lyrics'\]"):
+        sel.model_frame(tracks, "full", text_columns=["track_name", "lyrics"])
+    with pytest.raises(ValueError, match="unknown feature set 'video'"):
+        sel.feature_columns("video")
+
+
+# --- the grid-search helper -----------------------------------------------------------------------
+def test_model_selection_summary_and_best(tracks):
+    train, _ = sel.honest_split(tracks, seed=0)
+    X = sel.model_frame(tracks, "audio").iloc[train]
+    y = tracks["genre"].to_numpy()[train]
+    groups = sel.artist_groups(tracks)[train]
+    models = {"tree": DecisionTreeClassifier(random_state=0), "lr": LogisticRegression(max_iter=500)}
+    grids = {"tree": {"model__max_depth": [2, 6]}, "lr": {"model__C": [0.01, 1.0]}}
+    ms = sel.ModelSelection(models, grids, cv=sel.grouped_cv(3, seed=0)).fit(X, y, groups=groups, progress=False)
+    summary = ms.score_summary()
+    assert len(summary) == 4 and set(summary["model"]) == {"tree", "lr"}
+    assert (summary["min_score"] <= summary["mean_score"]).all() and (summary["mean_score"] <= summary["max_score"]).all()
+    assert summary["mean_score"].is_monotonic_decreasing
+    assert ms.best_name_ == summary.loc[0, "model"]
+    assert np.isclose(ms.fold_scores().mean(), summary.loc[0, "mean_score"])
+    # the grouped splitter saw the groups: no artist in a training and a validation fold at once
+    for tr, va in ms.searches_["lr"].cv.split(X, y, groups):
+        assert not set(groups[tr]) & set(groups[va])
+
+
+def test_model_selection_needs_a_grid_for_every_model():
+    with pytest.raises(ValueError, match=r"no parameter grid for model\(s\) \['lr'\]"):
+        sel.ModelSelection({"lr": LogisticRegression()}, {})
+
+
+def test_every_default_model_fits_with_its_grid(tracks):
+    X = sel.model_frame(tracks, "audio")
+    y = tracks["genre"]
+    models, grids = sel.default_models(), sel.default_grids()
+    for name, model in models.items():
+        params = {k: v[0] for k, v in grids[name].items()}
+        pipe = sel.make_pipeline_for(clone(model), "audio").set_params(**params).fit(X, y)
+        assert pipe.score(X, y) > 0.3, name
+
+
+def test_svc_trains_on_a_subsample(tracks):
+    X = sel.model_frame(tracks, "audio")
+    svc = sel.SubsampledClassifier(max_samples=500, random_state=0).fit(X, tracks["genre"])
+    assert svc.n_samples_fit_ == 500
+    assert set(svc.predict(X)) <= set(tracks["genre"])
+    assert not hasattr(svc, "predict_proba")  # an SVC without Platt scaling has no probabilities
+
+
+# --- stacking without leaks ----------------------------------------------------------------------
+def test_out_of_fold_text_probabilities_do_not_see_their_own_artist():
+    # Each artist's tracks carry a made-up token that names the genre: a model that has seen the
+    # artist reads the genre off the token; one that has not cannot.
+    rng = np.random.default_rng(0)
+    genres = rng.choice(["a", "b", "c"], size=600)
+    artists = np.array([f"artist{i // 3}" for i in range(600)])
+    genres = pd.Series(genres).groupby(artists).transform("first").to_numpy()
+    names = [f"song zq{artist}x" for artist in artists]
+    X = pd.DataFrame({"track_name": names, "track_album_name": "", "track_artist": artists})
+    stack = sel.OutOfFoldProba(group_column="track_artist")
+    oof = stack.fit_transform(X, genres)
+    in_sample = stack.transform(X)
+    acc_oof = (stack.classes_[oof.argmax(1)] == genres).mean()
+    acc_in = (stack.classes_[in_sample.argmax(1)] == genres).mean()
+    assert acc_in > 0.9 and acc_oof < 0.6, (acc_in, acc_oof)
+    np.testing.assert_allclose(oof.sum(axis=1), 1.0)
+
+
+def test_full_pipeline_uses_out_of_fold_predictions_while_training(tracks):
+    train, test = sel.honest_split(tracks, seed=0)
+    X = sel.model_frame(tracks, "full")
+    y = tracks["genre"].to_numpy()
+    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=1000), "full", inner_splits=3).fit(X.iloc[train], y[train])
+    names = pipe[0].get_feature_names_out()
+    assert any(n.startswith("text__text_p_") for n in names) and "numeric__release_year" in names
+    proba = pipe.predict_proba(X.iloc[test])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+# --- metrics ----------------------------------------------------------------------------------------
+def test_classification_metrics_of_a_perfect_and_a_constant_model():
+    X = pd.DataFrame({"x": [0, 1, 2, 3, 4, 5]})
+    y = np.array(["a", "a", "b", "b", "c", "c"])
+    perfect = DecisionTreeClassifier().fit(X, y)
+    m = sel.classification_metrics(perfect, X, y)
+    assert m["accuracy"] == 1 and m["macro_f1"] == 1 and m["top2_accuracy"] == 1 and m["log_loss"] < 1e-6
+    majority = sel.baselines()["majority"].fit(X, y)
+    m = sel.classification_metrics(majority, X, y)
+    assert np.isclose(m["accuracy"], 1 / 3) and m["recall"] == {"a": 1.0, "b": 0.0, "c": 0.0}
+
+
+def test_random_guess_is_near_chance():
+    X = pd.DataFrame({"x": np.zeros(6000)})
+    y = np.repeat(["a", "b", "c", "d", "e", "f"], 1000)
+    acc = sel.classification_metrics(sel.RandomGuess(random_state=0).fit(X, y), X, y)["accuracy"]
+    assert abs(acc - 1 / 6) < 0.02
+
+
+def test_interval95():
+    mean, low, high = sel.interval95([0.5, 0.6, 0.7])
+    assert np.isclose(mean, 0.6) and low < 0.5 and high > 0.7 and np.isclose(mean - low, high - mean)
+
+
+def test_top_confusions_and_confused_tracks(tracks):
+    y = tracks["genre"].to_numpy()
+    pred = np.where(y == "edm", "pop", y)
+    top = sel.top_confusions(y, pred)
+    assert top.iloc[0][["true", "predicted"]].tolist() == ["edm", "pop"]
+    assert np.isclose(top.iloc[0]["share_of_true"], 1.0)
+    table = sel.confused_tracks(tracks, pred, "edm", "pop", n=5)
+    assert len(table) == 5 and (table["genre"] == "edm").all()
+
+
+# --- the saved model -------------------------------------------------------------------------------
+def test_saved_model_round_trip(tracks, tmp_path):
+    X = sel.model_frame(tracks, "audio")
+    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(X, tracks["genre"])
+    sel.save_model(pipe, tmp_path, train=tracks, params={"C": 1.0}, metrics={"accuracy": 0.5}, name="lr")
+    saved = sel.load_model(tmp_path)
+    np.testing.assert_allclose(saved.pipeline.predict_proba(X), pipe.predict_proba(X))
+    assert saved.features == data.AUDIO_FEATURES and saved.classes == sorted(tracks["genre"].unique())
+    ranges = saved.meta["feature_ranges"]["tempo"]
+    assert ranges["min"] <= ranges["p01"] <= ranges["median"] <= ranges["p99"] <= ranges["max"]
+    assert set(saved.meta["genre_medians"]) == set(saved.classes)
+
+
+def test_load_model_without_a_model(tmp_path):
+    with pytest.raises(FileNotFoundError, match="03_classification"):
+        sel.load_model(tmp_path)
