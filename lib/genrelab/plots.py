@@ -216,8 +216,9 @@ def accuracy_comparison(table, title: str = "Accuracy on the test split") -> plt
         ax.errorbar(t.loc[has, "ci_low"] / 2 + t.loc[has, "ci_high"] / 2, np.flatnonzero(has.to_numpy()),
                     xerr=(t.loc[has, "ci_high"] - t.loc[has, "ci_low"]) / 2, fmt="none", ecolor="k",
                     capsize=3, lw=1, label="95% interval, grouped CV")
-    for i, acc in enumerate(t["accuracy"]):
-        ax.text(acc + 0.005, i, f"{acc:.1%}", va="center", fontsize=9)
+    right = t[["accuracy", "ci_high"]].max(axis=1) if "ci_high" in t else t["accuracy"]
+    for i, (acc, x) in enumerate(zip(t["accuracy"], right)):
+        ax.text(x + 0.01, i, f"{acc:.1%}", va="center", fontsize=9)
     ax.set_xlim(0, max(0.8, float(t["accuracy"].max()) + 0.08))
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_colors.values()]
@@ -231,9 +232,10 @@ def decision_tree(tree, feature_names, class_names, max_depth: int | None = None
     from sklearn.tree import plot_tree
 
     depth = tree.get_depth() if max_depth is None else min(max_depth, tree.get_depth())
-    fig, ax = plt.subplots(figsize=(max(10, 3.2 * 2 ** depth / 1.6), 2.2 * (depth + 1)))
+    fig, ax = plt.subplots(figsize=(max(10, 4.4 * 2 ** depth), 2.3 * (depth + 1)), layout="none")
     plot_tree(tree, feature_names=list(feature_names), class_names=list(class_names), filled=True,
               rounded=True, impurity=False, proportion=True, precision=2, max_depth=max_depth,
-              fontsize=8, ax=ax)
-    ax.set_title(f"Decision tree (depth {depth}) on the audio features")
+              fontsize=9, ax=ax)
+    ax.set_title(f"Decision tree (depth {depth}) on the audio features; "
+                 f"value = share of each genre ({', '.join(map(str, class_names))})", fontsize=14)
     return fig
