@@ -1,0 +1,292 @@
+"""The genre predictor widget (genrelab.predictor) on a small saved model, without a browser."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
+from genrelab import config, data, predictor, selection, spotify
+from genrelab.predictor import GenrePredictor
+
+
+def make_model_run(root, run_id: str = "r1", n_tracks: int = 3000, k: int = 4):
+    """A run with a small saved random forest (and notebook 04's k), like notebook 03 leaves it."""
+    run = root / run_id
+    run.mkdir(parents=True)
+    tracks = predictor.snapshot_index_tracks().sample(n_tracks, random_state=0)
+    pipe = selection.make_pipeline_for(
+        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0), "audio")
+    pipe.fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
+    selection.save_model(pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest")
+    (run / "metrics.json").write_text(json.dumps({"gmm": {"k_bic": k, "covariance_type_bic": "full"}}))
+    return run
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return predictor.snapshot_index_tracks()
+
+
+@pytest.fixture(scope="module")
+def model_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("predictor") / "runs"
+    return make_model_run(root)
+
+
+@pytest.fixture(scope="module")
+def module_widget(model_run, snapshot):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GENRELAB_RUNS_DIR", str(model_run.parent))
+    try:
+        yield GenrePredictor("latest", tracks=snapshot, gmm_max_tracks=3000)
+    finally:
+        mp.undo()
+
+
+@pytest.fixture
+def widget(module_widget):
+    """The module's widget, back at the medians, without a mapping."""
+    module_widget.mapping = None
+    module_widget.reset()
+    return module_widget
+
+
+def slider_value(w, feature):
+    return w.values()[feature]
+
+
+# --- the run and the model ------------------------------------------------------------------------
+def test_widget_loads_the_run_and_starts_at_the_medians(widget, model_run):
+    assert widget.error is None and widget.run_dir == model_run
+    ranges = widget.model.meta["feature_ranges"]
+    for f in ["danceability", "energy", "tempo", "loudness"]:
+        assert slider_value(widget, f) == pytest.approx(ranges[f]["median"], abs=0.51), f
+    assert widget.sliders["key"].label.startswith(predictor.NOTE_NAMES[widget.sliders["key"].value])
+    assert {o[0] for o in widget.sliders["mode"].options} == {"major", "minor"}
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_no_saved_model_shows_what_to_run_instead_of_raising(tmp_project_dirs):
+    empty = GenrePredictor("latest")
+    assert "make report" in empty.error and "notebooks/03_classification.ipynb" in empty.error
+    assert "make report" in empty.ui.children[1].value  # shown in the widget
+    named = GenrePredictor("no_such_run")
+    assert "'no_such_run'" in named.error and "model.skops" in named.error
+
+
+def test_find_model_run_prefers_runs_latest_then_the_newest_model(tmp_project_dirs):
+    root = config.runs_dir()
+    for name in ["old", "new", "nomodel"]:
+        (root / name).mkdir(parents=True)
+    (root / "old" / selection.MODEL_FILE).write_bytes(b"x")
+    (root / "new" / selection.MODEL_FILE).write_bytes(b"x")
+    past = time.time() - 100
+    os.utime(root / "old" / selection.MODEL_FILE, (past, past))
+    assert predictor.find_model_run("latest") == root / "new"
+    assert predictor.find_model_run("") == root / "new"
+    (root / "latest").symlink_to("old")
+    assert predictor.find_model_run("latest") == (root / "old").resolve()
+    assert predictor.find_model_run("new") == root / "new"
+    with pytest.raises(predictor.PredictorSetupError, match="nomodel"):
+        predictor.find_model_run("nomodel")
+
+
+def test_forest_fast_path_gives_the_pipelines_probabilities(widget, snapshot):
+    assert widget._proba.kind == "forest"
+    X = snapshot[data.AUDIO_FEATURES].sample(50, random_state=1)
+    expected = widget.model.pipeline.predict_proba(X)
+    np.testing.assert_allclose(widget._proba(X.to_numpy()), expected, rtol=0, atol=1e-12)
+
+
+def test_other_pipelines_run_as_they_are(snapshot):
+    train = snapshot.sample(600, random_state=2)
+    pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        train[data.AUDIO_FEATURES], train["genre"])
+    f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
+    assert f.kind == "pipeline"
+    X = snapshot[data.AUDIO_FEATURES].head(5)
+    np.testing.assert_allclose(f(X.to_numpy()), pipe.predict_proba(X), atol=1e-12)
+
+
+# --- sliders -> probabilities -----------------------------------------------------------------------
+def test_moving_a_slider_updates_the_probabilities(widget):
+    p0 = widget.probabilities.copy()
+    assert p0.sum() == pytest.approx(1.0) and list(p0.index) == widget.classes
+    html0 = widget.probs_html.value
+    widget.sliders["speechiness"].value = widget.sliders["speechiness"].max  # the observer recomputes
+    p1 = widget.probabilities
+    assert p1.sum() == pytest.approx(1.0) and (p1 >= 0).all()
+    assert p1["rap"] > p0["rap"] + 0.1  # a lot of speech: rap
+    assert widget.probs_html.value != html0 and f"{100 * p1['rap']:.0f}%" in widget.probs_html.value
+    assert widget.last_update_ms > 0
+
+
+def test_each_feature_that_matters_moves_the_probabilities(widget):
+    changed = []
+    for f in ["danceability", "energy", "speechiness", "acousticness", "tempo", "duration_ms"]:
+        widget.reset()
+        p0 = widget.probabilities.copy()
+        s = widget.sliders[f]
+        s.value = s.min
+        if np.abs(widget.probabilities - p0).max() > 0.02:
+            changed.append(f)
+    assert len(changed) >= 4, changed
+
+
+def test_duration_slider_is_in_minutes_and_the_model_reads_milliseconds(widget):
+    widget.sliders["duration_ms"].value = 3.5
+    assert widget.values()["duration_ms"] == pytest.approx(210_000)
+    assert widget.point()[widget.features.index("duration_ms")] == pytest.approx(210_000)
+
+
+def test_cluster_posterior_and_neighbours_follow_the_point(widget, model_run):
+    post = widget.cluster_posterior
+    assert len(post) == 4 and post.sum() == pytest.approx(1.0)  # k from the run's metrics.json
+    assert post.index[0].startswith("cluster 1: ")
+    assert (model_run / predictor.GMM_FILE).exists() and (model_run / predictor.GMM_META_FILE).exists()
+    assert len(widget.neighbors) == widget.n_neighbors and widget.neighbors["distance"].is_monotonic_increasing
+    assert widget.neighbors.iloc[0]["track_name"] in widget.neighbors_html.value
+
+
+def test_cluster_model_is_cached_and_refitted_when_k_changes(model_run):
+    cached = predictor.cluster_model(model_run, max_tracks=3000)
+    again = predictor.cluster_model(model_run, max_tracks=3000)
+    x = np.zeros((1, 9)) + 0.5
+    np.testing.assert_allclose(cached.posterior(x), again.posterior(x))
+    assert again.meta["source"] == "snapshot" and again.meta["n_tracks"] == 3000
+    three = predictor.cluster_model(model_run, k=3, max_tracks=3000)
+    assert three.posterior(x).shape == (1, 3)
+    assert json.loads((model_run / predictor.GMM_META_FILE).read_text())["k"] == 3
+    predictor.cluster_model(model_run, max_tracks=3000)  # leave the cache as the widget had it
+
+
+# --- presets, search ------------------------------------------------------------------------------
+def test_genre_preset_sets_the_sliders_to_that_genres_medians(widget):
+    medians = widget.model.meta["genre_medians"]["rock"]
+    widget.genre_preset.value = "rock"
+    for f in ["danceability", "energy", "acousticness", "valence", "loudness"]:
+        s = widget.sliders[f]
+        assert slider_value(widget, f) == pytest.approx(np.clip(medians[f], s.min, s.max)), f
+    assert widget.values()["mode"] == round(medians["mode"])
+    assert "rock" in widget.status.value
+    widget.sliders["energy"].value = 0.1  # a manual move leaves the preset
+    assert widget.genre_preset.value == ""
+
+
+def test_search_lists_matches_and_sets_the_sliders_to_the_first(widget):
+    found = widget.find("daft punk")
+    assert len(found) >= 2 and found["track_artist"].str.lower().str.contains("daft punk").all()
+    assert len(widget.matches.options) == len(found)
+    first = found.iloc[0]
+    for f in ["danceability", "energy", "valence", "speechiness"]:
+        s = widget.sliders[f]
+        assert slider_value(widget, f) == pytest.approx(np.clip(first[f], s.min, s.max)), f
+    assert html.escape(first["track_name"]) in widget.status.value
+    second = found.iloc[1]
+    widget.matches.value = widget.matches.options[1][1]  # picking another match moves the sliders
+    assert slider_value(widget, "energy") == pytest.approx(np.clip(second["energy"], 0, 1))
+
+
+def test_search_typed_in_the_box_and_a_search_without_match(widget):
+    widget.search.value = "Counting Stars"
+    assert widget.matches.options and widget.matches.options[0][0].startswith("Counting Stars")
+    widget.search.value = "zzqx no such track"
+    assert "no snapshot track or artist matches" in widget.search_message.value
+    widget.search.value = ""
+
+
+def test_a_tracks_nearest_neighbour_is_itself(widget):
+    inside = widget.index.tracks
+    for f in data.CONTINUOUS_FEATURES:
+        s = widget.sliders[f]
+        inside = inside[(inside[f] >= s.min) & (inside[f] <= s.max)]
+    row = int(inside.index[10])
+    widget.show_track(row)
+    assert widget.neighbors.iloc[0]["track_id"] == widget.index.tracks.iloc[row]["track_id"]
+    assert widget.neighbors.iloc[0]["distance"] == pytest.approx(0, abs=1e-9)
+
+
+# --- Spotify ----------------------------------------------------------------------------------------
+def test_spotify_box_without_credentials_says_so_in_the_widget(widget, tmp_project_dirs, monkeypatch):
+    monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
+    monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
+    before = widget.values()
+    widget.spotify_box.value = "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"
+    widget.spotify_button.click()  # nothing raised
+    msg = widget.spotify_message.value
+    assert "gl-error" in msg and "SPOTIPY_CLIENT_ID" in msg and "credentials are missing" in msg
+    assert widget.values() == before
+    assert widget.analyse_spotify("  ") is False and "Paste a Spotify track id" in widget.spotify_message.value
+
+
+def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
+    tid = load("library")["facts"]["analysis_id"]
+    with pytest.warns(spotify.FeaturesSourceWarning):  # recorded: 403 on audio-features, then ReccoBeats
+        assert widget.analyse_spotify(tid) is True
+    ref = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id").loc[tid]
+    for f in ["danceability", "energy", "valence", "tempo"]:
+        s = widget.sliders[f]
+        assert slider_value(widget, f) == pytest.approx(np.clip(ref[f], s.min, s.max)), f
+    assert "reccobeats" in widget.spotify_message.value and "gl-ok" in widget.spotify_message.value
+
+
+# --- audio upload -----------------------------------------------------------------------------------
+def test_bad_upload_shows_an_error_in_the_widget(widget):
+    before = widget.values()
+    assert widget.analyse_upload("song.mp3", b"this is not audio at all" * 50) is None
+    assert "gl-error" in widget.upload_message.value and "Could not analyse song.mp3" in widget.upload_message.value
+    widget.upload.value = ({"name": "empty.wav", "type": "audio/wav", "size": 0, "content": memoryview(b""),
+                            "last_modified": datetime.now(timezone.utc)},)  # through the FileUpload widget
+    assert "Could not analyse empty.wav" in widget.upload_message.value and "empty" in widget.upload_message.value
+    assert widget.values() == before
+
+
+def test_good_upload_shows_aubio_features_and_says_there_is_no_mapping(widget):
+    feats = widget.analyse_upload("fma_000002.mp3", config.FMA_CLIP.read_bytes())
+    assert feats is not None and feats["tempo"] > 0
+    msg = widget.upload_message.value
+    assert "tempo (BPM)" in msg and f"{feats['tempo']:.1f}" in msg
+    assert "no aubio-&gt;Spotify mapping in this run" in msg
+
+
+def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_path):
+    inputs = ["centroid_mean", "onset_rate", "flatness_mean", "zcr_mean"]
+    targets = ["danceability", "energy", "speechiness", "acousticness", "instrumentalness", "liveness", "valence"]
+    rng = np.random.default_rng(0)
+    X = rng.normal([2500, 3, 0.4, 0.1], [800, 1, 0.1, 0.05], size=(60, 4))
+    Y = np.clip(0.5 + 0.1 * rng.normal(size=(60, len(targets))), 0, 1)
+    predictor.save_aubio_mapping(Ridge().fit(X, Y), tmp_path, inputs=inputs, targets=targets, metrics={"r2": 0.1})
+    widget.mapping = predictor.load_aubio_mapping(tmp_path)
+    assert predictor.load_aubio_mapping(model_run) is None
+    p0 = widget.probabilities.copy()
+    feats = widget.analyse_upload("clip.mp3", config.FMA_CLIP.read_bytes())
+    ref = widget.mapping.reference_features(feats)
+    assert ref["tempo"] == pytest.approx(feats["tempo"]) and ref["duration_ms"] == pytest.approx(feats["duration"] * 1000)
+    s = widget.sliders["energy"]
+    assert slider_value(widget, "energy") == pytest.approx(np.clip(ref["energy"], s.min, s.max))
+    assert "Mapped to the model" in widget.upload_message.value
+    assert widget.probabilities.sum() == pytest.approx(1.0) and not widget.probabilities.equals(p0)
+    with pytest.raises(ValueError, match="needs descriptor"):
+        widget.mapping.reference_features({"tempo": 120.0})
+
+
+def test_track_index_search_ranks_exact_names_first():
+    tracks = pd.DataFrame({"track_name": ["Intro to Love", "Love", "Lovely"], "track_artist": ["A", "B", "C"],
+                           "track_popularity": [90, 10, 50], "genre": ["pop"] * 3,
+                           **{f: [0.1, 0.2, 0.3] for f in data.CONTINUOUS_FEATURES}})
+    index = predictor.TrackIndex(tracks)
+    assert index.search("LOVE")["track_name"].tolist() == ["Love", "Lovely", "Intro to Love"]
+    assert index.search("").empty and index.search("nothing").empty
+    near = index.nearest({f: 0.29 for f in data.CONTINUOUS_FEATURES}, n=2)
+    assert near["track_name"].tolist() == ["Lovely", "Love"]
