@@ -9,7 +9,7 @@ RUN ?= $(shell date +%Y%m%d-%H%M%S)
 PORT ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report quick test figures lock clean
+.PHONY: help setup lab report quick test figures lock clean app browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,8 +32,18 @@ report: $(STAMP) ## run every numbered notebook with papermill into runs/<RUN> (
 quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
 	$(BIN)/python -m genrelab.report --params params/quick.yaml --run-id $(RUN)-quick
 
-test: $(STAMP) ## run the test suite (pytest; notebooks on params/quick.yaml)
+test: $(STAMP) browser ## run the test suite (pytest; notebooks on params/quick.yaml, the app in headless chromium)
 	$(BIN)/python -m pytest
+
+app: $(STAMP) ## serve notebooks/05_predictor.ipynb with Voilà on 127.0.0.1:$(PORT)
+	$(BIN)/voila notebooks/05_predictor.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 \
+		--preheat_kernel=True --pool_size=1
+
+browser: ## install Debian's chromium for the browser test, if /usr/bin/chromium is missing (as root)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: /usr/bin/chromium"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	else echo "The browser test needs Debian's chromium (it is skipped without it). Install it with:"; \
+	     echo "    sudo apt-get update && sudo apt-get install -y chromium"; fi
 
 figures: $(STAMP) ## copy the chosen figures of runs/latest into figures/
 	$(BIN)/python -m genrelab.report --publish-figures latest
