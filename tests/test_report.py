@@ -55,6 +55,7 @@ def test_run_directory_contents(quick_run):
         assert f'href="html/{nb.stem}.html"' in html
         assert (run.dir / "html" / f"{nb.stem}.html").exists()
     assert (run.dir.parent / "latest").resolve() == run.dir.resolve()
+    assert "Headline numbers" in html and "genre accuracy, audio features, held-out artists" in html
     assert "papermill" in (run.dir / "report.log").read_text()
 
 
@@ -107,6 +108,12 @@ def test_existing_run_is_not_overwritten(tmp_project_dirs, tmp_path):
     report.run_report(params, "same", notebooks=[nb], progress_bar=False)
     with pytest.raises(FileExistsError, match="choose another RUN"):
         report.run_report(params, "same", notebooks=[nb], progress_bar=False)
+
+
+def test_headline_rows_skip_absent_metrics():
+    rows = report.headline_rows({"gmm": {"k_bic": 6, "ari_vs_genre": 0.0623}, "aubio": {}})
+    assert rows == [("mixture components chosen by BIC", "6"),
+                    ("clusters vs genres, adjusted Rand index", "0.062")]
 
 
 def test_command_line_exit_code(tmp_project_dirs, capsys):

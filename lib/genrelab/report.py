@@ -50,6 +50,44 @@ REPORTED_PACKAGES = [
 ]
 
 
+#: metrics.json entries shown first on report.html (dotted paths; absent ones are skipped)
+HEADLINE_METRICS = [
+    ("collection.tracks", "tracks in the table"),
+    ("classification.honest.audio.accuracy", "genre accuracy, audio features, held-out artists"),
+    ("classification.honest.audio.ci95", "  95% interval over grouped CV folds"),
+    ("classification.honest.full.accuracy", "genre accuracy, audio + year + popularity + text, held-out artists"),
+    ("classification.honest.full.ci95", "  95% interval over grouped CV folds"),
+    ("classification.leaky.audio.accuracy", "genre accuracy, audio features, the seed's leaky row split"),
+    ("classification.baseline.majority.accuracy", "majority-class baseline"),
+    ("gmm.k_bic", "mixture components chosen by BIC"),
+    ("gmm.ari_vs_genre", "clusters vs genres, adjusted Rand index"),
+    ("gmm.ami_vs_genre", "clusters vs genres, adjusted mutual information"),
+    ("aubio.tempo_acc1", "aubio tempo Accuracy1 (within 4%)"),
+    ("aubio.tempo_acc2", "aubio tempo Accuracy2 (octave errors allowed)"),
+    ("aubio.key_acc", "aubio key and mode accuracy"),
+    ("aubio.ari_ref_vs_aubio", "clusters on reference vs aubio features, ARI"),
+]
+
+
+def headline_rows(metrics: dict) -> list[tuple[str, str]]:
+    """(label, formatted value) for each :data:`HEADLINE_METRICS` entry present in ``metrics``."""
+    rows = []
+    for path, label in HEADLINE_METRICS:
+        value: object = metrics
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, list):
+            text = "[" + ", ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in value) + "]"
+        elif isinstance(value, float):
+            text = f"{value:.3f}"
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows
+
+
 class NotebookFailed(RuntimeError):
     """A notebook raised; the message names the notebook and the failing cell."""
 
@@ -167,6 +205,8 @@ def render_html(run: Run, results: list[NotebookResult]) -> Path:
         for p in sorted(run.figures_dir.glob("*.png"))
     )
     metrics = html.escape(json.dumps(run.metrics(), indent=2, sort_keys=True))
+    headline = "".join(f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
+                       for label, value in headline_rows(run.metrics()))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>genrelab run {run.id}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222}}
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}}
@@ -177,6 +217,7 @@ pre{{background:#f6f6f6;padding:1rem;overflow:auto;max-height:30rem}}</style></h
 <h2>Notebooks</h2><table><tr><th>notebook</th><th>time</th><th>status</th></tr>{''.join(rows)}</table>
 <p>Parameters: <a href="params.yaml">params.yaml</a> · environment: <a href="environment.json">environment.json</a>
 · log: <a href="report.log">report.log</a></p>
+<h2>Headline numbers</h2><table>{headline}</table>
 <h2>Figures</h2><div class="figs">{figures}</div>
 <h2>metrics.json</h2><pre>{metrics}</pre></body></html>"""
     index = run.dir / "report.html"
