@@ -105,8 +105,8 @@ NO_MODEL = """\
 No saved classifier under {root}: the predictor needs the model notebook 03 saves
 (model.skops). Run `make report` (or `make quick` for a fast one), or notebooks/03_classification.ipynb,
 then open this page again."""
-NO_MAPPING = ("no aubio->Spotify mapping in this run: genre probabilities for an audio file need a model "
-              "that maps aubio descriptors to the reference features (predictor.save_aubio_mapping).")
+NO_MAPPING = ("no aubio->Spotify mapping in this run, so no genre probabilities for an audio file (they need a "
+              "model mapping aubio descriptors to the reference features: predictor.save_aubio_mapping).")
 
 
 class PredictorSetupError(RuntimeError):
@@ -484,7 +484,8 @@ _CSS = """<style>
 .gl-table {border-collapse: collapse; font-size: 0.92em; width: 100%;}
 .gl-table th, .gl-table td {text-align: left; padding: 2px 8px 2px 0; border-bottom: 1px solid #eee;}
 .gl-table td.num {text-align: right; font-variant-numeric: tabular-nums;}
-.gl-msg {padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; font-size: 0.9em; margin: 4px 0;}
+.gl-msg {padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; font-size: 0.9em; margin: 4px 0;
+         line-height: 1.4;}
 .gl-error {background: #fdecea; border-left: 4px solid #c0392b;}
 .gl-info {background: #eef4fb; border-left: 4px solid #2c6fbb;}
 .gl-ok {background: #edf7ee; border-left: 4px solid #2e7d32;}
@@ -521,6 +522,12 @@ def bars_html(values: Mapping[str, float], colors: Mapping[str, str], *, css_cla
                     f'style="width:{100 * v:.1f}%;background:{color}"></span></span>'
                     f'<span class="gl-val">{100 * v:.0f}%</span></div>')
     return f'<div class="{css_class}">' + "".join(rows) + "</div>"
+
+
+def _snap(value: float, low: float, high: float, step: float) -> float:
+    """``value`` on the slider's grid ``low + k * step`` (rounded like the page's slider), in range."""
+    decimals = max(0, -int(np.floor(np.log10(step))) + 1)
+    return float(min(high, max(low, round(low + round((value - low) / step) * step, decimals))))
 
 
 # --------------------------------------------------------------------------- the widget
@@ -571,7 +578,8 @@ class GenrePredictor:
         self.last_update_ms = float("nan")
         self.upload_features: dict | None = None
         self._holding = False
-        self._holding_preset = False
+        self._holding_choice = False
+        self._note: str | None = None
         self.header = w.HTML(_CSS + '<div class="gl-app"><h2>Genre predictor</h2></div>')
         try:
             self.run_dir = find_model_run(run_id)
@@ -663,12 +671,13 @@ class GenrePredictor:
         self.matches = w.Select(options=[], rows=4, layout=w.Layout(width="96%", display="none"))
         self.matches.observe(self._on_match, names="value")
         self.search_message = w.HTML("")
+        self.status = w.HTML("")
         self.reset_button = w.Button(description="Reset to medians", icon="undo", layout=w.Layout(width="160px"))
         self.reset_button.on_click(lambda _: self.reset())
         start = w.VBox([w.HTML('<div class="gl-h">Start from</div>'),
                         w.HBox([self.genre_preset, self.search, self.reset_button],
                                layout=w.Layout(flex_flow="row wrap")),
-                        self.search_message, self.matches])
+                        self.search_message, self.matches, self.status])
         groups = []
         for title, feats in FEATURE_GROUPS:
             present = [rows[f] for f in feats if f in rows]
@@ -711,16 +720,15 @@ class GenrePredictor:
                                    multiple=False, description="Upload audio")
         self.upload.observe(self._on_upload, names="value")
         self.upload_message = w.HTML(message_html(
-            "WAV, FLAC, OGG or MP3, at least 3 s. Tempo, key, loudness and timbre are computed with aubio. "
+            "WAV, FLAC, OGG or MP3, at least 3 s: tempo, key, loudness and timbre are computed with aubio. "
             + ("This run maps them to the model's features, so the genre probabilities follow."
-               if self.mapping is not None else "This run has " + NO_MAPPING), "info"))
+               if self.mapping is not None else NO_MAPPING[0].upper() + NO_MAPPING[1:]), "info"))
         upload = w.VBox([w.HTML('<div class="gl-h">An audio file</div>'), self.upload, self.upload_message],
                         layout=w.Layout(width="48%", min_width="380px"))
 
-        self.status = w.HTML("")
         row = w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
         self.ui = w.VBox([self.header, w.HBox([left, right], layout=row), w.HTML("<hr>"),
-                          w.HBox([spotify, upload], layout=row), self.status],
+                          w.HBox([spotify, upload], layout=row)],
                          layout=w.Layout(padding="8px 12px", max_width="1280px"))
 
     # --- display ---------------------------------------------------------------------------------
@@ -741,11 +749,16 @@ class GenrePredictor:
         v = self.values()
         return np.array([v[f] for f in self.features])
 
-    def set_values(self, values: Mapping[str, float], *, note: str | None = None) -> list[str]:
+    def set_values(self, values: Mapping[str, float], *, note: str | None = None,
+                   source: str | None = None) -> list[str]:
         """Move sliders to ``values`` (model units; unknown keys and NaN ignored) and update once.
 
-        Values outside a slider's range stop at its end; the names of those features are returned.
+        Values snap to the slider's step (as the page's slider would; the page and the kernel then
+        agree on the point) and stop at the ends of its range; the names of the features that lay
+        outside are returned. ``note`` is shown under the widget; ``source`` (``"preset"`` or
+        ``"match"``) is the control that moved the sliders: the other one is cleared.
         """
+        self._clear_choices(keep=source)
         clipped = []
         self._holding = True
         try:
@@ -763,19 +776,19 @@ class GenrePredictor:
                         v /= 60000.0
                     if v < s.min or v > s.max:
                         clipped.append(f)
-                    s.value = float(np.clip(v, s.min, s.max))
+                    s.value = _snap(float(np.clip(v, s.min, s.max)), s.min, s.max, s.step)
         finally:
             self._holding = False
-        self.update(note=note)
+        self._note = note
+        self.update()
         return clipped
 
     def reset(self) -> None:
         """All sliders back to the training data's medians."""
         medians = {f: r["median"] for f, r in self.model.meta["feature_ranges"].items()}
-        self._set_preset_silently("")
         self.set_values(medians, note="sliders at the medians of the training tracks")
 
-    def update(self, note: str | None = None) -> None:
+    def update(self) -> None:
         """Recompute the probabilities, the cluster posterior and the neighbours of the current point."""
         t0 = time.perf_counter()
         x = self.point()
@@ -792,7 +805,7 @@ class GenrePredictor:
         self.cluster_html.value = bars_html(self.cluster_posterior.to_dict(), {}, css_class="gl-wide")
         self.neighbors_html.value = self._neighbors_table(self.neighbors)
         self.last_update_ms = 1000 * (time.perf_counter() - t0)
-        parts = [note] if note else []
+        parts = [self._note] if self._note else []
         parts.append(f"updated in {self.last_update_ms:.0f} ms")
         self.status.value = '<div class="gl-note">' + _esc(" \u00b7 ".join(parts)) + "</div>"
 
@@ -807,25 +820,35 @@ class GenrePredictor:
                 '<th class="num">distance</th></tr>' + "".join(rows) + "</table>")
 
     # --- events ----------------------------------------------------------------------------------
-    def _set_preset_silently(self, value: str) -> None:
-        if self.genre_preset.value != value:
-            self._holding_preset = True
-            try:
-                self.genre_preset.value = value
-            finally:
-                self._holding_preset = False
+    def _clear_choices(self, keep: str | None = None) -> None:
+        """Show no genre preset / no selected match once the sliders no longer sit there."""
+        self._holding_choice = True
+        try:
+            if keep != "preset" and self.genre_preset.value != "":
+                self.genre_preset.value = ""
+            if keep != "match" and self.matches.value is not None:
+                self.matches.value = None
+        finally:
+            self._holding_choice = False
 
     def _on_slider(self, change) -> None:
         if self._holding:
             return
-        self._set_preset_silently("")
+        old, new, step = change["old"], change["new"], getattr(change["owner"], "step", None)
+        # the page's slider snaps a value set from here to its step and sends it back: not a user's move
+        snapped = (step is not None and isinstance(old, float) and isinstance(new, float)
+                   and abs(new - old) <= 0.5 * step + 1e-9)
+        if not snapped:
+            self._clear_choices()
+            self._note = None
         self.update()
 
     def _on_preset(self, change) -> None:
         genre = change["new"]
-        if not genre or self._holding_preset:
+        if not genre or self._holding_choice:
             return
-        self.set_values(self.model.meta["genre_medians"][genre], note=f"sliders at the medians of the {genre} tracks")
+        self.set_values(self.model.meta["genre_medians"][genre], note=f"sliders at the medians of the {genre} tracks",
+                        source="preset")
 
     def _on_search(self, change) -> None:
         self.find(change["new"])
@@ -844,31 +867,30 @@ class GenrePredictor:
             return found
         options = [(f"{r.track_name} \u2014 {r.track_artist} ({r.genre})", int(i)) for i, r in zip(found.index, found.itertuples())]
         self.search_message.value = ""
-        self.matches.unobserve(self._on_match, names="value")
+        self._holding_choice = True
         try:
             self.matches.options = options
             self.matches.value = None
         finally:
-            self.matches.observe(self._on_match, names="value")
+            self._holding_choice = False
         self.matches.layout.display = ""
         self.matches.value = options[0][1]  # moves the sliders
         return found
 
     def _on_match(self, change) -> None:
-        if change["new"] is None:
+        if change["new"] is None or self._holding_choice:
             return
         self.show_track(int(change["new"]))
 
     def show_track(self, row: int) -> None:
         """Move the sliders to one track of :attr:`index` (its row number)."""
         t = self.index.tracks.iloc[row]
-        self._set_preset_silently("")
-        clipped = self.set_values({f: t[f] for f in self.features if f in t},
+        clipped = self.set_values({f: t[f] for f in self.features if f in t}, source="match",
                                   note=f"sliders at \u201c{t['track_name']}\u201d by {t['track_artist']} "
                                        f"(snapshot genre: {t['genre']})")
-        if clipped:
-            self.search_message.value = message_html(
-                f"{', '.join(clipped)} of this track lie outside the slider range and are shown at its end", "info")
+        self.search_message.value = message_html(
+            f"{', '.join(clipped)} of this track lie outside the slider range and are shown at its end", "info"
+        ) if clipped else ""
 
     # --- Spotify ---------------------------------------------------------------------------------
     def analyse_spotify(self, text: str) -> bool:
@@ -888,7 +910,6 @@ class GenrePredictor:
             return False
         feats = result.features.dropna().to_dict()
         t = result.track
-        self._set_preset_silently("")
         clipped = self.set_values(feats, note=f"sliders at \u201c{t.get('track_name')}\u201d by {t.get('track_artist')}")
         absent = [f for f in self.features if f not in feats]
         lines = [f"{t.get('track_name')} by {t.get('track_artist')}: features from {result.features_source}."]
@@ -944,7 +965,6 @@ class GenrePredictor:
             except Exception as exc:
                 tail = message_html(f"The aubio->Spotify mapping failed: {exc}", "error")
             else:
-                self._set_preset_silently("")
                 self.set_values(ref, note=f"sliders at the features mapped from {name}")
                 top = self.probabilities.sort_values(ascending=False).head(3)
                 tail = message_html("Mapped to the model's features (sliders moved): "
