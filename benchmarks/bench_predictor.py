@@ -84,8 +84,11 @@ def python_side(run_dir: Path, repeats: int, seed: int = 0) -> dict:
         "reference: pipeline.predict_proba(one-row DataFrame)": median_ms(
             lambda: w.model.pipeline.predict_proba(frame), repeats),
     }
-    print(f"\nmodel: {w.model.meta.get('name')} from {run_dir} ({type(w.model.pipeline[-1]).__name__}, "
-          f"{getattr(w.model.pipeline[-1], 'n_estimators', '-')} estimators); widget built in {construct:.1f} s")
+    est = w.model.pipeline[-1]
+    trees = (len(est.estimators_) if hasattr(est, "estimators_")
+             else est.n_iter_ * est.n_trees_per_iteration_ if hasattr(est, "n_iter_") else "-")
+    print(f"\nmodel: {w.model.meta.get('name')} from {run_dir} ({type(est).__name__}, {trees} trees); "
+          f"widget built in {construct:.1f} s")
     print(f"\n(a) Python side, median of {repeats} (ms)")
     for name, ms in parts.items():
         print(f"  {name:<58} {ms:8.1f}")

@@ -109,6 +109,31 @@ def test_forest_fast_path_gives_the_pipelines_probabilities(widget, snapshot):
     np.testing.assert_allclose(widget._proba(X.to_numpy()), expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("genres", [None, ["rock", "rap"]], ids=["6 genres", "2 genres"])
+def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    train = snapshot if genres is None else snapshot[snapshot["genre"].isin(genres)]
+    train = train.sample(1500, random_state=3)
+    pipe = selection.make_pipeline_for(HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio")
+    with threadpool_limits(1):
+        pipe.fit(train[data.AUDIO_FEATURES], train["genre"])
+    f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
+    assert f.kind == "boosting"
+    X = snapshot[data.AUDIO_FEATURES].sample(80, random_state=4).to_numpy()
+    X[::4, 3] = np.nan  # missing values follow each split's learned side
+    with threadpool_limits(1):
+        expected = pipe.predict_proba(pd.DataFrame(X, columns=data.AUDIO_FEATURES))
+    np.testing.assert_allclose(f(X), expected, rtol=0, atol=1e-12)
+
+
+def test_a_direct_path_that_disagrees_is_not_used(widget, monkeypatch):
+    monkeypatch.setattr(predictor.ProbaFunction, "__call__", lambda self, X: np.full((len(X), 6), 1 / 6))
+    f = predictor.ProbaFunction(widget.model.pipeline, widget.features)
+    assert f.kind == "pipeline"
+
+
 def test_other_pipelines_run_as_they_are(snapshot):
     train = snapshot.sample(600, random_state=2)
     pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
