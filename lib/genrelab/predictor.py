@@ -785,7 +785,8 @@ class GenrePredictor:
             w.HTML('<div class="gl-h">Gaussian-mixture cluster</div>'
                    f'<div class="gl-note">{c["k"]} clusters ({_esc(c["covariance_type"])} covariances) fitted by '
                    f'EM on the nine standardized continuous features of {c["n_tracks"]:,} tracks ({_esc(c["source"])}); '
-                   "each named by its commonest genres. The bars: probability that the point belongs to each.</div>"),
+                   "each named by its commonest genres. The bars: probability that the point belongs to each"
+                   + (", the most likely first." if c["k"] > 6 else ".") + "</div>"),
             self.cluster_html,
             w.HTML('<div class="gl-h">Nearest snapshot tracks</div>'
                    '<div class="gl-note">Distance over the nine continuous features, standardized '
@@ -890,12 +891,21 @@ class GenrePredictor:
             f'<div class="gl-headline">Most likely: <b style="color:{self._colors.get(top, "#222")}">{_esc(top)}</b> '
             f"({self.probabilities[top]:.0%})</div>"
             + bars_html(self.probabilities.to_dict(), self._colors))
-        self.cluster_html.value = bars_html(self.cluster_posterior.to_dict(), {}, css_class="gl-wide")
+        self.cluster_html.value = self._clusters_html(self.cluster_posterior)
         self.neighbors_html.value = self._neighbors_table(self.neighbors)
         self.last_update_ms = 1000 * (time.perf_counter() - t0)
         parts = [self._note] if self._note else []
         parts.append(f"updated in {self.last_update_ms:.0f} ms")
         self.status.value = '<div class="gl-note">' + _esc(" \u00b7 ".join(parts)) + "</div>"
+
+    def _clusters_html(self, posterior: pd.Series, shown: int = 5) -> str:
+        """All clusters when there are few; else the most likely ones and the rest's total."""
+        if len(posterior) <= shown + 1:
+            return bars_html(posterior.to_dict(), {}, css_class="gl-wide")
+        top = posterior.sort_values(ascending=False)
+        rest = len(top) - shown
+        return (bars_html(top.head(shown).to_dict(), {}, css_class="gl-wide")
+                + f'<div class="gl-note">the other {rest} clusters: {top.iloc[shown:].sum():.0%} together</div>')
 
     def _neighbors_table(self, df: pd.DataFrame) -> str:
         rows = []
