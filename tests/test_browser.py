@@ -84,6 +84,8 @@ def voila_server(runs: Path, cache: Path, log: Path):
 def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: `make browser` (apt-get install chromium)")
+    if not VOILA.exists():
+        pytest.skip(f"voila is not installed beside {sys.executable}")
     sync_api = pytest.importorskip("playwright.sync_api")
     with voila_server(runs_root, tmp_path / "cache", tmp_path / "voila.log") as (url, started), \
             sync_api.sync_playwright() as pw:

@@ -83,6 +83,11 @@ def test_no_saved_model_shows_what_to_run_instead_of_raising(tmp_project_dirs):
     assert "make report" in empty.ui.children[1].value  # shown in the widget
     named = GenrePredictor("no_such_run")
     assert "'no_such_run'" in named.error and "model.skops" in named.error
+    broken = config.runs_dir() / "broken"
+    broken.mkdir(parents=True)
+    (broken / selection.MODEL_FILE).write_bytes(b"not a skops file")
+    bad = GenrePredictor("broken")
+    assert bad.error.startswith(f"could not load the saved classifier of {broken}")
 
 
 def test_find_model_run_prefers_runs_latest_then_the_newest_model(tmp_project_dirs):

@@ -670,9 +670,11 @@ class GenrePredictor:
         try:
             self.run_dir = find_model_run(run_id)
             self.model: SavedModel = load_model(self.run_dir)
-        except (PredictorSetupError, FileNotFoundError, ValueError, OSError) as exc:
-            self.error = str(exc)
-            log.warning("genre predictor: %s", exc)
+        except Exception as exc:  # shown in the page (Voilà hides tracebacks), not raised
+            where = getattr(self, "run_dir", None)
+            self.error = (str(exc) if isinstance(exc, PredictorSetupError)
+                          else f"could not load the saved classifier of {where}: {exc}")
+            log.warning("genre predictor: %s", self.error)
             self.ui = w.VBox([self.header, w.HTML(message_html(self.error, "error"))])
             return
         self.features = self.model.features
