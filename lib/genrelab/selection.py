@@ -592,10 +592,11 @@ def load_model(path_dir: Path) -> SavedModel:
     path = path_dir / MODEL_FILE
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run notebooks/03_classification.ipynb for this run first")
-    untrusted = sio.get_untrusted_types(file=path)
+    raw = path.read_bytes()  # read once: checking the types and loading share it
+    untrusted = sio.get_untrusted_types(data=raw)
     unexpected = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))]
     if unexpected:
         raise ValueError(f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load")
-    pipeline = sio.load(path, trusted=untrusted)
+    pipeline = sio.loads(raw, trusted=untrusted)
     meta = json.loads((path_dir / MODEL_META_FILE).read_text())
     return SavedModel(pipeline, meta)
