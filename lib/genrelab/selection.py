@@ -279,7 +279,7 @@ def default_models(seed: int = 42) -> dict[str, BaseEstimator]:
     (stratified by genre) of each training set: :class:`SubsampledClassifier`.
     """
     return {
-        "random_forest": RandomForestClassifier(n_estimators=100, max_samples=0.5, n_jobs=1, random_state=seed),
+        "random_forest": RandomForestClassifier(n_estimators=60, max_samples=0.5, n_jobs=1, random_state=seed),
         "hist_gradient_boosting": HistGradientBoostingClassifier(early_stopping=True, random_state=seed),
         "svc_rbf": SubsampledClassifier(SVC(kernel="rbf"), max_samples=4000, random_state=seed),
         "logistic_regression": LogisticRegression(max_iter=2000),
