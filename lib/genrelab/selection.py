@@ -290,7 +290,10 @@ def default_grids() -> dict[str, dict[str, list]]:
     """Small grids that fit the report's time budget (keys are pipeline parameter names)."""
     return {
         "random_forest": {"model__min_samples_leaf": [1, 3]},
-        "hist_gradient_boosting": {"model__learning_rate": [0.1, 0.05], "model__max_iter": [200],
+        # One setting, the best of four by artist-grouped 3-fold CV on the training split
+        # (CV accuracy 0.560-0.566): slow learning, small trees, half the features per split.
+        "hist_gradient_boosting": {"model__learning_rate": [0.03], "model__max_iter": [500],
+                                   "model__max_leaf_nodes": [15], "model__max_features": [0.5],
                                    "model__l2_regularization": [1.0]},
         "svc_rbf": {"model__estimator__C": [1.0, 3.0]},
         "logistic_regression": {"model__C": [0.1, 1.0]},
