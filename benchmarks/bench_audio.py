@@ -29,7 +29,6 @@ import statistics
 import time
 
 import aubio
-import numpy as np
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
