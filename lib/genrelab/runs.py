@@ -29,16 +29,16 @@ METRICS_FILE = "metrics.json"
 FEATURED_FILE = "featured_figures.txt"
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Turn numpy / pandas scalars and containers into plain JSON values (NaN -> null)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, pd.Series):
-        return _jsonable(value.to_dict())
+        return jsonable(value.to_dict())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -135,7 +135,7 @@ class Run:
         and a later ``record("classification", leaky={...})`` both survive.
         """
         metrics = self.metrics()
-        merged = _deep_merge(metrics.setdefault(section, {}), _jsonable(values))
+        merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
         tmp = self.metrics_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
         tmp.replace(self.metrics_path)

@@ -48,6 +48,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .data import AUDIO_FEATURES
+from .runs import jsonable
 
 TEXT_COLUMNS = ["track_name", "track_album_name", "track_artist"]
 META_FEATURES = ["release_year", "track_popularity"]
@@ -248,8 +249,7 @@ class SubsampledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         return self.estimator_.decision_function(X)
 
-    @available_if(lambda self: hasattr(self.estimator if self.estimator is not None else SVC(), "predict_proba")
-                  and getattr(self.estimator, "probability", True))
+    @available_if(lambda self: hasattr(self.estimator if self.estimator is not None else SVC(), "predict_proba"))
     def predict_proba(self, X):
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict_proba(X)
@@ -581,9 +581,7 @@ def save_model(pipeline, path_dir: Path, *, train: pd.DataFrame, params: dict, m
             "feature_ranges": feature_ranges(train), "params": params, "metrics": metrics,
             "genre_medians": train.groupby("genre")[list(AUDIO_FEATURES)].median().to_dict(orient="index"),
             "n_train": len(train)}
-    from .runs import _jsonable
-
-    (path_dir / MODEL_META_FILE).write_text(json.dumps(_jsonable(meta), indent=2))
+    (path_dir / MODEL_META_FILE).write_text(json.dumps(jsonable(meta), indent=2))
     return path_dir / MODEL_FILE
 
 
