@@ -42,8 +42,25 @@ def genre_palette(genres) -> dict:
     return {g: GENRE_COLORS.get(g) or next(extra) for g in genres}
 
 
-def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) -> Path:
-    """Save ``fig`` as ``<run>/figures/<name>.png`` and return the path.
+class SavedFigure(type(Path())):
+    """The path of a saved figure, which Jupyter shows as the saved image itself.
+
+    Showing the saved PNG instead of letting the inline backend draw the figure a second time
+    halves the cost of every figure, and the notebook shows exactly what the run holds.
+    """
+
+    def _repr_png_(self):
+        data = self.read_bytes()
+        width = int.from_bytes(data[16:20], "big")  # PNG header: IHDR width
+        dpi = plt.rcParams["savefig.dpi"]
+        scale = plt.rcParams["figure.dpi"] / dpi if isinstance(dpi, (int, float)) else 1.0
+        return data, {"width": round(width * scale)}
+
+
+def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) -> SavedFigure:
+    """Save ``fig`` as ``<run>/figures/<name>.png``, close it, and return the saved file.
+
+    In a notebook, end the cell with the call (or ``display()`` it) to show the figure.
 
     Parameters
     ----------
@@ -57,9 +74,10 @@ def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) ->
     """
     path = run.figures_dir / f"{name}.png"
     fig.savefig(path)
+    plt.close(fig)
     if featured:
         run.mark_featured(path.name)
-    return path
+    return SavedFigure(path)
 
 
 def subgenre_counts(tracks, label: str = "genre", sub: str = "playlist_subgenre") -> plt.Figure:
