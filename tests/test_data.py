@@ -201,3 +201,11 @@ def test_sample_tracks_keeps_all_rows_of_each_track():
     sampled = sample["track_id"].value_counts()
     assert sampled.equals(counts[sampled.index])
     assert data.sample_tracks(tracks, 0) is tracks
+
+
+def test_snapshot_tracks_drops_the_known_row_without_a_warning(caplog):
+    with caplog.at_level(logging.INFO, logger="genrelab.data"):
+        tracks = data.snapshot_tracks()
+    assert len(tracks) == 28_355 - 1_687
+    dropped = [r for r in caplog.records if "row 11363" in r.getMessage()]
+    assert [r.levelno for r in dropped] == [logging.INFO]

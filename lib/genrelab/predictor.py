@@ -46,10 +46,9 @@ import logging
 import os
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -296,22 +295,9 @@ class ProbaFunction:
 
 
 # --------------------------------------------------------------------------- the snapshot tracks
-@contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    """Hide a logger's warnings for a moment (the snapshot's known placeholder row)."""
-    lg = logging.getLogger(logger)
-    level = lg.level
-    lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        lg.setLevel(level)
-
-
 def snapshot_index_tracks() -> pd.DataFrame:
     """The embedded snapshot, one row per track (what the search and the neighbours use)."""
-    with _quiet("genrelab.data"):
-        return data.snapshot_tracks()
+    return data.snapshot_tracks()
 
 
 class TrackIndex:
