@@ -492,11 +492,6 @@ def confused_tracks(df: pd.DataFrame, y_pred, true: str, predicted: str, n: int 
     return out.head(n)
 
 
-def evaluate(models: Mapping[str, Any], X: pd.DataFrame, y) -> pd.DataFrame:
-    """:func:`classification_metrics` of several fitted models on the same rows, as a table."""
-    return metrics_table({name: classification_metrics(m, X, y) for name, m in models.items()})
-
-
 def top_confusions(y_true, y_pred, n: int = 5) -> pd.DataFrame:
     """The most frequent (true, predicted) mistakes with their count and share of the true genre."""
     pairs = pd.DataFrame({"true": np.asarray(y_true), "predicted": np.asarray(y_pred)})
