@@ -9,7 +9,7 @@ RUN ?= $(shell date +%Y%m%d-%H%M%S)
 PORT ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report quick test figures lock clean app browser
+.PHONY: help setup lab report quick test lint format figures lock clean app browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -34,6 +34,14 @@ quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
 
 test: $(STAMP) browser ## run the test suite (pytest; notebooks on params/quick.yaml, the app in headless chromium)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff: lint and check the formatting of lib/, tests/, benchmarks/ and notebooks/
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## ruff: sort imports, fix what is safe to fix, format
+	$(BIN)/ruff check --fix --select I .
+	$(BIN)/ruff format .
 
 app: $(STAMP) ## serve notebooks/05_predictor.ipynb with Voilà on 127.0.0.1:$(PORT)
 	$(BIN)/voila notebooks/05_predictor.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 \

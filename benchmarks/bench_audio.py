@@ -74,15 +74,21 @@ def naive_extract(path: str, samplerate: int = 22050) -> dict:
             break
     duration = total / samplerate
     ibis = [b - a for a, b in zip(beats, beats[1:])]
-    out = {"duration": duration, "tempo": 60 / statistics.median(ibis) if ibis else 0.0,
-           "onset_rate": len(onsets) / duration,
-           "loudness": 10 * math.log10(statistics.mean(energies) + 1e-12),
-           "pitch_salience": statistics.mean(confs)}
+    out = {
+        "duration": duration,
+        "tempo": 60 / statistics.median(ibis) if ibis else 0.0,
+        "onset_rate": len(onsets) / duration,
+        "loudness": 10 * math.log10(statistics.mean(energies) + 1e-12),
+        "pitch_salience": statistics.mean(confs),
+    }
     for name, vals in values.items():
         out[f"{name}_mean"], out[f"{name}_std"] = statistics.mean(vals), statistics.pstdev(vals)
     for i in range(13):
         column = [c[i] for c in coeffs]
-        out[f"mfcc_mean_{i}"], out[f"mfcc_std_{i}"] = statistics.mean(column), statistics.pstdev(column)
+        out[f"mfcc_mean_{i}"], out[f"mfcc_std_{i}"] = (
+            statistics.mean(column),
+            statistics.pstdev(column),
+        )
     return out
 
 
@@ -113,8 +119,10 @@ def main() -> None:
     mp3 = str(config.FMA_CLIP)
     seconds = sum(sf.info(p).duration for p in flacs)
     mp3_seconds = sf.info(mp3).duration
-    print(f"clips: {len(flacs)} synthetic FLAC (22,050 Hz mono) = {seconds:.0f} s of audio; "
-          f"FMA MP3 (44,100 Hz stereo) {mp3_seconds:.1f} s; {os.cpu_count()} CPUs; {load()}")
+    print(
+        f"clips: {len(flacs)} synthetic FLAC (22,050 Hz mono) = {seconds:.0f} s of audio; "
+        f"FMA MP3 (44,100 Hz stereo) {mp3_seconds:.1f} s; {os.cpu_count()} CPUs; {load()}"
+    )
 
     with threadpool_limits(1):
         audio.extract_features(flacs[0])  # build the aubio objects, warm the caches
@@ -124,18 +132,30 @@ def main() -> None:
         # (c) the naive reference on the same clips (fewer of them: it is slow)
         n_naive = min(3, len(flacs))
         naive_seconds = sum(sf.info(p).duration for p in flacs[:n_naive])
-        w_n, c_n = timed(lambda: [naive_extract(p) for p in flacs[:n_naive]], max(1, args.repeat - 1))
+        w_n, c_n = timed(
+            lambda: [naive_extract(p) for p in flacs[:n_naive]], max(1, args.repeat - 1)
+        )
         w_nm, c_nm = timed(lambda: naive_extract(mp3), max(1, args.repeat - 1))
     print("\n(a) one process, decoding included            x real time (CPU)   x real time (wall)")
-    print(f"    genrelab.audio, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           {seconds / w_f:8.0f}x")
-    print(f"    genrelab.audio, FMA MP3 30 s               {3 * mp3_seconds / c_m:8.0f}x           "
-          f"{3 * mp3_seconds / w_m:8.0f}x")
-    print(f"    naive aubio loop (yin), synthetic FLAC     {naive_seconds / c_n:8.1f}x           "
-          f"{naive_seconds / w_n:8.1f}x")
-    print(f"    naive aubio loop (yin), FMA MP3            {mp3_seconds / c_nm:8.1f}x           "
-          f"{mp3_seconds / w_nm:8.1f}x")
-    print(f"    ratio ours / naive (CPU): FLAC {(seconds / c_f) / (naive_seconds / c_n):.1f}x, "
-          f"MP3 {(3 * mp3_seconds / c_m) / (mp3_seconds / c_nm):.1f}x")
+    print(
+        f"    genrelab.audio, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           {seconds / w_f:8.0f}x"
+    )
+    print(
+        f"    genrelab.audio, FMA MP3 30 s               {3 * mp3_seconds / c_m:8.0f}x           "
+        f"{3 * mp3_seconds / w_m:8.0f}x"
+    )
+    print(
+        f"    naive aubio loop (yin), synthetic FLAC     {naive_seconds / c_n:8.1f}x           "
+        f"{naive_seconds / w_n:8.1f}x"
+    )
+    print(
+        f"    naive aubio loop (yin), FMA MP3            {mp3_seconds / c_nm:8.1f}x           "
+        f"{mp3_seconds / w_nm:8.1f}x"
+    )
+    print(
+        f"    ratio ours / naive (CPU): FLAC {(seconds / c_f) / (naive_seconds / c_n):.1f}x, "
+        f"MP3 {(3 * mp3_seconds / c_m) / (mp3_seconds / c_nm):.1f}x"
+    )
 
     # (b) 1 -> 2 processes on the batch API (no cache), pool warmed up first
     t0 = time.perf_counter()
@@ -146,15 +166,21 @@ def main() -> None:
     for _ in range(args.repeat):
         for n_jobs in (1, 2):
             t0 = time.perf_counter()
-            batch = audio.extract_batch(flacs, n_jobs=n_jobs, cache=False, progress=False, min_clips_per_job=0)
+            batch = audio.extract_batch(
+                flacs, n_jobs=n_jobs, cache=False, progress=False, min_clips_per_job=0
+            )
             walls[n_jobs] = min(walls[n_jobs], time.perf_counter() - t0)
             assert len(batch.features) == len(flacs)
-    print(f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); before: {before}; "
-          f"after: {load()}")
+    print(
+        f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); before: {before}; "
+        f"after: {load()}"
+    )
     for n_jobs, wall in walls.items():
         print(f"    n_jobs={n_jobs}: {wall:6.2f} s = {seconds / wall:5.0f}x real time")
-    print(f"    speed-up 1 -> 2 processes: {walls[1] / walls[2]:.2f}x "
-          f"(first parallel call incl. worker start-up: {startup:.2f} s for 2 clips)")
+    print(
+        f"    speed-up 1 -> 2 processes: {walls[1] / walls[2]:.2f}x "
+        f"(first parallel call incl. worker start-up: {startup:.2f} s for 2 clips)"
+    )
 
 
 if __name__ == "__main__":

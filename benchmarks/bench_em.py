@@ -105,7 +105,10 @@ def bench_sklearn(X: np.ndarray, repeat: int, k: int = 6, n_iter: int = 25) -> d
     )
     common = dict(n_components=k, covariance_type="full", tol=0.0, max_iter=n_iter, **start)
     wall, cpu, fitted = race(
-        {"ref": lambda: GaussianMixture(**common).fit(X), "ours": lambda: GaussianMixtureEM(**common).fit(X)},
+        {
+            "ref": lambda: GaussianMixture(**common).fit(X),
+            "ours": lambda: GaussianMixtureEM(**common).fit(X),
+        },
         repeat,
     )
     ref, ours = fitted["ref"], fitted["ours"]
@@ -139,8 +142,14 @@ def bench_seed(two_d: np.ndarray, repeat: int, n: int = 30_000, n_iter: int = 50
     sds0 = np.tile(points.std(axis=0), (2, 1))
     priors0 = np.array([0.5, 0.5])
     ours_params = dict(
-        n_components=2, covariance_type="diag", tol=0.0, max_iter=n_iter, reg_covar=0.0,
-        weights_init=priors0, means_init=means0, precisions_init=1.0 / sds0**2,
+        n_components=2,
+        covariance_type="diag",
+        tol=0.0,
+        max_iter=n_iter,
+        reg_covar=0.0,
+        weights_init=priors0,
+        means_init=means0,
+        precisions_init=1.0 / sds0**2,
     )
     wall, cpu, fitted = race(
         {
@@ -205,6 +214,7 @@ def main() -> None:
         f"{a['peak'] / a['nbytes']:.1f}x the data array ({a['nbytes'] / 2**20:.2f} MiB; goal <= 10x); "
         f"scikit-learn: {a['peak_ref'] / 2**20:.1f} MiB = {a['peak_ref'] / a['nbytes']:.1f}x"
     )
+
 
 if __name__ == "__main__":
     main()

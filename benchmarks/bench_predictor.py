@@ -54,8 +54,12 @@ def build_run(root: Path) -> Path:
     run.mkdir(parents=True)
     tracks = predictor.snapshot_index_tracks()
     model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
-    pipe = selection.make_pipeline_for(model, "audio").fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
-    selection.save_model(pipe, run, train=tracks, params={}, metrics={}, name="random_forest (benchmark)")
+    pipe = selection.make_pipeline_for(model, "audio").fit(
+        tracks[data.AUDIO_FEATURES], tracks["genre"]
+    )
+    selection.save_model(
+        pipe, run, train=tracks, params={}, metrics={}, name="random_forest (benchmark)"
+    )
     return run
 
 
@@ -78,23 +82,35 @@ def python_side(run_dir: Path, repeats: int, seed: int = 0) -> dict:
     frame = __import__("pandas").DataFrame([x], columns=w.features)
     parts = {
         "widget: slider.value = v -> panels updated": slider,
-        "  genre probabilities (ProbaFunction, %s path)" % w._proba.kind: median_ms(lambda: w._proba(x[None]), repeats),
+        "  genre probabilities (ProbaFunction, %s path)" % w._proba.kind: median_ms(
+            lambda: w._proba(x[None]), repeats
+        ),
         "  mixture posterior": median_ms(lambda: w.clusters.posterior(x[w._cont][None]), repeats),
         "  nearest tracks": median_ms(lambda: w.index.nearest(x[w._cont], w.n_neighbors), repeats),
         "reference: pipeline.predict_proba(one-row DataFrame)": median_ms(
-            lambda: w.model.pipeline.predict_proba(frame), repeats),
+            lambda: w.model.pipeline.predict_proba(frame), repeats
+        ),
     }
     est = w.model.pipeline[-1]
-    trees = (len(est.estimators_) if hasattr(est, "estimators_")
-             else est.n_iter_ * est.n_trees_per_iteration_ if hasattr(est, "n_iter_") else "-")
-    print(f"\nmodel: {w.model.meta.get('name')} from {run_dir} ({type(est).__name__}, {trees} trees); "
-          f"widget built in {construct:.1f} s")
+    trees = (
+        len(est.estimators_)
+        if hasattr(est, "estimators_")
+        else est.n_iter_ * est.n_trees_per_iteration_
+        if hasattr(est, "n_iter_")
+        else "-"
+    )
+    print(
+        f"\nmodel: {w.model.meta.get('name')} from {run_dir} ({type(est).__name__}, {trees} trees); "
+        f"widget built in {construct:.1f} s"
+    )
     print(f"\n(a) Python side, median of {repeats} (ms)")
     for name, ms in parts.items():
         print(f"  {name:<58} {ms:8.1f}")
     ref = parts["reference: pipeline.predict_proba(one-row DataFrame)"]
-    print(f"  whole slider update / pipeline predict_proba alone: {slider / ref:.2f}x   "
-          f"(goal: slider update <= 50 ms: {'met' if slider <= 50 else 'NOT met'})")
+    print(
+        f"  whole slider update / pipeline predict_proba alone: {slider / ref:.2f}x   "
+        f"(goal: slider update <= 50 ms: {'met' if slider <= 50 else 'NOT met'})"
+    )
     return {"construct_s": construct, **parts}
 
 
@@ -113,17 +129,29 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         runs, cache = Path(tmp) / "runs", Path(tmp) / "cache"
         runs.mkdir()
-        (runs / "latest").symlink_to(run_dir.resolve())  # the notebook's run_id "latest" -> this run
+        (runs / "latest").symlink_to(
+            run_dir.resolve()
+        )  # the notebook's run_id "latest" -> this run
         for preheat in (False, True):
             port = free_port()
             env = {**os.environ, "GENRELAB_RUNS_DIR": str(runs), "GENRELAB_CACHE_DIR": str(cache)}
-            cmd = [str(Path(sys.executable).with_name("voila")), str(config.NOTEBOOKS_DIR / "05_predictor.ipynb"),
-                   "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+            cmd = [
+                str(Path(sys.executable).with_name("voila")),
+                str(config.NOTEBOOKS_DIR / "05_predictor.ipynb"),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+            ]
             if preheat:
                 cmd += ["--preheat_kernel=True", "--pool_size=1"]
             started = time.perf_counter()
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             try:
                 while True:
                     try:
@@ -135,7 +163,9 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
                     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
                     page = browser.new_page(viewport={"width": 1280, "height": 1400})
                     if preheat:
-                        time.sleep(25)  # let the pool execute the notebook, as it has long before a visitor comes
+                        time.sleep(
+                            25
+                        )  # let the pool execute the notebook, as it has long before a visitor comes
                     t0 = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
                     page.wait_for_function(ready_js, timeout=180_000)
@@ -144,22 +174,39 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
                     if not preheat:
                         out["server start -> page ready, cold (s)"] = time.perf_counter() - started
                         lat = []
-                        features = ["danceability", "energy", "speechiness", "acousticness", "valence", "tempo"]
+                        features = [
+                            "danceability",
+                            "energy",
+                            "speechiness",
+                            "acousticness",
+                            "valence",
+                            "tempo",
+                        ]
                         for i in range(clicks):
-                            track = page.locator(f".genrelab-slider-{features[i % len(features)]} .noUi-base")
+                            track = page.locator(
+                                f".genrelab-slider-{features[i % len(features)]} .noUi-base"
+                            )
                             box = track.bounding_box()
                             frac = 0.15 + 0.7 * ((i * 0.37) % 1)
                             before = page.inner_text(probs)
                             t1 = time.perf_counter()
-                            page.mouse.click(box["x"] + frac * box["width"], box["y"] + box["height"] / 2)
+                            page.mouse.click(
+                                box["x"] + frac * box["width"], box["y"] + box["height"] / 2
+                            )
                             try:
-                                page.wait_for_function(f"(b) => document.querySelector('{probs}').innerText !== b",
-                                                       arg=before, timeout=5000, polling="raf")
+                                page.wait_for_function(
+                                    f"(b) => document.querySelector('{probs}').innerText !== b",
+                                    arg=before,
+                                    timeout=5000,
+                                    polling="raf",
+                                )
                                 lat.append(time.perf_counter() - t1)
                             except Exception:  # same rounded numbers: no visible change to time
                                 pass
                             page.wait_for_timeout(200)
-                        out["click on a slider -> new bars in the page, median (ms)"] = 1000 * float(np.median(lat))
+                        out["click on a slider -> new bars in the page, median (ms)"] = (
+                            1000 * float(np.median(lat))
+                        )
                         out["clicks timed"] = len(lat)
                     browser.close()
             finally:
@@ -173,9 +220,13 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default="latest", help="run holding model.skops (default: the newest)")
+    parser.add_argument(
+        "--run", default="latest", help="run holding model.skops (default: the newest)"
+    )
     parser.add_argument("--repeats", type=int, default=60)
-    parser.add_argument("--voila", action="store_true", help="also measure the page in headless Chromium")
+    parser.add_argument(
+        "--voila", action="store_true", help="also measure the page in headless Chromium"
+    )
     parser.add_argument("--clicks", type=int, default=12)
     args = parser.parse_args(argv)
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -183,7 +234,9 @@ def main(argv=None) -> int:
         try:
             run_dir = predictor.find_model_run(args.run)
         except predictor.PredictorSetupError:
-            print("no run with a saved classifier: training notebook 03's random forest on the snapshot ...")
+            print(
+                "no run with a saved classifier: training notebook 03's random forest on the snapshot ..."
+            )
             run_dir = build_run(Path(tmp) / "runs")
         result = python_side(run_dir, args.repeats)
         if args.voila:

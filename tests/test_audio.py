@@ -22,7 +22,9 @@ def click_track(bpm: float, seconds: float = 12.0, sr: int = SR, freq: float = 8
     return (0.5 * np.sin(2 * np.pi * freq * t) * np.exp(-phase / 0.03)).astype(np.float32)
 
 
-def chord_loop(root_midi: int, minor: bool, bpm: float = 100.0, seconds: float = 12.0, sr: int = SR) -> np.ndarray:
+def chord_loop(
+    root_midi: int, minor: bool, bpm: float = 100.0, seconds: float = 12.0, sr: int = SR
+) -> np.ndarray:
     """I-IV-V-I (or i-iv-V-i) of sine triads with a bass note, one chord per bar, plus a beat click."""
     beat = 60.0 / bpm
     third = 3 if minor else 4
@@ -34,7 +36,9 @@ def chord_loop(root_midi: int, minor: bool, bpm: float = 100.0, seconds: float =
         mask = (t >= start) & (t < stop)
         for interval in chords[b % 4]:
             f = 440 * 2 ** ((root_midi + interval - 69) / 12)
-            y[mask] += 0.08 * np.sin(2 * np.pi * f * t[mask]) + 0.02 * np.sin(4 * np.pi * f * t[mask])
+            y[mask] += 0.08 * np.sin(2 * np.pi * f * t[mask]) + 0.02 * np.sin(
+                4 * np.pi * f * t[mask]
+            )
         fb = 440 * 2 ** ((root_midi - 12 + chords[b % 4][0] - 69) / 12)
         y[mask] += 0.1 * np.sin(2 * np.pi * fb * t[mask])
     return (y + 0.5 * click_track(bpm, seconds, sr, freq=2000.0)).astype(np.float32)
@@ -65,7 +69,9 @@ def test_random_clicks_are_less_regular_than_a_metronome():
     assert random_reg < 0.5 < audio.extract_features(click_track(120), SR)["beat_regularity"]
 
 
-@pytest.mark.parametrize("root,minor,name", [(60, False, "C major"), (57, True, "A minor"), (66, False, "F# major")])
+@pytest.mark.parametrize(
+    "root,minor,name", [(60, False, "C major"), (57, True, "A minor"), (66, False, "F# major")]
+)
 def test_key_and_mode_of_a_chord_loop(root, minor, name):
     feats = audio.extract_features(chord_loop(root, minor), SR)
     assert feats["key_name"] == name
@@ -221,10 +227,13 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
     sf.write(tmp_path / "in" / "lossless.flac", y, SR, subtype="PCM_24")
     shutil.copy(config.FMA_CLIP, tmp_path / "in" / "fma.mp3")
     good += ["stereo.wav", "vorbis.ogg", "lossless.flac", "fma.mp3"]
-    paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [str(tmp_path / "in" / "gone.wav")]
+    paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [
+        str(tmp_path / "in" / "gone.wav")
+    ]
     with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
-        batch = audio.extract_batch(paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False,
-                                    min_clips_per_job=0)  # really in two processes
+        batch = audio.extract_batch(
+            paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False, min_clips_per_job=0
+        )  # really in two processes
     assert sorted(batch.features["file"]) == sorted(good)
     reasons = dict(zip(batch.failures["file"], batch.failures["reason"]))
     assert set(reasons) == set(expected_bad) | {"gone.wav"}
@@ -251,7 +260,9 @@ def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
     first = audio.extract_batch(paths, cache=cache, progress=False)
     assert (first.n_extracted, first.n_cached) == (3, 0)
     calls = []
-    monkeypatch.setattr(audio, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"})
+    monkeypatch.setattr(
+        audio, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"}
+    )
     again = audio.extract_batch(paths, cache=cache, progress=False)
     assert calls == [] and (again.n_extracted, again.n_cached) == (0, 3)
     pd.testing.assert_frame_equal(first.features, again.features)

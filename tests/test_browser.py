@@ -35,10 +35,16 @@ def runs_root(tmp_path_factory):
     run.mkdir(parents=True)
     tracks = predictor.snapshot_index_tracks().sample(3000, random_state=0)
     pipe = selection.make_pipeline_for(
-        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0), "audio")
+        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
+        "audio",
+    )
     pipe.fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
-    selection.save_model(pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest")
-    (run / "metrics.json").write_text(json.dumps({"gmm": {"k_bic": 4, "covariance_type_bic": "full"}}))
+    selection.save_model(
+        pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
+    )
+    (run / "metrics.json").write_text(
+        json.dumps({"gmm": {"k_bic": 4, "covariance_type_bic": "full"}})
+    )
     predictor.cluster_model(run)  # what the first page view caches
     return root
 
@@ -58,17 +64,26 @@ def voila_server(runs: Path, cache: Path, log: Path):
         env.pop(name, None)
     started = time.perf_counter()
     with open(log, "w") as out:
-        proc = subprocess.Popen([str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert proc.poll() is None, f"voila exited with {proc.returncode}: {log.read_text()[-2000:]}"
+            assert proc.poll() is None, (
+                f"voila exited with {proc.returncode}: {log.read_text()[-2000:]}"
+            )
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             except OSError:
-                assert time.monotonic() < deadline, f"voila did not listen within 60 s: {log.read_text()[-2000:]}"
+                assert time.monotonic() < deadline, (
+                    f"voila did not listen within 60 s: {log.read_text()[-2000:]}"
+                )
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/", started
     finally:
@@ -87,8 +102,10 @@ def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):
     if not VOILA.exists():
         pytest.skip(f"voila is not installed beside {sys.executable}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with voila_server(runs_root, tmp_path / "cache", tmp_path / "voila.log") as (url, started), \
-            sync_api.sync_playwright() as pw:
+    with (
+        voila_server(runs_root, tmp_path / "cache", tmp_path / "voila.log") as (url, started),
+        sync_api.sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1450})
@@ -100,7 +117,9 @@ def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):
             assert "Genre predictor" in text and "test_forest" in text and "r1" in text
             assert "Traceback" not in text and "Error" not in text
             before = page.inner_text(PROBS)
-            assert before.startswith("Most likely:") and before.count("%") == 7  # headline + 6 genres
+            assert (
+                before.startswith("Most likely:") and before.count("%") == 7
+            )  # headline + 6 genres
             readout = page.locator(".genrelab-slider-speechiness .widget-readout")
             value_before = readout.inner_text()
 
@@ -112,8 +131,11 @@ def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):
             page.mouse.move(x + 120, y, steps=6)
             page.mouse.move(x + 260, y, steps=6)
             page.mouse.up()
-            page.wait_for_function(f"(b) => document.querySelector('{PROBS}').innerText !== b", arg=before,
-                                   timeout=20_000)
+            page.wait_for_function(
+                f"(b) => document.querySelector('{PROBS}').innerText !== b",
+                arg=before,
+                timeout=20_000,
+            )
             page.wait_for_timeout(500)  # the last drag events settle
             after = page.inner_text(PROBS)
             assert after != before and after.count("%") == 7
@@ -123,6 +145,9 @@ def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):
             assert shot.stat().st_size > 50_000
         finally:
             browser.close()
-    timings = {"server_start_to_page_ready_s": round(ready - started, 2), "page_ready_s": round(ready - opened, 2)}
+    timings = {
+        "server_start_to_page_ready_s": round(ready - started, 2),
+        "page_ready_s": round(ready - opened, 2),
+    }
     (tmp_path / "timings.json").write_text(json.dumps(timings))
     print(f"\nVoilà: {timings} (screenshot {shot})")

@@ -18,16 +18,28 @@ def test_tempo_accuracy_one_and_two():
     scores = compare.tempo_accuracy(est, ref)
     assert scores == {"tempo_acc1": 0.25, "tempo_acc2": 0.75, "n": 8}
     # unknown reference tempi (NaN, 0) are left out
-    assert compare.tempo_accuracy([120, 120, 120], [120, np.nan, 0]) == {"tempo_acc1": 1.0, "tempo_acc2": 1.0, "n": 1}
+    assert compare.tempo_accuracy([120, 120, 120], [120, np.nan, 0]) == {
+        "tempo_acc1": 1.0,
+        "tempo_acc2": 1.0,
+        "n": 1,
+    }
     with pytest.raises(ValueError, match="shape"):
         compare.tempo_hits([1, 2], [1])
 
 
-@pytest.mark.parametrize("est,ref,relation", [
-    ((0, 1), (0, 1), "same"), ((7, 1), (0, 1), "fifth"), ((5, 0), (0, 0), "fifth"),
-    ((9, 0), (0, 1), "relative"), ((0, 1), (9, 0), "relative"), ((0, 0), (0, 1), "parallel"),
-    ((2, 1), (0, 1), "other"), ((4, 0), (0, 1), "other"),
-])
+@pytest.mark.parametrize(
+    "est,ref,relation",
+    [
+        ((0, 1), (0, 1), "same"),
+        ((7, 1), (0, 1), "fifth"),
+        ((5, 0), (0, 0), "fifth"),
+        ((9, 0), (0, 1), "relative"),
+        ((0, 1), (9, 0), "relative"),
+        ((0, 0), (0, 1), "parallel"),
+        ((2, 1), (0, 1), "other"),
+        ((4, 0), (0, 1), "other"),
+    ],
+)
 def test_key_relations(est, ref, relation):
     assert compare.key_relation(*est, *ref) == relation
 
@@ -55,15 +67,22 @@ def test_hungarian_agreement_ignores_cluster_names():
 def test_mimic_r2_finds_a_linear_relation_and_not_noise():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.standard_normal((150, 6)), columns=list("abcdef"))
-    ref = pd.DataFrame({"energy": 0.8 * X["a"] - 0.5 * X["c"] + 0.1 * rng.standard_normal(150),
-                        "noise": rng.standard_normal(150), "key": rng.integers(0, 12, 150)})
+    ref = pd.DataFrame(
+        {
+            "energy": 0.8 * X["a"] - 0.5 * X["c"] + 0.1 * rng.standard_normal(150),
+            "noise": rng.standard_normal(150),
+            "key": rng.integers(0, 12, 150),
+        }
+    )
     ref.loc[3, "energy"] = np.nan
     table = compare.mimic_r2(X, ref)
     assert list(table["target"]) == ["energy", "noise"]  # key is not a regression target
     got = table.set_index("target")
     assert got.loc["energy", "r2"] > 0.9 and got.loc["energy", "n"] == 149
     assert got.loc["energy", "best_feature"] == "a"
-    assert 0.3 < got.loc["energy", "r2_single"] < got.loc["energy", "r2"]  # one feature explains part
+    assert (
+        0.3 < got.loc["energy", "r2_single"] < got.loc["energy", "r2"]
+    )  # one feature explains part
     assert got.loc["noise", "r2"] < 0.1
 
 
@@ -71,8 +90,12 @@ def test_cluster_comparison_on_separated_blobs():
     rng = np.random.default_rng(1)
     labels = np.repeat(["x", "y", "z"], 40)
     centers = {"x": 0.0, "y": 6.0, "z": 12.0}
-    ref = pd.DataFrame({"f1": [centers[l] for l in labels] + rng.standard_normal(120),
-                        "f2": rng.standard_normal(120)})
+    ref = pd.DataFrame(
+        {
+            "f1": [centers[l] for l in labels] + rng.standard_normal(120),
+            "f2": rng.standard_normal(120),
+        }
+    )
     aub = pd.DataFrame(rng.standard_normal((120, 4)), columns=[f"g{i}" for i in range(4)])
     aub["g0"] += [2 * centers[l] for l in labels]
     aub["g1"] -= [centers[l] for l in labels]
@@ -92,7 +115,9 @@ def test_end_to_end_on_a_small_synthetic_corpus(tmp_project_dirs):
     batch = audio.extract_batch(corpus.items["path"], n_jobs=2, progress=False)
     assert batch.failures.empty and batch.n_extracted == 8
     table = compare.join(corpus.items, batch.features, corpus.reference)
-    assert len(table) == 8 and {"ref_tempo", "ref_key", "label", "tempo", "key"} <= set(table.columns)
+    assert len(table) == 8 and {"ref_tempo", "ref_key", "label", "tempo", "key"} <= set(
+        table.columns
+    )
     tempo = compare.tempo_accuracy(table["tempo"], table["ref_tempo"])
     key = compare.key_accuracy(table["key"], table["mode"], table["ref_key"], table["ref_mode"])
     assert tempo["tempo_acc2"] == 1.0 and tempo["tempo_acc1"] >= 7 / 8
@@ -110,15 +135,28 @@ def test_figures_and_the_fma_clip_check(tmp_project_dirs):
     import matplotlib.pyplot as plt
 
     rng = np.random.default_rng(0)
-    table = pd.DataFrame({"tempo": [120, 61, 90, 175], "ref_tempo": [121, 120, 90, 88],
-                          "label": ["a", "a", "b", "b"]})
+    table = pd.DataFrame(
+        {
+            "tempo": [120, 61, 90, 175],
+            "ref_tempo": [121, 120, 90, 88],
+            "label": ["a", "a", "b", "b"],
+        }
+    )
     fig = compare.plot_tempo(table)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.collections) >= 2  # band + points
     plt.close(fig)
-    r2 = pd.DataFrame({"target": ["energy", "tempo"], "r2": [0.6, -3.2], "r2_std": [0.1, 2.0],
-                       "r2_single": [0.4, 0.8], "n": [50, 50], "corr_best": [0.7, 0.9],
-                       "best_feature": ["loudness", "tempo"]})
+    r2 = pd.DataFrame(
+        {
+            "target": ["energy", "tempo"],
+            "r2": [0.6, -3.2],
+            "r2_std": [0.1, 2.0],
+            "r2_single": [0.4, 0.8],
+            "n": [50, 50],
+            "corr_best": [0.7, 0.9],
+            "best_feature": ["loudness", "tempo"],
+        }
+    )
     fig = compare.plot_mimic(r2)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["tempo", "energy"]
     plt.close(fig)
@@ -144,8 +182,12 @@ def test_evaluate_uses_what_the_reference_has():
         table[col] += np.where(labels == "a", 0.0, 6.0)
     table["key"], table["mode"] = 0, 1
     table["label"] = labels
-    full = table.assign(ref_tempo=np.where(labels == "a", 90.0, 70.0), ref_key=0, ref_mode=1,
-                        ref_loudness=table["loudness"] * 2 + 0.1 * rng.standard_normal(n))
+    full = table.assign(
+        ref_tempo=np.where(labels == "a", 90.0, 70.0),
+        ref_key=0,
+        ref_mode=1,
+        ref_loudness=table["loudness"] * 2 + 0.1 * rng.standard_normal(n),
+    )
     ev = compare.evaluate(full, seed=0)
     assert ev.tempo == {"tempo_acc1": 0.5, "tempo_acc2": 1.0, "n": n}
     assert ev.key["key_acc"] == 1.0 and ev.metrics["k_audio"] == 2
@@ -154,5 +196,9 @@ def test_evaluate_uses_what_the_reference_has():
     bare = compare.evaluate(table.assign(label=pd.NA), seed=0)  # e.g. a folder without a CSV
     assert np.isnan(bare.metrics["tempo_acc1"]) and np.isnan(bare.metrics["key_acc"])
     assert bare.mimic.empty and bare.clusters is None and np.isnan(bare.metrics["ari_ref_vs_aubio"])
-    for fig in (compare.plot_tempo(table), compare.plot_mimic(bare.mimic), compare.plot_cluster_comparison(None)):
+    for fig in (
+        compare.plot_tempo(table),
+        compare.plot_mimic(bare.mimic),
+        compare.plot_cluster_comparison(None),
+    ):
         assert "no " in fig.axes[0].texts[0].get_text()

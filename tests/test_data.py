@@ -35,7 +35,13 @@ def test_snapshot_facts(snapshot_raw):
     summary = data.duplicates_summary(snapshot_raw)
     assert summary["tracks_with_several_labels"] == 1_687
     assert snapshot_raw["genre"].value_counts().to_dict() == {
-        "edm": 6043, "rap": 5746, "pop": 5507, "r&b": 5431, "latin": 5155, "rock": 4951}
+        "edm": 6043,
+        "rap": 5746,
+        "pop": 5507,
+        "r&b": 5431,
+        "latin": 5155,
+        "rock": 4951,
+    }
 
 
 def test_snapshot_has_exactly_one_invalid_row(snapshot_raw):
@@ -68,7 +74,10 @@ def test_snapshot_checksum_mismatch_is_an_error(tmp_path, monkeypatch):
 # --- bad files --------------------------------------------------------------------------------
 def test_missing_feature_column_names_file_and_column(tmp_path, good_rows):
     path = write_csv(good_rows.drop(columns=["valence"]), tmp_path / "no_valence.csv")
-    with pytest.raises(data.DataValidationError, match=r"no_valence\.csv.*\n.*header, column 'valence'.*column missing"):
+    with pytest.raises(
+        data.DataValidationError,
+        match=r"no_valence\.csv.*\n.*header, column 'valence'.*column missing",
+    ):
         data.load_tracks(path)
 
 
@@ -89,7 +98,9 @@ def test_bad_value_names_row_and_column(tmp_path, good_rows, column, value, prob
     rows = good_rows.astype({column: "object"})
     rows.loc[3, column] = value
     path = write_csv(rows, tmp_path / "bad.csv")
-    with pytest.raises(data.DataValidationError, match=rf"bad\.csv.*\n.*row 3, column '{column}'.*{problem}"):
+    with pytest.raises(
+        data.DataValidationError, match=rf"bad\.csv.*\n.*row 3, column '{column}'.*{problem}"
+    ):
         data.load_tracks(path)
 
 
@@ -120,10 +131,23 @@ def test_missing_label_column(tmp_path, good_rows):
 
 # --- other tools' exports ----------------------------------------------------------------------
 def test_kaggle_tracks_preset(tmp_path, good_rows):
-    kaggle = good_rows.rename(columns={"track_artist": "artists", "track_album_name": "album_name",
-                                       "track_popularity": "popularity", "playlist_genre": "track_genre"})
-    kaggle = kaggle.drop(columns=["playlist_id", "playlist_name", "playlist_subgenre", "track_album_id",
-                                  "track_album_release_date"])
+    kaggle = good_rows.rename(
+        columns={
+            "track_artist": "artists",
+            "track_album_name": "album_name",
+            "track_popularity": "popularity",
+            "playlist_genre": "track_genre",
+        }
+    )
+    kaggle = kaggle.drop(
+        columns=[
+            "playlist_id",
+            "playlist_name",
+            "playlist_subgenre",
+            "track_album_id",
+            "track_album_release_date",
+        ]
+    )
     path = write_csv(kaggle, tmp_path / "dataset.csv")
     tracks = data.load_tracks(path, column_map="kaggle_tracks")
     assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
@@ -155,29 +179,46 @@ def test_unknown_preset():
 @pytest.fixture
 def dup_table() -> pd.DataFrame:
     # t1 once; t2 twice with the same genre; t3 in pop, rock, pop (majority pop); t4 rock then pop (tie)
-    return pd.DataFrame({
-        "track_id": ["t1", "t2", "t3", "t2", "t3", "t4", "t3", "t4"],
-        "genre":    ["pop", "rap", "rock", "rap", "pop", "rock", "pop", "pop"],
-        "row":      [0, 1, 2, 3, 4, 5, 6, 7],
-    })
+    return pd.DataFrame(
+        {
+            "track_id": ["t1", "t2", "t3", "t2", "t3", "t4", "t3", "t4"],
+            "genre": ["pop", "rap", "rock", "rap", "pop", "rock", "pop", "pop"],
+            "row": [0, 1, 2, 3, 4, 5, 6, 7],
+        }
+    )
 
 
 def test_dedup_drop_conflicting(dup_table):
     out, report = data.dedup(dup_table, "drop_conflicting")
     assert out["track_id"].tolist() == ["t1", "t2"]
     assert out["row"].tolist() == [0, 1]
-    assert (report.rows_in, report.rows_out, report.tracks_removed, report.conflicting_tracks) == (8, 2, 2, 2)
+    assert (report.rows_in, report.rows_out, report.tracks_removed, report.conflicting_tracks) == (
+        8,
+        2,
+        2,
+        2,
+    )
 
 
 def test_dedup_majority(dup_table):
     out, report = data.dedup(dup_table, "majority")
-    assert dict(zip(out["track_id"], out["genre"])) == {"t1": "pop", "t2": "rap", "t3": "pop", "t4": "rock"}
+    assert dict(zip(out["track_id"], out["genre"])) == {
+        "t1": "pop",
+        "t2": "rap",
+        "t3": "pop",
+        "t4": "rock",
+    }
     assert report.tracks_removed == 0 and report.rows_removed == 4
 
 
 def test_dedup_keep_first(dup_table):
     out, _ = data.dedup(dup_table, "keep_first")
-    assert dict(zip(out["track_id"], out["genre"])) == {"t1": "pop", "t2": "rap", "t3": "rock", "t4": "rock"}
+    assert dict(zip(out["track_id"], out["genre"])) == {
+        "t1": "pop",
+        "t2": "rap",
+        "t3": "rock",
+        "t4": "rock",
+    }
 
 
 def test_dedup_unknown_policy(dup_table):

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-
 from fixtures.spotify.fakeapi import answer, dropped, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
+
 from genrelab import config, http
 from genrelab.sources import deezer
 
@@ -15,7 +15,11 @@ pytestmark = pytest.mark.usefixtures("genrelab_env")
 
 CAT = load("catalogue")
 FACTS = CAT["facts"]
-DEEZER = {i["url"].rsplit(":", 1)[1]: i["body"] for i in CAT["interactions"] if "api.deezer.com" in i["url"]}
+DEEZER = {
+    i["url"].rsplit(":", 1)[1]: i["body"]
+    for i in CAT["interactions"]
+    if "api.deezer.com" in i["url"]
+}
 KNOWN = [isrc for isrc, body in DEEZER.items() if "error" not in body]
 CLIP = "data/raw/fma_000002.mp3"
 
@@ -40,20 +44,30 @@ def test_bpm_zero_means_unknown():
 
 def test_an_unknown_isrc_is_none_and_other_errors_raise(fake_api):
     assert deezer.track_by_isrc(FACTS["deezer_unknown"][0], http.session()) is None
-    fake_api.set("GET", deezer.track_url("XX0000000000"),
-                 answer(200, {"error": {"type": "ParameterException", "message": "Wrong parameter", "code": 500}}))
+    fake_api.set(
+        "GET",
+        deezer.track_url("XX0000000000"),
+        answer(
+            200,
+            {"error": {"type": "ParameterException", "message": "Wrong parameter", "code": 500}},
+        ),
+    )
     with pytest.raises(deezer.DeezerError, match="Wrong parameter"):
         deezer.track_by_isrc("XX0000000000", http.session())
 
 
 def test_quota_errors_are_retried_after_5_s_and_never_cached(fake_api, genrelab_env):
     isrc = KNOWN[2]
-    quota = answer(200, {"error": {"type": "Exception", "message": "Quota limit exceeded", "code": 4}})
+    quota = answer(
+        200, {"error": {"type": "Exception", "message": "Quota limit exceeded", "code": 4}}
+    )
     fake_api.before("GET", deezer.track_url(isrc), quota)
     s = http.session()
     assert deezer.track_by_isrc(isrc, s)["deezer_id"] == DEEZER[isrc]["id"]
     assert genrelab_env["sleeps"] == [5.0] and fake_api.count("api.deezer.com") == 2
-    assert deezer.track_by_isrc(isrc, s) is not None and fake_api.count("api.deezer.com") == 2  # now cached
+    assert (
+        deezer.track_by_isrc(isrc, s) is not None and fake_api.count("api.deezer.com") == 2
+    )  # now cached
 
 
 def test_requests_keep_to_50_per_5_seconds(fake_api, genrelab_env):
@@ -62,13 +76,20 @@ def test_requests_keep_to_50_per_5_seconds(fake_api, genrelab_env):
     assert len(df) == 60 - sum(i in FACTS["deezer_unknown"] for i in list(DEEZER)[:60])
     assert list(df.columns) == deezer.COLUMNS
     waits = [w for w in genrelab_env["sleeps"] if w > 0]
-    assert len(waits) >= 1 and all(w <= 5.0 for w in waits)  # the 51st request waited for the window
+    assert len(waits) >= 1 and all(
+        w <= 5.0 for w in waits
+    )  # the 51st request waited for the window
 
 
 def tracks_table(n=3) -> pd.DataFrame:
     isrcs = KNOWN[:n]
-    return pd.DataFrame({"track_id": [f"trk{i:019d}" for i in range(n)], "isrc": isrcs,
-                         "deezer_preview_url": [DEEZER[i]["preview"] for i in isrcs]})
+    return pd.DataFrame(
+        {
+            "track_id": [f"trk{i:019d}" for i in range(n)],
+            "isrc": isrcs,
+            "deezer_preview_url": [DEEZER[i]["preview"] for i in isrcs],
+        }
+    )
 
 
 def test_download_previews_checks_decodes_and_resumes(fake_api, genrelab_env):
@@ -79,7 +100,9 @@ def test_download_previews_checks_decodes_and_resumes(fake_api, genrelab_env):
     files, failures = deezer.download_previews(tracks, dest, progress=False)
     assert failures.empty and files["status"].tolist() == ["downloaded"] * 3
     assert files["samplerate"].eq(44100).all() and files["duration_s"].between(29, 31).all()
-    assert sorted(p.name for p in dest.iterdir()) == [f"{t}.mp3" for t in tracks["track_id"]]  # no temp files
+    assert sorted(p.name for p in dest.iterdir()) == [
+        f"{t}.mp3" for t in tracks["track_id"]
+    ]  # no temp files
     n = len(fake_api.calls)
     again = deezer.download_previews(tracks, dest, progress=False)
     assert again.files["status"].tolist() == ["existing"] * 3 and len(fake_api.calls) == n
@@ -92,12 +115,24 @@ def test_bad_downloads_are_skipped_with_a_reason(fake_api, genrelab_env, tmp_pat
     garbage.write_bytes(b"\xff\xfb" + bytes(range(256)) * 200)
     fake_api.set("GET", urls[0], mp3())
     fake_api.set("GET", urls[1], mp3(content_type="text/html"))
-    fake_api.set("GET", urls[2], {"status": 200, "headers": {"Content-Type": "audio/mpeg"}, "body": b"\xff\xfb" * 100})
-    fake_api.set("GET", urls[3], {"status": 200, "headers": {"Content-Type": "audio/mpeg"},
-                                  "body": garbage.read_bytes()})
+    fake_api.set(
+        "GET",
+        urls[2],
+        {"status": 200, "headers": {"Content-Type": "audio/mpeg"}, "body": b"\xff\xfb" * 100},
+    )
+    fake_api.set(
+        "GET",
+        urls[3],
+        {"status": 200, "headers": {"Content-Type": "audio/mpeg"}, "body": garbage.read_bytes()},
+    )
     fake_api.set("GET", urls[4], dropped(), mp3())  # a dropped connection, then the file
-    tracks = pd.concat([tracks, pd.DataFrame({"track_id": ["trkNoUrl"], "isrc": [None],
-                                              "deezer_preview_url": [None]})], ignore_index=True)
+    tracks = pd.concat(
+        [
+            tracks,
+            pd.DataFrame({"track_id": ["trkNoUrl"], "isrc": [None], "deezer_preview_url": [None]}),
+        ],
+        ignore_index=True,
+    )
     dest = genrelab_env["tmp"] / "previews"
     files, failures = deezer.download_previews(tracks, dest, progress=False)
     assert files["track_id"].tolist() == [tracks.track_id[0], tracks.track_id[4]]
@@ -113,7 +148,9 @@ def test_a_stale_preview_url_is_refreshed_by_isrc(fake_api, genrelab_env):
     tracks = tracks_table(1)
     isrc, old = tracks.loc[0, "isrc"], tracks.loc[0, "deezer_preview_url"]
     fresh = old.replace("exp=1795000000", "exp=1895000000")
-    fake_api.set("GET", old, {"status": 403, "headers": {"Content-Type": "text/plain"}, "body": "expired"})
+    fake_api.set(
+        "GET", old, {"status": 403, "headers": {"Content-Type": "text/plain"}, "body": "expired"}
+    )
     fake_api.set("GET", deezer.track_url(isrc), answer(200, dict(DEEZER[isrc], preview=fresh)))
     fake_api.set("GET", fresh, mp3())
     files, failures = deezer.download_previews(tracks, genrelab_env["tmp"] / "p", progress=False)

@@ -46,14 +46,22 @@ def initial_point(X: np.ndarray, k: int, covariance_type: str, seed: int = 0) ->
         "diag": np.diag(prec)[None] * scale[:, None],
         "spherical": np.full(k, np.trace(prec) / d) * scale,
     }[covariance_type]
-    return {"weights_init": weights / weights.sum(), "means_init": means, "precisions_init": precisions}
+    return {
+        "weights_init": weights / weights.sum(),
+        "means_init": means,
+        "precisions_init": precisions,
+    }
 
 
 def fit_both(X, k, covariance_type, max_iter=40, tol=0.0, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ref = GaussianMixture(k, covariance_type=covariance_type, max_iter=max_iter, tol=tol, **params).fit(X)
-        ours = GaussianMixtureEM(k, covariance_type=covariance_type, max_iter=max_iter, tol=tol, **params).fit(X)
+        ref = GaussianMixture(
+            k, covariance_type=covariance_type, max_iter=max_iter, tol=tol, **params
+        ).fit(X)
+        ours = GaussianMixtureEM(
+            k, covariance_type=covariance_type, max_iter=max_iter, tol=tol, **params
+        ).fit(X)
     return ref, ours
 
 
@@ -64,7 +72,9 @@ def assert_same_fit(ref, ours, X, skip_first_bound=False):
     np.testing.assert_allclose(lb_ours[start:], lb_ref[start:], rtol=0, atol=TOL)
     np.testing.assert_allclose(ours.lower_bound_, ref.lower_bound_, rtol=0, atol=TOL)
     for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"):
-        np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=TOL, atol=TOL, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(ours, name), getattr(ref, name), rtol=TOL, atol=TOL, err_msg=name
+        )
     assert ours.converged_ == ref.converged_
     np.testing.assert_allclose(ours.score_samples(X), ref.score_samples(X), rtol=0, atol=TOL)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=0, atol=TOL)
@@ -100,14 +110,23 @@ def test_same_path_as_sklearn_from_identical_init_synthetic(covariance_type):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_same_path_as_sklearn_from_identical_init_snapshot(snapshot_sample, covariance_type):
     X = snapshot_sample
-    ref, ours = fit_both(X, 5, covariance_type, max_iter=60, **initial_point(X, 5, covariance_type, seed=1))
+    ref, ours = fit_both(
+        X, 5, covariance_type, max_iter=60, **initial_point(X, 5, covariance_type, seed=1)
+    )
     assert_same_fit(ref, ours, X)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_same_convergence_as_sklearn_with_default_tol(snapshot_sample, covariance_type):
     X = snapshot_sample
-    ref, ours = fit_both(X, 4, covariance_type, max_iter=500, tol=1e-3, **initial_point(X, 4, covariance_type, seed=2))
+    ref, ours = fit_both(
+        X,
+        4,
+        covariance_type,
+        max_iter=500,
+        tol=1e-3,
+        **initial_point(X, 4, covariance_type, seed=2),
+    )
     assert ref.converged_ and ours.converged_
     assert_same_fit(ref, ours, X)
 
@@ -117,19 +136,32 @@ def test_same_convergence_as_sklearn_with_default_tol(snapshot_sample, covarianc
 def test_same_random_state_same_fit_as_sklearn(covariance_type, init):
     """kmeans / random initializations draw the same numbers as scikit-learn's, n_init included."""
     X = blobs(1, n=400)
-    ref, ours = fit_both(X, 3, covariance_type, max_iter=25, init_params=init, random_state=7, n_init=3)
+    ref, ours = fit_both(
+        X, 3, covariance_type, max_iter=25, init_params=init, random_state=7, n_init=3
+    )
     assert_same_fit(ref, ours, X)
 
 
-@pytest.mark.parametrize("init, sk_init", [("kmeans++", "k-means++"), ("random_points", "random_from_data")])
+@pytest.mark.parametrize(
+    "init, sk_init", [("kmeans++", "k-means++"), ("random_points", "random_from_data")]
+)
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
 def test_point_inits_pick_sklearn_seeds(covariance_type, init, sk_init):
     """Same seed points as scikit-learn; only its unnormalized initial weights move its first bound."""
     X = blobs(2, n=400)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ref = GaussianMixture(3, covariance_type=covariance_type, init_params=sk_init, random_state=3, max_iter=20, tol=0).fit(X)
-        ours = GaussianMixtureEM(3, covariance_type=covariance_type, init_params=init, random_state=3, max_iter=20, tol=0).fit(X)
+        ref = GaussianMixture(
+            3,
+            covariance_type=covariance_type,
+            init_params=sk_init,
+            random_state=3,
+            max_iter=20,
+            tol=0,
+        ).fit(X)
+        ours = GaussianMixtureEM(
+            3, covariance_type=covariance_type, init_params=init, random_state=3, max_iter=20, tol=0
+        ).fit(X)
     assert_same_fit(ref, ours, X, skip_first_bound=True)
 
 
@@ -140,7 +172,11 @@ def test_n_init_keeps_best_lower_bound():
     singles = []
     rs = np.random.RandomState(0)  # the same stream the restarts draw from
     for _ in range(6):
-        singles.append(GaussianMixtureEM(4, init_params="random", random_state=rs, max_iter=200).fit(X).lower_bound_)
+        singles.append(
+            GaussianMixtureEM(4, init_params="random", random_state=rs, max_iter=200)
+            .fit(X)
+            .lower_bound_
+        )
     assert many.lower_bound_ == pytest.approx(max(singles), abs=1e-12)
     assert many.lower_bound_ >= one.lower_bound_
 
@@ -156,14 +192,20 @@ problems = st.fixed_dictionaries(
         "init": st.sampled_from(["kmeans++", "random", "random_points", "kmeans"]),
     }
 )
-prop_settings = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+prop_settings = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def fitted(p, X, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return GaussianMixtureEM(
-            p["k"], covariance_type=p["covariance_type"], init_params=p["init"], random_state=p["seed"], **params
+            p["k"],
+            covariance_type=p["covariance_type"],
+            init_params=p["init"],
+            random_state=p["seed"],
+            **params,
         ).fit(X)
 
 
@@ -215,7 +257,14 @@ def test_predictions_invariant_to_row_order(p, rnd):
 
 # --- degenerate input ------------------------------------------------------------------------
 def assert_no_nan_parameters(gmm):
-    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_", "lower_bounds_"):
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_cholesky_",
+        "precisions_",
+        "lower_bounds_",
+    ):
         assert np.isfinite(getattr(gmm, name)).all(), name
 
 
@@ -225,8 +274,15 @@ def test_all_duplicate_points_give_a_regularized_fit(covariance_type):
     gmm = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X)
     assert_no_nan_parameters(gmm)
     np.testing.assert_allclose(gmm.means_, np.tile(X[0], (3, 1)), atol=1e-9)
-    expected = {"full": np.tile(np.eye(3), (3, 1, 1)), "tied": np.eye(3), "diag": np.ones((3, 3)), "spherical": np.ones(3)}
-    np.testing.assert_allclose(gmm.covariances_, 1e-6 * expected[covariance_type], rtol=0, atol=1e-12)
+    expected = {
+        "full": np.tile(np.eye(3), (3, 1, 1)),
+        "tied": np.eye(3),
+        "diag": np.ones((3, 3)),
+        "spherical": np.ones(3),
+    }
+    np.testing.assert_allclose(
+        gmm.covariances_, 1e-6 * expected[covariance_type], rtol=0, atol=1e-12
+    )
     assert (gmm.predict(X) == gmm.predict(X[:1])[0]).all()
 
 
@@ -333,7 +389,9 @@ def test_mean_distance_is_the_weighted_distance_to_the_means():
     rng = np.random.default_rng(0)
     X, means = rng.normal(size=(30, 3)), rng.normal(size=(4, 3))
     resp = rng.dirichlet(np.ones(4), size=30)
-    by_hand = sum(resp[i, k] * np.linalg.norm(X[i] - means[k]) for i in range(30) for k in range(4)) / 30
+    by_hand = (
+        sum(resp[i, k] * np.linalg.norm(X[i] - means[k]) for i in range(30) for k in range(4)) / 30
+    )
     assert mean_distance(X, means, resp) == pytest.approx(by_hand, rel=1e-12)
     with pytest.raises(ValueError, match="shapes do not fit"):
         mean_distance(X, means, resp[:, :2])
@@ -367,7 +425,14 @@ def test_gmm_figures_show_what_they_claim():
     gmm = GaussianMixtureEM(3, random_state=0).fit(X)
     labels = gmm.predict(X)
     two = GaussianMixtureEM(2, covariance_type="diag", random_state=0).fit(X[:, :2])
-    fig = gmm_plots.plot_clusters_2d(X[:, :2], two.predict(X[:, :2]), two, ["acousticness", "energy"], point=[0.0, 0.5], max_points=100)
+    fig = gmm_plots.plot_clusters_2d(
+        X[:, :2],
+        two.predict(X[:, :2]),
+        two,
+        ["acousticness", "energy"],
+        point=[0.0, 0.5],
+        max_points=100,
+    )
     ax = fig.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("acousticness", "energy")
     assert len(ax.patches) == 4  # 1- and 2-sd ellipses of both components
@@ -381,7 +446,11 @@ def test_gmm_figures_show_what_they_claim():
     genres = np.array(["rap", "rock", "pop"])[labels]
     ax = gmm_plots.plot_contingency(labels, genres).axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["pop", "rap", "rock"]  # GENRE_ORDER
-    assert sorted(float(t.get_text()) for t in ax.texts)[-3:] == [100.0, 100.0, 100.0]  # clusters = genres here
+    assert sorted(float(t.get_text()) for t in ax.texts)[-3:] == [
+        100.0,
+        100.0,
+        100.0,
+    ]  # clusters = genres here
 
     ax = gmm_plots.plot_pca_clusters(X, labels, means=gmm.means_).axes[0]
     assert ax.get_xlabel().startswith("PC1 (") and len(ax.texts) == 3

@@ -23,8 +23,11 @@ def test_there_are_notebooks():
 def test_notebook_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
 
 
@@ -33,11 +36,15 @@ def test_one_parameters_cell_of_typed_commented_literals(path):
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1, f"{path.name}: {len(cells)} cells tagged 'parameters', want exactly 1"
-    lines = [ln for ln in cells[0].source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln for ln in cells[0].source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     names = []
     for line in lines:
         node = ast.parse(line).body[0]
-        assert isinstance(node, ast.AnnAssign), f"{path.name}: {line!r} is not `name: type = literal`"
+        assert isinstance(node, ast.AnnAssign), (
+            f"{path.name}: {line!r} is not `name: type = literal`"
+        )
         ast.literal_eval(node.value)  # raises on anything but a literal
         assert re.search(r"\S\s+#\s*\S", line), f"{path.name}: {line!r} needs a trailing comment"
         names.append(node.target.id)
@@ -50,22 +57,33 @@ def test_notebook_is_thin_and_reads_as_a_story(path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        tree = ast.parse("\n".join(ln for ln in cell.source.splitlines() if not ln.startswith(("%", "!"))))
-        defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
-        assert not defs, f"{path.name} cell {i}: define functions and classes in lib/, not in notebooks"
+        tree = ast.parse(
+            "\n".join(ln for ln in cell.source.splitlines() if not ln.startswith(("%", "!")))
+        )
+        defs = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+        ]
+        assert not defs, (
+            f"{path.name} cell {i}: define functions and classes in lib/, not in notebooks"
+        )
         tagged = "parameters" in cell.metadata.get("tags", [])
-        assert tagged or (i > 0 and nb.cells[i - 1].cell_type == "markdown"), \
+        assert tagged or (i > 0 and nb.cells[i - 1].cell_type == "markdown"), (
             f"{path.name} cell {i}: put a markdown sentence before each code cell"
+        )
 
 
 def _requirement(spec: str) -> tuple[str, str]:
     name, _, bound = re.match(r"([A-Za-z0-9_.\-]+)\s*((>=)\s*[\w.]+)?", spec).groups()[:3]
-    return name.lower().replace("_", "-"), re.sub(r"\s", "", spec[len(name):])
+    return name.lower().replace("_", "-"), re.sub(r"\s", "", spec[len(name) :])
 
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    wanted = dict(
+        _requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((config.PROJECT_ROOT / "environment.yml").read_text())
     listed = {}
     for dep in env["dependencies"]:
@@ -75,7 +93,8 @@ def test_environment_yml_matches_pyproject():
             listed.update([_requirement(spec)])
     assert listed == wanted, (
         f"environment.yml and pyproject.toml drift apart: only in pyproject {wanted.items() - listed.items()}, "
-        f"only in environment.yml {listed.items() - wanted.items()}")
+        f"only in environment.yml {listed.items() - wanted.items()}"
+    )
     assert "python=3.11" in env["dependencies"]
 
 
@@ -90,4 +109,6 @@ def test_makefile_help_lists_every_target():
     targets = re.findall(r"^([a-z-]+):", makefile, flags=re.M)
     documented = re.findall(r"^([a-z-]+):.*## ", makefile, flags=re.M)
     assert {"setup", "lab", "report", "test", "clean", "help"} <= set(documented)
-    assert set(targets) == set(documented), f"targets without a `## help` line: {set(targets) - set(documented)}"
+    assert set(targets) == set(documented), (
+        f"targets without a `## help` line: {set(targets) - set(documented)}"
+    )

@@ -6,15 +6,15 @@ import html
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 from genrelab import config, data, predictor, selection, spotify
 from genrelab.predictor import GenrePredictor
 
@@ -25,10 +25,16 @@ def make_model_run(root, run_id: str = "r1", n_tracks: int = 3000, k: int = 4):
     run.mkdir(parents=True)
     tracks = predictor.snapshot_index_tracks().sample(n_tracks, random_state=0)
     pipe = selection.make_pipeline_for(
-        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0), "audio")
+        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
+        "audio",
+    )
     pipe.fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
-    selection.save_model(pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest")
-    (run / "metrics.json").write_text(json.dumps({"gmm": {"k_bic": k, "covariance_type_bic": "full"}}))
+    selection.save_model(
+        pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
+    )
+    (run / "metrics.json").write_text(
+        json.dumps({"gmm": {"k_bic": k, "covariance_type_bic": "full"}})
+    )
     return run
 
 
@@ -121,7 +127,9 @@ def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
 
     train = snapshot if genres is None else snapshot[snapshot["genre"].isin(genres)]
     train = train.sample(1500, random_state=3)
-    pipe = selection.make_pipeline_for(HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio")
+    pipe = selection.make_pipeline_for(
+        HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio"
+    )
     with threadpool_limits(1):
         pipe.fit(train[data.AUDIO_FEATURES], train["genre"])
     f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
@@ -134,7 +142,9 @@ def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
 
 
 def test_a_direct_path_that_disagrees_is_not_used(widget, monkeypatch):
-    monkeypatch.setattr(predictor.ProbaFunction, "__call__", lambda self, X: np.full((len(X), 6), 1 / 6))
+    monkeypatch.setattr(
+        predictor.ProbaFunction, "__call__", lambda self, X: np.full((len(X), 6), 1 / 6)
+    )
     f = predictor.ProbaFunction(widget.model.pipeline, widget.features)
     assert f.kind == "pipeline"
 
@@ -142,7 +152,8 @@ def test_a_direct_path_that_disagrees_is_not_used(widget, monkeypatch):
 def test_other_pipelines_run_as_they_are(snapshot):
     train = snapshot.sample(600, random_state=2)
     pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
-        train[data.AUDIO_FEATURES], train["genre"])
+        train[data.AUDIO_FEATURES], train["genre"]
+    )
     f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
     assert f.kind == "pipeline"
     X = snapshot[data.AUDIO_FEATURES].head(5)
@@ -154,7 +165,9 @@ def test_moving_a_slider_updates_the_probabilities(widget):
     p0 = widget.probabilities.copy()
     assert p0.sum() == pytest.approx(1.0) and list(p0.index) == widget.classes
     html0 = widget.probs_html.value
-    widget.sliders["speechiness"].value = widget.sliders["speechiness"].max  # the observer recomputes
+    widget.sliders["speechiness"].value = widget.sliders[
+        "speechiness"
+    ].max  # the observer recomputes
     p1 = widget.probabilities
     assert p1.sum() == pytest.approx(1.0) and (p1 >= 0).all()
     assert p1["rap"] > p0["rap"] + 0.1  # a lot of speech: rap
@@ -184,8 +197,13 @@ def test_cluster_posterior_and_neighbours_follow_the_point(widget, model_run):
     post = widget.cluster_posterior
     assert len(post) == 4 and post.sum() == pytest.approx(1.0)  # k from the run's metrics.json
     assert post.index[0].startswith("cluster 1: ")
-    assert (model_run / predictor.GMM_FILE).exists() and (model_run / predictor.GMM_META_FILE).exists()
-    assert len(widget.neighbors) == widget.n_neighbors and widget.neighbors["distance"].is_monotonic_increasing
+    assert (model_run / predictor.GMM_FILE).exists() and (
+        model_run / predictor.GMM_META_FILE
+    ).exists()
+    assert (
+        len(widget.neighbors) == widget.n_neighbors
+        and widget.neighbors["distance"].is_monotonic_increasing
+    )
     assert widget.neighbors.iloc[0]["track_name"] in widget.neighbors_html.value
 
 
@@ -207,11 +225,15 @@ def test_genre_preset_sets_the_sliders_to_that_genres_medians(widget):
     widget.genre_preset.value = "rock"
     for f in ["danceability", "energy", "acousticness", "valence", "loudness"]:
         s = widget.sliders[f]
-        assert slider_value(widget, f) == pytest.approx(np.clip(medians[f], s.min, s.max), abs=s.step / 2 + 1e-9), f
+        assert slider_value(widget, f) == pytest.approx(
+            np.clip(medians[f], s.min, s.max), abs=s.step / 2 + 1e-9
+        ), f
     assert widget.values()["mode"] == round(medians["mode"])
     assert "rock" in widget.status.value
     energy = widget.sliders["energy"]
-    energy.value = energy.value + 0.4 * energy.step  # the page's slider snapping a value: still the preset
+    energy.value = (
+        energy.value + 0.4 * energy.step
+    )  # the page's slider snapping a value: still the preset
     assert widget.genre_preset.value == "rock" and "rock" in widget.status.value
     energy.value = 0.1  # a person's move leaves the preset
     assert widget.genre_preset.value == "" and "rock" not in widget.status.value
@@ -224,7 +246,9 @@ def test_search_lists_matches_and_sets_the_sliders_to_the_first(widget):
     first = found.iloc[0]
     for f in ["danceability", "energy", "valence", "speechiness"]:
         s = widget.sliders[f]
-        assert slider_value(widget, f) == pytest.approx(np.clip(first[f], s.min, s.max), abs=s.step / 2 + 1e-9), f
+        assert slider_value(widget, f) == pytest.approx(
+            np.clip(first[f], s.min, s.max), abs=s.step / 2 + 1e-9
+        ), f
     assert html.escape(first["track_name"]) in widget.status.value
     second = found.iloc[1]
     widget.matches.value = widget.matches.options[1][1]  # picking another match moves the sliders
@@ -253,12 +277,18 @@ def test_a_tracks_nearest_neighbour_is_itself(widget):
         tid = widget.index.tracks.iloc[int(row)]["track_id"]
         assert tid in near.index and near[tid] < 0.1  # off only by the sliders' steps
         # the exact values: the track itself at distance 0
-        exact = widget.index.nearest(widget.index.tracks.iloc[int(row)][data.CONTINUOUS_FEATURES].to_dict(), 1)
-        assert exact.iloc[0]["track_id"] == tid and exact.iloc[0]["distance"] == pytest.approx(0, abs=1e-9)
+        exact = widget.index.nearest(
+            widget.index.tracks.iloc[int(row)][data.CONTINUOUS_FEATURES].to_dict(), 1
+        )
+        assert exact.iloc[0]["track_id"] == tid and exact.iloc[0]["distance"] == pytest.approx(
+            0, abs=1e-9
+        )
 
 
 # --- Spotify ----------------------------------------------------------------------------------------
-def test_spotify_box_without_credentials_says_so_in_the_widget(widget, tmp_project_dirs, monkeypatch):
+def test_spotify_box_without_credentials_says_so_in_the_widget(
+    widget, tmp_project_dirs, monkeypatch
+):
     monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
     before = widget.values()
@@ -267,17 +297,26 @@ def test_spotify_box_without_credentials_says_so_in_the_widget(widget, tmp_proje
     msg = widget.spotify_message.value
     assert "gl-error" in msg and "SPOTIPY_CLIENT_ID" in msg and "credentials are missing" in msg
     assert widget.values() == before
-    assert widget.analyse_spotify("  ") is False and "Paste a Spotify track id" in widget.spotify_message.value
+    assert (
+        widget.analyse_spotify("  ") is False
+        and "Paste a Spotify track id" in widget.spotify_message.value
+    )
 
 
 def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
     tid = load("library")["facts"]["analysis_id"]
-    with pytest.warns(spotify.FeaturesSourceWarning):  # recorded: 403 on audio-features, then ReccoBeats
+    with pytest.warns(
+        spotify.FeaturesSourceWarning
+    ):  # recorded: 403 on audio-features, then ReccoBeats
         assert widget.analyse_spotify(tid) is True
-    ref = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id").loc[tid]
+    ref = (
+        data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id").loc[tid]
+    )
     for f in ["danceability", "energy", "valence", "tempo"]:
         s = widget.sliders[f]
-        assert slider_value(widget, f) == pytest.approx(np.clip(ref[f], s.min, s.max), abs=s.step / 2 + 1e-9), f
+        assert slider_value(widget, f) == pytest.approx(
+            np.clip(ref[f], s.min, s.max), abs=s.step / 2 + 1e-9
+        ), f
     assert "reccobeats" in widget.spotify_message.value and "gl-ok" in widget.spotify_message.value
 
 
@@ -285,10 +324,23 @@ def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
 def test_bad_upload_shows_an_error_in_the_widget(widget):
     before = widget.values()
     assert widget.analyse_upload("song.mp3", b"this is not audio at all" * 50) is None
-    assert "gl-error" in widget.upload_message.value and "Could not analyse song.mp3" in widget.upload_message.value
-    widget.upload.value = ({"name": "empty.wav", "type": "audio/wav", "size": 0, "content": memoryview(b""),
-                            "last_modified": datetime.now(timezone.utc)},)  # through the FileUpload widget
-    assert "Could not analyse empty.wav" in widget.upload_message.value and "empty" in widget.upload_message.value
+    assert (
+        "gl-error" in widget.upload_message.value
+        and "Could not analyse song.mp3" in widget.upload_message.value
+    )
+    widget.upload.value = (
+        {
+            "name": "empty.wav",
+            "type": "audio/wav",
+            "size": 0,
+            "content": memoryview(b""),
+            "last_modified": datetime.now(UTC),
+        },
+    )  # through the FileUpload widget
+    assert (
+        "Could not analyse empty.wav" in widget.upload_message.value
+        and "empty" in widget.upload_message.value
+    )
     assert widget.values() == before
 
 
@@ -302,19 +354,33 @@ def test_good_upload_shows_aubio_features_and_says_there_is_no_mapping(widget):
 
 def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_path):
     inputs = ["centroid_mean", "onset_rate", "flatness_mean", "zcr_mean"]
-    targets = ["danceability", "energy", "speechiness", "acousticness", "instrumentalness", "liveness", "valence"]
+    targets = [
+        "danceability",
+        "energy",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+    ]
     rng = np.random.default_rng(0)
     X = rng.normal([2500, 3, 0.4, 0.1], [800, 1, 0.1, 0.05], size=(60, 4))
     Y = np.clip(0.5 + 0.1 * rng.normal(size=(60, len(targets))), 0, 1)
-    predictor.save_aubio_mapping(Ridge().fit(X, Y), tmp_path, inputs=inputs, targets=targets, metrics={"r2": 0.1})
+    predictor.save_aubio_mapping(
+        Ridge().fit(X, Y), tmp_path, inputs=inputs, targets=targets, metrics={"r2": 0.1}
+    )
     widget.mapping = predictor.load_aubio_mapping(tmp_path)
     assert predictor.load_aubio_mapping(model_run) is None
     p0 = widget.probabilities.copy()
     feats = widget.analyse_upload("clip.mp3", config.FMA_CLIP.read_bytes())
     ref = widget.mapping.reference_features(feats)
-    assert ref["tempo"] == pytest.approx(feats["tempo"]) and ref["duration_ms"] == pytest.approx(feats["duration"] * 1000)
+    assert ref["tempo"] == pytest.approx(feats["tempo"]) and ref["duration_ms"] == pytest.approx(
+        feats["duration"] * 1000
+    )
     s = widget.sliders["energy"]
-    assert slider_value(widget, "energy") == pytest.approx(np.clip(ref["energy"], s.min, s.max), abs=s.step / 2 + 1e-9)
+    assert slider_value(widget, "energy") == pytest.approx(
+        np.clip(ref["energy"], s.min, s.max), abs=s.step / 2 + 1e-9
+    )
     assert "Mapped to the model" in widget.upload_message.value
     assert widget.probabilities.sum() == pytest.approx(1.0) and not widget.probabilities.equals(p0)
     with pytest.raises(ValueError, match="needs descriptor"):
@@ -322,9 +388,15 @@ def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_
 
 
 def test_track_index_search_ranks_exact_names_first():
-    tracks = pd.DataFrame({"track_name": ["Intro to Love", "Love", "Lovely"], "track_artist": ["A", "B", "C"],
-                           "track_popularity": [90, 10, 50], "genre": ["pop"] * 3,
-                           **{f: [0.1, 0.2, 0.3] for f in data.CONTINUOUS_FEATURES}})
+    tracks = pd.DataFrame(
+        {
+            "track_name": ["Intro to Love", "Love", "Lovely"],
+            "track_artist": ["A", "B", "C"],
+            "track_popularity": [90, 10, 50],
+            "genre": ["pop"] * 3,
+            **{f: [0.1, 0.2, 0.3] for f in data.CONTINUOUS_FEATURES},
+        }
+    )
     index = predictor.TrackIndex(tracks)
     assert index.search("LOVE")["track_name"].tolist() == ["Love", "Lovely", "Intro to Love"]
     assert index.search("").empty and index.search("nothing").empty

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures.spotify.fakeapi import answer, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
+
 from genrelab import data, http
 from genrelab.sources import reccobeats
 
@@ -18,9 +18,14 @@ RB = "https://api.reccobeats.com/v1/audio-features"
 def test_spotify_id_from_href():
     tid = "0r7CVbZTWZgbTCYdfa2P31"
     assert reccobeats.spotify_id_from_href(f"https://open.spotify.com/track/{tid}") == tid
-    assert reccobeats.spotify_id_from_href(f"https://open.spotify.com/intl-de/track/{tid}?si=x") == tid
+    assert (
+        reccobeats.spotify_id_from_href(f"https://open.spotify.com/intl-de/track/{tid}?si=x") == tid
+    )
     assert reccobeats.spotify_id_from_href(f"spotify:track:{tid}") == tid
-    assert reccobeats.spotify_id_from_href("https://open.spotify.com/album/0r7CVbZTWZgbTCYdfa2P31") is None
+    assert (
+        reccobeats.spotify_id_from_href("https://open.spotify.com/album/0r7CVbZTWZgbTCYdfa2P31")
+        is None
+    )
     assert reccobeats.spotify_id_from_href(None) is None
 
 
@@ -44,16 +49,35 @@ def test_a_batch_is_matched_back_by_href_and_unknown_ids_are_none(fake_api):
 
 def test_items_for_other_tracks_are_ignored_and_absent_fields_left_out(fake_api):
     ids = ["0r7CVbZTWZgbTCYdfa2P31", "6f807x0ima9a1j3VPbc7VN"]
-    body = {"content": [
-        {"id": "a-uuid", "href": "https://open.spotify.com/track/0r7CVbZTWZgbTCYdfa2P31", "acousticness": 0.1,
-         "danceability": 0.7, "energy": 0.8, "instrumentalness": 0.0, "liveness": 0.1, "loudness": -5.0,
-         "speechiness": 0.05, "tempo": 120.0, "valence": 0.5},  # no key / mode in this answer
-        {"id": "b-uuid", "href": "https://open.spotify.com/track/SomeOtherTrack00000000", "energy": 0.1},
-    ]}
+    body = {
+        "content": [
+            {
+                "id": "a-uuid",
+                "href": "https://open.spotify.com/track/0r7CVbZTWZgbTCYdfa2P31",
+                "acousticness": 0.1,
+                "danceability": 0.7,
+                "energy": 0.8,
+                "instrumentalness": 0.0,
+                "liveness": 0.1,
+                "loudness": -5.0,
+                "speechiness": 0.05,
+                "tempo": 120.0,
+                "valence": 0.5,
+            },  # no key / mode in this answer
+            {
+                "id": "b-uuid",
+                "href": "https://open.spotify.com/track/SomeOtherTrack00000000",
+                "energy": 0.1,
+            },
+        ]
+    }
     fake_api.set("GET", reccobeats.features_url(ids), answer(200, body))
     got = reccobeats.fetch_batch(ids, http.session())
     assert got["6f807x0ima9a1j3VPbc7VN"] is None
-    assert "key" not in got["0r7CVbZTWZgbTCYdfa2P31"] and got["0r7CVbZTWZgbTCYdfa2P31"]["energy"] == 0.8
+    assert (
+        "key" not in got["0r7CVbZTWZgbTCYdfa2P31"]
+        and got["0r7CVbZTWZgbTCYdfa2P31"]["energy"] == 0.8
+    )
 
 
 def test_more_than_a_batch_is_refused(genrelab_env):

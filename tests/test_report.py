@@ -33,10 +33,18 @@ def test_every_notebook_ran(quick_run):
     for name in names:
         executed = nbformat.read(quick_run.dir / name, as_version=4)
         assert not executed.metadata["papermill"]["exception"], name
-        errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        errors = [
+            o
+            for c in executed.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.output_type == "error"
+        ]
         assert not errors, f"{name}: {errors[:1]}"
-        injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-        assert "run_id = \"quick\"" in injected[0].source, name
+        injected = [
+            c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
+        ]
+        assert 'run_id = "quick"' in injected[0].source, name
 
 
 def test_run_directory_contents(quick_run):
@@ -61,7 +69,9 @@ def test_run_directory_contents(quick_run):
 
 def test_no_secret_reaches_the_run(quick_run, monkeypatch):
     # The runner records package versions and the commit, never the environment.
-    text = (quick_run.dir / "environment.json").read_text() + (quick_run.dir / "params.yaml").read_text()
+    text = (quick_run.dir / "environment.json").read_text() + (
+        quick_run.dir / "params.yaml"
+    ).read_text()
     assert "SPOTIPY" not in text and "SECRET" not in text.upper()
 
 
@@ -72,7 +82,11 @@ def _notebook(tmp_path, name, *cells):
     nb.cells.append(params)
     for src in cells:
         nb.cells += [new_markdown_cell("step"), new_code_cell(src)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / name
     nbformat.write(nb, path)
     return path
@@ -84,7 +98,10 @@ def test_failing_notebook_stops_the_run_and_names_the_cell(tmp_project_dirs, tmp
     never = _notebook(tmp_path, "03_never.ipynb", "z = 3")
     params = tmp_path / "p.yaml"
     params.write_text("{}\n")
-    with pytest.raises(report.NotebookFailed, match=r"02_bad\.ipynb failed at cell \d+ .*ValueError: broken on purpose"):
+    with pytest.raises(
+        report.NotebookFailed,
+        match=r"02_bad\.ipynb failed at cell \d+ .*ValueError: broken on purpose",
+    ):
         report.run_report(params, "r1", notebooks=[ok, bad, never], progress_bar=False)
     run = Run("r1")
     kept = nbformat.read(run.dir / "02_bad.ipynb", as_version=4)
@@ -112,8 +129,10 @@ def test_existing_run_is_not_overwritten(tmp_project_dirs, tmp_path):
 
 def test_headline_rows_skip_absent_metrics():
     rows = report.headline_rows({"gmm": {"k_bic": 6, "ari_vs_genre": 0.0623}, "aubio": {}})
-    assert rows == [("mixture components chosen by BIC", "6"),
-                    ("clusters vs genres, adjusted Rand index", "0.062")]
+    assert rows == [
+        ("mixture components chosen by BIC", "6"),
+        ("clusters vs genres, adjusted Rand index", "0.062"),
+    ]
 
 
 def test_command_line_exit_code(tmp_project_dirs, capsys):

@@ -73,12 +73,19 @@ def test_model_selection_summary_and_best(tracks):
     X = sel.model_frame(tracks, "audio").iloc[train]
     y = tracks["genre"].to_numpy()[train]
     groups = sel.artist_groups(tracks)[train]
-    models = {"tree": DecisionTreeClassifier(random_state=0), "lr": LogisticRegression(max_iter=500)}
+    models = {
+        "tree": DecisionTreeClassifier(random_state=0),
+        "lr": LogisticRegression(max_iter=500),
+    }
     grids = {"tree": {"model__max_depth": [2, 6]}, "lr": {"model__C": [0.01, 1.0]}}
-    ms = sel.ModelSelection(models, grids, cv=sel.grouped_cv(3, seed=0)).fit(X, y, groups=groups, progress=False)
+    ms = sel.ModelSelection(models, grids, cv=sel.grouped_cv(3, seed=0)).fit(
+        X, y, groups=groups, progress=False
+    )
     summary = ms.score_summary()
     assert len(summary) == 4 and set(summary["model"]) == {"tree", "lr"}
-    assert (summary["min_score"] <= summary["mean_score"]).all() and (summary["mean_score"] <= summary["max_score"]).all()
+    assert (summary["min_score"] <= summary["mean_score"]).all() and (
+        summary["mean_score"] <= summary["max_score"]
+    ).all()
     assert summary["mean_score"].is_monotonic_decreasing
     assert ms.best_name_ == summary.loc[0, "model"]
     assert np.isclose(ms.fold_scores().mean(), summary.loc[0, "mean_score"])
@@ -133,7 +140,9 @@ def test_full_pipeline_uses_out_of_fold_predictions_while_training(tracks):
     train, test = sel.honest_split(tracks, seed=0)
     X = sel.model_frame(tracks, "full")
     y = tracks["genre"].to_numpy()
-    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=1000), "full", inner_splits=3).fit(X.iloc[train], y[train])
+    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=1000), "full", inner_splits=3).fit(
+        X.iloc[train], y[train]
+    )
     names = pipe[0].get_feature_names_out()
     assert any(n.startswith("text__text_p_") for n in names) and "numeric__release_year" in names
     proba = pipe.predict_proba(X.iloc[test])
@@ -146,7 +155,12 @@ def test_classification_metrics_of_a_perfect_and_a_constant_model():
     y = np.array(["a", "a", "b", "b", "c", "c"])
     perfect = DecisionTreeClassifier().fit(X, y)
     m = sel.classification_metrics(perfect, X, y)
-    assert m["accuracy"] == 1 and m["macro_f1"] == 1 and m["top2_accuracy"] == 1 and m["log_loss"] < 1e-6
+    assert (
+        m["accuracy"] == 1
+        and m["macro_f1"] == 1
+        and m["top2_accuracy"] == 1
+        and m["log_loss"] < 1e-6
+    )
     majority = sel.baselines()["majority"].fit(X, y)
     m = sel.classification_metrics(majority, X, y)
     assert np.isclose(m["accuracy"], 1 / 3) and m["recall"] == {"a": 1.0, "b": 0.0, "c": 0.0}
@@ -161,7 +175,9 @@ def test_random_guess_is_near_chance():
 
 def test_interval95():
     mean, low, high = sel.interval95([0.5, 0.6, 0.7])
-    assert np.isclose(mean, 0.6) and low < 0.5 and high > 0.7 and np.isclose(mean - low, high - mean)
+    assert (
+        np.isclose(mean, 0.6) and low < 0.5 and high > 0.7 and np.isclose(mean - low, high - mean)
+    )
 
 
 def test_top_confusions_and_confused_tracks(tracks):
@@ -178,10 +194,14 @@ def test_top_confusions_and_confused_tracks(tracks):
 def test_saved_model_round_trip(tracks, tmp_path):
     X = sel.model_frame(tracks, "audio")
     pipe = sel.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(X, tracks["genre"])
-    sel.save_model(pipe, tmp_path, train=tracks, params={"C": 1.0}, metrics={"accuracy": 0.5}, name="lr")
+    sel.save_model(
+        pipe, tmp_path, train=tracks, params={"C": 1.0}, metrics={"accuracy": 0.5}, name="lr"
+    )
     saved = sel.load_model(tmp_path)
     np.testing.assert_allclose(saved.pipeline.predict_proba(X), pipe.predict_proba(X))
-    assert saved.features == data.AUDIO_FEATURES and saved.classes == sorted(tracks["genre"].unique())
+    assert saved.features == data.AUDIO_FEATURES and saved.classes == sorted(
+        tracks["genre"].unique()
+    )
     ranges = saved.meta["feature_ranges"]["tempo"]
     assert ranges["min"] <= ranges["p01"] <= ranges["median"] <= ranges["p99"] <= ranges["max"]
     assert set(saved.meta["genre_medians"]) == set(saved.classes)

@@ -49,7 +49,9 @@ def test_generate_corpus_writes_once_and_reuses(tmp_project_dirs):
     assert (dest / "truth.csv").exists()
     for row in truth.itertuples():
         info = sf.info(row.path)
-        assert info.samplerate == 22050 and info.channels == 1 and info.duration == pytest.approx(6.0)
+        assert (
+            info.samplerate == 22050 and info.channels == 1 and info.duration == pytest.approx(6.0)
+        )
         assert abs(row.loudness - row.loudness_target) < 2.5  # the limiter takes a little off
         y, _ = sf.read(row.path)
         assert 20 * np.log10(np.sqrt(np.mean(y**2))) == pytest.approx(row.loudness, abs=0.01)
@@ -71,7 +73,9 @@ def test_rendering_is_deterministic_and_styles_sound_different():
     np.testing.assert_array_equal(clips[0], synthetic.render_clip(truths[0], seed=11, duration=6.0))
     feats = {t["style"]: audio.extract_features(c, 22050) for t, c in zip(truths, clips)}
     # the acoustic clip has no drums: least noisy spectrum, fewest onsets than electronic
-    assert feats["acoustic"]["flatness_mean"] < min(feats[s]["flatness_mean"] for s in ("electronic", "rock"))
+    assert feats["acoustic"]["flatness_mean"] < min(
+        feats[s]["flatness_mean"] for s in ("electronic", "rock")
+    )
     # the rap-like voice makes the zero-crossing rate jump from frame to frame
     assert feats["hiphop"]["zcr_std"] > feats["electronic"]["zcr_std"]
     for t in truths:
@@ -121,7 +125,9 @@ def test_fma_genres_from_either_csv(fma_tree, tmp_path):
     pd.DataFrame({"track_id": [2, 3], "genre": ["Hip-Hop", "Pop"]}).to_csv(simple, index=False)
     assert list(fma.corpus(fma_tree, tracks_csv=simple).items["label"]) == ["Hip-Hop"]
     tracks = tmp_path / "tracks.csv"  # FMA's own layout: two header rows
-    tracks.write_text(",album,track,track\n,title,genre_top,title\ntrack_id,,,\n2,AWOL,Hip-Hop,Food\n")
+    tracks.write_text(
+        ",album,track,track\n,title,genre_top,title\ntrack_id,,,\n2,AWOL,Hip-Hop,Food\n"
+    )
     assert fma.read_genres(tracks).to_dict() == {2: "Hip-Hop"}
 
 
@@ -164,8 +170,14 @@ def test_folder_scan_and_labels_from_folders(music_folder):
 
 def test_folder_reference_csv_keyed_by_path_name_or_stem(music_folder, tmp_path, caplog):
     csv = tmp_path / "ref.csv"
-    pd.DataFrame({"file": ["rock/a.wav", "b.flac", "c", "zzz.wav"], "tempo": [120.0, 90.0, 100.0, 1.0],
-                  "energy": [0.9, 0.5, 0.2, 0.0], "genre": ["rock", "rock", "jazz", "x"]}).to_csv(csv, index=False)
+    pd.DataFrame(
+        {
+            "file": ["rock/a.wav", "b.flac", "c", "zzz.wav"],
+            "tempo": [120.0, 90.0, 100.0, 1.0],
+            "energy": [0.9, 0.5, 0.2, 0.0],
+            "genre": ["rock", "rock", "jazz", "x"],
+        }
+    ).to_csv(csv, index=False)
     with caplog.at_level(logging.WARNING):
         corpus = folder.corpus(music_folder, reference_csv=csv, label_column="genre")
     ref = corpus.reference.set_index("item_id")
@@ -184,31 +196,60 @@ def test_folder_reference_csv_keyed_by_path_name_or_stem(music_folder, tmp_path,
 @responses.activate
 def test_deezer_source_downloads_previews_and_keeps_spotify_features(tmp_project_dirs):
     mp3 = config.FMA_CLIP.read_bytes()
-    responses.add(responses.GET, "https://cdn.example/preview/1.mp3", body=mp3,
-                  content_type="audio/mpeg", status=200)
-    responses.add(responses.GET, "https://cdn.example/preview/2.mp3", body="<html>gone</html>",
-                  content_type="text/html", status=200)
-    tracks = pd.DataFrame({
-        "track_id": ["t1", "t2", "t1"],
-        "deezer_preview_url": ["https://cdn.example/preview/1.mp3", "https://cdn.example/preview/2.mp3",
-                               "https://cdn.example/preview/1.mp3"],
-        "genre": ["rap", "pop", "rap"], "tempo": [166.0, 120.0, 166.0], "energy": [0.6, 0.7, 0.6],
-        "key": [1, 5, 1], "mode": [1, 0, 1], "track_name": ["a", "b", "a"],
-    })
-    corpus = sources.load_source("deezer", tracks=tracks, n_clips=0, session=requests.Session(),
-                                 api_session=requests.Session(), progress=False)
+    responses.add(
+        responses.GET,
+        "https://cdn.example/preview/1.mp3",
+        body=mp3,
+        content_type="audio/mpeg",
+        status=200,
+    )
+    responses.add(
+        responses.GET,
+        "https://cdn.example/preview/2.mp3",
+        body="<html>gone</html>",
+        content_type="text/html",
+        status=200,
+    )
+    tracks = pd.DataFrame(
+        {
+            "track_id": ["t1", "t2", "t1"],
+            "deezer_preview_url": [
+                "https://cdn.example/preview/1.mp3",
+                "https://cdn.example/preview/2.mp3",
+                "https://cdn.example/preview/1.mp3",
+            ],
+            "genre": ["rap", "pop", "rap"],
+            "tempo": [166.0, 120.0, 166.0],
+            "energy": [0.6, 0.7, 0.6],
+            "key": [1, 5, 1],
+            "mode": [1, 0, 1],
+            "track_name": ["a", "b", "a"],
+        }
+    )
+    corpus = sources.load_source(
+        "deezer",
+        tracks=tracks,
+        n_clips=0,
+        session=requests.Session(),
+        api_session=requests.Session(),
+        progress=False,
+    )
     assert list(corpus.items["item_id"]) == ["t1"] and list(corpus.items["label"]) == ["rap"]
     assert os.path.exists(corpus.items["path"][0])
     assert corpus.reference.set_index("item_id").loc["t1", "tempo"] == 166.0
     assert set(corpus.reference.columns) == {"item_id", "energy", "tempo", "key", "mode"}
-    assert list(corpus.failures["item_id"]) == ["t2"] and "not audio" in corpus.failures["reason"][0]
+    assert (
+        list(corpus.failures["item_id"]) == ["t2"] and "not audio" in corpus.failures["reason"][0]
+    )
     with pytest.raises(ValueError, match="isrc"):
         sources.load_source("deezer", tracks=tracks.drop(columns="deezer_preview_url"))
     with pytest.raises(ValueError, match="collected tracks"):
         sources.load_source("deezer")
 
 
-def test_from_params_dispatches_on_the_notebook_parameters(music_folder, fma_tree, tmp_path, tmp_project_dirs):
+def test_from_params_dispatches_on_the_notebook_parameters(
+    music_folder, fma_tree, tmp_path, tmp_project_dirs
+):
     syn = sources.from_params("synthetic", n_clips=4, seed=1)
     assert syn.name == "synthetic" and len(syn) == 4
     assert len(sources.from_params("fma", audio_path=str(fma_tree), n_clips=0)) == 1

@@ -10,10 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-
 from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
-    FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TOKEN, answer, dropped, fake_api, genrelab_env, load,
+    FAKE_CLIENT_ID,
+    FAKE_SECRET,
+    FAKE_TOKEN,
+    answer,
+    dropped,
+    fake_api,
+    genrelab_env,
+    load,
 )
+
 from genrelab import config, data, http, spotify
 from genrelab.runs import Run
 
@@ -25,8 +32,13 @@ FACTS = load("catalogue")["facts"]
 
 
 def run_collect(**kw):
-    kw = {"taxonomy_path": TAXONOMY, "max_playlists_per_subgenre": 2, "max_tracks_per_playlist": None,
-          "progress": False, **kw}
+    kw = {
+        "taxonomy_path": TAXONOMY,
+        "max_playlists_per_subgenre": 2,
+        "max_tracks_per_playlist": None,
+        "progress": False,
+        **kw,
+    }
     return spotify.collect_tables(**kw)
 
 
@@ -51,7 +63,9 @@ def snapshot_rows(ids) -> pd.DataFrame:
 
 
 # --- credentials ------------------------------------------------------------------------------
-def test_missing_credentials_say_how_to_set_them_and_that_the_snapshot_works(genrelab_env, monkeypatch):
+def test_missing_credentials_say_how_to_set_them_and_that_the_snapshot_works(
+    genrelab_env, monkeypatch
+):
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET")
     with pytest.raises(spotify.SpotifyCredentialsError) as err:
         spotify.collect(TAXONOMY, progress=False)
@@ -67,8 +81,11 @@ def test_user_library_needs_a_redirect_uri(genrelab_env, monkeypatch):
 
 
 def test_refused_client_secret_gives_a_credentials_message(fake_api):
-    fake_api.set("POST", "https://accounts.spotify.com/api/token",
-                 answer(400, {"error": "invalid_client", "error_description": "Invalid client secret"}))
+    fake_api.set(
+        "POST",
+        "https://accounts.spotify.com/api/token",
+        answer(400, {"error": "invalid_client", "error_description": "Invalid client secret"}),
+    )
     with pytest.raises(spotify.SpotifyCredentialsError, match="invalid_client") as err:
         spotify.search("daft punk", client=spotify.public_client())
     assert FAKE_SECRET not in str(err.value)
@@ -76,10 +93,14 @@ def test_refused_client_secret_gives_a_credentials_message(fake_api):
 
 def test_401_refreshes_the_token_once_then_explains(fake_api):
     url = f"{API}/search?q=daft+punk&limit=10&offset=0&type=track"
-    fake_api.set("GET", url, answer(401, {"error": {"status": 401, "message": "The access token expired"}}))
+    fake_api.set(
+        "GET", url, answer(401, {"error": {"status": 401, "message": "The access token expired"}})
+    )
     with pytest.raises(spotify.SpotifyCredentialsError, match="401"):
         spotify.search("daft punk")
-    assert fake_api.count("api.spotify.com", "/search") == 2  # the first try, one after a fresh token
+    assert (
+        fake_api.count("api.spotify.com", "/search") == 2
+    )  # the first try, one after a fresh token
     assert fake_api.count("accounts.spotify.com") == 2
 
 
@@ -89,13 +110,19 @@ def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     tracks = res.tracks
     assert list(tracks.columns) == [*data.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
     snap = data.load_tracks(invalid="drop")
-    assert tracks[data.SNAPSHOT_COLUMNS].dtypes.to_dict() == snap[data.SNAPSHOT_COLUMNS].dtypes.to_dict()
+    assert (
+        tracks[data.SNAPSHOT_COLUMNS].dtypes.to_dict()
+        == snap[data.SNAPSHOT_COLUMNS].dtypes.to_dict()
+    )
     valid, problems = data.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
     assert problems.empty and len(valid) == len(tracks)
     # one row per (track, playlist, subgenre); B is found by two pop subgenres, D by two rock ones
     n_tracks = {k: p["n_tracks"] for k, p in FACTS["playlists"].items()}
     n_tracks["A"] -= 1  # the track without Spotify features sits in A
-    assert len(tracks) == n_tracks["A"] + 2 * n_tracks["B"] + n_tracks["C"] + 2 * n_tracks["D"] + n_tracks["E"]
+    assert (
+        len(tracks)
+        == n_tracks["A"] + 2 * n_tracks["B"] + n_tracks["C"] + 2 * n_tracks["D"] + n_tracks["E"]
+    )
     assert not tracks.duplicated(["track_id", "playlist_id", "playlist_subgenre"]).any()
     assert set(tracks["playlist_genre"]) == {"pop", "rock"}
     shared = tracks[tracks.track_id == FACTS["shared_track"]]
@@ -112,11 +139,16 @@ def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     # tracks left without features are listed, never dropped silently
     assert res.missing_features["track_id"].tolist() == [FACTS["no_spotify_features"]]
     assert tracks.attrs["collection"]["missing_feature_ids"] == [FACTS["no_spotify_features"]]
-    assert sorted(res.skipped_items["reason"]) == ["local file", "no track (removed or unavailable)",
-                                                   "not a track (episode)"]
+    assert sorted(res.skipped_items["reason"]) == [
+        "local file",
+        "no track (removed or unavailable)",
+        "not a track (episode)",
+    ]
     # Deezer: preview and bpm by ISRC (bpm 0 = unknown -> NaN), unknown ISRCs -> NA
     known = ~one["isrc"].isin(FACTS["deezer_unknown"])
-    assert one.loc[known, "deezer_preview_url"].str.startswith("https://cdnt-preview.dzcdn.net/").all()
+    assert (
+        one.loc[known, "deezer_preview_url"].str.startswith("https://cdnt-preview.dzcdn.net/").all()
+    )
     assert one.loc[~known, "deezer_preview_url"].isna().all() and (~known).sum() > 0
     assert one["deezer_bpm"].isna().sum() > (~known).sum()
     # other tables
@@ -138,8 +170,11 @@ def test_an_identical_rerun_makes_no_call(fake_api):
 
 
 def test_403_on_features_switches_once_to_reccobeats(fake_api):
-    fake_api.set("GET", f"{API}/audio-features/?ids={','.join(FACTS['track_order'])}",
-                 answer(403, {"error": {"status": 403, "message": "Forbidden"}}))
+    fake_api.set(
+        "GET",
+        f"{API}/audio-features/?ids={','.join(FACTS['track_order'])}",
+        answer(403, {"error": {"status": 403, "message": "Forbidden"}}),
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run_collect()
@@ -162,9 +197,14 @@ def reccobeats_cols():
 
 
 def test_features_source_spotify_raises_on_403(fake_api):
-    fake_api.set("GET", f"{API}/audio-features/?ids={','.join(FACTS['track_order'])}",
-                 answer(403, {"error": {"status": 403, "message": "Forbidden"}}))
-    with pytest.raises(spotify.FeaturesForbiddenError, match="features_source='auto' or 'reccobeats'"):
+    fake_api.set(
+        "GET",
+        f"{API}/audio-features/?ids={','.join(FACTS['track_order'])}",
+        answer(403, {"error": {"status": 403, "message": "Forbidden"}}),
+    )
+    with pytest.raises(
+        spotify.FeaturesForbiddenError, match="features_source='auto' or 'reccobeats'"
+    ):
         run_collect(features_source="spotify")
 
 
@@ -177,8 +217,15 @@ def test_features_source_reccobeats_never_asks_spotify(fake_api):
 
 def test_429_waits_retry_after_then_goes_on(fake_api, genrelab_env):
     url = f"{API}/search?q=electropop&limit=10&offset=0&type=playlist"
-    fake_api.before("GET", url, answer(429, {"error": {"status": 429, "message": "API rate limit exceeded"}},
-                                       **{"Retry-After": "7"}))
+    fake_api.before(
+        "GET",
+        url,
+        answer(
+            429,
+            {"error": {"status": 429, "message": "API rate limit exceeded"}},
+            **{"Retry-After": "7"},
+        ),
+    )
     res = run_collect(deezer_lookup=False)
     assert 7.0 in genrelab_env["sleeps"]
     assert fake_api.count("api.spotify.com", "/search") == 5  # 4 searches + the one retried
@@ -195,23 +242,36 @@ def test_a_retry_after_longer_than_allowed_stops_with_a_clear_error(fake_api):
 def test_5xx_and_dropped_connections_retry_with_backoff(fake_api, genrelab_env):
     pid = FACTS["playlists"]["B"]["id"]
     url = f"{API}/playlists/{pid}/items?limit=50&offset=0&additional_types=track"
-    fake_api.before("GET", url, answer(502, {"error": {"status": 502, "message": "Bad gateway"}}), dropped(),
-                    answer(503, None))
+    fake_api.before(
+        "GET",
+        url,
+        answer(502, {"error": {"status": 502, "message": "Bad gateway"}}),
+        dropped(),
+        answer(503, None),
+    )
     res = run_collect(deezer_lookup=False)
     waits = genrelab_env["sleeps"]
     assert len(waits) == 3 and waits[0] < waits[1] < waits[2]  # exponential backoff
     assert (res.tracks.playlist_id == pid).sum() == 2 * FACTS["playlists"]["B"]["n_tracks"]
 
 
-def test_crash_then_resume_gives_the_same_table_without_duplicate_calls(fake_api, genrelab_env, monkeypatch):
+def test_crash_then_resume_gives_the_same_table_without_duplicate_calls(
+    fake_api, genrelab_env, monkeypatch
+):
     # the reference: an uninterrupted run in its own cache folder
     reference = run_collect(deezer_lookup=False).tracks
     monkeypatch.setenv("GENRELAB_CACHE_DIR", str(genrelab_env["tmp"] / "cache2"))
     fake_api.calls.clear()
     pid = FACTS["playlists"]["E"]["id"]
     url = f"{API}/playlists/{pid}/items?limit=50&offset=0&additional_types=track"
-    recorded = fake_api.routes[("GET", "api.spotify.com", f"/v1/playlists/{pid}/items",
-                                (("additional_types", "track"), ("limit", "50"), ("offset", "0")))][0]
+    recorded = fake_api.routes[
+        (
+            "GET",
+            "api.spotify.com",
+            f"/v1/playlists/{pid}/items",
+            (("additional_types", "track"), ("limit", "50"), ("offset", "0")),
+        )
+    ][0]
     fake_api.set("GET", url, dropped())  # the network goes down at the last playlist
     with pytest.raises(requests.ConnectionError):
         run_collect(deezer_lookup=False, cache_expire_days=0)  # no HTTP cache: checkpoints alone
@@ -225,7 +285,8 @@ def test_crash_then_resume_gives_the_same_table_without_duplicate_calls(fake_api
     # nothing fetched before the crash is fetched again
     assert not set(done_before) & set(fake_api.calls)
     assert len(done_before) + len(fake_api.calls) == minimum_calls("spotify") - len(
-        [t for t in FACTS["track_order"] if t != FACTS["no_spotify_features"]])  # no Deezer here
+        [t for t in FACTS["track_order"] if t != FACTS["no_spotify_features"]]
+    )  # no Deezer here
     # a finished collection leaves no stale checkpoint behind
     assert not list((genrelab_env["tmp"] / "cache2" / "collect").glob("*/*.jsonl"))
 
@@ -252,15 +313,24 @@ def test_no_secret_in_any_file_the_run_writes(fake_api, genrelab_env):
     for path in files:
         blob = path.read_bytes()
         assert FAKE_SECRET.encode() not in blob and basic not in blob, path
-        if not path.name.startswith("token-"):  # the token cache (mode 600) is the only home of tokens
+        if not path.name.startswith(
+            "token-"
+        ):  # the token cache (mode 600) is the only home of tokens
             assert FAKE_TOKEN.encode() not in blob, path
 
 
 def test_a_playlist_closed_to_the_app_is_skipped_with_its_reason(fake_api):
     pid = FACTS["playlists"]["C"]["id"]
-    fake_api.set("GET", f"{API}/playlists/{pid}/items?limit=50&offset=0&additional_types=track",
-                 answer(403, {"error": {"status": 403, "message": "Forbidden"}}))
-    fake_api.by_ids(f"{API}/audio-features", "audio_features", fake_api.recorded_objects("/audio-features", "audio_features"))
+    fake_api.set(
+        "GET",
+        f"{API}/playlists/{pid}/items?limit=50&offset=0&additional_types=track",
+        answer(403, {"error": {"status": 403, "message": "Forbidden"}}),
+    )
+    fake_api.by_ids(
+        f"{API}/audio-features",
+        "audio_features",
+        fake_api.recorded_objects("/audio-features", "audio_features"),
+    )
     fake_api.by_ids(f"{API}/artists", "artists", fake_api.recorded_objects("/artists", "artists"))
     res = run_collect(deezer_lookup=False)
     status = res.playlists.set_index("playlist_id").loc[pid, "status"]
@@ -272,22 +342,37 @@ def test_a_playlist_closed_to_the_app_is_skipped_with_its_reason(fake_api):
 def test_batch_endpoint_closed_falls_back_to_one_by_one(fake_api):
     artists = fake_api.recorded_objects("/artists", "artists")
     for rec in [i for i in load("catalogue")["interactions"] if "/v1/artists/?ids=" in i["url"]]:
-        fake_api.set("GET", rec["url"], answer(403, {"error": {"status": 403, "message": "Forbidden"}}))
+        fake_api.set(
+            "GET", rec["url"], answer(403, {"error": {"status": 403, "message": "Forbidden"}})
+        )
     for aid, artist in artists.items():
         fake_api.set("GET", f"{API}/artists/{aid}", answer(200, artist))
     with pytest.warns(spotify.SpotifyFallbackWarning, match="one by one"):
         res = run_collect(deezer_lookup=False)
     assert len(res.artists) == FACTS["artists"]
-    assert fake_api.count("api.spotify.com", "/v1/artists") == 1 + FACTS["artists"]  # one 403, then each
+    assert (
+        fake_api.count("api.spotify.com", "/v1/artists") == 1 + FACTS["artists"]
+    )  # one 403, then each
 
 
 def test_max_tracks_per_playlist_asks_for_no_more(fake_api):
     for p in FACTS["playlists"].values():
-        rec = next(i for i in load("catalogue")["interactions"] if f"{p['id']}/items?limit=50&offset=0" in i["url"])
+        rec = next(
+            i
+            for i in load("catalogue")["interactions"]
+            if f"{p['id']}/items?limit=50&offset=0" in i["url"]
+        )
         body = dict(rec["body"], items=rec["body"]["items"][:18], limit=18, next=None)
-        fake_api.set("GET", f"{API}/playlists/{p['id']}/items?limit=18&offset=0&additional_types=track",
-                     answer(200, body))
-    fake_api.by_ids(f"{API}/audio-features", "audio_features", fake_api.recorded_objects("/audio-features", "audio_features"))
+        fake_api.set(
+            "GET",
+            f"{API}/playlists/{p['id']}/items?limit=18&offset=0&additional_types=track",
+            answer(200, body),
+        )
+    fake_api.by_ids(
+        f"{API}/audio-features",
+        "audio_features",
+        fake_api.recorded_objects("/audio-features", "audio_features"),
+    )
     fake_api.by_ids(f"{API}/artists", "artists", fake_api.recorded_objects("/artists", "artists"))
     res = run_collect(max_tracks_per_playlist=18, deezer_lookup=False)
     counts = res.tracks.groupby("playlist_id").track_id.nunique()
@@ -309,11 +394,36 @@ def test_taxonomy_errors_name_the_file(tmp_path):
 def test_search_pages_of_ten_until_enough_playlists(fake_api):
     def pl(i):
         return {"id": f"pl{i:020d}", "name": f"P{i}", "owner": {"id": "x"}, "items": {"total": 5}}
+
     base = f"{API}/search?q=trap&limit=10&type=playlist"
-    fake_api.set("GET", base + "&offset=0", answer(200, {"playlists": {"items": [pl(i) for i in range(9)] + [None],
-                                                                      "next": "https://next", "limit": 10}}))
-    fake_api.set("GET", base + "&offset=10", answer(200, {"playlists": {"items": [pl(i) for i in range(8, 18)],
-                                                                       "next": "https://next", "limit": 10}}))
+    fake_api.set(
+        "GET",
+        base + "&offset=0",
+        answer(
+            200,
+            {
+                "playlists": {
+                    "items": [pl(i) for i in range(9)] + [None],
+                    "next": "https://next",
+                    "limit": 10,
+                }
+            },
+        ),
+    )
+    fake_api.set(
+        "GET",
+        base + "&offset=10",
+        answer(
+            200,
+            {
+                "playlists": {
+                    "items": [pl(i) for i in range(8, 18)],
+                    "next": "https://next",
+                    "limit": 10,
+                }
+            },
+        ),
+    )
     c = spotify._Collector(spotify.public_client(), spotify.Checkpoint(None), progress=False)
     found = c.search_playlists("trap", 12)
     assert [p["playlist_id"] for p in found] == [f"pl{i:020d}" for i in range(12)]
@@ -365,7 +475,11 @@ def test_profile_currently_playing_top_and_liked(fake_api):
 
 
 def test_nothing_playing_is_an_empty_table(fake_api):
-    fake_api.set("GET", f"{API}/me/player/currently-playing?additional_types=track", {"status": 204, "body": ""})
+    fake_api.set(
+        "GET",
+        f"{API}/me/player/currently-playing?additional_types=track",
+        {"status": 204, "body": ""},
+    )
     assert spotify.currently_playing().empty
 
 
@@ -376,9 +490,13 @@ def test_categories_category_playlists_playlist_and_album_tracks(fake_api):
     assert pls["playlist_id"].tolist() == LIB["category_pls"]  # the null item is skipped
     pid = FACTS["playlists"]["A"]["id"]
     tracks = spotify.playlist_tracks(pid)
-    assert len(tracks) == FACTS["playlists"]["A"]["n_tracks"] + 1  # the duplicate item stays (it is in the playlist)
+    assert (
+        len(tracks) == FACTS["playlists"]["A"]["n_tracks"] + 1
+    )  # the duplicate item stays (it is in the playlist)
     album = spotify.album_tracks(LIB["album_id"])
-    assert len(album) == LIB["album_n"] and album["track_number"].tolist() == list(range(1, LIB["album_n"] + 1))
+    assert len(album) == LIB["album_n"] and album["track_number"].tolist() == list(
+        range(1, LIB["album_n"] + 1)
+    )
 
 
 class TinyModel:
@@ -415,16 +533,25 @@ def test_analyze_track_gives_features_and_probabilities_and_caches(fake_api):
 def test_add_features_lists_what_is_missing(fake_api):
     liked = spotify.liked_tracks()
     extra = pd.DataFrame({"track_id": ["0000000000000000000000"]})
-    fake_api.set("GET", f"{API}/audio-features/?ids=" + ",".join(LIB["liked_ids"] + ["0000000000000000000000"]),
-                 *[answer(200, {"audio_features": load_liked_features() + [None]})])
+    fake_api.set(
+        "GET",
+        f"{API}/audio-features/?ids=" + ",".join(LIB["liked_ids"] + ["0000000000000000000000"]),
+        *[answer(200, {"audio_features": load_liked_features() + [None]})],
+    )
     out = spotify.add_features(pd.concat([liked, extra], ignore_index=True))
     assert out.attrs["missing_feature_ids"] == ["0000000000000000000000"]
-    assert out[data.AUDIO_FEATURES].iloc[:-1].notna().all().all() and out[data.AUDIO_FEATURES].iloc[-1].isna().all()
+    assert (
+        out[data.AUDIO_FEATURES].iloc[:-1].notna().all().all()
+        and out[data.AUDIO_FEATURES].iloc[-1].isna().all()
+    )
 
 
 def load_liked_features() -> list[dict]:
-    rec = next(i for i in load("library")["interactions"]
-               if "audio-features/?ids=" in i["url"] and i["status"] == 200)
+    rec = next(
+        i
+        for i in load("library")["interactions"]
+        if "audio-features/?ids=" in i["url"] and i["status"] == 200
+    )
     return rec["body"]["audio_features"]
 
 
@@ -437,9 +564,17 @@ def test_without_a_cached_login_notebooks_get_told_how_to_log_in(fake_api, genre
 
 def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
     """What notebooks/01_collection.ipynb does with source="spotify" (read_source -> validate -> tables)."""
-    raw = data.read_source("spotify", "", label_column="playlist_genre", column_map=None, taxonomy_path=str(TAXONOMY),
-                           max_playlists_per_subgenre=2, max_tracks_per_playlist=0, features_source="auto",
-                           cache_expire_days=30.0)
+    raw = data.read_source(
+        "spotify",
+        "",
+        label_column="playlist_genre",
+        column_map=None,
+        taxonomy_path=str(TAXONOMY),
+        max_playlists_per_subgenre=2,
+        max_tracks_per_playlist=0,
+        features_source="auto",
+        cache_expire_days=30.0,
+    )
     tracks, problems = data.validate_tracks(raw, invalid="raise")
     assert problems.empty and tracks["genre"].isin(["pop", "rock"]).all()
     assert tracks["release_year"].notna().all()
@@ -468,16 +603,33 @@ def test_collect_year_by_genre_labels_each_query(fake_api):
     pages = [i for i in load("year")["interactions"] if "/v1/search" in i["url"]]
     for genre in ("pop", "rock"):
         q = f'genre:"{genre}" year:2020'
-        fake_api.set("GET", f"{API}/search?" + requests.compat.urlencode(
-            {"q": q, "limit": 10, "offset": 0, "type": "track"}), answer(200, pages[0]["body"]))
+        fake_api.set(
+            "GET",
+            f"{API}/search?"
+            + requests.compat.urlencode({"q": q, "limit": 10, "offset": 0, "type": "track"}),
+            answer(200, pages[0]["body"]),
+        )
     ids = load("year")["facts"]["track_ids"][:8]
-    fake_api.set("GET", f"{API}/audio-features/?ids={','.join(ids)}", answer(403, {"error": {"status": 403}}))
+    fake_api.set(
+        "GET", f"{API}/audio-features/?ids={','.join(ids)}", answer(403, {"error": {"status": 403}})
+    )
     rb = [i for i in load("year")["interactions"] if "reccobeats" in i["url"]][0]["body"]["content"]
-    fake_api.by_ids("https://api.reccobeats.com/v1/audio-features", "content",
-                    {i["href"].rsplit("/", 1)[1]: i for i in rb})
+    fake_api.by_ids(
+        "https://api.reccobeats.com/v1/audio-features",
+        "content",
+        {i["href"].rsplit("/", 1)[1]: i for i in rb},
+    )
     with pytest.warns(spotify.FeaturesSourceWarning):
-        df = spotify.collect_year(2020, 8, genres=["pop", "rock"], progress=False, deezer_lookup=False)
-    assert df.groupby("playlist_genre")["track_id"].apply(list).to_dict() == {"pop": ids, "rock": ids}
+        df = spotify.collect_year(
+            2020, 8, genres=["pop", "rock"], progress=False, deezer_lookup=False
+        )
+    assert df.groupby("playlist_genre")["track_id"].apply(list).to_dict() == {
+        "pop": ids,
+        "rock": ids,
+    }
     assert df.attrs["collection"]["features_source"] == "reccobeats"
     assert df.attrs["collection"]["tracks_without_features"] == 0
-    assert fake_api.count("api.spotify.com", "/search") == 2 and fake_api.count("api.reccobeats.com") == 1
+    assert (
+        fake_api.count("api.spotify.com", "/search") == 2
+        and fake_api.count("api.reccobeats.com") == 1
+    )

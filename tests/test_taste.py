@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: E402,F401  (pytest fixtures)
+
 from genrelab import data, taste  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -47,7 +47,9 @@ def test_compare_finds_what_sets_a_user_apart(public):
     assert row["std_diff"] > 1 and row["user_median_percentile"] > 90 and row["ks_pvalue"] < 1e-6
     assert table["std_diff"].abs().is_monotonic_decreasing
     same = taste.compare(public.sample(3000, random_state=0), public).set_index("feature")
-    assert (same["std_diff"].abs() < 0.1).all() and same["user_median_percentile"].between(40, 60).all()
+    assert (same["std_diff"].abs() < 0.1).all() and same["user_median_percentile"].between(
+        40, 60
+    ).all()
 
 
 def test_compare_names_missing_columns(public):
@@ -83,7 +85,10 @@ def test_liked_tracks_with_features_from_recorded_answers(fake_api):
     liked = taste.liked_with_features()
     facts = load("library")["facts"]
     assert liked["track_id"].tolist() == facts["liked_ids"]
-    assert liked[data.AUDIO_FEATURES].notna().all().all() and liked.attrs["features_source"] == "spotify"
+    assert (
+        liked[data.AUDIO_FEATURES].notna().all().all()
+        and liked.attrs["features_source"] == "spotify"
+    )
     table = taste.compare(liked, liked)
     np.testing.assert_allclose(table["std_diff"], 0, atol=1e-12)
     assert isinstance(table, pd.DataFrame)

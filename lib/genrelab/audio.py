@@ -65,9 +65,9 @@ import json
 import logging
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import aubio
 import numpy as np
@@ -129,7 +129,9 @@ def _wav_declared_bytes(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def load_audio(source, samplerate: int | None = None, *, target_rate: int = SAMPLERATE) -> tuple[np.ndarray, int]:
+def load_audio(
+    source, samplerate: int | None = None, *, target_rate: int = SAMPLERATE
+) -> tuple[np.ndarray, int]:
     """Decode ``source`` to mono float32 at ``target_rate``.
 
     Parameters
@@ -160,7 +162,9 @@ def load_audio(source, samplerate: int | None = None, *, target_rate: int = SAMP
         if data.ndim == 2:
             data = data @ np.full(data.shape[1], 1.0 / data.shape[1], np.float32)
         elif data.ndim != 1:
-            raise AudioError(name, f"expected a 1-D or (n, channels) array, got shape {source.shape}")
+            raise AudioError(
+                name, f"expected a 1-D or (n, channels) array, got shape {source.shape}"
+            )
         rate = int(samplerate)
     else:
         path = Path(source)
@@ -180,19 +184,31 @@ def load_audio(source, samplerate: int | None = None, *, target_rate: int = SAMP
             if "Error opening" in str(exc):
                 if "not a regular file" in msg:  # libsndfile's words for "no format matched"
                     msg = "format not recognised"
-                raise AudioError(name, f"not audio or unsupported format (libsndfile: {msg})") from None
-            raise AudioError(name, f"decode error, corrupt or truncated (libsndfile: {msg})") from None
+                raise AudioError(
+                    name, f"not audio or unsupported format (libsndfile: {msg})"
+                ) from None
+            raise AudioError(
+                name, f"decode error, corrupt or truncated (libsndfile: {msg})"
+            ) from None
         except (RuntimeError, OSError, ValueError) as exc:
             raise AudioError(name, f"decode error: {exc}") from None
         wav = _wav_declared_bytes(path)
         if wav is not None and wav[0] > wav[1] + 8 and wav[0] != 0xFFFFFFFF:
-            raise AudioError(name, f"truncated: the WAV header declares {wav[0]} bytes of audio, "
-                                   f"the file holds {wav[1]}")
+            raise AudioError(
+                name,
+                f"truncated: the WAV header declares {wav[0]} bytes of audio, "
+                f"the file holds {wav[1]}",
+            )
         if declared > 0 and len(data) < 0.98 * declared:
-            raise AudioError(name, f"truncated: the header declares {declared / rate:.1f} s, "
-                                   f"{len(data) / rate:.1f} s decoded")
+            raise AudioError(
+                name,
+                f"truncated: the header declares {declared / rate:.1f} s, "
+                f"{len(data) / rate:.1f} s decoded",
+            )
         ch = data.shape[1]
-        data = data @ np.full(ch, 1.0 / ch, np.float32) if ch > 1 else data[:, 0]  # gemv: fast downmix
+        data = (
+            data @ np.full(ch, 1.0 / ch, np.float32) if ch > 1 else data[:, 0]
+        )  # gemv: fast downmix
     if data.size and not np.isfinite(data).all():
         raise AudioError(name, "invalid samples (NaN or infinity)")
     if rate != target_rate and data.size:
@@ -213,8 +229,14 @@ def _k_weighting(fs: int) -> np.ndarray:
     vh = 10 ** (gain / 20)
     vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-             1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    shelf = [
+        (vh + vb * k / q + k * k) / a0,
+        2 * (k * k - vh) / a0,
+        (vh - vb * k / q + k * k) / a0,
+        1.0,
+        2 * (k * k - 1) / a0,
+        (1 - k / q + k * k) / a0,
+    ]
     f0, q = 38.13547087602444, 0.5003270373238773
     k = np.tan(np.pi * f0 / fs)
     a0 = 1 + k / q + k * k
@@ -337,7 +359,7 @@ def chroma_from_spectra(mags: np.ndarray, sr: int) -> np.ndarray:
     """
     n_fft = (mags.shape[1] - 1) * 2
     lo, hi, weights = _chroma_weights(n_fft, sr)
-    x = mags[:, lo - 1: hi + 1].astype(np.float64)
+    x = mags[:, lo - 1 : hi + 1].astype(np.float64)
     core = x[:, 1:-1]
     peaks = (core > x[:, :-2]) & (core >= x[:, 2:])
     local = uniform_filter1d(x, 41, axis=1, mode="nearest")[:, 1:-1]
@@ -375,7 +397,9 @@ class _Analyzers:
 _ANALYZERS: dict[int, _Analyzers] = {}
 
 
-def extract_features(source, samplerate: int | None = None, *, min_duration: float = MIN_DURATION) -> dict:
+def extract_features(
+    source, samplerate: int | None = None, *, min_duration: float = MIN_DURATION
+) -> dict:
     """All descriptors of one clip (see the module docstring for the list).
 
     Parameters
@@ -435,7 +459,7 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     ibi = ibi[(ibi > 0.2) & (ibi < 2.0)]  # 30-300 BPM
     bpm_aubio = float(tempo.get_bpm())
     if ibi.size >= 4:
-        steady = ibi[ibi.size // 4:]  # skip the tracker's warm-up
+        steady = ibi[ibi.size // 4 :]  # skip the tracker's warm-up
         period = float(np.median(steady))
         bpm = 60.0 / period
         tolerance = 0.05 * period + HOP / sr  # beat times are quantised to the hop
@@ -488,7 +512,9 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     _stats("flux", rows[active, 4], out)
     m = mags[active] + np.float32(1e-10)
     _stats("flatness", np.exp(np.mean(np.log(m), axis=1)) / np.mean(m, axis=1), out)
-    zc = np.count_nonzero(np.signbit(frames[:, 1:]) != np.signbit(frames[:, :-1]), axis=1) / SPEC_HOP
+    zc = (
+        np.count_nonzero(np.signbit(frames[:, 1:]) != np.signbit(frames[:, :-1]), axis=1) / SPEC_HOP
+    )
     _stats("zcr", zc[active], out)
     mean, std = mfccs[active].mean(axis=0), mfccs[active].std(axis=0)
     for i in range(N_MFCC):
@@ -524,8 +550,19 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
 #: Numeric feature columns (no ids, key names or version), in a stable order.
 def feature_columns(df: pd.DataFrame) -> list[str]:
     """The numeric descriptor columns of a features table (drops ids, names, version, key/mode)."""
-    skip = {"path", "file", "content_hash", "extractor_version", "key_name", "status", "reason",
-            "key", "mode", "n_beats", "tempo_aubio"}
+    skip = {
+        "path",
+        "file",
+        "content_hash",
+        "extractor_version",
+        "key_name",
+        "status",
+        "reason",
+        "key",
+        "mode",
+        "n_beats",
+        "tempo_aubio",
+    }
     return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
 
 
@@ -560,11 +597,17 @@ def content_hash(path: str | Path) -> str:
 
 
 def _settings(min_duration: float) -> dict:
-    return {"extractor_version": EXTRACTOR_VERSION, "samplerate": SAMPLERATE, "min_duration": min_duration}
+    return {
+        "extractor_version": EXTRACTOR_VERSION,
+        "samplerate": SAMPLERATE,
+        "min_duration": min_duration,
+    }
 
 
 def _settings_key(min_duration: float) -> str:
-    return hashlib.sha1(json.dumps(_settings(min_duration), sort_keys=True).encode()).hexdigest()[:12]
+    return hashlib.sha1(json.dumps(_settings(min_duration), sort_keys=True).encode()).hexdigest()[
+        :12
+    ]
 
 
 def default_cache_path(min_duration: float = MIN_DURATION) -> Path:
@@ -588,9 +631,15 @@ def _extract_one(path: str, min_duration: float) -> dict:
 MIN_CLIPS_PER_JOB = 20
 
 
-def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool | str | Path = True,
-                  progress: bool = True, min_duration: float = MIN_DURATION,
-                  min_clips_per_job: int = MIN_CLIPS_PER_JOB) -> BatchResult:
+def extract_batch(
+    paths: Iterable[str | Path],
+    *,
+    n_jobs: int = 1,
+    cache: bool | str | Path = True,
+    progress: bool = True,
+    min_duration: float = MIN_DURATION,
+    min_clips_per_job: int = MIN_CLIPS_PER_JOB,
+) -> BatchResult:
     """Extract many files in parallel, with a content-hash cache and a failures table.
 
     Parameters
@@ -626,10 +675,20 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
             hashes.append(content_hash(p))
         except OSError as exc:
             hashes.append(None)
-            failures.append({"path": p, "file": Path(p).name, "reason": f"cannot read file: {exc.strerror or exc}"})
+            failures.append(
+                {
+                    "path": p,
+                    "file": Path(p).name,
+                    "reason": f"cannot read file: {exc.strerror or exc}",
+                }
+            )
             log.warning("skipped %s: cannot read file (%s)", p, exc.strerror or exc)
 
-    cache_path = None if cache is False else (default_cache_path(min_duration) if cache is True else Path(cache))
+    cache_path = (
+        None
+        if cache is False
+        else (default_cache_path(min_duration) if cache is True else Path(cache))
+    )
     cached = pd.DataFrame()
     if cache_path is not None and cache_path.exists():
         try:
@@ -639,7 +698,9 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
     settings_key = _settings_key(min_duration)
     stored = cached
     if not cached.empty:  # rows made by another extractor version / settings do not count
-        cached = cached[cached.get("settings_key", pd.Series("", index=cached.index)) == settings_key]
+        cached = cached[
+            cached.get("settings_key", pd.Series("", index=cached.index)) == settings_key
+        ]
         cached = cached.reset_index(drop=True)
     known = {} if cached.empty else {h: i for i, h in enumerate(cached["content_hash"])}
 
@@ -651,12 +712,18 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
     if todo:
         jobs = (delayed(_extract_one)(p, min_duration) for p in todo.values())
         n_jobs = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
-        n_jobs = max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1))) if min_clips_per_job else n_jobs
+        n_jobs = (
+            max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1)))
+            if min_clips_per_job
+            else n_jobs
+        )
         if n_jobs == 1:
             results = (_extract_one(p, min_duration) for p in todo.values())
         else:
             results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-        bar = tqdm(results, total=len(todo), desc="aubio features", disable=not progress, unit="clip")
+        bar = tqdm(
+            results, total=len(todo), desc="aubio features", disable=not progress, unit="clip"
+        )
         for h, res in zip(todo, bar):
             new_rows.append({"content_hash": h, "settings_key": settings_key, **res})
     new = pd.DataFrame.from_records(new_rows)
@@ -664,7 +731,9 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
     if cache_path is not None and not new.empty:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.tmp")
-        (pd.concat([stored, new], ignore_index=True) if not stored.empty else new).to_parquet(tmp, index=False)
+        (pd.concat([stored, new], ignore_index=True) if not stored.empty else new).to_parquet(
+            tmp, index=False
+        )
         tmp.replace(cache_path)  # atomic: a reader never sees half a file
 
     by_hash = table.set_index("content_hash") if not table.empty else pd.DataFrame()
@@ -676,8 +745,14 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
         if isinstance(row, pd.DataFrame):  # duplicated hash in an old cache
             row = row.iloc[-1]
         if row["status"] == "ok":
-            good.append({"path": p, "file": Path(p).name, "content_hash": h,
-                         **row.drop(["status", "reason", "settings_key"]).to_dict()})
+            good.append(
+                {
+                    "path": p,
+                    "file": Path(p).name,
+                    "content_hash": h,
+                    **row.drop(["status", "reason", "settings_key"]).to_dict(),
+                }
+            )
         else:
             failures.append({"path": p, "file": Path(p).name, "reason": row["reason"]})
             log.warning("skipped %s: %s", p, row["reason"])
@@ -686,4 +761,6 @@ def extract_batch(paths: Iterable[str | Path], *, n_jobs: int = 1, cache: bool |
         features = features.dropna(axis=1, how="all")
     fail_df = pd.DataFrame.from_records(failures, columns=["path", "file", "reason"])
     n_cached = sum(h is not None and h in known for h in hashes)
-    return BatchResult(features=features, failures=fail_df, n_extracted=len(todo), n_cached=n_cached)
+    return BatchResult(
+        features=features, failures=fail_df, n_extracted=len(todo), n_cached=n_cached
+    )

@@ -39,10 +39,24 @@ TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
 #: A compact, Spotify-like view of the aubio descriptors for clustering (rhythm, loudness,
 #: timbre, tonality, voice): few enough dimensions for full-covariance EM on ~100 clips.
 COMPACT_AUBIO_FEATURES = [
-    "tempo", "beat_strength", "beat_regularity", "onset_rate", "loudness", "loudness_range",
-    "centroid_mean", "flatness_mean", "flux_mean", "zcr_mean", "zcr_std", "pitch_salience",
-    "band_bass_db", "band_high_db", "mfcc_mean_1", "mfcc_mean_2",
-    "mfcc_std_0", "key_strength",
+    "tempo",
+    "beat_strength",
+    "beat_regularity",
+    "onset_rate",
+    "loudness",
+    "loudness_range",
+    "centroid_mean",
+    "flatness_mean",
+    "flux_mean",
+    "zcr_mean",
+    "zcr_std",
+    "pitch_salience",
+    "band_bass_db",
+    "band_high_db",
+    "mfcc_mean_1",
+    "mfcc_mean_2",
+    "mfcc_std_0",
+    "key_strength",
 ]
 
 
@@ -64,14 +78,18 @@ def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
     est = np.asarray(estimated, float)
     ref = np.asarray(reference, float)
     if est.shape != ref.shape:
-        raise ValueError(f"estimated and reference tempi differ in shape: {est.shape} vs {ref.shape}")
+        raise ValueError(
+            f"estimated and reference tempi differ in shape: {est.shape} vs {ref.shape}"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         acc1 = np.abs(est / ref - 1) <= tol
         acc2 = np.zeros_like(acc1)
         for f in TEMPO_FACTORS:
             acc2 |= np.abs(est / (f * ref) - 1) <= tol
         ratio = est / ref
-    return pd.DataFrame({"estimated": est, "reference": ref, "ratio": ratio, "acc1": acc1, "acc2": acc2})
+    return pd.DataFrame(
+        {"estimated": est, "reference": ref, "ratio": ratio, "acc1": acc1, "acc2": acc2}
+    )
 
 
 def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
@@ -86,8 +104,11 @@ def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
     ok = np.isfinite(hits["reference"]) & (hits["reference"] > 0)
     hits = hits[ok]
     n = len(hits)
-    return {"tempo_acc1": float(hits["acc1"].mean()) if n else float("nan"),
-            "tempo_acc2": float(hits["acc2"].mean()) if n else float("nan"), "n": n}
+    return {
+        "tempo_acc1": float(hits["acc1"].mean()) if n else float("nan"),
+        "tempo_acc2": float(hits["acc2"].mean()) if n else float("nan"),
+        "n": n,
+    }
 
 
 def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> str:
@@ -122,12 +143,19 @@ def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
     ek, em, rk, rm = ek[ok], em[ok], rk[ok], rm[ok]
     n = int(ok.sum())
     if n == 0:
-        return {"key_acc": float("nan"), "tonic_acc": float("nan"), "mode_acc": float("nan"),
-                "key_mirex": float("nan"), "n": 0}
+        return {
+            "key_acc": float("nan"),
+            "tonic_acc": float("nan"),
+            "mode_acc": float("nan"),
+            "key_mirex": float("nan"),
+            "n": 0,
+        }
     tonic = ek == rk
     out = {"tonic_acc": float(tonic.mean()), "n": n}
     if np.isfinite(rm).all():
-        relations = [key_relation(int(a), int(b), int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)]
+        relations = [
+            key_relation(int(a), int(b), int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)
+        ]
         out["key_acc"] = float(np.mean([r == "same" for r in relations]))
         out["mode_acc"] = float((em == rm).mean())
         out["key_mirex"] = float(np.mean([_MIREX_WEIGHTS[r] for r in relations]))
@@ -143,8 +171,14 @@ def key_name(key: int, mode: int) -> str:
 
 
 # --------------------------------------------------------------------------- mimicry
-def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None = None, *, cv: int = 5,
-             seed: int = 42) -> pd.DataFrame:
+def mimic_r2(
+    X: pd.DataFrame,
+    reference: pd.DataFrame,
+    targets: list[str] | None = None,
+    *,
+    cv: int = 5,
+    seed: int = 42,
+) -> pd.DataFrame:
     """Cross-validated R^2 of a ridge regression from the aubio descriptors to each reference feature.
 
     Parameters
@@ -169,8 +203,11 @@ def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None
     X = X.reset_index(drop=True).astype(float)
     reference = reference.reset_index(drop=True)
     if targets is None:
-        targets = [c for c in reference.columns
-                   if pd.api.types.is_numeric_dtype(reference[c]) and c not in ("key", "mode")]
+        targets = [
+            c
+            for c in reference.columns
+            if pd.api.types.is_numeric_dtype(reference[c]) and c not in ("key", "mode")
+        ]
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 25)))
     rows = []
     for target in targets:
@@ -184,9 +221,17 @@ def mimic_r2(X: pd.DataFrame, reference: pd.DataFrame, targets: list[str] | None
         scores = cross_val_score(model, Xo, yo, cv=folds, scoring="r2")
         single = [_single_feature_r2(Xo[tr], yo[tr], Xo[te], yo[te]) for tr, te in folds.split(Xo)]
         corr = X[ok].corrwith(y[ok]).abs()
-        rows.append({"target": target, "r2": float(scores.mean()), "r2_std": float(scores.std()),
-                     "r2_single": float(np.mean(single)), "n": n,
-                     "corr_best": float(corr.max()), "best_feature": str(corr.idxmax())})
+        rows.append(
+            {
+                "target": target,
+                "r2": float(scores.mean()),
+                "r2_std": float(scores.std()),
+                "r2_single": float(np.mean(single)),
+                "n": n,
+                "corr_best": float(corr.max()),
+                "best_feature": str(corr.idxmax()),
+            }
+        )
     columns = ["target", "r2", "r2_std", "r2_single", "n", "corr_best", "best_feature"]
     return pd.DataFrame(rows, columns=columns).sort_values("r2", ascending=False, ignore_index=True)
 
@@ -232,12 +277,22 @@ def contingency(a, b) -> pd.DataFrame:
 def partition_scores(a, b) -> dict:
     """ARI, AMI and Hungarian-matched agreement of two labelings of the same items."""
     a, b = np.asarray(a), np.asarray(b)
-    return {"ari": float(adjusted_rand_score(a, b)), "ami": float(adjusted_mutual_info_score(a, b)),
-            "agreement": hungarian_agreement(a, b)[0]}
+    return {
+        "ari": float(adjusted_rand_score(a, b)),
+        "ami": float(adjusted_mutual_info_score(a, b)),
+        "agreement": hungarian_agreement(a, b)[0],
+    }
 
 
-def em_clusters(X: pd.DataFrame, k: int, *, seed: int = 42, n_init: int = 5, max_dims: int | None = None,
-                covariance_type: str = "full") -> np.ndarray:
+def em_clusters(
+    X: pd.DataFrame,
+    k: int,
+    *,
+    seed: int = 42,
+    n_init: int = 5,
+    max_dims: int | None = None,
+    covariance_type: str = "full",
+) -> np.ndarray:
     """Standardise ``X``, reduce it by PCA to at most ``max_dims`` (default ``n/15``, >= 2)
     dimensions when it has more, and return the labels of a ``k``-component EM mixture
     (:class:`genrelab.em.GaussianMixtureEM`, k-means initialisation, ``n_init`` restarts)."""
@@ -249,13 +304,26 @@ def em_clusters(X: pd.DataFrame, k: int, *, seed: int = 42, n_init: int = 5, max
         Z = PCA(n_components=dims, random_state=seed).fit_transform(Z)
     # a full k-means start (scikit-learn's default): one-hot k-means++ seeds often stop in a
     # poorer optimum on small samples
-    gm = GaussianMixtureEM(n_components=k, covariance_type=covariance_type, n_init=n_init,
-                           init_params="kmeans", random_state=seed)
+    gm = GaussianMixtureEM(
+        n_components=k,
+        covariance_type=covariance_type,
+        n_init=n_init,
+        init_params="kmeans",
+        random_state=seed,
+    )
     return gm.fit(Z).predict(Z)
 
 
-def cluster_comparison(reference_X: pd.DataFrame, aubio_X: pd.DataFrame, labels=None, *, k: int = 4,
-                       seed: int = 42, n_init: int = 5, covariance_type: str = "full") -> dict:
+def cluster_comparison(
+    reference_X: pd.DataFrame,
+    aubio_X: pd.DataFrame,
+    labels=None,
+    *,
+    k: int = 4,
+    seed: int = 42,
+    n_init: int = 5,
+    covariance_type: str = "full",
+) -> dict:
     """EM on the reference features and on the aubio features; the partitions compared.
 
     Returns a dict with ``ref_clusters``, ``aubio_clusters`` (arrays), ``ari_ref_vs_aubio``,
@@ -293,8 +361,14 @@ def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
 
 def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd.DataFrame:
     """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not Gaussian)."""
-    cols = [c for c in table.columns if c.startswith("ref_") and c not in exclude
-            and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]
+    cols = [
+        c
+        for c in table.columns
+        if c.startswith("ref_")
+        and c not in exclude
+        and pd.api.types.is_numeric_dtype(table[c])
+        and table[c].notna().any()
+    ]
     return table[cols].astype(float)
 
 
@@ -310,8 +384,15 @@ class Evaluation:
     metrics: dict
 
 
-def evaluate(table: pd.DataFrame, *, k: int = 0, seed: int = 42, n_init: int = 5, aubio_features: str = "compact",
-             cv: int = 5) -> Evaluation:
+def evaluate(
+    table: pd.DataFrame,
+    *,
+    k: int = 0,
+    seed: int = 42,
+    n_init: int = 5,
+    aubio_features: str = "compact",
+    cv: int = 5,
+) -> Evaluation:
     """Every comparison of a joined table (:func:`join`), skipping what the reference lacks.
 
     Tempo scores need ``ref_tempo``; key scores ``ref_key`` (and ``ref_mode``); the mimic
@@ -320,30 +401,60 @@ def evaluate(table: pd.DataFrame, *, k: int = 0, seed: int = 42, n_init: int = 5
     Missing parts are NaN in ``metrics``.
     """
     nan = float("nan")
-    tempo = (tempo_accuracy(table["tempo"], table["ref_tempo"]) if "ref_tempo" in table
-             else {"tempo_acc1": nan, "tempo_acc2": nan, "n": 0})
-    key = (key_accuracy(table["key"], table["mode"], table["ref_key"], table.get("ref_mode"))
-           if "ref_key" in table else {"key_acc": nan, "tonic_acc": nan, "mode_acc": nan, "key_mirex": nan, "n": 0})
+    tempo = (
+        tempo_accuracy(table["tempo"], table["ref_tempo"])
+        if "ref_tempo" in table
+        else {"tempo_acc1": nan, "tempo_acc2": nan, "n": 0}
+    )
+    key = (
+        key_accuracy(table["key"], table["mode"], table["ref_key"], table.get("ref_mode"))
+        if "ref_key" in table
+        else {"key_acc": nan, "tonic_acc": nan, "mode_acc": nan, "key_mirex": nan, "n": 0}
+    )
     ref = reference_matrix(table)
     aub = aubio_matrix(table, aubio_features)
-    mimic = mimic_r2(aubio_matrix(table, "all"), ref.rename(columns=lambda c: c.removeprefix("ref_")), cv=cv, seed=seed)
+    mimic = mimic_r2(
+        aubio_matrix(table, "all"),
+        ref.rename(columns=lambda c: c.removeprefix("ref_")),
+        cv=cv,
+        seed=seed,
+    )
     labels = table["label"] if "label" in table and table["label"].notna().all() else None
     k = k or (int(labels.nunique()) if labels is not None else 4)
     ok = ref.notna().all(axis=1) & aub.notna().all(axis=1)
     clusters = None
     if ref.shape[1] >= 1 and ok.sum() >= 3 * k:
-        clusters = cluster_comparison(ref[ok], aub[ok], None if labels is None else labels[ok].astype(str),
-                                      k=k, seed=seed, n_init=n_init)
+        clusters = cluster_comparison(
+            ref[ok],
+            aub[ok],
+            None if labels is None else labels[ok].astype(str),
+            k=k,
+            seed=seed,
+            n_init=n_init,
+        )
     metrics = {
-        "tempo_acc1": tempo["tempo_acc1"], "tempo_acc2": tempo["tempo_acc2"], "n_tempo": tempo["n"],
-        "key_acc": key["key_acc"], "key_tonic_acc": key["tonic_acc"], "key_mode_acc": key["mode_acc"],
-        "key_mirex": key["key_mirex"], "n_key": key["n"],
+        "tempo_acc1": tempo["tempo_acc1"],
+        "tempo_acc2": tempo["tempo_acc2"],
+        "n_tempo": tempo["n"],
+        "key_acc": key["key_acc"],
+        "key_tonic_acc": key["tonic_acc"],
+        "key_mode_acc": key["mode_acc"],
+        "key_mirex": key["key_mirex"],
+        "n_key": key["n"],
         "mimic_r2": dict(zip(mimic["target"], mimic["r2"])),
         "mimic_r2_single": dict(zip(mimic["target"], mimic["r2_single"])),
-        "k_audio": k, "aubio_features": aubio_features,
+        "k_audio": k,
+        "aubio_features": aubio_features,
     }
-    names = ["ari_ref_vs_aubio", "ami_ref_vs_aubio", "agreement_ref_vs_aubio", "ari_ref_vs_labels",
-             "ami_ref_vs_labels", "ari_aubio_vs_labels", "ami_aubio_vs_labels"]
+    names = [
+        "ari_ref_vs_aubio",
+        "ami_ref_vs_aubio",
+        "agreement_ref_vs_aubio",
+        "ari_ref_vs_labels",
+        "ami_ref_vs_labels",
+        "ari_aubio_vs_labels",
+        "ami_aubio_vs_labels",
+    ]
     metrics.update({n: (clusters or {}).get(n, nan) for n in names})
     return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
 
@@ -358,8 +469,14 @@ def _placeholder(text: str):
     return fig
 
 
-def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str = "ref_tempo",
-               hue: str = "label", tol: float = 0.04):
+def plot_tempo(
+    table: pd.DataFrame,
+    *,
+    estimated: str = "tempo",
+    reference: str = "ref_tempo",
+    hue: str = "label",
+    tol: float = 0.04,
+):
     """Aubio tempo against the reference tempo (log axes) with the 1x band and the 2x, 1/2x,
     3x, 1/3x lines Accuracy2 forgives; points coloured by ``hue``."""
     import matplotlib.pyplot as plt
@@ -375,17 +492,39 @@ def plot_tempo(table: pd.DataFrame, *, estimated: str = "tempo", reference: str 
     lo = 0.8 * min(data[reference].min(), data[estimated].min(), 60)
     hi = 1.25 * max(data[reference].max(), data[estimated].max(), 200)
     grid = np.geomspace(lo, hi, 50)
-    ax.fill_between(grid, grid * (1 - tol), grid * (1 + tol), color="0.85", label=f"±{tol:.0%} (Accuracy1)")
-    for factor, style, name in ((2, "--", "2x"), (1 / 2, "--", "½x"), (3, ":", "3x"), (1 / 3, ":", "⅓x")):
+    ax.fill_between(
+        grid, grid * (1 - tol), grid * (1 + tol), color="0.85", label=f"±{tol:.0%} (Accuracy1)"
+    )
+    for factor, style, name in (
+        (2, "--", "2x"),
+        (1 / 2, "--", "½x"),
+        (3, ":", "3x"),
+        (1 / 3, ":", "⅓x"),
+    ):
         ax.plot(grid, grid * factor, style, color="0.5", lw=1)
         x = min(hi / 1.08, hi / factor / 1.08)  # label the line near the upper-right edge
         ax.annotate(name, (x, x * factor), color="0.35", fontsize=9, ha="right", va="bottom")
     has_hue = data[hue].notna().any()
-    sns.scatterplot(data=data, x=reference, y=estimated, hue=hue if has_hue else None,
-                    style=hue if has_hue else None, ax=ax, s=34, edgecolor="none", alpha=0.85)
-    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi),
-           xlabel="reference tempo (BPM)", ylabel="aubio tempo (BPM)",
-           title="Tempo: aubio vs the reference")
+    sns.scatterplot(
+        data=data,
+        x=reference,
+        y=estimated,
+        hue=hue if has_hue else None,
+        style=hue if has_hue else None,
+        ax=ax,
+        s=34,
+        edgecolor="none",
+        alpha=0.85,
+    )
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlim=(lo, hi),
+        ylim=(lo, hi),
+        xlabel="reference tempo (BPM)",
+        ylabel="aubio tempo (BPM)",
+        title="Tempo: aubio vs the reference",
+    )
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
     ticks = [t for t in (40, 50, 60, 80, 100, 120, 150, 200, 250, 300) if lo <= t <= hi]
@@ -410,21 +549,43 @@ def plot_mimic(r2: pd.DataFrame):
     floor = -0.5
     ridge = r2["r2"].clip(lower=floor)
     colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in r2["r2"]]
-    ax.barh(r2.index, ridge, color=colors, height=0.6, label="ridge on all descriptors (± sd over folds)")
+    ax.barh(
+        r2.index,
+        ridge,
+        color=colors,
+        height=0.6,
+        label="ridge on all descriptors (± sd over folds)",
+    )
     lower = np.minimum(r2["r2_std"], ridge - floor)
     upper = np.minimum(r2["r2_std"], 1.0 - ridge).clip(lower=0)
     ax.errorbar(ridge, r2.index, xerr=[lower, upper], fmt="none", ecolor="0.25", capsize=3)
-    ax.scatter(r2["r2_single"].clip(lower=floor), r2.index, color="#dd8452", zorder=3, s=40,
-               label="straight line on the best single descriptor")
+    ax.scatter(
+        r2["r2_single"].clip(lower=floor),
+        r2.index,
+        color="#dd8452",
+        zorder=3,
+        s=40,
+        label="straight line on the best single descriptor",
+    )
     for y, row in r2.iterrows():
-        ax.annotate(f"{row['r2']:.2f} / {row['r2_single']:.2f}\n({row['best_feature']})", (1.06, y),
-                    va="center", fontsize=8)
+        ax.annotate(
+            f"{row['r2']:.2f} / {row['r2_single']:.2f}\n({row['best_feature']})",
+            (1.06, y),
+            va="center",
+            fontsize=8,
+        )
     ax.axvline(0, color="0.3", lw=0.8)
     ax.axvline(1, color="0.6", lw=0.8, ls=":")
     ax.set_yticks(r2.index, r2["target"])
-    ax.set(xlim=(floor - 0.05, 1.45), xlabel="cross-validated R² (values below -0.5 drawn at -0.5)",
-           ylabel="reference feature", title="How well aubio's descriptors predict each reference feature")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.1 / max(len(r2), 1)), ncol=1, fontsize=8)
+    ax.set(
+        xlim=(floor - 0.05, 1.45),
+        xlabel="cross-validated R² (values below -0.5 drawn at -0.5)",
+        ylabel="reference feature",
+        title="How well aubio's descriptors predict each reference feature",
+    )
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.1 / max(len(r2), 1)), ncol=1, fontsize=8
+    )
     return fig
 
 
@@ -436,24 +597,41 @@ def plot_cluster_comparison(result: dict | None, labels=None, *, label_name: str
 
     if result is None:
         return _placeholder("no continuous reference features (or too few clips) to cluster")
-    panels = [("reference clusters", "aubio clusters", result["contingency"],
-               f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
-               f"agreement {result['agreement_ref_vs_aubio']:.0%}")]
+    panels = [
+        (
+            "reference clusters",
+            "aubio clusters",
+            result["contingency"],
+            f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
+            f"agreement {result['agreement_ref_vs_aubio']:.0%}",
+        )
+    ]
     if labels is not None:
         labels = np.asarray(labels).astype(str)
         for which, key in (("reference", "ref"), ("aubio", "aubio")):
             table = contingency(labels, result[f"{key}_clusters"])
             _, mapping = hungarian_agreement(labels, result[f"{key}_clusters"])  # cluster -> label
             rows = list(table.index)
-            order = sorted(table.columns, key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c))
-            panels.append((label_name, f"{which} clusters", table[order],
-                           f"ARI {result[f'ari_{key}_vs_labels']:.2f} · AMI {result[f'ami_{key}_vs_labels']:.2f}"))
+            order = sorted(
+                table.columns,
+                key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c),
+            )
+            panels.append(
+                (
+                    label_name,
+                    f"{which} clusters",
+                    table[order],
+                    f"ARI {result[f'ari_{key}_vs_labels']:.2f} · AMI {result[f'ami_{key}_vs_labels']:.2f}",
+                )
+            )
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.2), squeeze=False)
     for ax, (ylabel, xlabel, table, subtitle) in zip(axes[0], panels):
         sns.heatmap(table, annot=True, fmt="d", cmap="rocket_r", cbar=False, ax=ax)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=subtitle)
         ax.tick_params(axis="y", rotation=0)
-    fig.suptitle(f"EM with k={result['k']}: reference features vs aubio features", fontweight="bold")
+    fig.suptitle(
+        f"EM with k={result['k']}: reference features vs aubio features", fontweight="bold"
+    )
     return fig
 
 
@@ -464,5 +642,8 @@ def fma_clip_tempo() -> dict:
 
     feats = extract_features(config.FMA_CLIP)
     echonest = pd.read_csv(config.FMA_ECHONEST_CSV).set_index("track_id").loc[2, "tempo"]
-    return {"fma_clip_tempo_aubio": feats["tempo"], "fma_clip_tempo_echonest": float(echonest),
-            "fma_clip_tempo_ratio": feats["tempo"] / float(echonest)}
+    return {
+        "fma_clip_tempo_aubio": feats["tempo"],
+        "fma_clip_tempo_echonest": float(echonest),
+        "fma_clip_tempo_ratio": feats["tempo"] / float(echonest),
+    }

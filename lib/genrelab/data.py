@@ -23,9 +23,10 @@ import gzip
 import hashlib
 import io
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -38,27 +39,66 @@ SNAPSHOT_SHA256 = "9902920cfe4940f0914ebb6716801a42f7f19ac88fbd6693eaae7e2822b16
 
 #: The 12 audio features of Spotify's audio-features endpoint kept in the snapshot.
 AUDIO_FEATURES = [
-    "danceability", "energy", "key", "loudness", "mode", "speechiness",
-    "acousticness", "instrumentalness", "liveness", "valence", "tempo", "duration_ms",
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "duration_ms",
 ]
 #: The 9 continuous features (no key, mode, duration): the space of the Gaussian mixtures.
 CONTINUOUS_FEATURES = [
-    "danceability", "energy", "loudness", "speechiness", "acousticness",
-    "instrumentalness", "liveness", "valence", "tempo",
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
 ]
 UNIT_FEATURES = [
-    "danceability", "energy", "speechiness", "acousticness",
-    "instrumentalness", "liveness", "valence",
+    "danceability",
+    "energy",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
 ]
 TEXT_COLUMNS = [
-    "track_id", "track_name", "track_artist", "track_album_id", "track_album_name",
-    "track_album_release_date", "playlist_name", "playlist_id", "playlist_genre", "playlist_subgenre",
+    "track_id",
+    "track_name",
+    "track_artist",
+    "track_album_id",
+    "track_album_name",
+    "track_album_release_date",
+    "playlist_name",
+    "playlist_id",
+    "playlist_genre",
+    "playlist_subgenre",
 ]
 #: The snapshot's columns in order: every tracks table (snapshot or collected) has them.
 SNAPSHOT_COLUMNS = [
-    "track_id", "track_name", "track_artist", "track_popularity", "track_album_id",
-    "track_album_name", "track_album_release_date", "playlist_name", "playlist_id",
-    "playlist_genre", "playlist_subgenre", *AUDIO_FEATURES,
+    "track_id",
+    "track_name",
+    "track_artist",
+    "track_popularity",
+    "track_album_id",
+    "track_album_name",
+    "track_album_release_date",
+    "playlist_name",
+    "playlist_id",
+    "playlist_genre",
+    "playlist_subgenre",
+    *AUDIO_FEATURES,
 ]
 INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 
@@ -66,18 +106,32 @@ INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 COLUMN_MAPS: dict[str, dict[str, str]] = {
     # Exportify (exportify.net) playlist CSVs
     "exportify": {
-        "Track URI": "track_id", "Track Name": "track_name", "Artist Name(s)": "track_artist",
-        "Album Name": "track_album_name", "Album Release Date": "track_album_release_date",
-        "Popularity": "track_popularity", "Duration (ms)": "duration_ms", "Genres": "genres",
-        "Danceability": "danceability", "Energy": "energy", "Key": "key", "Loudness": "loudness",
-        "Mode": "mode", "Speechiness": "speechiness", "Acousticness": "acousticness",
-        "Instrumentalness": "instrumentalness", "Liveness": "liveness", "Valence": "valence",
+        "Track URI": "track_id",
+        "Track Name": "track_name",
+        "Artist Name(s)": "track_artist",
+        "Album Name": "track_album_name",
+        "Album Release Date": "track_album_release_date",
+        "Popularity": "track_popularity",
+        "Duration (ms)": "duration_ms",
+        "Genres": "genres",
+        "Danceability": "danceability",
+        "Energy": "energy",
+        "Key": "key",
+        "Loudness": "loudness",
+        "Mode": "mode",
+        "Speechiness": "speechiness",
+        "Acousticness": "acousticness",
+        "Instrumentalness": "instrumentalness",
+        "Liveness": "liveness",
+        "Valence": "valence",
         "Tempo": "tempo",
     },
     # Kaggle "Spotify Tracks Dataset" (114k tracks, 125 genres)
     "kaggle_tracks": {
-        "artists": "track_artist", "album_name": "track_album_name",
-        "popularity": "track_popularity", "track_genre": "playlist_genre",
+        "artists": "track_artist",
+        "album_name": "track_album_name",
+        "popularity": "track_popularity",
+        "track_genre": "playlist_genre",
     },
 }
 
@@ -140,7 +194,9 @@ def read_tracks(
             raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
     if isinstance(column_map, str):
         if column_map not in COLUMN_MAPS:
-            raise ValueError(f"unknown column_map preset {column_map!r}; presets: {sorted(COLUMN_MAPS)}")
+            raise ValueError(
+                f"unknown column_map preset {column_map!r}; presets: {sorted(COLUMN_MAPS)}"
+            )
         column_map = COLUMN_MAPS[column_map]
     if column_map:
         df = df.rename(columns=dict(column_map))
@@ -190,15 +246,25 @@ def find_problems(df: pd.DataFrame, features: list[str] = AUDIO_FEATURES) -> pd.
 
     def add(mask: pd.Series, col: str, problem: str) -> None:
         if mask.any():
-            problems.append(pd.DataFrame({
-                "row": np.flatnonzero(mask.to_numpy()), "column": col,
-                "value": df.loc[mask, col].astype("object").to_numpy(), "problem": problem,
-            }))
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "row": np.flatnonzero(mask.to_numpy()),
+                        "column": col,
+                        "value": df.loc[mask, col].astype("object").to_numpy(),
+                        "problem": problem,
+                    }
+                )
+            )
 
     required = ["track_id", "genre", *features]
     missing = [c for c in required if c not in df.columns]
     for col in missing:
-        problems.append(pd.DataFrame({"row": [-1], "column": [col], "value": [None], "problem": ["column missing"]}))
+        problems.append(
+            pd.DataFrame(
+                {"row": [-1], "column": [col], "value": [None], "problem": ["column missing"]}
+            )
+        )
     for col in ["track_id", "genre"]:
         if col in df:
             add(df[col].isna(), col, "missing value")
@@ -215,8 +281,10 @@ def find_problems(df: pd.DataFrame, features: list[str] = AUDIO_FEATURES) -> pd.
 
 
 def _describe(problems: pd.DataFrame, source: str, limit: int = 5) -> str:
-    lines = [f"{source}: {problems['row'].nunique()} row(s) break the schema "
-             f"({len(problems)} problem(s)); first ones:"]
+    lines = [
+        f"{source}: {problems['row'].nunique()} row(s) break the schema "
+        f"({len(problems)} problem(s)); first ones:"
+    ]
     for p in problems.head(limit).itertuples():
         where = "header" if p.row < 0 else f"row {p.row}"
         lines.append(f"  - {where}, column {p.column!r}: {p.value!r} ({p.problem})")
@@ -253,7 +321,9 @@ def validate_tracks(
         raise ValueError(f"invalid must be 'raise' or 'drop', got {invalid!r}")
     bad = problems["row"].unique()
     if len(bad):
-        log.log(log_level, "%s\nThese rows are dropped (invalid='drop').", _describe(problems, source))
+        log.log(
+            log_level, "%s\nThese rows are dropped (invalid='drop').", _describe(problems, source)
+        )
     out = df.drop(index=df.index[bad]).reset_index(drop=True)
     for col in features:
         out[col] = pd.to_numeric(out[col])
@@ -261,10 +331,14 @@ def validate_tracks(
         if col in out and col in features:
             out[col] = out[col].astype("int64")
     if "track_popularity" in out:
-        out["track_popularity"] = pd.to_numeric(out["track_popularity"], errors="coerce").astype("Int64")
+        out["track_popularity"] = pd.to_numeric(out["track_popularity"], errors="coerce").astype(
+            "Int64"
+        )
     for col in SNAPSHOT_COLUMNS:  # every table has the snapshot's columns, NA where unknown
         if col not in out:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="Int64" if col == "track_popularity" else "str")
+            out[col] = pd.Series(
+                pd.NA, index=out.index, dtype="Int64" if col == "track_popularity" else "str"
+            )
     out["release_year"] = pd.to_numeric(
         out["track_album_release_date"].astype("str").str.slice(0, 4), errors="coerce"
     ).astype("Int64")
@@ -287,8 +361,9 @@ def load_tracks(
     4-second track it could not analyse (all features 0, tempo 0). Load it with
     ``invalid="drop"`` to drop that row with a logged warning.
     """
-    raw = read_tracks(path, label_column=label_column, column_map=column_map,
-                      verify_checksum=verify_checksum)
+    raw = read_tracks(
+        path, label_column=label_column, column_map=column_map, verify_checksum=verify_checksum
+    )
     return validate_tracks(raw, invalid=invalid)[0]
 
 
@@ -310,7 +385,7 @@ def label_conflicts(df: pd.DataFrame, label: str = "genre") -> pd.DataFrame:
     """Pairs of labels that one track carries at once, with how many tracks carry each pair."""
     sets = df.groupby("track_id")[label].agg(lambda s: tuple(sorted(set(s))))
     sets = sets[sets.map(len) > 1]
-    return (sets.map(" + ".join).value_counts().rename_axis("labels").reset_index(name="tracks"))
+    return sets.map(" + ".join).value_counts().rename_axis("labels").reset_index(name="tracks")
 
 
 @dataclass(frozen=True)
@@ -331,15 +406,23 @@ class DedupReport:
         return self.tracks_in - self.tracks_out
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "rows_removed": self.rows_removed, "tracks_removed": self.tracks_removed}
+        return {
+            **asdict(self),
+            "rows_removed": self.rows_removed,
+            "tracks_removed": self.tracks_removed,
+        }
 
     def __str__(self) -> str:
-        return (f"dedup[{self.policy}]: {self.rows_in:,} rows -> {self.rows_out:,} "
-                f"(removed {self.rows_removed:,} rows; {self.tracks_removed:,} of {self.tracks_in:,} "
-                f"tracks dropped; {self.conflicting_tracks:,} tracks had conflicting labels)")
+        return (
+            f"dedup[{self.policy}]: {self.rows_in:,} rows -> {self.rows_out:,} "
+            f"(removed {self.rows_removed:,} rows; {self.tracks_removed:,} of {self.tracks_in:,} "
+            f"tracks dropped; {self.conflicting_tracks:,} tracks had conflicting labels)"
+        )
 
 
-def dedup(df: pd.DataFrame, policy: Policy = "drop_conflicting", label: str = "genre") -> tuple[pd.DataFrame, DedupReport]:
+def dedup(
+    df: pd.DataFrame, policy: Policy = "drop_conflicting", label: str = "genre"
+) -> tuple[pd.DataFrame, DedupReport]:
     """One row per track, with an explicit policy for tracks that carry several labels.
 
     Parameters
@@ -372,8 +455,14 @@ def dedup(df: pd.DataFrame, policy: Policy = "drop_conflicting", label: str = "g
         out = df.merge(best[["track_id", label]], on=["track_id", label], how="inner")
         out = out.drop_duplicates("track_id")
     out = out.reset_index(drop=True)
-    report = DedupReport(policy, len(df), len(out), int(df["track_id"].nunique()),
-                         int(out["track_id"].nunique()), conflicting)
+    report = DedupReport(
+        policy,
+        len(df),
+        len(out),
+        int(df["track_id"].nunique()),
+        int(out["track_id"].nunique()),
+        conflicting,
+    )
     log.info("%s", report)
     return out, report
 
@@ -425,18 +514,28 @@ def sample_tracks(df: pd.DataFrame, n_tracks: int, seed: int = 42) -> pd.DataFra
 
 def playlists_table(tracks: pd.DataFrame) -> pd.DataFrame:
     """One row per playlist: id, name, genre, subgenre and how many tracks it holds."""
-    return (tracks.groupby("playlist_id", sort=False, dropna=False)
-            .agg(playlist_name=("playlist_name", "first"), genre=("genre", "first"),
-                 playlist_subgenre=("playlist_subgenre", "first"), n_tracks=("track_id", "nunique"))
-            .reset_index().sort_values(["genre", "playlist_subgenre", "playlist_name"], ignore_index=True))
+    return (
+        tracks.groupby("playlist_id", sort=False, dropna=False)
+        .agg(
+            playlist_name=("playlist_name", "first"),
+            genre=("genre", "first"),
+            playlist_subgenre=("playlist_subgenre", "first"),
+            n_tracks=("track_id", "nunique"),
+        )
+        .reset_index()
+        .sort_values(["genre", "playlist_subgenre", "playlist_name"], ignore_index=True)
+    )
 
 
 def artists_table(tracks: pd.DataFrame) -> pd.DataFrame:
     """One row per artist (by name): tracks, playlists, the genre they appear in most, genre count."""
     per_artist = tracks.dropna(subset=["track_artist"]).groupby("track_artist", sort=False)
-    out = per_artist.agg(n_tracks=("track_id", "nunique"), n_playlists=("playlist_id", "nunique"),
-                         n_genres=("genre", "nunique"),
-                         main_genre=("genre", lambda s: s.value_counts().index[0]))
+    out = per_artist.agg(
+        n_tracks=("track_id", "nunique"),
+        n_playlists=("playlist_id", "nunique"),
+        n_genres=("genre", "nunique"),
+        main_genre=("genre", lambda s: s.value_counts().index[0]),
+    )
     return out.reset_index().sort_values("n_tracks", ascending=False, ignore_index=True)
 
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -446,7 +446,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         real("tol")
         real("reg_covar")
         if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {self.covariance_type!r}")
+            raise ValueError(
+                f"covariance_type must be one of {COVARIANCE_TYPES}, got {self.covariance_type!r}"
+            )
         init = _INIT_ALIASES.get(self.init_params, self.init_params)
         if init not in INIT_PARAMS:
             raise ValueError(f"init_params must be one of {INIT_PARAMS}, got {self.init_params!r}")
@@ -455,7 +457,12 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     def _validate_X(self, X, reset: bool) -> np.ndarray:
         """float64, C-ordered, finite; NaN/inf reported by row and column."""
         X = validate_data(
-            self, X, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False,
+            self,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            order="C",
+            ensure_all_finite=False,
             ensure_min_samples=2 if reset else 1,
         )
         bad = ~np.isfinite(X)
@@ -477,7 +484,11 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             weights = np.asarray(self.weights_init, dtype=np.float64)
             if weights.shape != (k,):
                 raise ValueError(f"weights_init must have shape ({k},), got {weights.shape}")
-            if np.any(weights < 0) or np.any(weights > 1) or not np.isclose(weights.sum(), 1.0, atol=1e-8, rtol=0):
+            if (
+                np.any(weights < 0)
+                or np.any(weights > 1)
+                or not np.isclose(weights.sum(), 1.0, atol=1e-8, rtol=0)
+            ):
                 raise ValueError(f"weights_init must lie in [0, 1] and sum to 1, got {weights}")
         if self.means_init is not None:
             means = np.asarray(self.means_init, dtype=np.float64)
@@ -487,7 +498,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             precisions = np.asarray(self.precisions_init, dtype=np.float64)
             shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[ct]
             if precisions.shape != shape:
-                raise ValueError(f"precisions_init for covariance_type={ct!r} must have shape {shape}, got {precisions.shape}")
+                raise ValueError(
+                    f"precisions_init for covariance_type={ct!r} must have shape {shape}, got {precisions.shape}"
+                )
             if ct in ("full", "tied"):
                 if not np.allclose(precisions, precisions.swapaxes(-1, -2)):
                     raise ValueError(f"precisions_init ({ct}) must be symmetric")
@@ -586,7 +599,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             lower_bounds = []
             lb, converged = -np.inf, False
             for _it in range(self.max_iter):
-                S, loglik = _em_iteration(Zt, _coefficients(ct, weights, means_c, prec_chol), blocks)
+                S, loglik = _em_iteration(
+                    Zt, _coefficients(ct, weights, means_c, prec_chol), blocks
+                )
                 weights, means_c, cov = _m_step(S, ct, d, self.reg_covar)
                 prec_chol = _precision_cholesky(cov, ct, self.reg_covar)
                 prev, lb = lb, loglik / n
@@ -596,11 +611,26 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
                     break
             if best is None or lb > best_lb:
                 best_lb = lb
-                best = (weights, means_c + shift, cov, prec_chol, converged, len(lower_bounds), lower_bounds)
+                best = (
+                    weights,
+                    means_c + shift,
+                    cov,
+                    prec_chol,
+                    converged,
+                    len(lower_bounds),
+                    lower_bounds,
+                )
         del Zt
 
-        (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_,
-         self.converged_, self.n_iter_, lower_bounds) = best
+        (
+            self.weights_,
+            self.means_,
+            self.covariances_,
+            self.precisions_cholesky_,
+            self.converged_,
+            self.n_iter_,
+            lower_bounds,
+        ) = best
         self.lower_bound_ = best_lb
         self.lower_bounds_ = np.asarray(lower_bounds, dtype=np.float64)
         U = self.precisions_cholesky_
@@ -619,7 +649,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     def _weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
         """``log(weight_k) + log N(x | mean_k, cov_k)``, components x samples, block by block."""
         ct = self.covariance_type
-        center = self.weights_ @ self.means_  # any fixed point works; the mixture mean is well conditioned
+        center = (
+            self.weights_ @ self.means_
+        )  # any fixed point works; the mixture mean is well conditioned
         coef = _coefficients(ct, self.weights_, self.means_ - center, self.precisions_cholesky_)
         n = X.shape[0]
         out = np.empty((self.n_components, n))
@@ -754,7 +786,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         z = rng.standard_normal((n_samples, d))
         ct = self.covariance_type
         if ct in ("full", "tied"):
-            chol = np.linalg.cholesky(self.covariances_ if ct == "full" else np.broadcast_to(self.covariances_, (k, d, d)))
+            chol = np.linalg.cholesky(
+                self.covariances_ if ct == "full" else np.broadcast_to(self.covariances_, (k, d, d))
+            )
             X = np.einsum("nj,nij->ni", z, chol[labels])
         else:
             sd = np.sqrt(self.covariances_)

@@ -18,7 +18,7 @@ Example
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -113,20 +113,47 @@ def plot_clusters_2d(
     colors = cluster_palette(k)
     fig, ax = _axes(ax, (6.5, 5.5))
     idx = _subsample(len(X), max_points, seed)
-    ax.scatter(X[idx, 0], X[idx, 1], c=[colors[c] for c in labels[idx]], s=4, alpha=0.35, linewidths=0, rasterized=True)
+    ax.scatter(
+        X[idx, 0],
+        X[idx, 1],
+        c=[colors[c] for c in labels[idx]],
+        s=4,
+        alpha=0.35,
+        linewidths=0,
+        rasterized=True,
+    )
     covs = _full_covariances(gmm)
     for c in range(k):
         for n_std, style in ((1, "-"), (2, "--")):
             _ellipse(ax, gmm.means_[c], covs[c], n_std, colors[c], lw=1.6, ls=style)
-        ax.scatter(*gmm.means_[c], marker="X", s=160, color=colors[c], edgecolor="black", linewidth=1.2, zorder=5,
-                   label=f"cluster {c}: mean ({gmm.means_[c, 0]:.2f}, {gmm.means_[c, 1]:.2f}), weight {gmm.weights_[c]:.2f}")
+        ax.scatter(
+            *gmm.means_[c],
+            marker="X",
+            s=160,
+            color=colors[c],
+            edgecolor="black",
+            linewidth=1.2,
+            zorder=5,
+            label=f"cluster {c}: mean ({gmm.means_[c, 0]:.2f}, {gmm.means_[c, 1]:.2f}), weight {gmm.weights_[c]:.2f}",
+        )
     if point is not None:
-        ax.scatter(*point, marker="*", s=320, color="gold", edgecolor="black", linewidth=1.2, zorder=6, label=point_label)
+        ax.scatter(
+            *point,
+            marker="*",
+            s=320,
+            color="gold",
+            edgecolor="black",
+            linewidth=1.2,
+            zorder=6,
+            label=point_label,
+        )
     ax.set_xlabel(feature_names[0])
     ax.set_ylabel(feature_names[1])
     ax.legend(loc="best", fontsize=9, frameon=True, framealpha=0.9)
     shown = f"{len(idx):,} of {len(X):,} points" if len(idx) < len(X) else f"{len(X):,} points"
-    ax.set_title(f"{k}-component mixture ({gmm.covariance_type}); ellipses: 1 and 2 sd; {shown}", fontsize=10)
+    ax.set_title(
+        f"{k}-component mixture ({gmm.covariance_type}); ellipses: 1 and 2 sd; {shown}", fontsize=10
+    )
     return fig
 
 
@@ -139,16 +166,34 @@ def plot_bic_grid(grid: pd.DataFrame, *, ax=None):
         :func:`genrelab.em.bic_grid`'s table.
     """
     fig, ax = _axes(ax, (8.5, 4.5))
-    sns.lineplot(data=grid, x="n_components", y="bic", hue="covariance_type", style="covariance_type",
-                 markers=True, dashes=False, ax=ax)
+    sns.lineplot(
+        data=grid,
+        x="n_components",
+        y="bic",
+        hue="covariance_type",
+        style="covariance_type",
+        markers=True,
+        dashes=False,
+        ax=ax,
+    )
     best = grid.loc[grid["bic"].idxmin()]
-    ax.scatter(best["n_components"], best["bic"], s=250, facecolor="none", edgecolor="black", linewidth=2, zorder=5,
-               label=f"lowest BIC: k={int(best['n_components'])}, {best['covariance_type']}")
+    ax.scatter(
+        best["n_components"],
+        best["bic"],
+        s=250,
+        facecolor="none",
+        edgecolor="black",
+        linewidth=2,
+        zorder=5,
+        label=f"lowest BIC: k={int(best['n_components'])}, {best['covariance_type']}",
+    )
     ax.set_xlabel("number of components k")
     ax.set_ylabel("BIC (lower is better)")
     ax.set_xticks(sorted(grid["n_components"].unique()))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.legend(title="covariance type", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)  # outside: no line hidden
+    ax.legend(
+        title="covariance type", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9
+    )  # outside: no line hidden
     return fig
 
 
@@ -162,12 +207,25 @@ def plot_contingency(labels, genres, *, ax=None):
     genres : array-like
         Genre of each track.
     """
-    table = pd.crosstab(pd.Series(np.asarray(labels), name="cluster"), pd.Series(np.asarray(genres), name="genre"))
-    order = [g for g in GENRE_ORDER if g in table.columns] + sorted(set(table.columns) - set(GENRE_ORDER))
+    table = pd.crosstab(
+        pd.Series(np.asarray(labels), name="cluster"), pd.Series(np.asarray(genres), name="genre")
+    )
+    order = [g for g in GENRE_ORDER if g in table.columns] + sorted(
+        set(table.columns) - set(GENRE_ORDER)
+    )
     table = table[order]
     share = table.div(table.sum(axis=1), axis=0)
     fig, ax = _axes(ax, (1.1 * len(order) + 2.5, 0.45 * len(table) + 1.8))
-    sns.heatmap(share * 100, annot=True, fmt=".0f", cmap="rocket_r", vmin=0, vmax=100, cbar_kws={"label": "% of the cluster"}, ax=ax)
+    sns.heatmap(
+        share * 100,
+        annot=True,
+        fmt=".0f",
+        cmap="rocket_r",
+        vmin=0,
+        vmax=100,
+        cbar_kws={"label": "% of the cluster"},
+        ax=ax,
+    )
     ax.set_yticklabels([f"{c} (n={n:,})" for c, n in table.sum(axis=1).items()], rotation=0)
     ax.set_xlabel("genre (playlist label)")
     ax.set_ylabel("cluster")
@@ -175,7 +233,9 @@ def plot_contingency(labels, genres, *, ax=None):
     return fig
 
 
-def plot_pca_clusters(X, labels, *, means=None, max_points: int | None = 15000, seed: int = 0, ax=None):
+def plot_pca_clusters(
+    X, labels, *, means=None, max_points: int | None = 15000, seed: int = 0, ax=None
+):
     """Points projected on the data's first two principal components, coloured by cluster.
 
     Parameters
@@ -193,16 +253,30 @@ def plot_pca_clusters(X, labels, *, means=None, max_points: int | None = 15000, 
     colors = cluster_palette(k)
     fig, ax = _axes(ax, (7, 5.5))
     idx = _subsample(len(X), max_points, seed)
-    ax.scatter(P[idx, 0], P[idx, 1], c=[colors[c] for c in labels[idx]], s=4, alpha=0.35, linewidths=0, rasterized=True)
+    ax.scatter(
+        P[idx, 0],
+        P[idx, 1],
+        c=[colors[c] for c in labels[idx]],
+        s=4,
+        alpha=0.35,
+        linewidths=0,
+        rasterized=True,
+    )
     if means is not None:
         M = pca.transform(np.asarray(means, dtype=float))
         for c, (x, y) in enumerate(M):
-            ax.scatter(x, y, marker="o", s=260, color=colors[c], edgecolor="black", linewidth=1.2, zorder=5)
-            ax.annotate(str(c), (x, y), ha="center", va="center", fontsize=9, fontweight="bold", zorder=6)
+            ax.scatter(
+                x, y, marker="o", s=260, color=colors[c], edgecolor="black", linewidth=1.2, zorder=5
+            )
+            ax.annotate(
+                str(c), (x, y), ha="center", va="center", fontsize=9, fontweight="bold", zorder=6
+            )
     r = pca.explained_variance_ratio_
     ax.set_xlabel(f"PC1 ({r[0]:.0%} of the variance)")
     ax.set_ylabel(f"PC2 ({r[1]:.0%} of the variance)")
-    ax.set_title("Clusters in the first two principal components (numbers: component means)", fontsize=10)
+    ax.set_title(
+        "Clusters in the first two principal components (numbers: component means)", fontsize=10
+    )
     return fig
 
 
@@ -222,9 +296,21 @@ def plot_profiles(means, feature_names: Sequence[str], *, weights=None, ax=None)
     rows = [f"{c}" + (f" ({weights[c]:.0%})" if weights is not None else "") for c in range(k)]
     fig, ax = _axes(ax, (0.9 * len(feature_names) + 2.5, 0.45 * k + 2.0))
     lim = max(1.0, float(np.nanpercentile(np.abs(means), 98)))
-    sns.heatmap(pd.DataFrame(means, index=rows, columns=list(feature_names)), annot=True, fmt=".1f", cmap="vlag",
-                center=0, vmin=-lim, vmax=lim, cbar_kws={"label": "mean (standardized)"}, ax=ax)
+    sns.heatmap(
+        pd.DataFrame(means, index=rows, columns=list(feature_names)),
+        annot=True,
+        fmt=".1f",
+        cmap="vlag",
+        center=0,
+        vmin=-lim,
+        vmax=lim,
+        cbar_kws={"label": "mean (standardized)"},
+        ax=ax,
+    )
     ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
     ax.set_ylabel("cluster (weight)")
-    ax.set_title("Cluster profiles: mean of each feature, in standard deviations from the average track", fontsize=10)
+    ax.set_title(
+        "Cluster profiles: mean of each feature, in standard deviations from the average track",
+        fontsize=10,
+    )
     return fig

@@ -29,9 +29,9 @@ import email.utils
 import logging
 import random
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -137,10 +137,18 @@ class RetryAdapter(HTTPAdapter):
         Incremented per host for every request that goes to the network.
     """
 
-    def __init__(self, *, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60.0,
-                 max_retry_after: float = 600.0, rate_limits: dict | None = None,
-                 token: Callable[[bool], str] | None = None,
-                 calls: collections.Counter | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        retries: int = 5,
+        backoff_factor: float = 0.5,
+        backoff_max: float = 60.0,
+        max_retry_after: float = 600.0,
+        rate_limits: dict | None = None,
+        token: Callable[[bool], str] | None = None,
+        calls: collections.Counter | None = None,
+        **kwargs,
+    ):
         super().__init__(max_retries=0, **kwargs)
         self.retries = retries
         self.backoff_factor = backoff_factor
@@ -151,7 +159,7 @@ class RetryAdapter(HTTPAdapter):
         self.calls = calls if calls is not None else collections.Counter()
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_max, self.backoff_factor * 2 ** attempt)
+        delay = min(self.backoff_max, self.backoff_factor * 2**attempt)
         return delay * (1 + 0.1 * random.random())
 
     def _send_once(self, request: requests.PreparedRequest, force_token: bool, **kwargs):
@@ -174,14 +182,26 @@ class RetryAdapter(HTTPAdapter):
         attempt, refreshed = 0, False
         while True:
             try:
-                response = self._send_once(request, force_token=False if not refreshed else True, **kwargs)
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as err:
+                response = self._send_once(
+                    request, force_token=False if not refreshed else True, **kwargs
+                )
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as err:
                 if attempt >= self.retries:
                     raise
                 wait = self._backoff(attempt)
-                log.warning("%s %s: %s; retry %d/%d in %.1f s", request.method, request.url,
-                            type(err).__name__, attempt + 1, self.retries, wait)
+                log.warning(
+                    "%s %s: %s; retry %d/%d in %.1f s",
+                    request.method,
+                    request.url,
+                    type(err).__name__,
+                    attempt + 1,
+                    self.retries,
+                    wait,
+                )
                 time.sleep(wait)
                 attempt += 1
                 continue
@@ -212,8 +232,15 @@ class RetryAdapter(HTTPAdapter):
                 wait = 5.0
             else:
                 wait = self._backoff(attempt)
-            log.warning("%s %s: HTTP %d; retry %d/%d in %.1f s", request.method, request.url,
-                        status, attempt + 1, self.retries, wait)
+            log.warning(
+                "%s %s: HTTP %d; retry %d/%d in %.1f s",
+                request.method,
+                request.url,
+                status,
+                attempt + 1,
+                self.retries,
+                wait,
+            )
             time.sleep(wait)
             attempt += 1
 
@@ -277,8 +304,13 @@ def session(
     s.calls = collections.Counter()
     s.cache_path = path
     limits = DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits
-    common = dict(retries=retries, backoff_factor=backoff_factor, max_retry_after=max_retry_after,
-                  rate_limits=limits, calls=s.calls)
+    common = dict(
+        retries=retries,
+        backoff_factor=backoff_factor,
+        max_retry_after=max_retry_after,
+        rate_limits=limits,
+        calls=s.calls,
+    )
     plain = RetryAdapter(**common)
     s.mount("https://", plain)
     s.mount("http://", plain)
@@ -290,7 +322,9 @@ def session(
     return s
 
 
-def plain_session(*, retries: int = 5, backoff_factor: float = 0.5, timeout: float = 20.0) -> requests.Session:
+def plain_session(
+    *, retries: int = 5, backoff_factor: float = 0.5, timeout: float = 20.0
+) -> requests.Session:
     """An uncached session with the same retries (for token requests and file downloads)."""
     s = requests.Session()
     s.calls = collections.Counter()

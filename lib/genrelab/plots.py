@@ -128,16 +128,29 @@ def feature_densities(df, features, label: str = "genre") -> plt.Figure:
             ax.tick_params(axis="x", labelsize=8)
         elif feat == "key":
             for g in genres:
-                share = df.loc[df[label] == g, feat].value_counts(normalize=True).reindex(range(12), fill_value=0)
-                ax.plot(range(12), share.to_numpy(), marker="o", ms=3, lw=1.3, color=colors[g], label=g)
+                share = (
+                    df.loc[df[label] == g, feat]
+                    .value_counts(normalize=True)
+                    .reindex(range(12), fill_value=0)
+                )
+                ax.plot(
+                    range(12), share.to_numpy(), marker="o", ms=3, lw=1.3, color=colors[g], label=g
+                )
             ax.set_xticks(range(12), KEY_NAMES, fontsize=7)
             ax.set_ylabel("share")
         else:
             values = df[feat] / 60_000 if feat == "duration_ms" else df[feat]
             clip = values.quantile([0.001, 0.999]).to_numpy()
             for g in genres:
-                sns.kdeplot(values[df[label] == g], ax=ax, color=colors[g], lw=1.3,
-                            clip=clip, label=g, warn_singular=False)
+                sns.kdeplot(
+                    values[df[label] == g],
+                    ax=ax,
+                    color=colors[g],
+                    lw=1.3,
+                    clip=clip,
+                    label=g,
+                    warn_singular=False,
+                )
             ax.set_ylabel("density")
             ax.set_yticks([])
         ax.set_title("duration (min)" if feat == "duration_ms" else feat)
@@ -152,8 +165,19 @@ def tempo_by_genre(df, label: str = "genre") -> plt.Figure:
     """Tempo distribution of each genre (violins with quartiles), genres by median tempo."""
     order = df.groupby(label)["tempo"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(8, 4))
-    sns.violinplot(data=df, x=label, y="tempo", order=order, hue=label, palette=genre_palette(order),
-                   inner="quart", cut=0, linewidth=0.8, ax=ax, legend=False)
+    sns.violinplot(
+        data=df,
+        x=label,
+        y="tempo",
+        order=order,
+        hue=label,
+        palette=genre_palette(order),
+        inner="quart",
+        cut=0,
+        linewidth=0.8,
+        ax=ax,
+        legend=False,
+    )
     medians = df.groupby(label)["tempo"].median()
     ax.set_xticks(range(len(order)), [f"{g}\nmedian {medians[g]:.0f}" for g in order])
     ax.set_ylabel("tempo (BPM)")
@@ -167,8 +191,21 @@ def correlation_heatmap(df, features) -> plt.Figure:
     corr = df[list(features)].corr().iloc[1:, :-1]  # first row and last column would be empty
     mask = np.triu(np.ones_like(corr, dtype=bool), k=1)
     fig, ax = plt.subplots(figsize=(8, 6.5))
-    sns.heatmap(corr, mask=mask, cmap="RdBu_r", vmin=-1, vmax=1, center=0, annot=True, fmt=".2f",
-                annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.7, "label": "r"}, ax=ax)
+    sns.heatmap(
+        corr,
+        mask=mask,
+        cmap="RdBu_r",
+        vmin=-1,
+        vmax=1,
+        center=0,
+        annot=True,
+        fmt=".2f",
+        annot_kws={"size": 7},
+        square=True,
+        linewidths=0.5,
+        cbar_kws={"shrink": 0.7, "label": "r"},
+        ax=ax,
+    )
     ax.grid(False)
     ax.set_title("Feature correlations (Pearson r)")
     return fig
@@ -178,8 +215,19 @@ def genre_medians_heatmap(z) -> plt.Figure:
     """Heatmap of standardized genre medians (``eda.standardized_medians``: genres x features)."""
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(z) + 1.6))
     lim = float(np.nanmax(np.abs(z.to_numpy())))
-    sns.heatmap(z, cmap="RdBu_r", center=0, vmin=-lim, vmax=lim, annot=True, fmt=".1f",
-                annot_kws={"size": 8}, linewidths=0.5, cbar_kws={"label": "z of the median"}, ax=ax)
+    sns.heatmap(
+        z,
+        cmap="RdBu_r",
+        center=0,
+        vmin=-lim,
+        vmax=lim,
+        annot=True,
+        fmt=".1f",
+        annot_kws={"size": 8},
+        linewidths=0.5,
+        cbar_kws={"label": "z of the median"},
+        ax=ax,
+    )
     ax.set_ylabel("")
     ax.set_title("Which genres resemble which: standardized genre medians")
     plt.setp(ax.get_xticklabels(), rotation=35, ha="right")
@@ -195,8 +243,19 @@ def confusion_heatmap(y_true, y_pred, classes, title: str = "Confusion matrix") 
     share = counts / counts.sum(axis=1, keepdims=True)
     annot = np.array([[f"{s:.0%}\n{c}" for s, c in zip(rs, rc)] for rs, rc in zip(share, counts)])
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
-    sns.heatmap(share, annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1, xticklabels=classes,
-                yticklabels=classes, annot_kws={"size": 8}, cbar_kws={"label": "share of true genre"}, ax=ax)
+    sns.heatmap(
+        share,
+        annot=annot,
+        fmt="",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        xticklabels=classes,
+        yticklabels=classes,
+        annot_kws={"size": 8},
+        cbar_kws={"label": "share of true genre"},
+        ax=ax,
+    )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -213,8 +272,13 @@ def importances(impurity, permutation) -> plt.Figure:
     a1.barh(order, impurity.reindex(order).to_numpy(), color=sns.color_palette()[0])
     a1.set_title("impurity (random forest)")
     a1.set_xlabel("mean decrease in impurity")
-    a2.barh(order, permutation.loc[order, "mean"], xerr=permutation.loc[order, "std"],
-            color=sns.color_palette()[1], error_kw={"lw": 1})
+    a2.barh(
+        order,
+        permutation.loc[order, "mean"],
+        xerr=permutation.loc[order, "std"],
+        color=sns.color_palette()[1],
+        error_kw={"lw": 1},
+    )
     a2.set_title("permutation (best model, test set)")
     a2.set_xlabel("drop in accuracy")
     fig.suptitle("Which features the classifiers use", fontweight="bold")
@@ -224,16 +288,26 @@ def importances(impurity, permutation) -> plt.Figure:
 def accuracy_comparison(table, title: str = "Accuracy on the test split") -> plt.Figure:
     """Horizontal bars of accuracy with optional 95% intervals (columns ``accuracy``, ``ci_low``,
     ``ci_high``, ``kind`` in {"honest", "leaky", "baseline"}), one bar per row of ``table``."""
-    kind_colors = {"honest": sns.color_palette()[0], "leaky": sns.color_palette()[3],
-                   "baseline": (0.6, 0.6, 0.6)}
+    kind_colors = {
+        "honest": sns.color_palette()[0],
+        "leaky": sns.color_palette()[3],
+        "baseline": (0.6, 0.6, 0.6),
+    }
     t = table.iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.2))
     ax.barh(t.index, t["accuracy"], color=t["kind"].map(kind_colors))
     if {"ci_low", "ci_high"} <= set(t.columns):
         has = t["ci_low"].notna()
-        ax.errorbar(t.loc[has, "ci_low"] / 2 + t.loc[has, "ci_high"] / 2, np.flatnonzero(has.to_numpy()),
-                    xerr=(t.loc[has, "ci_high"] - t.loc[has, "ci_low"]) / 2, fmt="none", ecolor="k",
-                    capsize=3, lw=1, label="95% interval, grouped CV")
+        ax.errorbar(
+            t.loc[has, "ci_low"] / 2 + t.loc[has, "ci_high"] / 2,
+            np.flatnonzero(has.to_numpy()),
+            xerr=(t.loc[has, "ci_high"] - t.loc[has, "ci_low"]) / 2,
+            fmt="none",
+            ecolor="k",
+            capsize=3,
+            lw=1,
+            label="95% interval, grouped CV",
+        )
     right = t[["accuracy", "ci_high"]].max(axis=1) if "ci_high" in t else t["accuracy"]
     for i, (acc, x) in enumerate(zip(t["accuracy"], right)):
         ax.text(x + 0.01, i, f"{acc:.1%}", va="center", fontsize=9)
@@ -250,10 +324,23 @@ def decision_tree(tree, feature_names, class_names, max_depth: int | None = None
     from sklearn.tree import plot_tree
 
     depth = tree.get_depth() if max_depth is None else min(max_depth, tree.get_depth())
-    fig, ax = plt.subplots(figsize=(max(10, 4.4 * 2 ** depth), 2.3 * (depth + 1)), layout="none")
-    plot_tree(tree, feature_names=list(feature_names), class_names=list(class_names), filled=True,
-              rounded=True, impurity=False, proportion=True, precision=2, max_depth=max_depth,
-              fontsize=9, ax=ax)
-    ax.set_title(f"Decision tree (depth {depth}) on the audio features; "
-                 f"value = share of each genre ({', '.join(map(str, class_names))})", fontsize=14)
+    fig, ax = plt.subplots(figsize=(max(10, 4.4 * 2**depth), 2.3 * (depth + 1)), layout="none")
+    plot_tree(
+        tree,
+        feature_names=list(feature_names),
+        class_names=list(class_names),
+        filled=True,
+        rounded=True,
+        impurity=False,
+        proportion=True,
+        precision=2,
+        max_depth=max_depth,
+        fontsize=9,
+        ax=ax,
+    )
+    ax.set_title(
+        f"Decision tree (depth {depth}) on the audio features; "
+        f"value = share of each genre ({', '.join(map(str, class_names))})",
+        fontsize=14,
+    )
     return fig

@@ -46,9 +46,10 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,15 +68,26 @@ MAPPING_META_FILE = "aubio_mapping.json"
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #: Features that are shares in [0, 1]: their sliders span the whole observed range.
-UNIT_FEATURES = ("danceability", "energy", "speechiness", "acousticness", "instrumentalness",
-                 "liveness", "valence")
+UNIT_FEATURES = (
+    "danceability",
+    "energy",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+)
 #: Slider groups, in display order.
 FEATURE_GROUPS = (
     ("Mood and movement", ("danceability", "energy", "valence")),
     ("Sound", ("acousticness", "instrumentalness", "speechiness", "liveness", "loudness")),
     ("Rhythm, key and length", ("tempo", "key", "mode", "duration_ms")),
 )
-FEATURE_LABELS = {"loudness": "loudness (dB)", "tempo": "tempo (BPM)", "duration_ms": "duration (min)"}
+FEATURE_LABELS = {
+    "loudness": "loudness (dB)",
+    "tempo": "tempo (BPM)",
+    "duration_ms": "duration (min)",
+}
 #: One line per feature (Spotify's definitions, shortened): slider tooltips.
 FEATURE_HELP = {
     "danceability": "how suitable for dancing: tempo, rhythm stability, beat strength (0-1)",
@@ -95,18 +107,25 @@ FEATURE_HELP = {
 DIRECT_FROM_AUBIO = {"tempo": "tempo", "loudness": "loudness", "key": "key", "mode": "mode"}
 #: Aubio descriptors shown after an upload: (key, label, format).
 AUBIO_SHOWN = (
-    ("tempo", "tempo (BPM)", "{:.1f}"), ("key_name", "key", "{}"), ("loudness", "loudness (LUFS)", "{:.1f}"),
-    ("duration", "duration (s)", "{:.1f}"), ("onset_rate", "onsets per second", "{:.2f}"),
-    ("beat_regularity", "beat regularity", "{:.2f}"), ("centroid_mean", "spectral centroid (Hz)", "{:.0f}"),
-    ("pitch_salience", "pitch salience", "{:.2f}"), ("voiced_fraction", "voiced fraction", "{:.2f}"),
+    ("tempo", "tempo (BPM)", "{:.1f}"),
+    ("key_name", "key", "{}"),
+    ("loudness", "loudness (LUFS)", "{:.1f}"),
+    ("duration", "duration (s)", "{:.1f}"),
+    ("onset_rate", "onsets per second", "{:.2f}"),
+    ("beat_regularity", "beat regularity", "{:.2f}"),
+    ("centroid_mean", "spectral centroid (Hz)", "{:.0f}"),
+    ("pitch_salience", "pitch salience", "{:.2f}"),
+    ("voiced_fraction", "voiced fraction", "{:.2f}"),
 )
 
 NO_MODEL = """\
 No saved classifier under {root}: the predictor needs the model notebook 03 saves
 (model.skops). Run `make report` (or `make quick` for a fast one), or notebooks/03_classification.ipynb,
 then open this page again."""
-NO_MAPPING = ("no aubio->Spotify mapping in this run, so no genre probabilities for an audio file (they need a "
-              "model mapping aubio descriptors to the reference features: predictor.save_aubio_mapping).")
+NO_MAPPING = (
+    "no aubio->Spotify mapping in this run, so no genre probabilities for an audio file (they need a "
+    "model mapping aubio descriptors to the reference features: predictor.save_aubio_mapping)."
+)
 
 
 class PredictorSetupError(RuntimeError):
@@ -138,7 +157,8 @@ def find_model_run(run_id: str = "latest") -> Path:
         raise PredictorSetupError(
             f"run {run_id!r} ({path}) has no saved classifier ({MODEL_FILE}): run "
             f"notebooks/03_classification.ipynb with run_id={run_id!r}, or `make report`; "
-            f"run_id=\"latest\" picks the newest run that has one.")
+            f'run_id="latest" picks the newest run that has one.'
+        )
     latest = root / "latest"
     if (latest / MODEL_FILE).exists():
         return latest.resolve()
@@ -153,9 +173,13 @@ def _trusted_load(path: Path):
     import skops.io as sio
 
     untrusted = sio.get_untrusted_types(file=path)
-    unexpected = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))]
+    unexpected = [
+        t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))
+    ]
     if unexpected:
-        raise ValueError(f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load")
+        raise ValueError(
+            f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load"
+        )
     return sio.load(path, trusted=untrusted)
 
 
@@ -236,8 +260,11 @@ class ProbaFunction:
     """
 
     def __init__(self, pipeline, features: Sequence[str], probe: np.ndarray | None = None):
-        from sklearn.ensemble import (ExtraTreesClassifier, HistGradientBoostingClassifier,
-                                      RandomForestClassifier)
+        from sklearn.ensemble import (
+            ExtraTreesClassifier,
+            HistGradientBoostingClassifier,
+            RandomForestClassifier,
+        )
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler
         from threadpoolctl import ThreadpoolController
@@ -254,7 +281,10 @@ class ProbaFunction:
         self._mean = scaler.mean_ if scaler.with_mean else None
         self._scale = scaler.scale_ if scaler.with_std else None
         try:
-            if isinstance(model, (RandomForestClassifier, ExtraTreesClassifier)) and model.n_outputs_ == 1:
+            if (
+                isinstance(model, (RandomForestClassifier, ExtraTreesClassifier))
+                and model.n_outputs_ == 1
+            ):
                 self._forest, self.kind = model, "forest"
             elif type(model) is HistGradientBoostingClassifier and model._preprocessor is None:
                 self._boosted, self.kind = _BoostedTrees(model), "boosting"
@@ -266,7 +296,9 @@ class ProbaFunction:
             expected = self._pipeline_proba(probe)
             if not np.allclose(self(probe), expected, rtol=0, atol=1e-9):
                 raise ValueError("direct path disagrees with the pipeline")
-        except Exception as exc:  # private scikit-learn internals moved: the plain path is always right
+        except (
+            Exception
+        ) as exc:  # private scikit-learn internals moved: the plain path is always right
             log.warning("predictor: %s path not used (%s); calling the pipeline", self.kind, exc)
             self.kind = "pipeline"
 
@@ -324,7 +356,11 @@ class TrackIndex:
         artist = self.tracks["track_artist"].fillna("").astype("str")
         self._name = name.str.lower().to_numpy(dtype=object)
         self._text = (name + " \u2014 " + artist).str.lower().to_numpy(dtype=object)
-        pop = self.tracks["track_popularity"] if "track_popularity" in self.tracks else pd.Series(0, index=self.tracks.index)
+        pop = (
+            self.tracks["track_popularity"]
+            if "track_popularity" in self.tracks
+            else pd.Series(0, index=self.tracks.index)
+        )
         self._popularity = pd.to_numeric(pop, errors="coerce").fillna(0).to_numpy()
 
     def search(self, query: str, limit: int = 8) -> pd.DataFrame:
@@ -347,8 +383,11 @@ class TrackIndex:
 
     def nearest(self, point: Mapping[str, float] | np.ndarray, n: int = 5) -> pd.DataFrame:
         """The ``n`` tracks closest to ``point`` (a dict or an array in :attr:`features` order)."""
-        x = (np.array([point[f] for f in self.features]) if isinstance(point, Mapping)
-             else np.asarray(point, dtype=np.float64))
+        x = (
+            np.array([point[f] for f in self.features])
+            if isinstance(point, Mapping)
+            else np.asarray(point, dtype=np.float64)
+        )
         dist, idx = self._nn.kneighbors(((x - self._mean) / self._std)[None], n_neighbors=n)
         out = self.tracks.iloc[idx[0]].copy()
         out["distance"] = dist[0]
@@ -394,19 +433,31 @@ class ClusterModel:
         return out
 
 
-def _cluster_settings(run_dir: Path, k: int | None, covariance_type: str | None, max_tracks: int,
-                      seed: int) -> dict:
+def _cluster_settings(
+    run_dir: Path, k: int | None, covariance_type: str | None, max_tracks: int, seed: int
+) -> dict:
     gmm = {}
     metrics_path = Path(run_dir) / "metrics.json"
     if metrics_path.exists():
         gmm = json.loads(metrics_path.read_text()).get("gmm", {}) or {}
-    return {"k": int(k or gmm.get("k_bic") or 6),
-            "covariance_type": covariance_type or gmm.get("covariance_type_bic") or "full",
-            "features": list(data.CONTINUOUS_FEATURES), "max_tracks": int(max_tracks), "seed": int(seed)}
+    return {
+        "k": int(k or gmm.get("k_bic") or 6),
+        "covariance_type": covariance_type or gmm.get("covariance_type_bic") or "full",
+        "features": list(data.CONTINUOUS_FEATURES),
+        "max_tracks": int(max_tracks),
+        "seed": int(seed),
+    }
 
 
-def cluster_model(run_dir: Path, *, k: int | None = None, covariance_type: str | None = None,
-                  max_tracks: int = 5000, seed: int = 42, tracks: pd.DataFrame | None = None) -> ClusterModel:
+def cluster_model(
+    run_dir: Path,
+    *,
+    k: int | None = None,
+    covariance_type: str | None = None,
+    max_tracks: int = 5000,
+    seed: int = 42,
+    tracks: pd.DataFrame | None = None,
+) -> ClusterModel:
     """The run's Gaussian mixture for the predictor: loaded from its cache, or fitted and cached.
 
     Parameters
@@ -447,7 +498,10 @@ def cluster_model(run_dir: Path, *, k: int | None = None, covariance_type: str |
     if tracks is None:
         table = run_dir / "tracks.parquet"
         if table.exists():
-            tracks, source = pd.read_parquet(table).drop_duplicates("track_id"), f"run {run_dir.name}"
+            tracks, source = (
+                pd.read_parquet(table).drop_duplicates("track_id"),
+                f"run {run_dir.name}",
+            )
         else:
             tracks, source = snapshot_index_tracks(), "snapshot"
     feats = settings["features"]
@@ -455,15 +509,33 @@ def cluster_model(run_dir: Path, *, k: int | None = None, covariance_type: str |
     if len(tracks) > settings["max_tracks"]:
         tracks = tracks.sample(settings["max_tracks"], random_state=settings["seed"])
     X = tracks[feats].to_numpy(dtype=np.float64)
-    pipe = Pipeline([("scale", StandardScaler()),
-                     ("gmm", GaussianMixtureEM(n_components=settings["k"], covariance_type=settings["covariance_type"],
-                                               n_init=1, max_iter=300, random_state=settings["seed"]))]).fit(X)
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "gmm",
+                GaussianMixtureEM(
+                    n_components=settings["k"],
+                    covariance_type=settings["covariance_type"],
+                    n_init=1,
+                    max_iter=300,
+                    random_state=settings["seed"],
+                ),
+            ),
+        ]
+    ).fit(X)
     hard = pipe.predict(X)
     genres = tracks["genre"].astype("str").to_numpy() if "genre" in tracks else np.full(len(X), "?")
-    table = pd.crosstab(pd.Series(hard, name="cluster"), pd.Series(genres, name="genre"), normalize="index")
+    table = pd.crosstab(
+        pd.Series(hard, name="cluster"), pd.Series(genres, name="genre"), normalize="index"
+    )
     table = table.reindex(range(settings["k"]), fill_value=0.0)
-    meta = {**settings, "n_tracks": len(X), "source": source,
-            "genre_share": [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()]}
+    meta = {
+        **settings,
+        "n_tracks": len(X),
+        "source": source,
+        "genre_share": [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()],
+    }
     try:
         import skops.io as sio
 
@@ -498,7 +570,9 @@ class AubioMapping:
         inputs, targets = list(self.meta["inputs"]), list(self.meta["targets"])
         missing = [c for c in inputs if c not in aubio_features or aubio_features[c] is None]
         if missing:
-            raise ValueError(f"the aubio->Spotify mapping needs descriptor(s) {missing} the extractor did not give")
+            raise ValueError(
+                f"the aubio->Spotify mapping needs descriptor(s) {missing} the extractor did not give"
+            )
         x = np.array([[float(aubio_features[c]) for c in inputs]])
         y = np.asarray(self.model.predict(x), dtype=np.float64).reshape(1, -1)[0]
         out = dict(zip(targets, map(float, y)))
@@ -513,8 +587,14 @@ class AubioMapping:
         return {f: out[f] for f in data.AUDIO_FEATURES}
 
 
-def save_aubio_mapping(model, run_dir: Path, *, inputs: Sequence[str], targets: Sequence[str],
-                       metrics: Mapping[str, Any] | None = None) -> Path:
+def save_aubio_mapping(
+    model,
+    run_dir: Path,
+    *,
+    inputs: Sequence[str],
+    targets: Sequence[str],
+    metrics: Mapping[str, Any] | None = None,
+) -> Path:
     """Save a fitted regressor from aubio descriptors (``inputs``) to reference features (``targets``).
 
     The predictor widget of that run then shows genre probabilities for an uploaded audio file.
@@ -533,7 +613,9 @@ def load_aubio_mapping(run_dir: Path) -> AubioMapping | None:
     run_dir = Path(run_dir)
     if not (run_dir / MAPPING_FILE).exists() or not (run_dir / MAPPING_META_FILE).exists():
         return None
-    return AubioMapping(_trusted_load(run_dir / MAPPING_FILE), json.loads((run_dir / MAPPING_META_FILE).read_text()))
+    return AubioMapping(
+        _trusted_load(run_dir / MAPPING_FILE), json.loads((run_dir / MAPPING_META_FILE).read_text())
+    )
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -582,17 +664,21 @@ def _genre_colors(genres: Sequence[str]) -> dict[str, str]:
     return {g: to_hex(c) for g, c in genre_palette(list(genres)).items()}
 
 
-def bars_html(values: Mapping[str, float], colors: Mapping[str, str], *, css_class: str = "") -> str:
+def bars_html(
+    values: Mapping[str, float], colors: Mapping[str, str], *, css_class: str = ""
+) -> str:
     """Horizontal bars, one per label, in the given order; the largest is bold."""
     top = max(values, key=values.get) if values else None
     rows = []
     for label, v in values.items():
         color = colors.get(label, _CLUSTER_COLOR)
         cls = "gl-row gl-top" if label == top else "gl-row"
-        rows.append(f'<div class="{cls}"><span class="gl-label"><span class="gl-sw" style="background:{color}"></span>'
-                    f'{_esc(label)}</span><span class="gl-track"><span class="gl-fill" '
-                    f'style="width:{100 * v:.1f}%;background:{color}"></span></span>'
-                    f'<span class="gl-val">{100 * v:.0f}%</span></div>')
+        rows.append(
+            f'<div class="{cls}"><span class="gl-label"><span class="gl-sw" style="background:{color}"></span>'
+            f'{_esc(label)}</span><span class="gl-track"><span class="gl-fill" '
+            f'style="width:{100 * v:.1f}%;background:{color}"></span></span>'
+            f'<span class="gl-val">{100 * v:.0f}%</span></div>'
+        )
     return f'<div class="{css_class}">' + "".join(rows) + "</div>"
 
 
@@ -637,8 +723,15 @@ class GenrePredictor:
         Time of the last recomputation (model + mixture + neighbours + HTML).
     """
 
-    def __init__(self, run_id: str = "latest", *, tracks: pd.DataFrame | None = None, gmm_max_tracks: int = 5000,
-                 n_neighbors: int = 6, seed: int = 42):
+    def __init__(
+        self,
+        run_id: str = "latest",
+        *,
+        tracks: pd.DataFrame | None = None,
+        gmm_max_tracks: int = 5000,
+        n_neighbors: int = 6,
+        seed: int = 42,
+    ):
         import ipywidgets as w
 
         self._w = w
@@ -658,8 +751,11 @@ class GenrePredictor:
             self.model: SavedModel = load_model(self.run_dir)
         except Exception as exc:  # shown in the page (Voilà hides tracebacks), not raised
             where = getattr(self, "run_dir", None)
-            self.error = (str(exc) if isinstance(exc, PredictorSetupError)
-                          else f"could not load the saved classifier of {where}: {exc}")
+            self.error = (
+                str(exc)
+                if isinstance(exc, PredictorSetupError)
+                else f"could not load the saved classifier of {where}: {exc}"
+            )
             log.warning("genre predictor: %s", self.error)
             self.ui = w.VBox([self.header, w.HTML(message_html(self.error, "error"))])
             return
@@ -672,7 +768,9 @@ class GenrePredictor:
         self.clusters = cluster_model(self.run_dir, max_tracks=gmm_max_tracks, seed=seed)
         self.mapping = self._load_mapping()
         self._cont = [self.features.index(f) for f in self.clusters.features]
-        self._colors = _genre_colors(sorted(set(self.classes) | set(self.index.tracks["genre"].astype("str"))))
+        self._colors = _genre_colors(
+            sorted(set(self.classes) | set(self.index.tracks["genre"].astype("str")))
+        )
         self._build()
         self.update()
 
@@ -692,29 +790,60 @@ class GenrePredictor:
         tip = FEATURE_HELP.get(feature, feature)
         label = FEATURE_LABELS.get(feature, feature)
         if feature == "key":
-            return w.SelectionSlider(options=[(f"{n} ({i})", i) for i, n in enumerate(NOTE_NAMES)],
-                                     value=int(round(r["median"])) % 12, description=label, tooltip=tip,
-                                     style=style, layout=layout)
+            return w.SelectionSlider(
+                options=[(f"{n} ({i})", i) for i, n in enumerate(NOTE_NAMES)],
+                value=int(round(r["median"])) % 12,
+                description=label,
+                tooltip=tip,
+                style=style,
+                layout=layout,
+            )
         if feature == "mode":
-            return w.ToggleButtons(options=[("major", 1), ("minor", 0)], value=int(round(r["median"])),
-                                   tooltip=tip, style={"button_width": "80px"})
+            return w.ToggleButtons(
+                options=[("major", 1), ("minor", 0)],
+                value=int(round(r["median"])),
+                tooltip=tip,
+                style={"button_width": "80px"},
+            )
         lo, hi = (r["min"], r["max"]) if feature in UNIT_FEATURES else (r["p01"], r["p99"])
         if feature == "duration_ms":
             lo, hi, med = lo / 60000, hi / 60000, r["median"] / 60000
-            return w.FloatSlider(value=med, min=np.floor(lo * 4) / 4, max=np.ceil(hi * 4) / 4, step=0.05,
-                                 readout_format=".2f", description=label, tooltip=tip, style=style, layout=layout)
+            return w.FloatSlider(
+                value=med,
+                min=np.floor(lo * 4) / 4,
+                max=np.ceil(hi * 4) / 4,
+                step=0.05,
+                readout_format=".2f",
+                description=label,
+                tooltip=tip,
+                style=style,
+                layout=layout,
+            )
         step, fmt = {"loudness": (0.1, ".1f"), "tempo": (1.0, ".0f")}.get(feature, (0.01, ".2f"))
         lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
         if feature in UNIT_FEATURES:
             lo, hi = max(0.0, lo), min(1.0, hi)
-        return w.FloatSlider(value=float(np.clip(r["median"], lo, hi)), min=float(lo), max=float(hi), step=step,
-                             readout_format=fmt, description=label, tooltip=tip, style=style, layout=layout)
+        return w.FloatSlider(
+            value=float(np.clip(r["median"], lo, hi)),
+            min=float(lo),
+            max=float(hi),
+            step=step,
+            readout_format=fmt,
+            description=label,
+            tooltip=tip,
+            style=style,
+            layout=layout,
+        )
 
     def _build(self) -> None:
         w = self._w
         meta = self.model.meta
         m = meta.get("metrics", {}) or {}
-        acc = f", held-out accuracy {m['accuracy']:.0%}" if isinstance(m.get("accuracy"), (int, float)) else ""
+        acc = (
+            f", held-out accuracy {m['accuracy']:.0%}"
+            if isinstance(m.get("accuracy"), (int, float))
+            else ""
+        )
         self.header.value = _CSS + (
             '<div class="gl-app"><h2>Genre predictor</h2>'
             '<p class="gl-help">Which genre would a classifier give a song with these audio features? '
@@ -723,8 +852,9 @@ class GenrePredictor:
             "the point falls in, and the snapshot tracks with the most similar features. Hover a slider's "
             "name for what the feature means.</p>"
             f'<div class="gl-model">Model: <b>{_esc(meta.get("name", "?"))}</b> from run '
-            f'<code>{_esc(self.run_dir.name)}</code> ({len(self.classes)} genres, '
-            f'{meta.get("n_train", "?")} training tracks{acc}).</div></div>')
+            f"<code>{_esc(self.run_dir.name)}</code> ({len(self.classes)} genres, "
+            f"{meta.get('n_train', '?')} training tracks{acc}).</div></div>"
+        )
 
         self.sliders = {f: self._slider(f) for f in self.features}
         rows = {}
@@ -732,35 +862,67 @@ class GenrePredictor:
             s.observe(self._on_slider, names="value")
             s.add_class(f"genrelab-slider-{f}")
             rows[f] = s
-            if f == "mode":  # ToggleButtons put their description above: a label of the sliders' width instead
-                rows[f] = w.HBox([w.HTML(f'<div title="{_esc(FEATURE_HELP["mode"])}" style="width:150px;text-align:right;'
-                                         f'padding-right:8px">mode</div>'), s], layout=w.Layout(align_items="center"))
+            if (
+                f == "mode"
+            ):  # ToggleButtons put their description above: a label of the sliders' width instead
+                rows[f] = w.HBox(
+                    [
+                        w.HTML(
+                            f'<div title="{_esc(FEATURE_HELP["mode"])}" style="width:150px;text-align:right;'
+                            f'padding-right:8px">mode</div>'
+                        ),
+                        s,
+                    ],
+                    layout=w.Layout(align_items="center"),
+                )
 
-        self.genre_preset = w.Dropdown(options=[("choose a genre\u2026", "")] + [(g, g) for g in self.classes
-                                                                                if g in meta.get("genre_medians", {})],
-                                       value="", description="Genre preset", style={"description_width": "90px"},
-                                       layout=w.Layout(width="260px"))
+        self.genre_preset = w.Dropdown(
+            options=[("choose a genre\u2026", "")]
+            + [(g, g) for g in self.classes if g in meta.get("genre_medians", {})],
+            value="",
+            description="Genre preset",
+            style={"description_width": "90px"},
+            layout=w.Layout(width="260px"),
+        )
         self.genre_preset.observe(self._on_preset, names="value")
-        self.search = w.Text(value="", placeholder="track or artist, then Enter", description="Find a track",
-                             continuous_update=False, style={"description_width": "90px"}, layout=w.Layout(width="340px"))
+        self.search = w.Text(
+            value="",
+            placeholder="track or artist, then Enter",
+            description="Find a track",
+            continuous_update=False,
+            style={"description_width": "90px"},
+            layout=w.Layout(width="340px"),
+        )
         self.search.observe(self._on_search, names="value")
         self.matches = w.Select(options=[], rows=4, layout=w.Layout(width="96%", display="none"))
         self.matches.observe(self._on_match, names="value")
         self.search_message = w.HTML("")
         self.status = w.HTML("")
-        self.reset_button = w.Button(description="Reset to medians", icon="undo", layout=w.Layout(width="160px"))
+        self.reset_button = w.Button(
+            description="Reset to medians", icon="undo", layout=w.Layout(width="160px")
+        )
         self.reset_button.on_click(lambda _: self.reset())
-        start = w.VBox([w.HTML('<div class="gl-h">Start from</div>'),
-                        w.HBox([self.genre_preset, self.search, self.reset_button],
-                               layout=w.Layout(flex_flow="row wrap")),
-                        self.search_message, self.matches, self.status])
+        start = w.VBox(
+            [
+                w.HTML('<div class="gl-h">Start from</div>'),
+                w.HBox(
+                    [self.genre_preset, self.search, self.reset_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.search_message,
+                self.matches,
+                self.status,
+            ]
+        )
         groups = []
         for title, feats in FEATURE_GROUPS:
             present = [rows[f] for f in feats if f in rows]
             if present:
                 groups.append(w.HTML(f'<div class="gl-h">{_esc(title)}</div>'))
                 groups.extend(present)
-        left = w.VBox([start, *groups], layout=w.Layout(width="50%", min_width="420px", padding="0 16px 0 0"))
+        left = w.VBox(
+            [start, *groups], layout=w.Layout(width="50%", min_width="420px", padding="0 16px 0 0")
+        )
 
         self.probs_html = w.HTML("")
         self.probs_html.add_class("genrelab-probabilities")
@@ -768,45 +930,86 @@ class GenrePredictor:
         self.cluster_html.add_class("genrelab-clusters")
         self.neighbors_html = w.HTML("")
         c = self.clusters.meta
-        right = w.VBox([
-            w.HTML('<div class="gl-h">Genre probabilities</div>'), self.probs_html,
-            w.HTML('<div class="gl-h">Gaussian-mixture cluster</div>'
-                   f'<div class="gl-note">{c["k"]} clusters ({_esc(c["covariance_type"])} covariances) fitted by '
-                   f'EM on the nine standardized continuous features of {c["n_tracks"]:,} tracks ({_esc(c["source"])}); '
-                   "each named by its commonest genres. The bars: probability that the point belongs to each"
-                   + (", the most likely first." if c["k"] > 6 else ".") + "</div>"),
-            self.cluster_html,
-            w.HTML('<div class="gl-h">Nearest snapshot tracks</div>'
-                   '<div class="gl-note">Distance over the nine continuous features, standardized '
-                   "(key, mode and duration left out).</div>"),
-            self.neighbors_html,
-        ], layout=w.Layout(width="48%", min_width="380px"))
+        right = w.VBox(
+            [
+                w.HTML('<div class="gl-h">Genre probabilities</div>'),
+                self.probs_html,
+                w.HTML(
+                    '<div class="gl-h">Gaussian-mixture cluster</div>'
+                    f'<div class="gl-note">{c["k"]} clusters ({_esc(c["covariance_type"])} covariances) fitted by '
+                    f"EM on the nine standardized continuous features of {c['n_tracks']:,} tracks ({_esc(c['source'])}); "
+                    "each named by its commonest genres. The bars: probability that the point belongs to each"
+                    + (", the most likely first." if c["k"] > 6 else ".")
+                    + "</div>"
+                ),
+                self.cluster_html,
+                w.HTML(
+                    '<div class="gl-h">Nearest snapshot tracks</div>'
+                    '<div class="gl-note">Distance over the nine continuous features, standardized '
+                    "(key, mode and duration left out).</div>"
+                ),
+                self.neighbors_html,
+            ],
+            layout=w.Layout(width="48%", min_width="380px"),
+        )
 
-        self.spotify_box = w.Text(value="", placeholder="e.g. 4uLU6hMCjMI75M1A2tKUQC or an open.spotify.com link",
-                                  layout=w.Layout(width="70%"))
-        self.spotify_button = w.Button(description="Fetch features", icon="download", layout=w.Layout(width="150px"))
+        self.spotify_box = w.Text(
+            value="",
+            placeholder="e.g. 4uLU6hMCjMI75M1A2tKUQC or an open.spotify.com link",
+            layout=w.Layout(width="70%"),
+        )
+        self.spotify_button = w.Button(
+            description="Fetch features", icon="download", layout=w.Layout(width="150px")
+        )
         self.spotify_button.on_click(lambda _: self.analyse_spotify(self.spotify_box.value))
-        self.spotify_message = w.HTML(message_html(
-            "Needs network and Spotify credentials (SPOTIPY_CLIENT_ID / SPOTIPY_CLIENT_SECRET in .env); "
-            "features come from Spotify or ReccoBeats.", "info"))
-        spotify = w.VBox([w.HTML('<div class="gl-h">A Spotify track</div>'),
-                          w.HBox([self.spotify_box, self.spotify_button]), self.spotify_message],
-                         layout=w.Layout(width="50%", min_width="380px", padding="0 16px 0 0"))
+        self.spotify_message = w.HTML(
+            message_html(
+                "Needs network and Spotify credentials (SPOTIPY_CLIENT_ID / SPOTIPY_CLIENT_SECRET in .env); "
+                "features come from Spotify or ReccoBeats.",
+                "info",
+            )
+        )
+        spotify = w.VBox(
+            [
+                w.HTML('<div class="gl-h">A Spotify track</div>'),
+                w.HBox([self.spotify_box, self.spotify_button]),
+                self.spotify_message,
+            ],
+            layout=w.Layout(width="50%", min_width="380px", padding="0 16px 0 0"),
+        )
 
-        self.upload = w.FileUpload(accept=",".join((".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")),
-                                   multiple=False, description="Upload audio")
+        self.upload = w.FileUpload(
+            accept=",".join((".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")),
+            multiple=False,
+            description="Upload audio",
+        )
         self.upload.observe(self._on_upload, names="value")
-        self.upload_message = w.HTML(message_html(
-            "WAV, FLAC, OGG or MP3, at least 3 s: tempo, key, loudness and timbre are computed with aubio. "
-            + ("This run maps them to the model's features, so the genre probabilities follow."
-               if self.mapping is not None else NO_MAPPING[0].upper() + NO_MAPPING[1:]), "info"))
-        upload = w.VBox([w.HTML('<div class="gl-h">An audio file</div>'), self.upload, self.upload_message],
-                        layout=w.Layout(width="48%", min_width="380px"))
+        self.upload_message = w.HTML(
+            message_html(
+                "WAV, FLAC, OGG or MP3, at least 3 s: tempo, key, loudness and timbre are computed with aubio. "
+                + (
+                    "This run maps them to the model's features, so the genre probabilities follow."
+                    if self.mapping is not None
+                    else NO_MAPPING[0].upper() + NO_MAPPING[1:]
+                ),
+                "info",
+            )
+        )
+        upload = w.VBox(
+            [w.HTML('<div class="gl-h">An audio file</div>'), self.upload, self.upload_message],
+            layout=w.Layout(width="48%", min_width="380px"),
+        )
 
         row = w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
-        self.ui = w.VBox([self.header, w.HBox([left, right], layout=row), w.HTML("<hr>"),
-                          w.HBox([spotify, upload], layout=row)],
-                         layout=w.Layout(padding="8px 12px", max_width="1280px"))
+        self.ui = w.VBox(
+            [
+                self.header,
+                w.HBox([left, right], layout=row),
+                w.HTML("<hr>"),
+                w.HBox([spotify, upload], layout=row),
+            ],
+            layout=w.Layout(padding="8px 12px", max_width="1280px"),
+        )
 
     # --- display ---------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
@@ -826,8 +1029,9 @@ class GenrePredictor:
         v = self.values()
         return np.array([v[f] for f in self.features])
 
-    def set_values(self, values: Mapping[str, float], *, note: str | None = None,
-                   source: str | None = None) -> list[str]:
+    def set_values(
+        self, values: Mapping[str, float], *, note: str | None = None, source: str | None = None
+    ) -> list[str]:
         """Move sliders to ``values`` (model units; unknown keys and NaN ignored) and update once.
 
         Values snap to the slider's step (as the page's slider would; the page and the kernel then
@@ -878,7 +1082,8 @@ class GenrePredictor:
         self.probs_html.value = (
             f'<div class="gl-headline">Most likely: <b style="color:{self._colors.get(top, "#222")}">{_esc(top)}</b> '
             f"({self.probabilities[top]:.0%})</div>"
-            + bars_html(self.probabilities.to_dict(), self._colors))
+            + bars_html(self.probabilities.to_dict(), self._colors)
+        )
         self.cluster_html.value = self._clusters_html(self.cluster_posterior)
         self.neighbors_html.value = self._neighbors_table(self.neighbors)
         self.last_update_ms = 1000 * (time.perf_counter() - t0)
@@ -892,18 +1097,24 @@ class GenrePredictor:
             return bars_html(posterior.to_dict(), {}, css_class="gl-wide")
         top = posterior.sort_values(ascending=False)
         rest = len(top) - shown
-        return (bars_html(top.head(shown).to_dict(), {}, css_class="gl-wide")
-                + f'<div class="gl-note">the other {rest} clusters: {top.iloc[shown:].sum():.0%} together</div>')
+        return (
+            bars_html(top.head(shown).to_dict(), {}, css_class="gl-wide")
+            + f'<div class="gl-note">the other {rest} clusters: {top.iloc[shown:].sum():.0%} together</div>'
+        )
 
     def _neighbors_table(self, df: pd.DataFrame) -> str:
         rows = []
         for r in df.itertuples():
             g = str(getattr(r, "genre", ""))
-            rows.append(f'<tr><td>{_esc(r.track_name)}</td><td>{_esc(r.track_artist)}</td>'
-                        f'<td><span class="gl-sw" style="background:{self._colors.get(g, _CLUSTER_COLOR)}"></span>'
-                        f'{_esc(g)}</td><td class="num">{r.distance:.2f}</td></tr>')
-        return ('<table class="gl-table"><tr><th>track</th><th>artist</th><th>genre</th>'
-                '<th class="num">distance</th></tr>' + "".join(rows) + "</table>")
+            rows.append(
+                f"<tr><td>{_esc(r.track_name)}</td><td>{_esc(r.track_artist)}</td>"
+                f'<td><span class="gl-sw" style="background:{self._colors.get(g, _CLUSTER_COLOR)}"></span>'
+                f'{_esc(g)}</td><td class="num">{r.distance:.2f}</td></tr>'
+            )
+        return (
+            '<table class="gl-table"><tr><th>track</th><th>artist</th><th>genre</th>'
+            '<th class="num">distance</th></tr>' + "".join(rows) + "</table>"
+        )
 
     # --- events ----------------------------------------------------------------------------------
     def _clear_choices(self, keep: str | None = None) -> None:
@@ -922,8 +1133,12 @@ class GenrePredictor:
             return
         old, new, step = change["old"], change["new"], getattr(change["owner"], "step", None)
         # the page's slider snaps a value set from here to its step and sends it back: not a user's move
-        snapped = (step is not None and isinstance(old, float) and isinstance(new, float)
-                   and abs(new - old) <= 0.5 * step + 1e-9)
+        snapped = (
+            step is not None
+            and isinstance(old, float)
+            and isinstance(new, float)
+            and abs(new - old) <= 0.5 * step + 1e-9
+        )
         if not snapped:
             self._clear_choices()
             self._note = None
@@ -933,8 +1148,11 @@ class GenrePredictor:
         genre = change["new"]
         if not genre or self._holding_choice:
             return
-        self.set_values(self.model.meta["genre_medians"][genre], note=f"sliders at the medians of the {genre} tracks",
-                        source="preset")
+        self.set_values(
+            self.model.meta["genre_medians"][genre],
+            note=f"sliders at the medians of the {genre} tracks",
+            source="preset",
+        )
 
     def _on_search(self, change) -> None:
         self.find(change["new"])
@@ -949,9 +1167,14 @@ class GenrePredictor:
         found = self.index.search(query)
         if found.empty:
             self.matches.layout.display = "none"
-            self.search_message.value = message_html(f"no snapshot track or artist matches {query!r}", "info")
+            self.search_message.value = message_html(
+                f"no snapshot track or artist matches {query!r}", "info"
+            )
             return found
-        options = [(f"{r.track_name} \u2014 {r.track_artist} ({r.genre})", int(i)) for i, r in zip(found.index, found.itertuples())]
+        options = [
+            (f"{r.track_name} \u2014 {r.track_artist} ({r.genre})", int(i))
+            for i, r in zip(found.index, found.itertuples())
+        ]
         self.search_message.value = ""
         self._holding_choice = True
         try:
@@ -971,19 +1194,29 @@ class GenrePredictor:
     def show_track(self, row: int) -> None:
         """Move the sliders to one track of :attr:`index` (its row number)."""
         t = self.index.tracks.iloc[row]
-        clipped = self.set_values({f: t[f] for f in self.features if f in t}, source="match",
-                                  note=f"sliders at \u201c{t['track_name']}\u201d by {t['track_artist']} "
-                                       f"(snapshot genre: {t['genre']})")
-        self.search_message.value = message_html(
-            f"{', '.join(clipped)} of this track lie outside the slider range and are shown at its end", "info"
-        ) if clipped else ""
+        clipped = self.set_values(
+            {f: t[f] for f in self.features if f in t},
+            source="match",
+            note=f"sliders at \u201c{t['track_name']}\u201d by {t['track_artist']} "
+            f"(snapshot genre: {t['genre']})",
+        )
+        self.search_message.value = (
+            message_html(
+                f"{', '.join(clipped)} of this track lie outside the slider range and are shown at its end",
+                "info",
+            )
+            if clipped
+            else ""
+        )
 
     # --- Spotify ---------------------------------------------------------------------------------
     def analyse_spotify(self, text: str) -> bool:
         """Fetch a Spotify track's features and move the sliders there; messages, never raises."""
         text = str(text).strip()
         if not text:
-            self.spotify_message.value = message_html("Paste a Spotify track id, URI or open.spotify.com link first.", "info")
+            self.spotify_message.value = message_html(
+                "Paste a Spotify track id, URI or open.spotify.com link first.", "info"
+            )
             return False
         self.spotify_message.value = message_html(f"fetching {text} \u2026", "info")
         try:
@@ -996,9 +1229,13 @@ class GenrePredictor:
             return False
         feats = result.features.dropna().to_dict()
         t = result.track
-        clipped = self.set_values(feats, note=f"sliders at \u201c{t.get('track_name')}\u201d by {t.get('track_artist')}")
+        clipped = self.set_values(
+            feats, note=f"sliders at \u201c{t.get('track_name')}\u201d by {t.get('track_artist')}"
+        )
         absent = [f for f in self.features if f not in feats]
-        lines = [f"{t.get('track_name')} by {t.get('track_artist')}: features from {result.features_source}."]
+        lines = [
+            f"{t.get('track_name')} by {t.get('track_artist')}: features from {result.features_source}."
+        ]
         if absent:
             lines.append(f"Not available: {', '.join(absent)} (those sliders kept their values).")
         if clipped:
@@ -1029,7 +1266,9 @@ class GenrePredictor:
                 f.write(content)
             feats = audio.extract_features(tmp)
         except audio.AudioError as exc:
-            self.upload_message.value = message_html(f"Could not analyse {name}: {exc.reason.rstrip('.')}.", "error")
+            self.upload_message.value = message_html(
+                f"Could not analyse {name}: {exc.reason.rstrip('.')}.", "error"
+            )
             self.upload_features = None
             return None
         except Exception as exc:  # anything else the decoder or aubio throws
@@ -1040,8 +1279,11 @@ class GenrePredictor:
         finally:
             Path(tmp).unlink(missing_ok=True)
         self.upload_features = feats
-        rows = "".join(f'<tr><td>{_esc(label)}</td><td class="num">{_esc(fmt.format(feats[k]))}</td></tr>'
-                       for k, label, fmt in AUBIO_SHOWN if k in feats and feats[k] is not None)
+        rows = "".join(
+            f'<tr><td>{_esc(label)}</td><td class="num">{_esc(fmt.format(feats[k]))}</td></tr>'
+            for k, label, fmt in AUBIO_SHOWN
+            if k in feats and feats[k] is not None
+        )
         table = f'<table class="gl-table" style="width:auto">{rows}</table>'
         if self.mapping is None:
             tail = message_html(NO_MAPPING, "info")
@@ -1053,7 +1295,10 @@ class GenrePredictor:
             else:
                 self.set_values(ref, note=f"sliders at the features mapped from {name}")
                 top = self.probabilities.sort_values(ascending=False).head(3)
-                tail = message_html("Mapped to the model's features (sliders moved): "
-                                    + ", ".join(f"{g} {p:.0%}" for g, p in top.items()), "ok")
-        self.upload_message.value = (message_html(f"{name}: aubio features", "ok") + table + tail)
+                tail = message_html(
+                    "Mapped to the model's features (sliders moved): "
+                    + ", ".join(f"{g} {p:.0%}" for g, p in top.items()),
+                    "ok",
+                )
+        self.upload_message.value = message_html(f"{name}: aubio features", "ok") + table + tail
         return feats

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -45,8 +45,22 @@ from .runs import Run
 log = logging.getLogger("genrelab.report")
 
 REPORTED_PACKAGES = [
-    "genrelab", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn", "aubio-ledfx",
-    "soundfile", "spotipy", "papermill", "jupyterlab", "ipywidgets", "voila", "skops", "pyarrow",
+    "genrelab",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "aubio-ledfx",
+    "soundfile",
+    "spotipy",
+    "papermill",
+    "jupyterlab",
+    "ipywidgets",
+    "voila",
+    "skops",
+    "pyarrow",
 ]
 
 
@@ -55,9 +69,15 @@ HEADLINE_METRICS = [
     ("collection.tracks", "tracks in the table"),
     ("classification.honest.audio.accuracy", "genre accuracy, audio features, held-out artists"),
     ("classification.honest.audio.ci95", "  95% interval over grouped CV folds"),
-    ("classification.honest.full.accuracy", "genre accuracy, audio + year + popularity + text, held-out artists"),
+    (
+        "classification.honest.full.accuracy",
+        "genre accuracy, audio + year + popularity + text, held-out artists",
+    ),
     ("classification.honest.full.ci95", "  95% interval over grouped CV folds"),
-    ("classification.leaky.audio.accuracy", "genre accuracy, audio features, the seed's leaky row split"),
+    (
+        "classification.leaky.audio.accuracy",
+        "genre accuracy, audio features, the seed's leaky row split",
+    ),
     ("classification.baseline.majority.accuracy", "majority-class baseline"),
     ("gmm.k_bic", "mixture components chosen by BIC"),
     ("gmm.ari_vs_genre", "clusters vs genres, adjusted Rand index"),
@@ -79,7 +99,9 @@ def headline_rows(metrics: dict) -> list[tuple[str, str]]:
         if value is None:
             continue
         if isinstance(value, list):
-            text = "[" + ", ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in value) + "]"
+            text = (
+                "[" + ", ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in value) + "]"
+            )
         elif isinstance(value, float):
             text = f"{value:.3f}"
         else:
@@ -141,8 +163,14 @@ def environment_info() -> dict:
 
     def git(*args: str) -> str | None:
         try:
-            out = subprocess.run(["git", *args], cwd=config.PROJECT_ROOT, capture_output=True,
-                                 text=True, timeout=10, check=True)
+            out = subprocess.run(
+                ["git", *args],
+                cwd=config.PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
             return out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return None
@@ -154,7 +182,7 @@ def environment_info() -> dict:
         "packages": versions,
         "git_commit": git("rev-parse", "HEAD"),
         "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -172,13 +200,19 @@ def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool)
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            notebook, output, parameters=parameters, cwd=str(notebook.parent),
-            progress_bar=progress_bar, log_output=True, kernel_name="python3",
+            notebook,
+            output,
+            parameters=parameters,
+            cwd=str(notebook.parent),
+            progress_bar=progress_bar,
+            log_output=True,
+            kernel_name="python3",
         )
     except pm.PapermillExecutionError as err:
         where = f"cell {err.cell_index} (execution count {err.exec_count})"
-        return NotebookResult(notebook.stem, time.perf_counter() - start, False,
-                              f"{where}: {err.ename}: {err.evalue}")
+        return NotebookResult(
+            notebook.stem, time.perf_counter() - start, False, f"{where}: {err.ename}: {err.evalue}"
+        )
     return NotebookResult(notebook.stem, time.perf_counter() - start, True)
 
 
@@ -197,16 +231,20 @@ def render_html(run: Run, results: list[NotebookResult]) -> Path:
             body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
             (html_dir / f"{res.name}.html").write_text(body)
         status = "ok" if res.ok else f"FAILED at {html.escape(res.error)}"
-        rows.append(f'<tr><td><a href="html/{res.name}.html">{res.name}</a></td>'
-                    f"<td>{res.seconds:.1f} s</td><td>{status}</td></tr>")
+        rows.append(
+            f'<tr><td><a href="html/{res.name}.html">{res.name}</a></td>'
+            f"<td>{res.seconds:.1f} s</td><td>{status}</td></tr>"
+        )
     figures = "".join(
         f'<figure><a href="figures/{p.name}"><img src="figures/{p.name}" loading="lazy"></a>'
         f"<figcaption>{p.stem}</figcaption></figure>"
         for p in sorted(run.figures_dir.glob("*.png"))
     )
     metrics = html.escape(json.dumps(run.metrics(), indent=2, sort_keys=True))
-    headline = "".join(f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
-                       for label, value in headline_rows(run.metrics()))
+    headline = "".join(
+        f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
+        for label, value in headline_rows(run.metrics())
+    )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>genrelab run {run.id}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222}}
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}}
@@ -214,7 +252,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3r
 figure{{margin:0}}img{{width:100%;border:1px solid #eee}}figcaption{{font-size:.85rem;color:#555}}
 pre{{background:#f6f6f6;padding:1rem;overflow:auto;max-height:30rem}}</style></head><body>
 <h1>genrelab run <code>{run.id}</code></h1>
-<h2>Notebooks</h2><table><tr><th>notebook</th><th>time</th><th>status</th></tr>{''.join(rows)}</table>
+<h2>Notebooks</h2><table><tr><th>notebook</th><th>time</th><th>status</th></tr>{"".join(rows)}</table>
 <p>Parameters: <a href="params.yaml">params.yaml</a> · environment: <a href="environment.json">environment.json</a>
 · log: <a href="report.log">report.log</a></p>
 <h2>Headline numbers</h2><table>{headline}</table>
@@ -265,7 +303,9 @@ def run_report(
         raise FileExistsError(f"{run.dir} already holds executed notebooks: choose another RUN=")
     handler = _setup_logging(run)
     try:
-        (run.dir / "params.yaml").write_text(yaml.safe_dump({nb.stem: p for nb, p in plan}, sort_keys=False))
+        (run.dir / "params.yaml").write_text(
+            yaml.safe_dump({nb.stem: p for nb, p in plan}, sort_keys=False)
+        )
         (run.dir / "environment.json").write_text(json.dumps(environment_info(), indent=2))
         log.info("run %s: %d notebooks, parameters from %s", run.id, len(plan), params_path)
         results: list[NotebookResult] = []
@@ -309,11 +349,21 @@ def publish_figures(run_id: str = "latest") -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m genrelab.report", description=__doc__.split("\n")[0])
-    parser.add_argument("--params", default=str(config.PARAMS_DIR / "default.yaml"), help="parameters YAML")
-    parser.add_argument("--run-id", default=datetime.now().strftime("%Y%m%d-%H%M%S"), help="run folder name")
+    parser = argparse.ArgumentParser(
+        prog="python -m genrelab.report", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--params", default=str(config.PARAMS_DIR / "default.yaml"), help="parameters YAML"
+    )
+    parser.add_argument(
+        "--run-id", default=datetime.now().strftime("%Y%m%d-%H%M%S"), help="run folder name"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide papermill's progress bars")
-    parser.add_argument("--publish-figures", metavar="RUN_ID", help="copy RUN_ID's chosen figures to figures/ and stop")
+    parser.add_argument(
+        "--publish-figures",
+        metavar="RUN_ID",
+        help="copy RUN_ID's chosen figures to figures/ and stop",
+    )
     args = parser.parse_args(argv)
     if args.publish_figures:
         for path in publish_figures(args.publish_figures):

@@ -23,9 +23,10 @@ Feature sets
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,10 +37,15 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (accuracy_score, f1_score, log_loss, recall_score,
-                             top_k_accuracy_score)
-from sklearn.model_selection import (GridSearchCV, GroupKFold, GroupShuffleSplit,
-                                     StratifiedGroupKFold, StratifiedKFold, train_test_split)
+from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score, top_k_accuracy_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    GroupShuffleSplit,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+    train_test_split,
+)
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
@@ -73,7 +79,9 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
     """Raise :class:`TrainingDataError` naming what is wrong, before any model is fitted."""
     missing = [c for c in [*columns, label] if c not in df.columns]
     if missing:
-        raise TrainingDataError(f"the feature set names column(s) {missing} that the table does not have")
+        raise TrainingDataError(
+            f"the feature set names column(s) {missing} that the table does not have"
+        )
     empty = [c for c in columns if df[c].isna().all()]
     if empty:
         raise TrainingDataError(f"feature column(s) {empty} are all NaN")
@@ -82,12 +90,15 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
     if len(rare):
         raise TrainingDataError(
             f"label(s) {rare.index.tolist()} in column {label!r} have fewer than 2 examples; "
-            f"drop them or merge them into another label")
+            f"drop them or merge them into another label"
+        )
     if len(counts) < 2:
         raise TrainingDataError(f"column {label!r} holds a single label {counts.index.tolist()}")
 
 
-def model_frame(df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] = TEXT_COLUMNS) -> pd.DataFrame:
+def model_frame(
+    df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] = TEXT_COLUMNS
+) -> pd.DataFrame:
     """The columns a feature set reads, numeric ones as float (NaN where unknown), text as str."""
     columns = feature_columns(feature_set, text_columns)
     check_training_frame(df, columns)
@@ -103,11 +114,14 @@ def model_frame(df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] 
 # --- splits ----------------------------------------------------------------------------------------
 def artist_groups(df: pd.DataFrame, group_column: str = "track_artist") -> np.ndarray:
     """Group labels for grouped splits; a row without an artist is its own group."""
-    return df[group_column].astype("object").fillna("track:" + df["track_id"].astype("str")).to_numpy()
+    return (
+        df[group_column].astype("object").fillna("track:" + df["track_id"].astype("str")).to_numpy()
+    )
 
 
-def honest_split(df: pd.DataFrame, test_size: float = 0.2, group_column: str = "track_artist",
-                 seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+def honest_split(
+    df: pd.DataFrame, test_size: float = 0.2, group_column: str = "track_artist", seed: int = 42
+) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of an artist-grouped train/test split of a deduplicated table.
 
     Raises if a track appears more than once (dedup first), so no track, and no artist, ends up
@@ -116,12 +130,16 @@ def honest_split(df: pd.DataFrame, test_size: float = 0.2, group_column: str = "
     if not df["track_id"].is_unique:
         raise TrainingDataError("honest_split needs one row per track: apply data.dedup first")
     groups = artist_groups(df, group_column)
-    train, test = next(GroupShuffleSplit(1, test_size=test_size, random_state=seed).split(df, groups=groups))
+    train, test = next(
+        GroupShuffleSplit(1, test_size=test_size, random_state=seed).split(df, groups=groups)
+    )
     assert not set(groups[train]) & set(groups[test])
     return train, test
 
 
-def leaky_split(df: pd.DataFrame, test_size: float = 0.2, seed: int = 42, label: str = "genre") -> tuple[np.ndarray, np.ndarray]:
+def leaky_split(
+    df: pd.DataFrame, test_size: float = 0.2, seed: int = 42, label: str = "genre"
+) -> tuple[np.ndarray, np.ndarray]:
     """The seed's stratified row split of the raw per-playlist table (tracks and artists leak)."""
     idx = np.arange(len(df))
     return train_test_split(idx, test_size=test_size, random_state=seed, stratify=df[label])
@@ -139,8 +157,16 @@ def text_vectorizer():
     Stateless, so the out-of-fold stacking computes it once per fit instead of once per fold.
     """
     return make_union(
-        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2**18, alternate_sign=False, norm=None),
-        HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None),
+        HashingVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 4),
+            n_features=2**18,
+            alternate_sign=False,
+            norm=None,
+        ),
+        HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None
+        ),
     )
 
 
@@ -171,8 +197,14 @@ class OutOfFoldProba(TransformerMixin, BaseEstimator):
         Inner folds.
     """
 
-    def __init__(self, estimator=None, vectorizer=None, text_columns: Sequence[str] = TEXT_COLUMNS,
-                 group_column: str | None = "track_artist", n_splits: int = 5):
+    def __init__(
+        self,
+        estimator=None,
+        vectorizer=None,
+        text_columns: Sequence[str] = TEXT_COLUMNS,
+        group_column: str | None = "track_artist",
+        n_splits: int = 5,
+    ):
         self.estimator = estimator
         self.vectorizer = vectorizer
         self.text_columns = text_columns
@@ -180,16 +212,20 @@ class OutOfFoldProba(TransformerMixin, BaseEstimator):
         self.n_splits = n_splits
 
     def _features(self, X: pd.DataFrame):
-        text = X[list(self.text_columns)].fillna("").astype("str").agg(" | ".join, axis=1).to_numpy()
+        text = (
+            X[list(self.text_columns)].fillna("").astype("str").agg(" | ".join, axis=1).to_numpy()
+        )
         vectorizer = self.vectorizer if self.vectorizer is not None else text_vectorizer()
         return vectorizer.transform(text)
 
-    def _fit(self, features, y) -> "OutOfFoldProba":
-        self.estimator_ = clone(self.estimator if self.estimator is not None else text_model()).fit(features, y)
+    def _fit(self, features, y) -> OutOfFoldProba:
+        self.estimator_ = clone(self.estimator if self.estimator is not None else text_model()).fit(
+            features, y
+        )
         self.classes_ = self.estimator_.classes_
         return self
 
-    def fit(self, X: pd.DataFrame, y) -> "OutOfFoldProba":
+    def fit(self, X: pd.DataFrame, y) -> OutOfFoldProba:
         self.n_features_in_ = X.shape[1]
         return self._fit(self._features(X), np.asarray(y))
 
@@ -233,10 +269,13 @@ class SubsampledClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         rows = np.arange(len(y))
         if len(y) > self.max_samples:
-            rows, _ = train_test_split(rows, train_size=self.max_samples, stratify=y,
-                                       random_state=self.random_state)
+            rows, _ = train_test_split(
+                rows, train_size=self.max_samples, stratify=y, random_state=self.random_state
+            )
         X_sub = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-        self.estimator_ = clone(self.estimator if self.estimator is not None else SVC()).fit(X_sub, y[rows])
+        self.estimator_ = clone(self.estimator if self.estimator is not None else SVC()).fit(
+            X_sub, y[rows]
+        )
         self.classes_ = self.estimator_.classes_
         self.n_samples_fit_ = len(rows)
         return self
@@ -249,25 +288,42 @@ class SubsampledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         return self.estimator_.decision_function(X)
 
-    @available_if(lambda self: hasattr(self.estimator if self.estimator is not None else SVC(), "predict_proba"))
+    @available_if(
+        lambda self: hasattr(
+            self.estimator if self.estimator is not None else SVC(), "predict_proba"
+        )
+    )
     def predict_proba(self, X):
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict_proba(X)
 
 
-def make_pipeline_for(model: BaseEstimator, feature_set: str = "audio",
-                      text_columns: Sequence[str] = TEXT_COLUMNS, group_column: str = "track_artist",
-                      inner_splits: int = 3) -> Pipeline:
+def make_pipeline_for(
+    model: BaseEstimator,
+    feature_set: str = "audio",
+    text_columns: Sequence[str] = TEXT_COLUMNS,
+    group_column: str = "track_artist",
+    inner_splits: int = 3,
+) -> Pipeline:
     """``model`` behind a scaler (audio) or behind scaler + stacked text probabilities (full)."""
     if feature_set == "audio":
         return Pipeline([("scale", StandardScaler()), ("model", model)])
     if feature_set != "full":
         raise ValueError(f"unknown feature set {feature_set!r}; choose one of {FEATURE_SETS}")
     numeric = [*AUDIO_FEATURES, *META_FEATURES]
-    stack = OutOfFoldProba(text_columns=list(text_columns), group_column=group_column, n_splits=inner_splits)
-    prep = ColumnTransformer([("numeric", StandardScaler(), numeric),
-                              ("text", stack, [*text_columns] if group_column in text_columns
-                               else [*text_columns, group_column])])
+    stack = OutOfFoldProba(
+        text_columns=list(text_columns), group_column=group_column, n_splits=inner_splits
+    )
+    prep = ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), numeric),
+            (
+                "text",
+                stack,
+                [*text_columns] if group_column in text_columns else [*text_columns, group_column],
+            ),
+        ]
+    )
     return Pipeline([("features", prep), ("model", model)])
 
 
@@ -279,8 +335,12 @@ def default_models(seed: int = 42) -> dict[str, BaseEstimator]:
     (stratified by genre) of each training set: :class:`SubsampledClassifier`.
     """
     return {
-        "random_forest": RandomForestClassifier(n_estimators=60, max_samples=0.5, n_jobs=1, random_state=seed),
-        "hist_gradient_boosting": HistGradientBoostingClassifier(early_stopping=True, random_state=seed),
+        "random_forest": RandomForestClassifier(
+            n_estimators=60, max_samples=0.5, n_jobs=1, random_state=seed
+        ),
+        "hist_gradient_boosting": HistGradientBoostingClassifier(
+            early_stopping=True, random_state=seed
+        ),
         "svc_rbf": SubsampledClassifier(SVC(kernel="rbf"), max_samples=4000, random_state=seed),
         "logistic_regression": LogisticRegression(max_iter=2000),
     }
@@ -292,9 +352,13 @@ def default_grids() -> dict[str, dict[str, list]]:
         "random_forest": {"model__min_samples_leaf": [1, 3]},
         # One setting, the best of four by artist-grouped 3-fold CV on the training split
         # (CV accuracy 0.560-0.566): slow learning, small trees, half the features per split.
-        "hist_gradient_boosting": {"model__learning_rate": [0.03], "model__max_iter": [500],
-                                   "model__max_leaf_nodes": [15], "model__max_features": [0.5],
-                                   "model__l2_regularization": [1.0]},
+        "hist_gradient_boosting": {
+            "model__learning_rate": [0.03],
+            "model__max_iter": [500],
+            "model__max_leaf_nodes": [15],
+            "model__max_features": [0.5],
+            "model__l2_regularization": [1.0],
+        },
         "svc_rbf": {"model__estimator__C": [1.0, 3.0]},
         "logistic_regression": {"model__C": [0.1, 1.0]},
     }
@@ -333,10 +397,18 @@ class ModelSelection:
     ['model', 'min_score', 'mean_score', 'max_score', 'std_score', 'rank']
     """
 
-    def __init__(self, models: Mapping[str, BaseEstimator], grids: Mapping[str, Mapping[str, list]],
-                 *, feature_set: str = "audio", cv: Any = 5, scoring: str = "accuracy",
-                 n_jobs: int | None = None, text_columns: Sequence[str] = TEXT_COLUMNS,
-                 group_column: str = "track_artist"):
+    def __init__(
+        self,
+        models: Mapping[str, BaseEstimator],
+        grids: Mapping[str, Mapping[str, list]],
+        *,
+        feature_set: str = "audio",
+        cv: Any = 5,
+        scoring: str = "accuracy",
+        n_jobs: int | None = None,
+        text_columns: Sequence[str] = TEXT_COLUMNS,
+        group_column: str = "track_artist",
+    ):
         unknown = set(models) - set(grids)
         if unknown:
             raise ValueError(f"no parameter grid for model(s) {sorted(unknown)}")
@@ -349,14 +421,23 @@ class ModelSelection:
         self.text_columns = text_columns
         self.group_column = group_column
 
-    def fit(self, X: pd.DataFrame, y, groups=None, progress: bool = True) -> "ModelSelection":
+    def fit(self, X: pd.DataFrame, y, groups=None, progress: bool = True) -> ModelSelection:
         from tqdm.auto import tqdm
 
         self.searches_: dict[str, GridSearchCV] = {}
         for name in tqdm(self.models, desc="grid search", disable=not progress):
-            pipe = make_pipeline_for(self.models[name], self.feature_set, self.text_columns, self.group_column)
-            search = GridSearchCV(pipe, self.grids[name], cv=self.cv, scoring=self.scoring,
-                                  n_jobs=self.n_jobs, refit=True, error_score="raise")
+            pipe = make_pipeline_for(
+                self.models[name], self.feature_set, self.text_columns, self.group_column
+            )
+            search = GridSearchCV(
+                pipe,
+                self.grids[name],
+                cv=self.cv,
+                scoring=self.scoring,
+                n_jobs=self.n_jobs,
+                refit=True,
+                error_score="raise",
+            )
             self.searches_[name] = search.fit(X, y, groups=groups)
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
         self.best_estimator_ = self.searches_[self.best_name_].best_estimator_
@@ -372,9 +453,18 @@ class ModelSelection:
             n_folds = sum(k.startswith("split") and k.endswith("_test_score") for k in res)
             folds = np.column_stack([res[f"split{i}_test_score"] for i in range(n_folds)])
             for i, params in enumerate(res["params"]):
-                rows.append({"model": name, "min_score": folds[i].min(), "mean_score": folds[i].mean(),
-                             "max_score": folds[i].max(), "std_score": folds[i].std(),
-                             "params": ", ".join(f"{k.replace('model__', '')}={v}" for k, v in params.items())})
+                rows.append(
+                    {
+                        "model": name,
+                        "min_score": folds[i].min(),
+                        "mean_score": folds[i].mean(),
+                        "max_score": folds[i].max(),
+                        "std_score": folds[i].std(),
+                        "params": ", ".join(
+                            f"{k.replace('model__', '')}={v}" for k, v in params.items()
+                        ),
+                    }
+                )
         table = pd.DataFrame(rows).sort_values(sort_by, ascending=False, ignore_index=True)
         table.insert(5, "rank", np.arange(1, len(table) + 1))
         return table
@@ -383,7 +473,9 @@ class ModelSelection:
         """The cross-validation fold scores of a model's best parameters (default: the best model)."""
         search = self.searches_[name or self.best_name_]
         i = search.best_index_
-        n_folds = sum(k.startswith("split") and k.endswith("_test_score") for k in search.cv_results_)
+        n_folds = sum(
+            k.startswith("split") and k.endswith("_test_score") for k in search.cv_results_
+        )
         return np.array([search.cv_results_[f"split{f}_test_score"][i] for f in range(n_folds)])
 
 
@@ -409,9 +501,11 @@ class RandomGuess(ClassifierMixin, BaseEstimator):
 
 def baselines(seed: int = 42) -> dict[str, BaseEstimator]:
     """Random guess (the seed's), majority class and stratified random (scikit-learn's Dummy)."""
-    return {"random": RandomGuess(random_state=seed),
-            "majority": DummyClassifier(strategy="most_frequent"),
-            "stratified": DummyClassifier(strategy="stratified", random_state=seed)}
+    return {
+        "random": RandomGuess(random_state=seed),
+        "majority": DummyClassifier(strategy="most_frequent"),
+        "stratified": DummyClassifier(strategy="stratified", random_state=seed),
+    }
 
 
 # --- metrics -------------------------------------------------------------------------------------------
@@ -423,9 +517,13 @@ def classification_metrics(model, X: pd.DataFrame, y) -> dict[str, Any]:
     y = np.asarray(y)
     pred = model.predict(X)
     classes = getattr(model, "classes_", np.unique(y))
-    out = {"n": len(y), "accuracy": accuracy_score(y, pred),
-           "macro_f1": f1_score(y, pred, average="macro"),
-           "log_loss": np.nan, "top2_accuracy": np.nan}
+    out = {
+        "n": len(y),
+        "accuracy": accuracy_score(y, pred),
+        "macro_f1": f1_score(y, pred, average="macro"),
+        "log_loss": np.nan,
+        "top2_accuracy": np.nan,
+    }
     if hasattr(model, "predict_proba"):
         proba = np.clip(model.predict_proba(X), 1e-15, 1)
         out["log_loss"] = log_loss(y, proba / proba.sum(axis=1, keepdims=True), labels=classes)
@@ -445,14 +543,20 @@ def interval95(scores: Sequence[float]) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def cv_accuracy(pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None) -> np.ndarray:
+def cv_accuracy(
+    pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
+) -> np.ndarray:
     """Accuracy of a clone of ``pipeline`` refitted on each fold of ``cv``."""
     from sklearn.model_selection import cross_val_score
 
-    return cross_val_score(clone(pipeline), X, np.asarray(y), groups=groups, cv=cv, scoring="accuracy", n_jobs=n_jobs)
+    return cross_val_score(
+        clone(pipeline), X, np.asarray(y), groups=groups, cv=cv, scoring="accuracy", n_jobs=n_jobs
+    )
 
 
-def with_interval(metrics: Mapping[str, Any], fold_scores: Sequence[float] | None) -> dict[str, Any]:
+def with_interval(
+    metrics: Mapping[str, Any], fold_scores: Sequence[float] | None
+) -> dict[str, Any]:
     """``metrics`` plus ``cv_mean`` and ``ci95`` (95% t-interval) of the fold accuracies."""
     out = dict(metrics)
     if fold_scores is not None and len(fold_scores):
@@ -461,26 +565,42 @@ def with_interval(metrics: Mapping[str, Any], fold_scores: Sequence[float] | Non
     return out
 
 
-def headline_table(results: Mapping[str, Mapping[str, Any]], kinds: Mapping[str, str]) -> pd.DataFrame:
+def headline_table(
+    results: Mapping[str, Mapping[str, Any]], kinds: Mapping[str, str]
+) -> pd.DataFrame:
     """One row per labelled result (``kind`` honest / leaky / baseline) for the comparison plot."""
     table = metrics_table(results)
     table["kind"] = [kinds[name] for name in table.index]
     table["ci_low"] = [results[n].get("ci95", [np.nan, np.nan])[0] for n in table.index]
     table["ci_high"] = [results[n].get("ci95", [np.nan, np.nan])[1] for n in table.index]
-    return table[["kind", "accuracy", "ci_low", "ci_high", "macro_f1", "log_loss", "top2_accuracy", "n"]]
+    return table[
+        ["kind", "accuracy", "ci_low", "ci_high", "macro_f1", "log_loss", "top2_accuracy", "n"]
+    ]
 
 
 def metrics_table(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """A tidy table of :func:`classification_metrics` results (recall columns per class)."""
     rows = []
     for name, m in results.items():
-        rows.append({"model": name, **{k: v for k, v in m.items() if k != "recall"},
-                     **{f"recall_{c}": r for c, r in m.get("recall", {}).items()}})
+        rows.append(
+            {
+                "model": name,
+                **{k: v for k, v in m.items() if k != "recall"},
+                **{f"recall_{c}": r for c, r in m.get("recall", {}).items()},
+            }
+        )
     return pd.DataFrame(rows).set_index("model")
 
 
-def confused_tracks(df: pd.DataFrame, y_pred, true: str, predicted: str, n: int = 10,
-                    proba: np.ndarray | None = None, classes=None) -> pd.DataFrame:
+def confused_tracks(
+    df: pd.DataFrame,
+    y_pred,
+    true: str,
+    predicted: str,
+    n: int = 10,
+    proba: np.ndarray | None = None,
+    classes=None,
+) -> pd.DataFrame:
     """Tracks of genre ``true`` predicted as ``predicted``, most confident mistakes first."""
     mask = (df["genre"].to_numpy() == true) & (np.asarray(y_pred) == predicted)
     cols = ["track_name", "track_artist", "playlist_name", "playlist_subgenre", "genre"]
@@ -504,37 +624,63 @@ def top_confusions(y_true, y_pred, n: int = 5) -> pd.DataFrame:
 def impurity_importances(pipeline, feature_names: Sequence[str]) -> pd.Series:
     """Mean decrease in impurity of a fitted tree ensemble at the end of a pipeline."""
     model = pipeline[-1] if isinstance(pipeline, Pipeline) else pipeline
-    return pd.Series(model.feature_importances_, index=list(feature_names)).sort_values(ascending=False)
+    return pd.Series(model.feature_importances_, index=list(feature_names)).sort_values(
+        ascending=False
+    )
 
 
-def permutation_importances(model, X: pd.DataFrame, y, n_repeats: int = 5, seed: int = 42,
-                            n_jobs: int | None = None, max_samples: int = 2000) -> pd.DataFrame:
+def permutation_importances(
+    model,
+    X: pd.DataFrame,
+    y,
+    n_repeats: int = 5,
+    seed: int = 42,
+    n_jobs: int | None = None,
+    max_samples: int = 2000,
+) -> pd.DataFrame:
     """Drop in accuracy when each column of ``X`` is shuffled (mean and std over repeats).
 
     At most ``max_samples`` rows are scored (a random subset), which keeps it affordable.
     """
     from sklearn.inspection import permutation_importance
 
-    res = permutation_importance(model, X, np.asarray(y), n_repeats=n_repeats, random_state=seed,
-                                 scoring="accuracy", n_jobs=n_jobs,
-                                 max_samples=min(max_samples, len(X)))
-    return (pd.DataFrame({"mean": res.importances_mean, "std": res.importances_std}, index=X.columns)
-            .sort_values("mean", ascending=False))
+    res = permutation_importance(
+        model,
+        X,
+        np.asarray(y),
+        n_repeats=n_repeats,
+        random_state=seed,
+        scoring="accuracy",
+        n_jobs=n_jobs,
+        max_samples=min(max_samples, len(X)),
+    )
+    return pd.DataFrame(
+        {"mean": res.importances_mean, "std": res.importances_std}, index=X.columns
+    ).sort_values("mean", ascending=False)
 
 
 def fit_decision_tree(X: pd.DataFrame, y, max_depth: int = 3, seed: int = 42):
     """A shallow decision tree on raw (unscaled) features, so its thresholds read in real units."""
     from sklearn.tree import DecisionTreeClassifier
 
-    return DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=20, random_state=seed).fit(X, np.asarray(y))
+    return DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=20, random_state=seed).fit(
+        X, np.asarray(y)
+    )
 
 
 def export_tree_dot(tree, path: Path, feature_names: Sequence[str]) -> Path:
     """Graphviz source of a fitted tree (render with ``dot -Tpng tree.dot -o tree.png``)."""
     from sklearn.tree import export_graphviz
 
-    export_graphviz(tree, out_file=str(path), feature_names=list(feature_names),
-                    class_names=[str(c) for c in tree.classes_], filled=True, rounded=True, proportion=True)
+    export_graphviz(
+        tree,
+        out_file=str(path),
+        feature_names=list(feature_names),
+        class_names=[str(c) for c in tree.classes_],
+        filled=True,
+        rounded=True,
+        proportion=True,
+    )
     return Path(path)
 
 
@@ -559,23 +705,36 @@ class SavedModel:
         return list(self.meta["classes"])
 
 
-def feature_ranges(df: pd.DataFrame, features: Sequence[str] = AUDIO_FEATURES) -> dict[str, dict[str, float]]:
+def feature_ranges(
+    df: pd.DataFrame, features: Sequence[str] = AUDIO_FEATURES
+) -> dict[str, dict[str, float]]:
     """Min, 1st/99th percentile, median and max of each feature: slider ranges for a predictor."""
     q = df[list(features)].quantile([0.0, 0.01, 0.5, 0.99, 1.0])
-    return {f: dict(zip(["min", "p01", "median", "p99", "max"], map(float, q[f]))) for f in features}
+    return {
+        f: dict(zip(["min", "p01", "median", "p99", "max"], map(float, q[f]))) for f in features
+    }
 
 
-def save_model(pipeline, path_dir: Path, *, train: pd.DataFrame, params: dict, metrics: dict,
-               name: str) -> Path:
+def save_model(
+    pipeline, path_dir: Path, *, train: pd.DataFrame, params: dict, metrics: dict, name: str
+) -> Path:
     """Write ``model.skops`` (skops: safe to load) and ``model.json`` (features, ranges, classes...)."""
     import skops.io as sio
 
     path_dir = Path(path_dir)
     sio.dump(pipeline, path_dir / MODEL_FILE)
-    meta = {"name": name, "features": list(AUDIO_FEATURES), "classes": [str(c) for c in pipeline.classes_],
-            "feature_ranges": feature_ranges(train), "params": params, "metrics": metrics,
-            "genre_medians": train.groupby("genre")[list(AUDIO_FEATURES)].median().to_dict(orient="index"),
-            "n_train": len(train)}
+    meta = {
+        "name": name,
+        "features": list(AUDIO_FEATURES),
+        "classes": [str(c) for c in pipeline.classes_],
+        "feature_ranges": feature_ranges(train),
+        "params": params,
+        "metrics": metrics,
+        "genre_medians": train.groupby("genre")[list(AUDIO_FEATURES)]
+        .median()
+        .to_dict(orient="index"),
+        "n_train": len(train),
+    }
     (path_dir / MODEL_META_FILE).write_text(json.dumps(jsonable(meta), indent=2))
     return path_dir / MODEL_FILE
 
@@ -587,12 +746,18 @@ def load_model(path_dir: Path) -> SavedModel:
     path_dir = Path(path_dir)
     path = path_dir / MODEL_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run notebooks/03_classification.ipynb for this run first")
+        raise FileNotFoundError(
+            f"{path} not found: run notebooks/03_classification.ipynb for this run first"
+        )
     raw = path.read_bytes()  # read once: checking the types and loading share it
     untrusted = sio.get_untrusted_types(data=raw)
-    unexpected = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))]
+    unexpected = [
+        t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))
+    ]
     if unexpected:
-        raise ValueError(f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load")
+        raise ValueError(
+            f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load"
+        )
     pipeline = sio.loads(raw, trusted=untrusted)
     meta = json.loads((path_dir / MODEL_META_FILE).read_text())
     return SavedModel(pipeline, meta)

@@ -49,9 +49,10 @@ import hashlib
 import json
 import logging
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,12 @@ log = logging.getLogger(__name__)
 
 #: Scopes of the authorization-code flow (the seed web app's): top tracks, liked tracks,
 #: currently playing, private playlists.
-SCOPES = ("user-top-read", "user-library-read", "user-read-currently-playing", "playlist-read-private")
+SCOPES = (
+    "user-top-read",
+    "user-library-read",
+    "user-read-currently-playing",
+    "playlist-read-private",
+)
 #: The 2026 search limit for development-mode apps (items per page).
 SEARCH_LIMIT = 10
 #: Spotify's search stops at offset + limit = 1000.
@@ -125,12 +131,17 @@ def credentials(*, user: bool = False) -> dict[str, str]:
     SpotifyCredentialsError
         If one is missing; the message says how to set it and that the snapshot works offline.
     """
-    names = ["SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"] + (["SPOTIPY_REDIRECT_URI"] if user else [])
+    names = ["SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"] + (
+        ["SPOTIPY_REDIRECT_URI"] if user else []
+    )
     values = {n: config.setting(n) for n in names}
     missing = [n for n, v in values.items() if not v]
     if missing:
-        raise SpotifyCredentialsError(MISSING_CREDENTIALS.format(
-            missing=" and ".join(missing), env=config.PROJECT_ROOT / ".env"))
+        raise SpotifyCredentialsError(
+            MISSING_CREDENTIALS.format(
+                missing=" and ".join(missing), env=config.PROJECT_ROOT / ".env"
+            )
+        )
     return values
 
 
@@ -187,7 +198,9 @@ No Spotify login cached for user {user!r} ({path}). Log in once from a terminal:
 (collect, search) needs no login; `source: snapshot` works offline."""
 
 
-def _token_provider(auth, interactive: bool = True, user: str | None = None) -> Callable[[bool], str]:
+def _token_provider(
+    auth, interactive: bool = True, user: str | None = None
+) -> Callable[[bool], str]:
     def token(force_refresh: bool = False) -> str:
         try:
             if isinstance(auth, SpotifyOAuth):
@@ -196,12 +209,18 @@ def _token_provider(auth, interactive: bool = True, user: str | None = None) -> 
                     return auth.refresh_access_token(cached["refresh_token"])["access_token"]
                 if not interactive and not auth.validate_token(cached):
                     # never wait for a browser inside a notebook run: say how to log in
-                    raise SpotifyCredentialsError(NOT_LOGGED_IN.format(user=user, path=auth.cache_handler.cache_path))
+                    raise SpotifyCredentialsError(
+                        NOT_LOGGED_IN.format(user=user, path=auth.cache_handler.cache_path)
+                    )
                 return auth.get_access_token(as_dict=False)
             return auth.get_access_token(as_dict=False, check_cache=not force_refresh)
         except SpotifyOauthError as err:
-            raise SpotifyCredentialsError(BAD_CREDENTIALS.format(
-                detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env")) from None
+            raise SpotifyCredentialsError(
+                BAD_CREDENTIALS.format(
+                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
+                )
+            ) from None
+
     return token
 
 
@@ -217,16 +236,26 @@ def public_client(cache_expire_days: float | None = 30, **http_options) -> Spoti
     """
     creds = credentials()
     auth = SpotifyClientCredentials(
-        client_id=creds["SPOTIPY_CLIENT_ID"], client_secret=creds["SPOTIPY_CLIENT_SECRET"],
-        cache_handler=CacheFileHandler(cache_path=str(_token_dir() / f"token-app-{_app_key(creds['SPOTIPY_CLIENT_ID'])}.json")),
+        client_id=creds["SPOTIPY_CLIENT_ID"],
+        client_secret=creds["SPOTIPY_CLIENT_SECRET"],
+        cache_handler=CacheFileHandler(
+            cache_path=str(_token_dir() / f"token-app-{_app_key(creds['SPOTIPY_CLIENT_ID'])}.json")
+        ),
         requests_session=http.plain_session(),
     )
     session = http.session(cache_expire_days, token=_token_provider(auth), **http_options)
     return SpotifyClient(auth, session, "public")
 
 
-def user_client(user: str = "me", *, scopes: Iterable[str] = SCOPES, cache_expire_days: float | None = 30,
-                interactive: bool = False, open_browser: bool = True, **http_options) -> SpotifyClient:
+def user_client(
+    user: str = "me",
+    *,
+    scopes: Iterable[str] = SCOPES,
+    cache_expire_days: float | None = 30,
+    interactive: bool = False,
+    open_browser: bool = True,
+    **http_options,
+) -> SpotifyClient:
     """A client for one user's library (authorization-code flow with :data:`SCOPES`).
 
     Log in once from a terminal with ``python -m genrelab.spotify login --user <name>``
@@ -240,29 +269,43 @@ def user_client(user: str = "me", *, scopes: Iterable[str] = SCOPES, cache_expir
         raise ValueError(f"user must be a plain name, got {user!r}")
     creds = credentials(user=True)
     auth = SpotifyOAuth(
-        client_id=creds["SPOTIPY_CLIENT_ID"], client_secret=creds["SPOTIPY_CLIENT_SECRET"],
-        redirect_uri=creds["SPOTIPY_REDIRECT_URI"], scope=" ".join(scopes), open_browser=open_browser,
+        client_id=creds["SPOTIPY_CLIENT_ID"],
+        client_secret=creds["SPOTIPY_CLIENT_SECRET"],
+        redirect_uri=creds["SPOTIPY_REDIRECT_URI"],
+        scope=" ".join(scopes),
+        open_browser=open_browser,
         cache_handler=CacheFileHandler(cache_path=str(_token_dir() / f"token-user-{user}.json")),
         requests_session=http.plain_session(),
     )
-    session = http.session(cache_expire_days, token=_token_provider(auth, interactive, user), **http_options)
+    session = http.session(
+        cache_expire_days, token=_token_provider(auth, interactive, user), **http_options
+    )
     return SpotifyClient(auth, session, "user")
 
 
 def _translate_errors(fn):
     """Turn 401s and refused tokens into :class:`SpotifyCredentialsError`."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except SpotifyException as err:
             if err.http_status == 401:
-                raise SpotifyCredentialsError(BAD_CREDENTIALS.format(
-                    detail=f"HTTP 401: {err.msg.splitlines()[-1].strip()}", env=config.PROJECT_ROOT / ".env")) from None
+                raise SpotifyCredentialsError(
+                    BAD_CREDENTIALS.format(
+                        detail=f"HTTP 401: {err.msg.splitlines()[-1].strip()}",
+                        env=config.PROJECT_ROOT / ".env",
+                    )
+                ) from None
             raise
         except SpotifyOauthError as err:
-            raise SpotifyCredentialsError(BAD_CREDENTIALS.format(
-                detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env")) from None
+            raise SpotifyCredentialsError(
+                BAD_CREDENTIALS.format(
+                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
+                )
+            ) from None
+
     return wrapper
 
 
@@ -279,11 +322,19 @@ def load_taxonomy(path: str | Path | None = None) -> dict[str, list[str]]:
     raw = yaml.safe_load(path.read_text()) or {}
     genres = raw.get("genres") if isinstance(raw, dict) else None
     if not isinstance(genres, dict) or not genres:
-        raise ValueError(f"{path}: expected a non-empty `genres:` mapping of genre -> list of subgenres")
+        raise ValueError(
+            f"{path}: expected a non-empty `genres:` mapping of genre -> list of subgenres"
+        )
     out: dict[str, list[str]] = {}
     for genre, subs in genres.items():
-        if not isinstance(subs, list) or not subs or not all(isinstance(s, str) and s.strip() for s in subs):
-            raise ValueError(f"{path}: genre {genre!r} must list one or more subgenre names, got {subs!r}")
+        if (
+            not isinstance(subs, list)
+            or not subs
+            or not all(isinstance(s, str) and s.strip() for s in subs)
+        ):
+            raise ValueError(
+                f"{path}: genre {genre!r} must list one or more subgenre names, got {subs!r}"
+            )
         out[str(genre)] = [s.strip() for s in subs]
     return out
 
@@ -339,8 +390,16 @@ def _tracks_frame(records: list[dict], extra: dict[str, list] | None = None) -> 
         "isrc": [r["isrc"] for r in records],
     }
     df = pd.DataFrame(cols)
-    for c in ["track_id", "track_name", "track_artist", "track_artists", "track_album_id",
-              "track_album_name", "track_album_release_date", "isrc"]:
+    for c in [
+        "track_id",
+        "track_name",
+        "track_artist",
+        "track_artists",
+        "track_album_id",
+        "track_album_name",
+        "track_album_release_date",
+        "isrc",
+    ]:
         df[c] = df[c].astype("str")
     for k, v in (extra or {}).items():
         df[k] = v
@@ -413,7 +472,7 @@ def _expected_errors():
 
 
 def _batches(ids: list[str], size: int) -> list[list[str]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 # --- the stages ---------------------------------------------------------------------------
@@ -434,13 +493,19 @@ class _Collector:
         found: dict[str, dict] = {}
         offset = 0
         while len(found) < n and offset < SEARCH_MAX_OFFSET:
-            page = self.sp.search(q=query, type="playlist", limit=SEARCH_LIMIT, offset=offset)["playlists"]
+            page = self.sp.search(q=query, type="playlist", limit=SEARCH_LIMIT, offset=offset)[
+                "playlists"
+            ]
             for p in page.get("items") or []:
                 if not p or not p.get("id") or p["id"] in found:
                     continue
                 total = (p.get("items") or p.get("tracks") or {}).get("total")
-                found[p["id"]] = {"playlist_id": p["id"], "playlist_name": p.get("name"),
-                                  "owner": (p.get("owner") or {}).get("id"), "n_items": total}
+                found[p["id"]] = {
+                    "playlist_id": p["id"],
+                    "playlist_name": p.get("name"),
+                    "owner": (p.get("owner") or {}).get("id"),
+                    "n_items": total,
+                }
                 if len(found) == n:
                     break
             if not page.get("next"):
@@ -457,9 +522,13 @@ class _Collector:
                 page = self.sp.playlist_items(playlist_id, limit=limit, additional_types=("track",))
         except SpotifyException as err:
             if err.http_status in (403, 404):
-                reason = ("Spotify answers 403 for this playlist's items: since March 2026 "
-                          "development-mode apps may only read playlists their user owns or "
-                          "collaborates on" if err.http_status == 403 else "playlist not found (404)")
+                reason = (
+                    "Spotify answers 403 for this playlist's items: since March 2026 "
+                    "development-mode apps may only read playlists their user owns or "
+                    "collaborates on"
+                    if err.http_status == 403
+                    else "playlist not found (404)"
+                )
                 log.warning("playlist %s skipped: %s", playlist_id, reason)
                 return {"tracks": [], "skipped": [], "status": f"skipped: {reason}"}
             raise
@@ -479,8 +548,16 @@ class _Collector:
         return {"tracks": tracks, "skipped": skipped, "status": "ok"}
 
     # batched look-ups with a one-by-one fallback -----------------------------------------
-    def _batched(self, stage: str, ids: list[str], size: int, many: Callable, one: Callable,
-                 key: str, parse: Callable) -> dict[str, Any]:
+    def _batched(
+        self,
+        stage: str,
+        ids: list[str],
+        size: int,
+        many: Callable,
+        one: Callable,
+        key: str,
+        parse: Callable,
+    ) -> dict[str, Any]:
         done = self.ckpt.load(stage)
         todo = [i for i in dict.fromkeys(ids) if i not in done]
         one_by_one = False
@@ -489,15 +566,21 @@ class _Collector:
                 try:
                     with _expected_errors():
                         objs = many(batch)[key]
-                    self.ckpt.save(stage, {i: (parse(o) if o else None) for i, o in zip(batch, objs)})
+                    self.ckpt.save(
+                        stage, {i: (parse(o) if o else None) for i, o in zip(batch, objs)}
+                    )
                     continue
                 except SpotifyException as err:
                     if err.http_status != 403:
                         raise
                     one_by_one = True
-                    warnings.warn(f"Spotify answers 403 on the batch endpoint /{key} (closed for "
-                                  f"development-mode apps since February 2026): fetching {key} one "
-                                  f"by one instead.", SpotifyFallbackWarning, stacklevel=3)
+                    warnings.warn(
+                        f"Spotify answers 403 on the batch endpoint /{key} (closed for "
+                        f"development-mode apps since February 2026): fetching {key} one "
+                        f"by one instead.",
+                        SpotifyFallbackWarning,
+                        stacklevel=3,
+                    )
             for i in batch:
                 try:
                     o = one(i)
@@ -510,15 +593,23 @@ class _Collector:
         return {i: done.get(i) for i in ids}
 
     def tracks(self, ids: list[str]) -> dict[str, dict | None]:
-        return self._batched("tracks", ids, TRACKS_BATCH, self.sp.tracks, self.sp.track, "tracks", track_record)
+        return self._batched(
+            "tracks", ids, TRACKS_BATCH, self.sp.tracks, self.sp.track, "tracks", track_record
+        )
 
     def artists(self, ids: list[str]) -> dict[str, dict | None]:
         def parse(a):
-            return {"artist_id": a.get("id"), "artist_name": a.get("name"),
-                    "artist_genres": "; ".join(a.get("genres") or []),
-                    "artist_popularity": a.get("popularity"),
-                    "artist_followers": (a.get("followers") or {}).get("total")}
-        return self._batched("artists", ids, ARTISTS_BATCH, self.sp.artists, self.sp.artist, "artists", parse)
+            return {
+                "artist_id": a.get("id"),
+                "artist_name": a.get("name"),
+                "artist_genres": "; ".join(a.get("genres") or []),
+                "artist_popularity": a.get("popularity"),
+                "artist_followers": (a.get("followers") or {}).get("total"),
+            }
+
+        return self._batched(
+            "artists", ids, ARTISTS_BATCH, self.sp.artists, self.sp.artist, "artists", parse
+        )
 
     # features ----------------------------------------------------------------------------
     def features(self, ids: list[str]) -> tuple[dict[str, dict | None], str, dict[str, str]]:
@@ -527,12 +618,18 @@ class _Collector:
         meta = self.ckpt.load("features_meta")
         source = self.features_source
         if source == "auto":
-            source = "reccobeats" if (meta.get("spotify_forbidden") or self.sp.features_forbidden) else "spotify"
+            source = (
+                "reccobeats"
+                if (meta.get("spotify_forbidden") or self.sp.features_forbidden)
+                else "spotify"
+            )
         failed: dict[str, str] = {}
         if source == "spotify":
             done = self.ckpt.load("features-spotify")
             todo = [i for i in ids if i not in done]
-            for batch in self.bar(_batches(todo, SPOTIFY_FEATURES_BATCH), "spotify features", "batch"):
+            for batch in self.bar(
+                _batches(todo, SPOTIFY_FEATURES_BATCH), "spotify features", "batch"
+            ):
                 try:
                     with warnings.catch_warnings(), _expected_errors():
                         warnings.simplefilter("ignore", DeprecationWarning)
@@ -545,23 +642,30 @@ class _Collector:
                         raise FeaturesForbiddenError(
                             "Spotify answers 403 on /audio-features: the endpoint is closed for apps "
                             "created (or in development mode) after 2024-11-27. Use "
-                            "features_source='auto' or 'reccobeats'.") from None
+                            "features_source='auto' or 'reccobeats'."
+                        ) from None
                     warnings.warn(
                         "Spotify answers 403 on /audio-features (closed for new and development-mode "
                         "apps since 2024-11-27): switching to ReccoBeats (api.reccobeats.com) for the "
                         "audio features of this collection. Its values are close to Spotify's but not "
                         "identical; tracks it does not know are listed, not dropped silently.",
-                        FeaturesSourceWarning, stacklevel=3)
+                        FeaturesSourceWarning,
+                        stacklevel=3,
+                    )
                     self.ckpt.save("features_meta", {"spotify_forbidden": True})
                     source = "reccobeats"
                     break
                 by_id = {f["id"]: f for f in got if f}
-                self.ckpt.save("features-spotify", {i: _spotify_features(by_id.get(i)) for i in batch})
+                self.ckpt.save(
+                    "features-spotify", {i: _spotify_features(by_id.get(i)) for i in batch}
+                )
             if source == "spotify":
                 return {i: done.get(i) for i in ids}, "spotify", failed
         done = self.ckpt.load("features-reccobeats")
         todo = [i for i in ids if i not in done]
-        for batch in self.bar(_batches(todo, reccobeats.BATCH_SIZE), "reccobeats features", "batch"):
+        for batch in self.bar(
+            _batches(todo, reccobeats.BATCH_SIZE), "reccobeats features", "batch"
+        ):
             try:
                 got = reccobeats.fetch_batch(batch, self.sp.http)
             except reccobeats.ReccoBeatsError as err:
@@ -581,8 +685,14 @@ class _Collector:
             except deezer.DeezerError as err:
                 log.warning("%s: skipped (not checkpointed)", err)
                 continue
-            self.ckpt.save("deezer", {isrc: None if found is None else
-                                      {k: found[k] for k in ("deezer_preview_url", "deezer_bpm")}})
+            self.ckpt.save(
+                "deezer",
+                {
+                    isrc: None
+                    if found is None
+                    else {k: found[k] for k in ("deezer_preview_url", "deezer_bpm")}
+                },
+            )
         return done
 
 
@@ -631,8 +741,14 @@ def default_checkpoint_dir(kind: str, spec: dict) -> Path:
     return config.cache_dir() / "collect" / f"{kind}-{key}"
 
 
-def _assemble(rows: list[dict], records: dict[str, dict], feats: dict[str, dict | None],
-              failed: dict[str, str], source: str, deez: dict[str, dict | None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _assemble(
+    rows: list[dict],
+    records: dict[str, dict],
+    feats: dict[str, dict | None],
+    failed: dict[str, str],
+    source: str,
+    deez: dict[str, dict | None],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows (track x playlist) -> the snapshot's schema; tracks without complete features listed."""
     missing, keep = {}, []
     for row in rows:
@@ -651,18 +767,26 @@ def _assemble(rows: list[dict], records: dict[str, dict], feats: dict[str, dict 
         r = records[row["track_id"]]
         f = feats[row["track_id"]]
         dz = deez.get(r["isrc"]) if r["isrc"] else None
-        out.append({
-            "track_id": r["id"], "track_name": r["name"], "track_artist": (r["artist_names"] or [None])[0],
-            "track_popularity": r["popularity"], "track_album_id": r["album_id"],
-            "track_album_name": r["album_name"], "track_album_release_date": r["release_date"],
-            "playlist_name": row["playlist_name"], "playlist_id": row["playlist_id"],
-            "playlist_genre": row["playlist_genre"], "playlist_subgenre": row["playlist_subgenre"],
-            **{c: f[c] for c in FEATURE_COLUMNS},
-            "duration_ms": f.get("duration_ms") or r["duration_ms"],
-            "isrc": r["isrc"],
-            "deezer_preview_url": (dz or {}).get("deezer_preview_url"),
-            "deezer_bpm": (dz or {}).get("deezer_bpm"),
-        })
+        out.append(
+            {
+                "track_id": r["id"],
+                "track_name": r["name"],
+                "track_artist": (r["artist_names"] or [None])[0],
+                "track_popularity": r["popularity"],
+                "track_album_id": r["album_id"],
+                "track_album_name": r["album_name"],
+                "track_album_release_date": r["release_date"],
+                "playlist_name": row["playlist_name"],
+                "playlist_id": row["playlist_id"],
+                "playlist_genre": row["playlist_genre"],
+                "playlist_subgenre": row["playlist_subgenre"],
+                **{c: f[c] for c in FEATURE_COLUMNS},
+                "duration_ms": f.get("duration_ms") or r["duration_ms"],
+                "isrc": r["isrc"],
+                "deezer_preview_url": (dz or {}).get("deezer_preview_url"),
+                "deezer_bpm": (dz or {}).get("deezer_bpm"),
+            }
+        )
     df = pd.DataFrame(out, columns=[*data.SNAPSHOT_COLUMNS, *EXTRA_COLUMNS])
     for c in [*data.TEXT_COLUMNS, "isrc", "deezer_preview_url"]:
         df[c] = df[c].astype("str")
@@ -671,17 +795,27 @@ def _assemble(rows: list[dict], records: dict[str, dict], feats: dict[str, dict 
         df[c] = df[c].astype("int64" if c in data.INTEGER_COLUMNS else "float64")
     df["deezer_bpm"] = pd.to_numeric(df["deezer_bpm"], errors="coerce").astype("float64")
     names = {r["track_id"]: r.get("track_name") for r in rows}
-    miss = pd.DataFrame({"track_id": list(missing), "track_name": [names.get(t) for t in missing],
-                         "reason": list(missing.values())}, columns=["track_id", "track_name", "reason"])
+    miss = pd.DataFrame(
+        {
+            "track_id": list(missing),
+            "track_name": [names.get(t) for t in missing],
+            "reason": list(missing.values()),
+        },
+        columns=["track_id", "track_name", "reason"],
+    )
     return df, miss
 
 
 def _report_missing(miss: pd.DataFrame, n_tracks: int) -> None:
     if len(miss):
         ids = miss["track_id"].tolist()
-        log.warning("%d of %d tracks have no complete audio features and are left out of the table "
-                    "(CollectResult.missing_features / tracks.attrs['collection']['missing_feature_ids']): %s",
-                    len(ids), n_tracks, ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else ""))
+        log.warning(
+            "%d of %d tracks have no complete audio features and are left out of the table "
+            "(CollectResult.missing_features / tracks.attrs['collection']['missing_feature_ids']): %s",
+            len(ids),
+            n_tracks,
+            ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else ""),
+        )
 
 
 def _stats(sp: SpotifyClient, **extra) -> dict:
@@ -707,12 +841,18 @@ def collect_tables(
 ) -> CollectResult:
     """The seed-000 collection with every table it gathers (see :func:`collect`)."""
     if features_source not in ("auto", "spotify", "reccobeats"):
-        raise ValueError(f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}")
+        raise ValueError(
+            f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}"
+        )
     if max_playlists_per_subgenre < 1:
         raise ValueError("max_playlists_per_subgenre must be >= 1")
     taxonomy = load_taxonomy(taxonomy_path)
     sp = client or public_client(cache_expire_days)
-    spec = {"taxonomy": taxonomy, "playlists": max_playlists_per_subgenre, "tracks": max_tracks_per_playlist or 0}
+    spec = {
+        "taxonomy": taxonomy,
+        "playlists": max_playlists_per_subgenre,
+        "tracks": max_tracks_per_playlist or 0,
+    }
     ckpt = Checkpoint(checkpoint_dir or default_checkpoint_dir("playlists", spec))
     c = _Collector(sp, ckpt, features_source, progress)
 
@@ -751,12 +891,22 @@ def collect_tables(
             if key in seen:
                 continue
             seen.add(key)
-            rows.append({"track_id": r["id"], "track_name": r["name"], "playlist_id": p["playlist_id"],
-                         "playlist_name": p["playlist_name"], "playlist_genre": g, "playlist_subgenre": s})
+            rows.append(
+                {
+                    "track_id": r["id"],
+                    "track_name": r["name"],
+                    "playlist_id": p["playlist_id"],
+                    "playlist_name": p["playlist_name"],
+                    "playlist_genre": g,
+                    "playlist_subgenre": s,
+                }
+            )
     if not rows:
         statuses = {contents[p]["status"] for p in unique_playlists}
-        raise RuntimeError(f"no tracks collected from {len(unique_playlists)} playlists "
-                           f"(statuses: {sorted(statuses) or 'no playlist found'}).")
+        raise RuntimeError(
+            f"no tracks collected from {len(unique_playlists)} playlists "
+            f"(statuses: {sorted(statuses) or 'no playlist found'})."
+        )
     track_ids = list(dict.fromkeys(r["track_id"] for r in rows))
 
     # 4. artists
@@ -767,28 +917,67 @@ def collect_tables(
     feats, source, failed = c.features(track_ids)
 
     # 6. tables
-    with_features = [t for t in track_ids if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)]
-    deez = c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]]) if deezer_lookup else {}
+    with_features = [
+        t
+        for t in track_ids
+        if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)
+    ]
+    deez = (
+        c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]])
+        if deezer_lookup
+        else {}
+    )
     tracks, missing = _assemble(rows, records, feats, failed, source, deez)
     _report_missing(missing, len(track_ids))
-    playlists = pd.DataFrame([
-        {"playlist_id": p["playlist_id"], "playlist_name": p["playlist_name"], "owner": p["owner"],
-         "playlist_genre": g, "playlist_subgenre": s, "n_items": p["n_items"],
-         "n_tracks_collected": len(contents[p["playlist_id"]]["tracks"]),
-         "status": contents[p["playlist_id"]]["status"]} for g, s, p in assignments])
+    playlists = pd.DataFrame(
+        [
+            {
+                "playlist_id": p["playlist_id"],
+                "playlist_name": p["playlist_name"],
+                "owner": p["owner"],
+                "playlist_genre": g,
+                "playlist_subgenre": s,
+                "n_items": p["n_items"],
+                "n_tracks_collected": len(contents[p["playlist_id"]]["tracks"]),
+                "status": contents[p["playlist_id"]]["status"],
+            }
+            for g, s, p in assignments
+        ]
+    )
     playlists["n_items"] = pd.array(playlists["n_items"].tolist(), dtype="Int64")
-    artist_table = pd.DataFrame([a for a in (artists.get(i) for i in artist_ids) if a],
-                                columns=["artist_id", "artist_name", "artist_genres", "artist_popularity",
-                                         "artist_followers"])
+    artist_table = pd.DataFrame(
+        [a for a in (artists.get(i) for i in artist_ids) if a],
+        columns=[
+            "artist_id",
+            "artist_name",
+            "artist_genres",
+            "artist_popularity",
+            "artist_followers",
+        ],
+    )
     for col in ["artist_popularity", "artist_followers"]:
         artist_table[col] = pd.array(artist_table[col].tolist(), dtype="Int64")
-    skipped = pd.DataFrame([{"playlist_id": pid, "reason": why} for pid in unique_playlists
-                            for why in contents[pid]["skipped"]], columns=["playlist_id", "reason"])
-    stats = _stats(sp, playlists=len(unique_playlists), rows=len(tracks), tracks=len(track_ids),
-                   tracks_with_features=len(with_features), artists=len(artist_table),
-                   features_source=source, tracks_without_features=len(missing),
-                   missing_feature_ids=missing["track_id"].tolist(), skipped_items=len(skipped),
-                   checkpoint_dir=str(ckpt.dir))
+    skipped = pd.DataFrame(
+        [
+            {"playlist_id": pid, "reason": why}
+            for pid in unique_playlists
+            for why in contents[pid]["skipped"]
+        ],
+        columns=["playlist_id", "reason"],
+    )
+    stats = _stats(
+        sp,
+        playlists=len(unique_playlists),
+        rows=len(tracks),
+        tracks=len(track_ids),
+        tracks_with_features=len(with_features),
+        artists=len(artist_table),
+        features_source=source,
+        tracks_without_features=len(missing),
+        missing_feature_ids=missing["track_id"].tolist(),
+        skipped_items=len(skipped),
+        checkpoint_dir=str(ckpt.dir),
+    )
     tracks.attrs["collection"] = stats
     ckpt.clear()  # finished: a repeat is served by the HTTP cache, not by stale checkpoints
     return CollectResult(tracks, playlists, artist_table, missing, skipped, stats)
@@ -846,9 +1035,17 @@ def collect(
         Credentials missing or refused (the message says how to set them; the snapshot works
         offline).
     """
-    return collect_tables(taxonomy_path, max_playlists_per_subgenre, max_tracks_per_playlist,
-                          features_source, cache_expire_days, checkpoint_dir, deezer_lookup=deezer_lookup,
-                          progress=progress, client=client).tracks
+    return collect_tables(
+        taxonomy_path,
+        max_playlists_per_subgenre,
+        max_tracks_per_playlist,
+        features_source,
+        cache_expire_days,
+        checkpoint_dir,
+        deezer_lookup=deezer_lookup,
+        progress=progress,
+        client=client,
+    ).tracks
 
 
 @_translate_errors
@@ -878,10 +1075,16 @@ def collect_year(
         is the genre queried (NA without ``genres``), ``playlist_subgenre`` is NA.
     """
     if features_source not in ("auto", "spotify", "reccobeats"):
-        raise ValueError(f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}")
-    queries = ([(f'genre:"{g}" year:{year}', g) for g in genres] if genres else [(f"year:{year}", None)])
+        raise ValueError(
+            f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}"
+        )
+    queries = (
+        [(f'genre:"{g}" year:{year}', g) for g in genres] if genres else [(f"year:{year}", None)]
+    )
     sp = client or public_client(cache_expire_days)
-    ckpt = Checkpoint(checkpoint_dir or default_checkpoint_dir("year", {"queries": queries, "n": n_tracks}))
+    ckpt = Checkpoint(
+        checkpoint_dir or default_checkpoint_dir("year", {"queries": queries, "n": n_tracks})
+    )
     c = _Collector(sp, ckpt, features_source, progress)
     pages = ckpt.load("search-tracks")
     records: dict[str, dict] = {}
@@ -894,8 +1097,19 @@ def collect_year(
                 key = f"{q}|{offset}"
                 if key not in pages:
                     page = sp.search(q=q, type="track", limit=SEARCH_LIMIT, offset=offset)["tracks"]
-                    ckpt.save("search-tracks", {key: {"tracks": [track_record(t) for t in page.get("items") or [] if t and t.get("id")],
-                                                      "next": bool(page.get("next"))}})
+                    ckpt.save(
+                        "search-tracks",
+                        {
+                            key: {
+                                "tracks": [
+                                    track_record(t)
+                                    for t in page.get("items") or []
+                                    if t and t.get("id")
+                                ],
+                                "next": bool(page.get("next")),
+                            }
+                        },
+                    )
                 before = len(got)
                 for r in pages[key]["tracks"]:
                     if r["id"] not in got and len(got) < n_tracks:
@@ -906,30 +1120,56 @@ def collect_year(
                 offset += SEARCH_LIMIT
         for tid, r in got.items():
             records.setdefault(tid, r)
-            rows.append({"track_id": tid, "track_name": r["name"], "playlist_id": None, "playlist_name": q,
-                         "playlist_genre": g, "playlist_subgenre": None})
+            rows.append(
+                {
+                    "track_id": tid,
+                    "track_name": r["name"],
+                    "playlist_id": None,
+                    "playlist_name": q,
+                    "playlist_genre": g,
+                    "playlist_subgenre": None,
+                }
+            )
     incomplete = [t for t, r in records.items() if not r["complete"]]
     for t, r in c.tracks(incomplete).items():
         if r is not None:
             records[t] = r
     track_ids = list(records)
     feats, source, failed = c.features(track_ids)
-    with_features = [t for t in track_ids if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)]
-    deez = c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]]) if deezer_lookup else {}
+    with_features = [
+        t
+        for t in track_ids
+        if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)
+    ]
+    deez = (
+        c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]])
+        if deezer_lookup
+        else {}
+    )
     tracks, missing = _assemble(rows, records, feats, failed, source, deez)
     _report_missing(missing, len(track_ids))
-    tracks.attrs["collection"] = _stats(sp, tracks=len(track_ids), rows=len(tracks), features_source=source,
-                                        tracks_without_features=len(missing),
-                                        missing_feature_ids=missing["track_id"].tolist(),
-                                        checkpoint_dir=str(ckpt.dir))
+    tracks.attrs["collection"] = _stats(
+        sp,
+        tracks=len(track_ids),
+        rows=len(tracks),
+        features_source=source,
+        tracks_without_features=len(missing),
+        missing_feature_ids=missing["track_id"].tolist(),
+        checkpoint_dir=str(ckpt.dir),
+    )
     ckpt.clear()
     return tracks
 
 
 # --- features for any table ---------------------------------------------------------------
 @_translate_errors
-def add_features(tracks: pd.DataFrame, *, source: FeaturesSource = "auto", client: SpotifyClient | None = None,
-                 progress: bool = False) -> pd.DataFrame:
+def add_features(
+    tracks: pd.DataFrame,
+    *,
+    source: FeaturesSource = "auto",
+    client: SpotifyClient | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """``tracks`` (with ``track_id``) plus the 12 audio features; tracks without features keep NaN.
 
     The ids without features are logged and listed in ``attrs["missing_feature_ids"]``;
@@ -944,12 +1184,23 @@ def add_features(tracks: pd.DataFrame, *, source: FeaturesSource = "auto", clien
     for col in data.AUDIO_FEATURES:
         values = [(feats.get(t) or {}).get(col) for t in out["track_id"]]
         if col == "duration_ms" and "duration_ms" in out:
-            values = [v if v is not None else d for v, d in zip(values, out["duration_ms"].tolist())]
-        out[col] = pd.to_numeric(pd.Series(values, index=out.index, dtype="object"), errors="coerce").astype("float64")
-    missing = [t for t in ids if not feats.get(t) or any(feats[t].get(k) is None for k in FEATURE_COLUMNS)]
+            values = [
+                v if v is not None else d for v, d in zip(values, out["duration_ms"].tolist())
+            ]
+        out[col] = pd.to_numeric(
+            pd.Series(values, index=out.index, dtype="object"), errors="coerce"
+        ).astype("float64")
+    missing = [
+        t for t in ids if not feats.get(t) or any(feats[t].get(k) is None for k in FEATURE_COLUMNS)
+    ]
     if missing:
-        log.warning("%d of %d tracks have no complete audio features from %s: %s", len(missing), len(ids), used,
-                    ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""))
+        log.warning(
+            "%d of %d tracks have no complete audio features from %s: %s",
+            len(missing),
+            len(ids),
+            used,
+            ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
+        )
     out.attrs["missing_feature_ids"] = missing
     out.attrs["features_source"] = used
     return out
@@ -983,8 +1234,13 @@ def _records_from_items(items: Iterable[dict]) -> tuple[list[dict], list[dict]]:
 
 
 @_translate_errors
-def search(query: str, type: Literal["track", "artist", "album", "playlist"] = "track", limit: int = 10,
-           *, client: SpotifyClient | None = None) -> pd.DataFrame:
+def search(
+    query: str,
+    type: Literal["track", "artist", "album", "playlist"] = "track",
+    limit: int = 10,
+    *,
+    client: SpotifyClient | None = None,
+) -> pd.DataFrame:
     """Search Spotify; one row per result (pages of 10, the 2026 limit)."""
     if type not in ("track", "artist", "album", "playlist"):
         raise ValueError(f"type must be track, artist, album or playlist, got {type!r}")
@@ -992,7 +1248,9 @@ def search(query: str, type: Literal["track", "artist", "album", "playlist"] = "
     items: list[dict] = []
     offset = 0
     while len(items) < limit and offset < SEARCH_MAX_OFFSET:
-        page = sp.search(q=query, type=type, limit=min(SEARCH_LIMIT, limit - len(items)), offset=offset)[type + "s"]
+        page = sp.search(
+            q=query, type=type, limit=min(SEARCH_LIMIT, limit - len(items)), offset=offset
+        )[type + "s"]
         items.extend(i for i in page.get("items") or [] if i)
         if not page.get("next"):
             break
@@ -1001,30 +1259,44 @@ def search(query: str, type: Literal["track", "artist", "album", "playlist"] = "
     if type == "track":
         return _tracks_frame([track_record(t) for t in items])
     if type == "artist":
-        return pd.DataFrame({
-            "artist_id": [a["id"] for a in items], "artist_name": [a.get("name") for a in items],
-            "artist_genres": ["; ".join(a.get("genres") or []) for a in items],
-            "artist_popularity": pd.array([a.get("popularity") for a in items], dtype="Int64"),
-            "artist_followers": pd.array([(a.get("followers") or {}).get("total") for a in items], dtype="Int64"),
-        })
+        return pd.DataFrame(
+            {
+                "artist_id": [a["id"] for a in items],
+                "artist_name": [a.get("name") for a in items],
+                "artist_genres": ["; ".join(a.get("genres") or []) for a in items],
+                "artist_popularity": pd.array([a.get("popularity") for a in items], dtype="Int64"),
+                "artist_followers": pd.array(
+                    [(a.get("followers") or {}).get("total") for a in items], dtype="Int64"
+                ),
+            }
+        )
     if type == "album":
-        return pd.DataFrame({
-            "album_id": [a["id"] for a in items], "album_name": [a.get("name") for a in items],
-            "album_artist": [((a.get("artists") or [{}])[0]).get("name") for a in items],
-            "album_type": [a.get("album_type") for a in items],
-            "release_date": [a.get("release_date") for a in items],
-            "total_tracks": pd.array([a.get("total_tracks") for a in items], dtype="Int64"),
-        })
+        return pd.DataFrame(
+            {
+                "album_id": [a["id"] for a in items],
+                "album_name": [a.get("name") for a in items],
+                "album_artist": [((a.get("artists") or [{}])[0]).get("name") for a in items],
+                "album_type": [a.get("album_type") for a in items],
+                "release_date": [a.get("release_date") for a in items],
+                "total_tracks": pd.array([a.get("total_tracks") for a in items], dtype="Int64"),
+            }
+        )
     return _playlists_frame(items)
 
 
 def _playlists_frame(items: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "playlist_id": [p["id"] for p in items], "playlist_name": [p.get("name") for p in items],
-        "owner": [(p.get("owner") or {}).get("id") for p in items],
-        "n_items": pd.array([(p.get("items") or p.get("tracks") or {}).get("total") for p in items], dtype="Int64"),
-        "description": [p.get("description") for p in items],
-    })
+    return pd.DataFrame(
+        {
+            "playlist_id": [p["id"] for p in items],
+            "playlist_name": [p.get("name") for p in items],
+            "owner": [(p.get("owner") or {}).get("id") for p in items],
+            "n_items": pd.array(
+                [(p.get("items") or p.get("tracks") or {}).get("total") for p in items],
+                dtype="Int64",
+            ),
+            "description": [p.get("description") for p in items],
+        }
+    )
 
 
 @_translate_errors
@@ -1032,10 +1304,17 @@ def profile(*, client: SpotifyClient | None = None) -> pd.DataFrame:
     """The logged-in user's profile, one row (fields Spotify stopped sending in 2026 are NA)."""
     sp = client or user_client()
     me = sp.me()
-    return pd.DataFrame([{
-        "user_id": me.get("id"), "display_name": me.get("display_name"), "country": me.get("country"),
-        "product": me.get("product"), "followers": (me.get("followers") or {}).get("total"),
-    }]).astype({"followers": "Int64"})
+    return pd.DataFrame(
+        [
+            {
+                "user_id": me.get("id"),
+                "display_name": me.get("display_name"),
+                "country": me.get("country"),
+                "product": me.get("product"),
+                "followers": (me.get("followers") or {}).get("total"),
+            }
+        ]
+    ).astype({"followers": "Int64"})
 
 
 @_translate_errors
@@ -1044,7 +1323,9 @@ def currently_playing(*, client: SpotifyClient | None = None) -> pd.DataFrame:
     sp = client or user_client()
     now = sp.current_user_playing_track()
     if not now or not now.get("item") or now["item"].get("type", "track") != "track":
-        return _tracks_frame([]).assign(is_playing=pd.Series(dtype="bool"), progress_ms=pd.Series(dtype="Int64"))
+        return _tracks_frame([]).assign(
+            is_playing=pd.Series(dtype="bool"), progress_ms=pd.Series(dtype="Int64")
+        )
     df = _tracks_frame([track_record(now["item"])])
     df["is_playing"] = bool(now.get("is_playing"))
     df["progress_ms"] = pd.array([now.get("progress_ms")], dtype="Int64")
@@ -1052,8 +1333,12 @@ def currently_playing(*, client: SpotifyClient | None = None) -> pd.DataFrame:
 
 
 @_translate_errors
-def top_tracks(time_range: Literal["short_term", "medium_term", "long_term"] = "medium_term", limit: int = 50,
-               *, client: SpotifyClient | None = None) -> pd.DataFrame:
+def top_tracks(
+    time_range: Literal["short_term", "medium_term", "long_term"] = "medium_term",
+    limit: int = 50,
+    *,
+    client: SpotifyClient | None = None,
+) -> pd.DataFrame:
     """The user's top tracks, best first (``rank`` from 1)."""
     sp = client or user_client()
     first = sp.current_user_top_tracks(limit=min(50, limit), time_range=time_range)
@@ -1071,18 +1356,24 @@ def liked_tracks(limit: int | None = None, *, client: SpotifyClient | None = Non
 
 
 @_translate_errors
-def categories(limit: int = 50, country: str | None = None, *, client: SpotifyClient | None = None) -> pd.DataFrame:
+def categories(
+    limit: int = 50, country: str | None = None, *, client: SpotifyClient | None = None
+) -> pd.DataFrame:
     """Browse categories: ``category_id, name`` (Spotify closed this for new apps in 2026)."""
     sp = client or public_client()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         first = sp.categories(country=country, limit=min(50, limit))
     items = list(_pages(sp, first, limit, key="categories"))
-    return pd.DataFrame({"category_id": [c["id"] for c in items], "name": [c.get("name") for c in items]})
+    return pd.DataFrame(
+        {"category_id": [c["id"] for c in items], "name": [c.get("name") for c in items]}
+    )
 
 
 @_translate_errors
-def category_playlists(category_id: str, limit: int = 50, *, client: SpotifyClient | None = None) -> pd.DataFrame:
+def category_playlists(
+    category_id: str, limit: int = 50, *, client: SpotifyClient | None = None
+) -> pd.DataFrame:
     """Playlists of one browse category (null items skipped)."""
     sp = client or public_client()
     with warnings.catch_warnings():
@@ -1093,7 +1384,9 @@ def category_playlists(category_id: str, limit: int = 50, *, client: SpotifyClie
 
 
 @_translate_errors
-def playlist_tracks(playlist_id: str, limit: int | None = None, *, client: SpotifyClient | None = None) -> pd.DataFrame:
+def playlist_tracks(
+    playlist_id: str, limit: int | None = None, *, client: SpotifyClient | None = None
+) -> pd.DataFrame:
     """A playlist's tracks in order, with ``added_at`` (local files and episodes skipped)."""
     sp = client or public_client()
     first = sp.playlist_items(playlist_id, limit=PLAYLIST_ITEMS_LIMIT, additional_types=("track",))
@@ -1106,13 +1399,16 @@ def album_tracks(album_id: str, *, client: SpotifyClient | None = None) -> pd.Da
     """An album's tracks: ``track_id, track_name, track_artist, disc_number, track_number, duration_ms``."""
     sp = client or public_client()
     items = [t for t in _pages(sp, sp.album_tracks(album_id, limit=50), None) if t]
-    return pd.DataFrame({
-        "track_id": [t["id"] for t in items], "track_name": [t.get("name") for t in items],
-        "track_artist": [((t.get("artists") or [{}])[0]).get("name") for t in items],
-        "disc_number": pd.array([t.get("disc_number") for t in items], dtype="Int64"),
-        "track_number": pd.array([t.get("track_number") for t in items], dtype="Int64"),
-        "duration_ms": pd.array([t.get("duration_ms") for t in items], dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "track_id": [t["id"] for t in items],
+            "track_name": [t.get("name") for t in items],
+            "track_artist": [((t.get("artists") or [{}])[0]).get("name") for t in items],
+            "disc_number": pd.array([t.get("disc_number") for t in items], dtype="Int64"),
+            "track_number": pd.array([t.get("track_number") for t in items], dtype="Int64"),
+            "duration_ms": pd.array([t.get("duration_ms") for t in items], dtype="Int64"),
+        }
+    )
 
 
 # --- one track's analysis -----------------------------------------------------------------
@@ -1141,8 +1437,13 @@ _ANALYSIS_MEMO: dict[tuple, tuple[pd.Series, pd.Series, str]] = {}
 
 
 @_translate_errors
-def analyze_track(track_id: str, model: Any = None, *, features_source: FeaturesSource = "auto",
-                  client: SpotifyClient | None = None) -> TrackAnalysis:
+def analyze_track(
+    track_id: str,
+    model: Any = None,
+    *,
+    features_source: FeaturesSource = "auto",
+    client: SpotifyClient | None = None,
+) -> TrackAnalysis:
     """Metadata + audio features of one track, and the genre probabilities of ``model``.
 
     Parameters
@@ -1165,31 +1466,49 @@ def analyze_track(track_id: str, model: Any = None, *, features_source: Features
         feats, used, failed = c.features([tid])
         f = dict(feats.get(tid) or {})
         f.setdefault("duration_ms", rec["duration_ms"])
-        features = pd.Series({k: f.get(k, np.nan) for k in data.AUDIO_FEATURES}, dtype="float64", name=tid)
-        track = pd.Series({"track_id": tid, "track_name": rec["name"], "track_artist": (rec["artist_names"] or [None])[0],
-                           "track_album_name": rec["album_name"], "track_album_release_date": rec["release_date"],
-                           "isrc": rec["isrc"]}, name=tid)
+        features = pd.Series(
+            {k: f.get(k, np.nan) for k in data.AUDIO_FEATURES}, dtype="float64", name=tid
+        )
+        track = pd.Series(
+            {
+                "track_id": tid,
+                "track_name": rec["name"],
+                "track_artist": (rec["artist_names"] or [None])[0],
+                "track_album_name": rec["album_name"],
+                "track_album_release_date": rec["release_date"],
+                "isrc": rec["isrc"],
+            },
+            name=tid,
+        )
         _ANALYSIS_MEMO[memo_key] = (track, features, used)
     track, features, used = _ANALYSIS_MEMO[memo_key]
     probs = None
     if model is not None:
         absent = features.index[features.isna()].tolist()
         if absent:
-            raise ValueError(f"track {tid}: no {', '.join(absent)} from {used}; the model needs all of "
-                             f"{data.AUDIO_FEATURES}")
+            raise ValueError(
+                f"track {tid}: no {', '.join(absent)} from {used}; the model needs all of "
+                f"{data.AUDIO_FEATURES}"
+            )
         X = features.to_frame().T.reset_index(drop=True)
         p = np.asarray(model.predict_proba(X))[0]
-        probs = pd.Series(p, index=[str(c) for c in model.classes_], name="probability").sort_values(ascending=False)
+        probs = pd.Series(
+            p, index=[str(c) for c in model.classes_], name="probability"
+        ).sort_values(ascending=False)
     return TrackAnalysis(track.copy(), features.copy(), used, probs)
 
 
 # --- command line: log in once so notebooks can use the cached user token ----------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m genrelab.spotify", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m genrelab.spotify", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     login = sub.add_parser("login", help="authorize the app for your library (caches the token)")
     login.add_argument("--user", default="me", help="name of the token file (compare two users)")
-    login.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the URL instead of opening a browser"
+    )
     args = parser.parse_args(argv)
     if args.command == "login":
         sp = user_client(args.user, interactive=True, open_browser=not args.no_browser)

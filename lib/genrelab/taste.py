@@ -20,12 +20,12 @@ Example
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from scipy import stats
 
 from . import data
@@ -35,8 +35,13 @@ PUBLIC_COLOR = "0.65"
 USER_COLORS = ("#0072B2", "#D55E00")  # colour-blind-safe blue / vermillion
 
 
-def user_from_snapshot(public: pd.DataFrame | None = None, playlist_id: str | None = None, *,
-                       min_tracks: int = 40, seed: int = 42) -> pd.DataFrame:
+def user_from_snapshot(
+    public: pd.DataFrame | None = None,
+    playlist_id: str | None = None,
+    *,
+    min_tracks: int = 40,
+    seed: int = 42,
+) -> pd.DataFrame:
     """One snapshot playlist standing in for a user's liked tracks (offline).
 
     Parameters
@@ -67,7 +72,9 @@ def user_from_snapshot(public: pd.DataFrame | None = None, playlist_id: str | No
     return user
 
 
-def liked_with_features(limit: int | None = None, *, features_source: str = "auto", client=None) -> pd.DataFrame:
+def liked_with_features(
+    limit: int | None = None, *, features_source: str = "auto", client=None
+) -> pd.DataFrame:
     """The logged-in user's liked tracks with audio features (tracks without features dropped, listed).
 
     Needs a user login (``python -m genrelab.spotify login``); ``client`` may be a
@@ -88,7 +95,9 @@ def _percentile_of(values: np.ndarray, x: float) -> float:
     return float(100 * (np.sum(values < x) + 0.5 * np.sum(values == x)) / len(values))
 
 
-def compare(user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str] = FEATURES) -> pd.DataFrame:
+def compare(
+    user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str] = FEATURES
+) -> pd.DataFrame:
     """Per-feature comparison of a user's tracks with the public distribution.
 
     Returns
@@ -108,20 +117,38 @@ def compare(user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str] = 
         u = pd.to_numeric(user[f], errors="coerce").dropna().to_numpy(float)
         p = pd.to_numeric(public[f], errors="coerce").dropna().to_numpy(float)
         if len(u) == 0 or len(p) == 0:
-            raise ValueError(f"no values of {f!r} in the {'user' if len(u) == 0 else 'public'} table")
+            raise ValueError(
+                f"no values of {f!r} in the {'user' if len(u) == 0 else 'public'} table"
+            )
         ks = stats.ks_2samp(u, p)
         sd = p.std(ddof=1) if len(p) > 1 else float("nan")
-        rows.append({"feature": f, "user_n": len(u), "user_mean": u.mean(), "public_mean": p.mean(),
-                     "user_median": float(np.median(u)), "public_median": float(np.median(p)),
-                     "std_diff": (u.mean() - p.mean()) / sd if sd else float("nan"),
-                     "user_median_percentile": _percentile_of(p, float(np.median(u))),
-                     "ks_stat": float(ks.statistic), "ks_pvalue": float(ks.pvalue)})
+        rows.append(
+            {
+                "feature": f,
+                "user_n": len(u),
+                "user_mean": u.mean(),
+                "public_mean": p.mean(),
+                "user_median": float(np.median(u)),
+                "public_median": float(np.median(p)),
+                "std_diff": (u.mean() - p.mean()) / sd if sd else float("nan"),
+                "user_median_percentile": _percentile_of(p, float(np.median(u))),
+                "ks_stat": float(ks.statistic),
+                "ks_pvalue": float(ks.pvalue),
+            }
+        )
     out = pd.DataFrame(rows)
-    return out.reindex(out["std_diff"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    return out.reindex(out["std_diff"].abs().sort_values(ascending=False).index).reset_index(
+        drop=True
+    )
 
 
-def compare_users(a: pd.DataFrame, b: pd.DataFrame, public: pd.DataFrame | None = None,
-                  features: Sequence[str] = FEATURES, labels: tuple[str, str] = ("A", "B")) -> pd.DataFrame:
+def compare_users(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    public: pd.DataFrame | None = None,
+    features: Sequence[str] = FEATURES,
+    labels: tuple[str, str] = ("A", "B"),
+) -> pd.DataFrame:
     """Two users side by side: each one's mean (and percentile in the public, if given), and a KS test between them."""
     rows = []
     for f in features:
@@ -139,23 +166,33 @@ def compare_users(a: pd.DataFrame, b: pd.DataFrame, public: pd.DataFrame | None 
 
 def _grid(n: int, ncols: int):
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.6 * nrows + 0.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.6 * ncols, 2.6 * nrows + 0.6), squeeze=False, layout="constrained"
+    )
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat
 
 
 def _bins(f: str, *tables: pd.DataFrame, n: int = 20) -> np.ndarray:
-    values = np.concatenate([pd.to_numeric(t[f], errors="coerce").dropna().to_numpy(float) for t in tables])
+    values = np.concatenate(
+        [pd.to_numeric(t[f], errors="coerce").dropna().to_numpy(float) for t in tables]
+    )
     if f in data.UNIT_FEATURES:
         return np.linspace(0, 1, n + 1)
     lo, hi = np.quantile(values, [0.005, 0.995])  # keep rare extremes from squashing the plot
     return np.linspace(lo, hi, n + 1)
 
 
-def plot_taste(user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str] = FEATURES, *,
-               user_label: str | None = None, public_label: str = "public (snapshot)", ncols: int = 3) -> plt.Figure:
+def plot_taste(
+    user: pd.DataFrame,
+    public: pd.DataFrame,
+    features: Sequence[str] = FEATURES,
+    *,
+    user_label: str | None = None,
+    public_label: str = "public (snapshot)",
+    ncols: int = 3,
+) -> plt.Figure:
     """Per-feature distributions: the public as grey bars, the user as a line, medians marked.
 
     Densities are normalised per group, so a user with 50 tracks and a public of 26,000 share
@@ -167,27 +204,53 @@ def plot_taste(user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str]
         bins = _bins(f, public, user)
         p = pd.to_numeric(public[f], errors="coerce").dropna()
         u = pd.to_numeric(user[f], errors="coerce").dropna()
-        ax.hist(p.clip(bins[0], bins[-1]), bins=bins, density=True, color=PUBLIC_COLOR, alpha=0.6,
-                label=public_label)
-        ax.hist(u.clip(bins[0], bins[-1]), bins=bins, density=True, histtype="step", linewidth=2,
-                color=USER_COLORS[0], label=user_label)
+        ax.hist(
+            p.clip(bins[0], bins[-1]),
+            bins=bins,
+            density=True,
+            color=PUBLIC_COLOR,
+            alpha=0.6,
+            label=public_label,
+        )
+        ax.hist(
+            u.clip(bins[0], bins[-1]),
+            bins=bins,
+            density=True,
+            histtype="step",
+            linewidth=2,
+            color=USER_COLORS[0],
+            label=user_label,
+        )
         ax.axvline(p.median(), color="0.3", linestyle=":", linewidth=1.2)
         ax.axvline(u.median(), color=USER_COLORS[0], linestyle="--", linewidth=1.2)
-        ax.set_title(f"{f} (user median: {_percentile_of(p.to_numpy(), float(u.median())):.0f}th pct)",
-                     fontsize=10)
+        ax.set_title(
+            f"{f} (user median: {_percentile_of(p.to_numpy(), float(u.median())):.0f}th pct)",
+            fontsize=10,
+        )
         ax.set_yticks([])
     handles, names = axes[0].get_legend_handles_labels()
-    handles += [Line2D([], [], color="0.3", linestyle=":"), Line2D([], [], color=USER_COLORS[0], linestyle="--")]
+    handles += [
+        Line2D([], [], color="0.3", linestyle=":"),
+        Line2D([], [], color=USER_COLORS[0], linestyle="--"),
+    ]
     names += ["public median", "user median"]
     fig.legend(handles, names, loc="outside lower center", ncols=4)
-    fig.suptitle(f"Taste: {user_label} ({len(user)} tracks) vs {public_label} ({len(public):,} tracks)")
+    fig.suptitle(
+        f"Taste: {user_label} ({len(user)} tracks) vs {public_label} ({len(public):,} tracks)"
+    )
     fig.supylabel("density")
     return fig
 
 
-def plot_two_users(a: pd.DataFrame, b: pd.DataFrame, public: pd.DataFrame | None = None,
-                   features: Sequence[str] = FEATURES, *, labels: tuple[str, str] | None = None,
-                   ncols: int = 3) -> plt.Figure:
+def plot_two_users(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    public: pd.DataFrame | None = None,
+    features: Sequence[str] = FEATURES,
+    *,
+    labels: tuple[str, str] | None = None,
+    ncols: int = 3,
+) -> plt.Figure:
     """Two users' per-feature distributions side by side (lines), over the public (grey bars)."""
     labels = labels or (a.attrs.get("user", "user A"), b.attrs.get("user", "user B"))
     fig, axes = _grid(len(features), ncols)
@@ -196,11 +259,25 @@ def plot_two_users(a: pd.DataFrame, b: pd.DataFrame, public: pd.DataFrame | None
         bins = _bins(f, *tables)
         if public is not None:
             p = pd.to_numeric(public[f], errors="coerce").dropna()
-            ax.hist(p.clip(bins[0], bins[-1]), bins=bins, density=True, color=PUBLIC_COLOR, alpha=0.5, label="public")
+            ax.hist(
+                p.clip(bins[0], bins[-1]),
+                bins=bins,
+                density=True,
+                color=PUBLIC_COLOR,
+                alpha=0.5,
+                label="public",
+            )
         for t, label, color in zip((a, b), labels, USER_COLORS):
             v = pd.to_numeric(t[f], errors="coerce").dropna()
-            ax.hist(v.clip(bins[0], bins[-1]), bins=bins, density=True, histtype="step", linewidth=2, color=color,
-                    label=label)
+            ax.hist(
+                v.clip(bins[0], bins[-1]),
+                bins=bins,
+                density=True,
+                histtype="step",
+                linewidth=2,
+                color=color,
+                label=label,
+            )
             ax.axvline(v.median(), color=color, linestyle="--", linewidth=1.2)
         ax.set_title(f, fontsize=10)
         ax.set_yticks([])

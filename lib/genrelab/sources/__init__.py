@@ -23,9 +23,9 @@ Every source returns the same shape, so the notebook does not care which one it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,9 @@ class AudioCorpus:
     items: pd.DataFrame
     reference: pd.DataFrame
     label_name: str = "label"
-    failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["item_id", "reason"]))
+    failures: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["item_id", "reason"])
+    )
 
     def __post_init__(self):
         missing = [c for c in ITEM_COLUMNS if c not in self.items]
@@ -85,20 +87,39 @@ def subsample(items: pd.DataFrame, n_clips: int | None, seed: int) -> pd.DataFra
     return items.iloc[keep].reset_index(drop=True)
 
 
-def synthetic_corpus(n_clips: int = 120, seed: int = 42, *, n_jobs: int = 1, dest: str | Path | None = None,
-                     duration: float = 30.0, progress: bool = False) -> AudioCorpus:
+def synthetic_corpus(
+    n_clips: int = 120,
+    seed: int = 42,
+    *,
+    n_jobs: int = 1,
+    dest: str | Path | None = None,
+    duration: float = 30.0,
+    progress: bool = False,
+) -> AudioCorpus:
     """The generated clips (:func:`genrelab.sources.synthetic.generate_corpus`) and their ground truth."""
     from . import synthetic
 
-    truth = synthetic.generate_corpus(n_clips=n_clips, seed=seed, n_jobs=n_jobs, dest=dest, duration=duration,
-                                      progress=progress)
-    items = pd.DataFrame({"item_id": truth["clip_id"], "path": truth["path"], "label": truth["style"]})
-    reference = truth[["clip_id", "tempo", "key", "mode", "loudness"]].rename(columns={"clip_id": "item_id"})
+    truth = synthetic.generate_corpus(
+        n_clips=n_clips, seed=seed, n_jobs=n_jobs, dest=dest, duration=duration, progress=progress
+    )
+    items = pd.DataFrame(
+        {"item_id": truth["clip_id"], "path": truth["path"], "label": truth["style"]}
+    )
+    reference = truth[["clip_id", "tempo", "key", "mode", "loudness"]].rename(
+        columns={"clip_id": "item_id"}
+    )
     return AudioCorpus("synthetic", items, reference, label_name="style")
 
 
-def deezer_corpus(tracks: pd.DataFrame | None = None, n_clips: int | None = 120, seed: int = 42, *,
-                  dest: str | Path | None = None, label_column: str = "genre", **download_kwargs) -> AudioCorpus:
+def deezer_corpus(
+    tracks: pd.DataFrame | None = None,
+    n_clips: int | None = 120,
+    seed: int = 42,
+    *,
+    dest: str | Path | None = None,
+    label_column: str = "genre",
+    **download_kwargs,
+) -> AudioCorpus:
     """30 s Deezer previews of ``tracks`` (by ``deezer_preview_url`` or ``isrc``), Spotify features as reference.
 
     A thin layer over :func:`genrelab.sources.deezer.download_previews` (which checks status,
@@ -124,14 +145,19 @@ def deezer_corpus(tracks: pd.DataFrame | None = None, n_clips: int | None = 120,
         raise ValueError(
             "the deezer source needs the collected tracks table with an 'isrc' or 'deezer_preview_url' "
             "column (run notebooks/01_collection.ipynb with a Spotify source first; the embedded "
-            "snapshot has no ISRCs)")
+            "snapshot has no ISRCs)"
+        )
     if "isrc" not in tracks and "deezer_preview_url" not in tracks:
-        raise ValueError(f"tracks has neither 'isrc' nor 'deezer_preview_url'; columns: {list(tracks.columns)}")
+        raise ValueError(
+            f"tracks has neither 'isrc' nor 'deezer_preview_url'; columns: {list(tracks.columns)}"
+        )
     one = subsample(tracks.drop_duplicates("track_id"), n_clips, seed)
     downloads = deezer.download_previews(one, dest, **download_kwargs)
     files = downloads.files.merge(one, on="track_id", how="left")
     label = files[label_column] if label_column in files else pd.Series(pd.NA, index=files.index)
-    items = pd.DataFrame({"item_id": files["track_id"].astype(str), "path": files["path"], "label": label})
+    items = pd.DataFrame(
+        {"item_id": files["track_id"].astype(str), "path": files["path"], "label": label}
+    )
     ref_cols = [c for c in [*data.CONTINUOUS_FEATURES, "key", "mode"] if c in files]
     reference = files[["track_id", *ref_cols]].rename(columns={"track_id": "item_id"})
     reference["item_id"] = reference["item_id"].astype(str)
@@ -162,8 +188,17 @@ SOURCES: dict[str, Callable[..., AudioCorpus]] = {
 }
 
 
-def from_params(audio_source: str, *, n_clips: int = 120, seed: int = 42, n_jobs: int = 1, audio_path: str = "",
-                reference_csv: str = "", tracks: pd.DataFrame | None = None, progress: bool = False) -> AudioCorpus:
+def from_params(
+    audio_source: str,
+    *,
+    n_clips: int = 120,
+    seed: int = 42,
+    n_jobs: int = 1,
+    audio_path: str = "",
+    reference_csv: str = "",
+    tracks: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> AudioCorpus:
     """The corpus a notebook's parameters describe (what each source needs, from one flat set).
 
     ``audio_path`` is the folder of ``fma`` (default: the ``GENRELAB_FMA_DIR`` setting) and
@@ -180,8 +215,14 @@ def from_params(audio_source: str, *, n_clips: int = 120, seed: int = 42, n_jobs
         if reference_csv:
             header = pd.read_csv(Path(reference_csv).expanduser(), nrows=0).columns
             label_column = next((c for c in ("genre", "label", "style") if c in header), None)
-        return folder_corpus(audio_path or None, n_clips=n, seed=seed, reference_csv=reference_csv or None,
-                             label_column=label_column, label_from_folder=label_column is None)
+        return folder_corpus(
+            audio_path or None,
+            n_clips=n,
+            seed=seed,
+            reference_csv=reference_csv or None,
+            label_column=label_column,
+            label_from_folder=label_column is None,
+        )
     if audio_source == "deezer":
         return deezer_corpus(tracks, n_clips=n, seed=seed, progress=progress)
     raise ValueError(f"unknown audio source {audio_source!r}; choose one of {sorted(SOURCES)}")
@@ -198,5 +239,7 @@ def load_source(name: str, **kwargs) -> AudioCorpus:
     try:
         fn = SOURCES[name]
     except KeyError:
-        raise ValueError(f"unknown audio source {name!r}; choose one of {sorted(SOURCES)}") from None
+        raise ValueError(
+            f"unknown audio source {name!r}; choose one of {sorted(SOURCES)}"
+        ) from None
     return fn(**kwargs)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,17 @@ log = logging.getLogger(__name__)
 
 API = "https://api.deezer.com"
 #: columns of :func:`lookup_isrcs`
-COLUMNS = ["isrc", "deezer_id", "deezer_title", "deezer_artist", "deezer_preview_url", "deezer_bpm",
-           "deezer_gain", "deezer_duration", "deezer_rank"]
+COLUMNS = [
+    "isrc",
+    "deezer_id",
+    "deezer_title",
+    "deezer_artist",
+    "deezer_preview_url",
+    "deezer_bpm",
+    "deezer_gain",
+    "deezer_duration",
+    "deezer_rank",
+]
 
 
 class DeezerError(RuntimeError):
@@ -62,8 +72,9 @@ def parse_track(body: dict) -> dict:
     }
 
 
-def track_by_isrc(isrc: str, session: requests.Session | None = None, *,
-                  force_refresh: bool = False) -> dict | None:
+def track_by_isrc(
+    isrc: str, session: requests.Session | None = None, *, force_refresh: bool = False
+) -> dict | None:
     """Deezer's track for one ISRC as a flat dict (see :data:`COLUMNS`), or ``None`` if unknown.
 
     Raises :class:`DeezerError` for other errors (after the session's retries).
@@ -78,13 +89,16 @@ def track_by_isrc(isrc: str, session: requests.Session | None = None, *,
     if error:
         if error.get("code") == 800:  # "no data"
             return None
-        raise DeezerError(f"Deezer {track_url(isrc)}: {error.get('type')} {error.get('message')} "
-                          f"(code {error.get('code')})")
+        raise DeezerError(
+            f"Deezer {track_url(isrc)}: {error.get('type')} {error.get('message')} "
+            f"(code {error.get('code')})"
+        )
     return {"isrc": isrc, **parse_track(body)}
 
 
-def lookup_isrcs(isrcs: Iterable[str], *, session: requests.Session | None = None,
-                 progress: bool = True) -> pd.DataFrame:
+def lookup_isrcs(
+    isrcs: Iterable[str], *, session: requests.Session | None = None, progress: bool = True
+) -> pd.DataFrame:
     """One row per ISRC found on Deezer (:data:`COLUMNS`); unknown ISRCs and errors are logged."""
     session = session or http.session()
     rows, unknown = [], []
@@ -135,7 +149,11 @@ def _decode_check(path: Path, min_seconds: float) -> dict:
         raise ValueError(f"only {duration:.1f} s of audio (< {min_seconds} s)")
     if not np.isfinite(audio).all():
         raise ValueError("decoded samples are not finite")
-    return {"samplerate": int(samplerate), "channels": int(audio.shape[1]), "duration_s": round(duration, 3)}
+    return {
+        "samplerate": int(samplerate),
+        "channels": int(audio.shape[1]),
+        "duration_s": round(duration, 3),
+    }
 
 
 def _safe_name(track_id: str) -> str:
@@ -198,7 +216,9 @@ def download_previews(
     api = api_session or http.session()
     files, failures = [], []
     rows = tracks.drop_duplicates(id_column)
-    for row in tqdm(list(rows.itertuples(index=False)), desc="previews", unit="file", disable=not progress):
+    for row in tqdm(
+        list(rows.itertuples(index=False)), desc="previews", unit="file", disable=not progress
+    ):
         rec = row._asdict()
         track_id = str(rec[id_column])
         url = rec.get(url_column)
@@ -213,20 +233,38 @@ def download_previews(
         if target.exists():
             try:
                 info = _decode_check(target, min_seconds)
-                files.append({"track_id": track_id, "path": str(target), "status": "existing",
-                              "bytes": target.stat().st_size, **info})
+                files.append(
+                    {
+                        "track_id": track_id,
+                        "path": str(target),
+                        "status": "existing",
+                        "bytes": target.stat().st_size,
+                        **info,
+                    }
+                )
                 continue
             except ValueError as err:
                 log.warning("%s exists but is unusable (%s): downloading it again", target, err)
-        result = _download_one(track_id, url, isrc, target, session, api, min_bytes, max_bytes, min_seconds)
+        result = _download_one(
+            track_id, url, isrc, target, session, api, min_bytes, max_bytes, min_seconds
+        )
         (files if "path" in result else failures).append(result)
     if failures:
-        log.warning("%d of %d previews skipped; see the failures table (first: %s: %s)", len(failures),
-                    len(rows), failures[0]["track_id"], failures[0]["reason"])
-    return Downloads(pd.DataFrame(files, columns=FILE_COLUMNS), pd.DataFrame(failures, columns=FAILURE_COLUMNS))
+        log.warning(
+            "%d of %d previews skipped; see the failures table (first: %s: %s)",
+            len(failures),
+            len(rows),
+            failures[0]["track_id"],
+            failures[0]["reason"],
+        )
+    return Downloads(
+        pd.DataFrame(files, columns=FILE_COLUMNS), pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    )
 
 
-def _download_one(track_id, url, isrc, target, session, api, min_bytes, max_bytes, min_seconds) -> dict:
+def _download_one(
+    track_id, url, isrc, target, session, api, min_bytes, max_bytes, min_seconds
+) -> dict:
     refreshed = False
 
     def refresh():
@@ -239,18 +277,30 @@ def _download_one(track_id, url, isrc, target, session, api, min_bytes, max_byte
                 return {"track_id": track_id, "url": None, "reason": "no preview URL and no ISRC"}
             url, refreshed = refresh(), True
             if url is None:
-                return {"track_id": track_id, "url": None, "reason": f"Deezer has no preview for ISRC {isrc}"}
+                return {
+                    "track_id": track_id,
+                    "url": None,
+                    "reason": f"Deezer has no preview for ISRC {isrc}",
+                }
         while True:
             try:
                 # not streamed: the session reads the whole body, so a connection dropped
                 # mid-file is retried there like any other transient error
                 response = session.get(url)
             except requests.RequestException as err:
-                return {"track_id": track_id, "url": url, "reason": f"download failed: {type(err).__name__}: {err}"}
+                return {
+                    "track_id": track_id,
+                    "url": url,
+                    "reason": f"download failed: {type(err).__name__}: {err}",
+                }
             if response.status_code in (403, 404, 410) and isrc and not refreshed:
                 url, refreshed = refresh(), True
                 if url is None:
-                    return {"track_id": track_id, "url": None, "reason": f"Deezer has no preview for ISRC {isrc}"}
+                    return {
+                        "track_id": track_id,
+                        "url": None,
+                        "reason": f"Deezer has no preview for ISRC {isrc}",
+                    }
                 continue
             break
     except DeezerError as err:
@@ -259,7 +309,11 @@ def _download_one(track_id, url, isrc, target, session, api, min_bytes, max_byte
         return {"track_id": track_id, "url": url, "reason": f"HTTP {response.status_code}"}
     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if not ctype.startswith("audio/"):
-        return {"track_id": track_id, "url": url, "reason": f"content type {ctype or 'missing'!r}, not audio"}
+        return {
+            "track_id": track_id,
+            "url": url,
+            "reason": f"content type {ctype or 'missing'!r}, not audio",
+        }
     body = response.content
     size = len(body)
     if size > max_bytes:
@@ -274,4 +328,10 @@ def _download_one(track_id, url, isrc, target, session, api, min_bytes, max_byte
         tmp.unlink(missing_ok=True)
         return {"track_id": track_id, "url": url, "reason": str(err)}
     os.replace(tmp, target)
-    return {"track_id": track_id, "path": str(target), "status": "downloaded", "bytes": size, **info}
+    return {
+        "track_id": track_id,
+        "path": str(target),
+        "status": "downloaded",
+        "bytes": size,
+        **info,
+    }

@@ -30,8 +30,16 @@ from . import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 
-ECHONEST_FEATURES = ["acousticness", "danceability", "energy", "instrumentalness", "liveness",
-                     "speechiness", "tempo", "valence"]
+ECHONEST_FEATURES = [
+    "acousticness",
+    "danceability",
+    "energy",
+    "instrumentalness",
+    "liveness",
+    "speechiness",
+    "tempo",
+    "valence",
+]
 _NAME = re.compile(r"^(\d{6})\.(mp3|wav|flac|ogg)$", re.IGNORECASE)
 
 
@@ -48,7 +56,9 @@ def scan(root: str | Path) -> pd.DataFrame:
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"FMA folder {root} does not exist (set GENRELAB_FMA_DIR or pass root=)")
+        raise FileNotFoundError(
+            f"FMA folder {root} does not exist (set GENRELAB_FMA_DIR or pass root=)"
+        )
     rows, ignored = [], 0
     for path in sorted(root.glob("*/*")):
         m = _NAME.match(path.name)
@@ -81,15 +91,23 @@ def read_genres(path: str | Path) -> pd.Series:
         return table.set_index("track_id")[column].rename("genre")
     table = pd.read_csv(path, index_col=0, header=[0, 1])  # FMA's fma_metadata/tracks.csv
     if ("track", "genre_top") not in table.columns:
-        raise ValueError(f"{path}: neither a track_id,genre CSV nor FMA's tracks.csv (track/genre_top)")
+        raise ValueError(
+            f"{path}: neither a track_id,genre CSV nor FMA's tracks.csv (track/genre_top)"
+        )
     genres = table[("track", "genre_top")]
     genres.index = genres.index.astype(int)
     return genres.rename("genre")
 
 
-def corpus(root: str | Path | None = None, *, n_clips: int | None = None, seed: int = 42,
-           echonest_csv: str | Path | None = None, tracks_csv: str | Path | None = None,
-           require_reference: bool = True) -> AudioCorpus:
+def corpus(
+    root: str | Path | None = None,
+    *,
+    n_clips: int | None = None,
+    seed: int = 42,
+    echonest_csv: str | Path | None = None,
+    tracks_csv: str | Path | None = None,
+    require_reference: bool = True,
+) -> AudioCorpus:
     """An :class:`~genrelab.sources.AudioCorpus` of an FMA tree.
 
     Parameters
@@ -107,22 +125,35 @@ def corpus(root: str | Path | None = None, *, n_clips: int | None = None, seed: 
     """
     root = root if root is not None else config.setting("GENRELAB_FMA_DIR")
     if root is None:
-        raise ValueError("no FMA folder: pass root= or set GENRELAB_FMA_DIR (an unpacked fma_small/fma_large)")
+        raise ValueError(
+            "no FMA folder: pass root= or set GENRELAB_FMA_DIR (an unpacked fma_small/fma_large)"
+        )
     files = scan(root)
     reference = echonest_features(echonest_csv)
     if require_reference:
         n_before = len(files)
         files = files[files["track_id"].isin(reference["track_id"])]
         if len(files) < n_before:
-            log.info("%d of %d FMA files have no Echo Nest features: left out", n_before - len(files), n_before)
+            log.info(
+                "%d of %d FMA files have no Echo Nest features: left out",
+                n_before - len(files),
+                n_before,
+            )
     if files.empty:
         raise ValueError(f"{root}: no FMA-layout audio files with Echo Nest features")
     files = subsample(files, n_clips, seed)
     label = pd.Series(pd.NA, index=files.index, dtype="object")
     if tracks_csv is not None:
         label = files["track_id"].map(read_genres(tracks_csv))
-    items = pd.DataFrame({"item_id": files["track_id"].map(lambda t: f"{t:06d}"), "path": files["path"],
-                          "label": label})
+    items = pd.DataFrame(
+        {
+            "item_id": files["track_id"].map(lambda t: f"{t:06d}"),
+            "path": files["path"],
+            "label": label,
+        }
+    )
     ref = reference[reference["track_id"].isin(files["track_id"])].copy()
     ref.insert(0, "item_id", ref.pop("track_id").map(lambda t: f"{int(t):06d}"))
-    return AudioCorpus("fma", items.reset_index(drop=True), ref.reset_index(drop=True), label_name="genre")
+    return AudioCorpus(
+        "fma", items.reset_index(drop=True), ref.reset_index(drop=True), label_name="genre"
+    )

@@ -33,9 +33,15 @@ def scan(path: str | Path) -> pd.DataFrame:
     root = Path(path).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"audio folder {root} does not exist")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
-    return pd.DataFrame({"relpath": [p.relative_to(root).as_posix() for p in files],
-                         "path": [str(p) for p in files]})
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+    )
+    return pd.DataFrame(
+        {
+            "relpath": [p.relative_to(root).as_posix() for p in files],
+            "path": [str(p) for p in files],
+        }
+    )
 
 
 def _match_keys(files: pd.DataFrame, keys: pd.Series) -> pd.Series:
@@ -53,9 +59,16 @@ def _match_keys(files: pd.DataFrame, keys: pd.Series) -> pd.Series:
     return pd.Series(out, dtype="object")
 
 
-def corpus(path: str | Path | None = None, *, reference_csv: str | Path | None = None, key_column: str = "file",
-           label_column: str | None = None, label_from_folder: bool = False, n_clips: int | None = None,
-           seed: int = 42) -> AudioCorpus:
+def corpus(
+    path: str | Path | None = None,
+    *,
+    reference_csv: str | Path | None = None,
+    key_column: str = "file",
+    label_column: str | None = None,
+    label_from_folder: bool = False,
+    n_clips: int | None = None,
+    seed: int = 42,
+) -> AudioCorpus:
     """An :class:`~genrelab.sources.AudioCorpus` of every audio file under ``path``.
 
     Parameters
@@ -79,26 +92,48 @@ def corpus(path: str | Path | None = None, *, reference_csv: str | Path | None =
     if files.empty:
         raise ValueError(f"{path}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
     files = subsample(files, n_clips, seed)
-    items = pd.DataFrame({"item_id": files["relpath"], "path": files["path"],
-                          "label": pd.Series(pd.NA, index=files.index, dtype="object")})
+    items = pd.DataFrame(
+        {
+            "item_id": files["relpath"],
+            "path": files["path"],
+            "label": pd.Series(pd.NA, index=files.index, dtype="object"),
+        }
+    )
     if label_from_folder:
         items["label"] = [r.rsplit("/", 1)[0] if "/" in r else pd.NA for r in files["relpath"]]
     reference = pd.DataFrame({"item_id": pd.Series(dtype="object")})
     if reference_csv is not None:
         table = pd.read_csv(Path(reference_csv).expanduser())
         if key_column not in table:
-            raise ValueError(f"{reference_csv}: no key column {key_column!r}; columns are {list(table.columns)}")
+            raise ValueError(
+                f"{reference_csv}: no key column {key_column!r}; columns are {list(table.columns)}"
+            )
         if label_column is not None and label_column not in table:
             raise ValueError(f"{reference_csv}: no label column {label_column!r}")
         match = _match_keys(files, table[key_column])
         unmatched = len(files) - len(match)
         if unmatched:
-            log.warning("%s: %d of %d audio files have no row in %s", path, unmatched, len(files), reference_csv)
+            log.warning(
+                "%s: %d of %d audio files have no row in %s",
+                path,
+                unmatched,
+                len(files),
+                reference_csv,
+            )
         rows = table.loc[match.values].reset_index(drop=True)
         rows.insert(0, "item_id", files.loc[match.index, "relpath"].values)
         if label_column is not None:
             items.loc[match.index, "label"] = rows[label_column].values
-        numeric = [c for c in rows.columns if c not in ("item_id", key_column, label_column)
-                   and pd.api.types.is_numeric_dtype(rows[c])]
+        numeric = [
+            c
+            for c in rows.columns
+            if c not in ("item_id", key_column, label_column)
+            and pd.api.types.is_numeric_dtype(rows[c])
+        ]
         reference = rows[["item_id", *numeric]]
-    return AudioCorpus("folder", items, reference, label_name=label_column or ("folder" if label_from_folder else "label"))
+    return AudioCorpus(
+        "folder",
+        items,
+        reference,
+        label_name=label_column or ("folder" if label_from_folder else "label"),
+    )

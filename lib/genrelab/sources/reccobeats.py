@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 import requests
@@ -34,10 +34,23 @@ API = "https://api.reccobeats.com/v1"
 #: ids per request (the API takes about 40 at a time)
 BATCH_SIZE = 40
 #: feature fields of a ReccoBeats answer, in the snapshot's order
-FEATURES = ["danceability", "energy", "key", "loudness", "mode", "speechiness",
-            "acousticness", "instrumentalness", "liveness", "valence", "tempo"]
+FEATURES = [
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+]
 
-_SPOTIFY_ID = re.compile(r"(?:open\.spotify\.com/(?:intl-\w+/)?track/|spotify:track:)([0-9A-Za-z]{22})")
+_SPOTIFY_ID = re.compile(
+    r"(?:open\.spotify\.com/(?:intl-\w+/)?track/|spotify:track:)([0-9A-Za-z]{22})"
+)
 
 
 class ReccoBeatsError(RuntimeError):
@@ -69,8 +82,10 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
     session = session or http.session()
     response = session.get(features_url(ids), headers={"Accept": "application/json"})
     if response.status_code != 200:
-        raise ReccoBeatsError(f"ReccoBeats audio-features answered HTTP {response.status_code} "
-                              f"for a batch of {len(ids)} ids: {response.text[:200]}")
+        raise ReccoBeatsError(
+            f"ReccoBeats audio-features answered HTTP {response.status_code} "
+            f"for a batch of {len(ids)} ids: {response.text[:200]}"
+        )
     try:
         content = response.json().get("content") or []
     except (ValueError, AttributeError) as err:
@@ -82,8 +97,11 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
             continue
         sid = spotify_id_from_href(item.get("href"))
         if sid not in wanted:
-            log.info("ReccoBeats item %s has href %r, not one of the ids asked for: ignored",
-                     item.get("id"), item.get("href"))
+            log.info(
+                "ReccoBeats item %s has href %r, not one of the ids asked for: ignored",
+                item.get("id"),
+                item.get("href"),
+            )
             continue
         out[sid] = {f: float(item[f]) for f in FEATURES if item.get(f) is not None}
         out[sid]["reccobeats_id"] = item.get("id")
@@ -111,7 +129,7 @@ def audio_features(
     session = session or http.session()
     found: dict[str, dict] = {}
     missing: list[str] = []
-    batches = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)]
+    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
     for batch in tqdm(batches, desc="reccobeats features", unit="batch", disable=not progress):
         try:
             result = fetch_batch(batch, session)
@@ -124,9 +142,15 @@ def audio_features(
                 missing.append(sid)
             else:
                 found[sid] = feats
-    frame = pd.DataFrame([{"track_id": k, **v} for k, v in found.items()],
-                         columns=["track_id", *FEATURES, "reccobeats_id"])
+    frame = pd.DataFrame(
+        [{"track_id": k, **v} for k, v in found.items()],
+        columns=["track_id", *FEATURES, "reccobeats_id"],
+    )
     if missing:
-        log.warning("ReccoBeats has no features for %d of %d tracks: %s", len(missing), len(ids),
-                    ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""))
+        log.warning(
+            "ReccoBeats has no features for %d of %d tracks: %s",
+            len(missing),
+            len(ids),
+            ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
+        )
     return frame, missing

@@ -63,14 +63,23 @@ _MAJOR = np.array([0, 2, 4, 5, 7, 9, 11])
 _MINOR = np.array([0, 2, 3, 5, 7, 8, 10])
 # progressions as scale degrees (0 = tonic); "5h" = the harmonic-minor major dominant
 _MAJOR_PROGRESSIONS = ([0, 4, 5, 3], [0, 3, 4, 0], [0, 5, 3, 4], [0, 3, 0, 4])
-_MINOR_PROGRESSIONS = (([0, 3, "5h", 0], 0.3), ([0, 5, 6, 0], 0.3), ([0, 6, 5, "5h"], 0.25), ([0, 5, 2, 6], 0.15))
+_MINOR_PROGRESSIONS = (
+    ([0, 3, "5h", 0], 0.3),
+    ([0, 5, 6, 0], 0.3),
+    ([0, 6, 5, "5h"], 0.25),
+    ([0, 5, 2, 6], 0.15),
+)
 
 _TABLE_SIZE = 4096
 
 
 def default_dir(seed: int = 42, duration: float = 30.0, samplerate: int = 22050) -> Path:
     """Cache folder of a corpus: ``cache_dir()/synthetic/<version>-s<seed>-d<duration>-r<rate>``."""
-    return config.cache_dir() / "synthetic" / f"{GENERATOR_VERSION}-s{seed}-d{duration:g}-r{samplerate}"
+    return (
+        config.cache_dir()
+        / "synthetic"
+        / f"{GENERATOR_VERSION}-s{seed}-d{duration:g}-r{samplerate}"
+    )
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -89,7 +98,9 @@ def clip_truth(index: int, seed: int = 42) -> dict:
         progression = list(_MAJOR_PROGRESSIONS[rng.integers(len(_MAJOR_PROGRESSIONS))])
     else:
         weights = np.array([w for _, w in _MINOR_PROGRESSIONS])
-        progression = list(_MINOR_PROGRESSIONS[rng.choice(len(weights), p=weights / weights.sum())][0])
+        progression = list(
+            _MINOR_PROGRESSIONS[rng.choice(len(weights), p=weights / weights.sum())][0]
+        )
     lo, hi = STYLE_RANGES[style]["loudness"]
     return {
         "clip_id": f"syn{index:04d}",
@@ -128,8 +139,19 @@ def _midi_hz(midi) -> np.ndarray:
     return 440.0 * 2.0 ** ((np.asarray(midi, float) - 69.0) / 12.0)
 
 
-def _tone(f0: float, dur: float, sr: int, table: str, *, attack=0.01, decay=None, release=0.05,
-          vibrato=0.0, rng=None, cache: dict | None = None) -> np.ndarray:
+def _tone(
+    f0: float,
+    dur: float,
+    sr: int,
+    table: str,
+    *,
+    attack=0.01,
+    decay=None,
+    release=0.05,
+    vibrato=0.0,
+    rng=None,
+    cache: dict | None = None,
+) -> np.ndarray:
     """A note: wavetable oscillator times an envelope (exponential decay or sustain + release).
 
     ``cache`` (a dict kept for one clip) reuses identical notes: a repeated chord costs nothing.
@@ -141,7 +163,9 @@ def _tone(f0: float, dur: float, sr: int, table: str, *, attack=0.01, decay=None
     t = np.arange(n, dtype=np.float32) / np.float32(sr)
     phase = np.float32(f0) * t
     if vibrato:
-        phase += np.float32(vibrato * f0 / 5.5 / (2 * np.pi)) * np.sin(np.float32(2 * np.pi * 5.5) * t)
+        phase += np.float32(vibrato * f0 / 5.5 / (2 * np.pi)) * np.sin(
+            np.float32(2 * np.pi * 5.5) * t
+        )
     if rng is not None:
         phase += np.float32(rng.random())
     idx = ((phase % 1.0) * _TABLE_SIZE).astype(np.int32)
@@ -198,7 +222,7 @@ def _drum_kit(rng, sr: int, style: str) -> dict[str, np.ndarray]:
     sos = butter(2, [900, 3500], btype="bandpass", fs=sr, output="sos")
     env = np.exp(-t / 0.05)
     for d in (0.008, 0.017):
-        env[int(d * sr):] += 0.7 * np.exp(-(t[: n - int(d * sr)]) / 0.006)
+        env[int(d * sr) :] += 0.7 * np.exp(-(t[: n - int(d * sr)]) / 0.006)
     kit["clap"] = (1.5 * sosfilt(sos, _noise(rng, n)) * env).astype(np.float32)
     # hats and crash: high-passed noise with short / long decays
     sos = butter(4, 6000, btype="highpass", fs=sr, output="sos")
@@ -227,7 +251,13 @@ def _chords(key: int, mode: int, progression: list) -> list[np.ndarray]:
 def _vowel_filters(sr: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """One IIR filter (b, a) per vowel (a, i, e, o, u): the weighted sum of three band-passes
     on its first three formants, merged into a single transfer function."""
-    vowels = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (300, 870, 2240))
+    vowels = (
+        (730, 1090, 2440),
+        (270, 2290, 3010),
+        (530, 1840, 2480),
+        (570, 840, 2410),
+        (300, 870, 2240),
+    )
     out = []
     for formants in vowels:
         parts = [butter(1, [f * 0.9, f * 1.1], btype="bandpass", fs=sr) for f in formants]
@@ -236,7 +266,7 @@ def _vowel_filters(sr: int) -> list[tuple[np.ndarray, np.ndarray]]:
         for i, (g, (bi, _)) in enumerate(zip((1.0, 0.6, 0.3), parts)):
             others = [parts[j][1] for j in range(3) if j != i]
             term = g * np.polymul(np.polymul(bi, others[0]), others[1])
-            b[len(b) - len(term):] += term
+            b[len(b) - len(term) :] += term
         out.append((b, a))
     return out
 
@@ -246,7 +276,11 @@ def _speech_burst(rng, dur: float, sr: int, syllable_s: float) -> np.ndarray:
     that move every syllable, with a syllable-rate amplitude envelope and noise consonants."""
     n = int(dur * sr)
     t = np.arange(n) / sr
-    f0 = rng.uniform(100, 180) * (1.0 - 0.15 * t / max(dur, 1e-3)) * (1 + 0.03 * np.sin(2 * np.pi * 3 * t))
+    f0 = (
+        rng.uniform(100, 180)
+        * (1.0 - 0.15 * t / max(dur, 1e-3))
+        * (1 + 0.03 * np.sin(2 * np.pi * 3 * t))
+    )
     phase = np.cumsum(f0) / sr
     pulses = (np.diff(np.floor(phase), prepend=0) > 0).astype(np.float32)
     excitation = pulses + 0.03 * _noise(rng, n)
@@ -262,7 +296,9 @@ def _speech_burst(rng, dur: float, sr: int, syllable_s: float) -> np.ndarray:
         m = b - a
         env = np.sin(np.pi * np.arange(m) / m) ** 0.7
         cons = int(0.025 * sr)
-        seg[:cons] += 0.4 * _noise(rng, min(cons, m))[: len(seg[:cons])] * np.linspace(1, 0, min(cons, m))
+        seg[:cons] += (
+            0.4 * _noise(rng, min(cons, m))[: len(seg[:cons])] * np.linspace(1, 0, min(cons, m))
+        )
         out[a:b] = seg * env
     return out
 
@@ -272,7 +308,9 @@ def _lowpass(sig: np.ndarray, cutoff: float, sr: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- rendering
-def render_clip(truth: dict, seed: int = 42, duration: float = 30.0, samplerate: int = 22050) -> np.ndarray:
+def render_clip(
+    truth: dict, seed: int = 42, duration: float = 30.0, samplerate: int = 22050
+) -> np.ndarray:
     """Synthesize the clip described by ``truth`` (see :func:`clip_truth`) as mono float32."""
     sr = samplerate
     rng = np.random.default_rng([seed, truth["index"], 1])
@@ -337,33 +375,102 @@ def render_clip(truth: dict, seed: int = 42, duration: float = 30.0, samplerate:
         voicing = chord + octave
         if style == "electronic":
             for p in voicing:
-                _add(harm, _tone(_midi_hz(p), bar, sr, "saw", attack=0.12, release=0.15, cache=tones), t_bar, sr, 0.10)
+                _add(
+                    harm,
+                    _tone(_midi_hz(p), bar, sr, "saw", attack=0.12, release=0.15, cache=tones),
+                    t_bar,
+                    sr,
+                    0.10,
+                )
             for e in range(8):  # off-beat bass 8ths
                 if e % 2:
                     f = _midi_hz(36 + root)
-                    _add(bass, _tone(f, beat * 0.45, sr, "square", attack=0.005, decay=0.2, cache=tones),
-                         when(b, e / 2), sr, 0.35)
+                    _add(
+                        bass,
+                        _tone(f, beat * 0.45, sr, "square", attack=0.005, decay=0.2, cache=tones),
+                        when(b, e / 2),
+                        sr,
+                        0.35,
+                    )
         elif style == "rock":
             low = 40 + (root - 4) % 12  # power chords from E2 up
             power = np.array([low, low + 7, low + 12])
             for e in range(8):
                 for p in power:
-                    _add(harm, _tone(_midi_hz(p), beat * 0.5, sr, "saw", attack=0.004, decay=0.35,
-                                     release=0.02, cache=tones), when(b, e / 2), sr, 0.16)
-                _add(bass, _tone(_midi_hz(36 + root), beat * 0.48, sr, "soft", attack=0.005, decay=0.3,
-                                 cache=tones), when(b, e / 2), sr, 0.35)
+                    _add(
+                        harm,
+                        _tone(
+                            _midi_hz(p),
+                            beat * 0.5,
+                            sr,
+                            "saw",
+                            attack=0.004,
+                            decay=0.35,
+                            release=0.02,
+                            cache=tones,
+                        ),
+                        when(b, e / 2),
+                        sr,
+                        0.16,
+                    )
+                _add(
+                    bass,
+                    _tone(
+                        _midi_hz(36 + root),
+                        beat * 0.48,
+                        sr,
+                        "soft",
+                        attack=0.005,
+                        decay=0.3,
+                        cache=tones,
+                    ),
+                    when(b, e / 2),
+                    sr,
+                    0.35,
+                )
             # a clean triad on top so the chord quality (major / minor) is audible
             for p in voicing:
-                _add(harm, _tone(_midi_hz(p + 12), bar, sr, "soft", attack=0.02, decay=1.2, cache=tones),
-                     t_bar, sr, 0.06)
+                _add(
+                    harm,
+                    _tone(_midi_hz(p + 12), bar, sr, "soft", attack=0.02, decay=1.2, cache=tones),
+                    t_bar,
+                    sr,
+                    0.06,
+                )
         elif style == "hiphop":
             for hit in (0, 2.5):
                 for p in voicing:
-                    _add(harm, _tone(_midi_hz(p), beat * 1.5, sr, "epiano", attack=0.005, decay=0.6, cache=tones),
-                         when(b, hit), sr, 0.13)
+                    _add(
+                        harm,
+                        _tone(
+                            _midi_hz(p),
+                            beat * 1.5,
+                            sr,
+                            "epiano",
+                            attack=0.005,
+                            decay=0.6,
+                            cache=tones,
+                        ),
+                        when(b, hit),
+                        sr,
+                        0.13,
+                    )
             for q in hip_kicks:
-                _add(bass, _tone(_midi_hz(36 + root), beat * 0.9, sr, "sine", attack=0.005, decay=0.4,
-                                 cache=tones), when(b, q), sr, 0.55)
+                _add(
+                    bass,
+                    _tone(
+                        _midi_hz(36 + root),
+                        beat * 0.9,
+                        sr,
+                        "sine",
+                        attack=0.005,
+                        decay=0.4,
+                        cache=tones,
+                    ),
+                    when(b, q),
+                    sr,
+                    0.55,
+                )
         else:  # acoustic: strums, plucked bass
             strum = np.concatenate([voicing - 12, voicing])
             for e in range(8):
@@ -374,28 +481,73 @@ def render_clip(truth: dict, seed: int = 42, duration: float = 30.0, samplerate:
                 notes = strum if down else strum[::-1][:4]
                 gain = (0.11 if e == 0 else 0.08) if down else 0.04
                 for j, p in enumerate(notes):
-                    _add(harm, _tone(_midi_hz(p), beat * 1.2, sr, "pluck", attack=0.002,
-                                     decay=0.5, cache=tones), t0 + j * 0.012, sr, gain)
+                    _add(
+                        harm,
+                        _tone(
+                            _midi_hz(p),
+                            beat * 1.2,
+                            sr,
+                            "pluck",
+                            attack=0.002,
+                            decay=0.5,
+                            cache=tones,
+                        ),
+                        t0 + j * 0.012,
+                        sr,
+                        gain,
+                    )
             for q in (0, 2):
-                _add(bass, _tone(_midi_hz(36 + root), beat * 1.8, sr, "pluck", attack=0.003, decay=0.6,
-                                 cache=tones), when(b, q), sr, 0.3)
+                _add(
+                    bass,
+                    _tone(
+                        _midi_hz(36 + root),
+                        beat * 1.8,
+                        sr,
+                        "pluck",
+                        attack=0.003,
+                        decay=0.6,
+                        cache=tones,
+                    ),
+                    when(b, q),
+                    sr,
+                    0.3,
+                )
         # ---- melody: chord tones and scale steps, ending bars on chord tones
         if style != "hiphop":
             pos = 0.0
             while pos < 4:
                 length = float(rng.choice([0.5, 1.0, 1.0, 2.0]))
-                pc = int(rng.choice(chord % 12)) if rng.random() < 0.8 else int(rng.choice(scale % 12))
+                pc = (
+                    int(rng.choice(chord % 12))
+                    if rng.random() < 0.8
+                    else int(rng.choice(scale % 12))
+                )
                 p = 72 + pc - 12 * (pc > 7)  # C4..G5
                 table = "soft" if style == "acoustic" else "square"
-                _add(lead, _tone(_midi_hz(p), beat * length * 0.95, sr, table, attack=0.02, decay=1.0,
-                                 vibrato=0.006 if style == "acoustic" else 0.0, cache=tones),
-                     when(b, pos), sr, 0.07)
+                _add(
+                    lead,
+                    _tone(
+                        _midi_hz(p),
+                        beat * length * 0.95,
+                        sr,
+                        table,
+                        attack=0.02,
+                        decay=1.0,
+                        vibrato=0.006 if style == "acoustic" else 0.0,
+                        cache=tones,
+                    ),
+                    when(b, pos),
+                    sr,
+                    0.07,
+                )
                 pos += length
     if style == "hiphop":  # rap-like bursts over most bars
         for b in range(n_bars):
             if rng.random() < 0.75:
                 phrase = bar * rng.choice([1.0, 2.0])
-                burst = _speech_burst(rng, phrase * 0.95, sr, syllable_s=beat / 4 * rng.choice([1, 2]))
+                burst = _speech_burst(
+                    rng, phrase * 0.95, sr, syllable_s=beat / 4 * rng.choice([1, 2])
+                )
                 _add(lead, burst, start + b * bar, sr, 0.5)
 
     mix = drums + _lowpass(harm, 5000, sr) + _lowpass(bass, 900, sr) + lead
@@ -412,7 +564,12 @@ def render_clip(truth: dict, seed: int = 42, duration: float = 30.0, samplerate:
 
 
 def _params_tag(seed: int, duration: float, samplerate: int) -> dict:
-    return {"generator": GENERATOR_VERSION, "seed": seed, "duration": duration, "samplerate": samplerate}
+    return {
+        "generator": GENERATOR_VERSION,
+        "seed": seed,
+        "duration": duration,
+        "samplerate": samplerate,
+    }
 
 
 def _clip_paths(index: int, seed: int, dest: Path) -> tuple[dict, Path, Path]:
@@ -421,7 +578,9 @@ def _clip_paths(index: int, seed: int, dest: Path) -> tuple[dict, Path, Path]:
     return truth, path, path.with_suffix(".json")
 
 
-def _existing_record(index: int, seed: int, duration: float, samplerate: int, dest: Path) -> dict | None:
+def _existing_record(
+    index: int, seed: int, duration: float, samplerate: int, dest: Path
+) -> dict | None:
     """The stored record of clip ``index`` if its file and sidecar exist with matching parameters."""
     truth, path, sidecar = _clip_paths(index, seed, dest)
     if not (path.exists() and sidecar.exists()):
@@ -452,9 +611,16 @@ def _write_clip(index: int, seed: int, duration: float, samplerate: int, dest: P
     return record
 
 
-def generate_corpus(n_clips: int = 120, seed: int = 42, *, dest: str | Path | None = None,
-                    duration: float = 30.0, samplerate: int = 22050, n_jobs: int = 1,
-                    progress: bool = False) -> pd.DataFrame:
+def generate_corpus(
+    n_clips: int = 120,
+    seed: int = 42,
+    *,
+    dest: str | Path | None = None,
+    duration: float = 30.0,
+    samplerate: int = 22050,
+    n_jobs: int = 1,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Write (or reuse) ``n_clips`` labelled clips and return their ground-truth table.
 
     Parameters
@@ -497,15 +663,31 @@ def generate_corpus(n_clips: int = 120, seed: int = 42, *, dest: str | Path | No
             from joblib import Parallel, delayed
 
             made = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_write_clip)(i, seed, duration, samplerate, dest) for i in missing)
-        for i, rec in zip(missing, tqdm(made, total=len(missing), desc="synthetic clips", disable=not progress)):
+                delayed(_write_clip)(i, seed, duration, samplerate, dest) for i in missing
+            )
+        for i, rec in zip(
+            missing, tqdm(made, total=len(missing), desc="synthetic clips", disable=not progress)
+        ):
             records[i] = rec
     records = [records[i] for i in range(n_clips)]
     truth = pd.DataFrame.from_records(records)
     truth["path"] = [str(dest / f) for f in truth["file"]]
-    cols = ["clip_id", "path", "file", "style", "tempo", "key", "mode", "key_name", "loudness",
-            "loudness_target", "progression", "index", "seed", "generator"]
+    cols = [
+        "clip_id",
+        "path",
+        "file",
+        "style",
+        "tempo",
+        "key",
+        "mode",
+        "key_name",
+        "loudness",
+        "loudness_target",
+        "progression",
+        "index",
+        "seed",
+        "generator",
+    ]
     truth = truth[cols]
     truth.to_csv(dest / "truth.csv", index=False)
     return truth
-
