@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from genrelab import data
+from genrelab import data, schema
 from genrelab.em import GaussianMixtureEM
 
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -90,7 +90,7 @@ def snapshot_features() -> tuple[np.ndarray, np.ndarray]:
     """(standardized 9 features of the unique tracks, raw acousticness x energy of all rows)."""
     rows = data.load_tracks(invalid="drop")
     unique, _ = data.dedup(rows, "keep_first")
-    X = unique[data.CONTINUOUS_FEATURES].to_numpy(dtype=np.float64)
+    X = unique[schema.CONTINUOUS_FEATURES].to_numpy(dtype=np.float64)
     X = np.ascontiguousarray((X - X.mean(axis=0)) / X.std(axis=0))
     two_d = rows[["acousticness", "energy"]].to_numpy(dtype=np.float64)
     return X, two_d

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genrelab import config, data, predictor, selection
+from genrelab import config, predictor, schema, selection
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -55,7 +55,7 @@ def build_run(root: Path) -> Path:
     tracks = predictor.snapshot_index_tracks()
     model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
     pipe = selection.make_pipeline_for(model, "audio").fit(
-        tracks[data.AUDIO_FEATURES], tracks["genre"]
+        tracks[schema.AUDIO_FEATURES], tracks["genre"]
     )
     selection.save_model(
         pipe, run, train=tracks, params={}, metrics={}, name="random_forest (benchmark)"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from genrelab import config, data, predictor, selection
+from genrelab import config, predictor, schema, selection
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def runs_root(tmp_path_factory):
         RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
         "audio",
     )
-    pipe.fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
+    pipe.fit(tracks[schema.AUDIO_FEATURES], tracks["genre"])
     selection.save_model(
         pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import audio, compare, sources
+from genrelab import audio, compare, schema, sources
 
 
 def test_tempo_accuracy_one_and_two():
@@ -124,7 +124,7 @@ def test_end_to_end_on_a_small_synthetic_corpus(tmp_project_dirs):
     assert key["key_acc"] >= 6 / 8
     assert np.corrcoef(table["loudness"], table["ref_loudness"])[0, 1] > 0.9
     X = compare.aubio_matrix(table, "compact")
-    assert X.shape == (8, len([c for c in compare.COMPACT_AUBIO_FEATURES if c in table]))
+    assert X.shape == (8, len([c for c in schema.COMPACT_AUBIO_FEATURES if c in table]))
     assert set(compare.reference_matrix(table).columns) == {"ref_tempo", "ref_loudness"}
     assert "ref_tempo" not in compare.aubio_matrix(table, "all")
     with pytest.raises(ValueError, match="compact"):
@@ -176,7 +176,7 @@ def test_evaluate_uses_what_the_reference_has():
     rng = np.random.default_rng(4)
     n = 40
     labels = np.repeat(["a", "b"], n // 2)
-    table = pd.DataFrame({c: rng.standard_normal(n) for c in compare.COMPACT_AUBIO_FEATURES})
+    table = pd.DataFrame({c: rng.standard_normal(n) for c in schema.COMPACT_AUBIO_FEATURES})
     table["tempo"] = np.where(labels == "a", 90.0, 140.0) * rng.uniform(0.99, 1.01, n)
     for col in ("onset_rate", "beat_strength", "flux_mean", "centroid_mean", "zcr_mean"):
         table[col] += np.where(labels == "a", 0.0, 6.0)

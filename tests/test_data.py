@@ -8,7 +8,7 @@ import logging
 import pandas as pd
 import pytest
 
-from genrelab import config, data
+from genrelab import config, data, schema
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def snapshot_raw() -> pd.DataFrame:
 @pytest.fixture
 def good_rows(snapshot_raw) -> pd.DataFrame:
     """Ten valid snapshot rows as the raw CSV columns (no `genre`)."""
-    return snapshot_raw.iloc[:10][data.SNAPSHOT_COLUMNS].copy()
+    return snapshot_raw.iloc[:10][schema.SNAPSHOT_COLUMNS].copy()
 
 
 def write_csv(df: pd.DataFrame, path) -> str:
@@ -31,7 +31,7 @@ def write_csv(df: pd.DataFrame, path) -> str:
 def test_snapshot_facts(snapshot_raw):
     assert len(snapshot_raw) == 32_833
     assert snapshot_raw["track_id"].nunique() == 28_356
-    assert list(snapshot_raw.columns[:23]) == data.SNAPSHOT_COLUMNS
+    assert list(snapshot_raw.columns[:23]) == schema.SNAPSHOT_COLUMNS
     summary = data.duplicates_summary(snapshot_raw)
     assert summary["tracks_with_several_labels"] == 1_687
     assert snapshot_raw["genre"].value_counts().to_dict() == {
@@ -153,7 +153,7 @@ def test_kaggle_tracks_preset(tmp_path, good_rows):
     assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
     assert tracks["track_artist"].tolist() == good_rows["track_artist"].tolist()
     assert tracks["playlist_id"].isna().all()
-    assert set(data.SNAPSHOT_COLUMNS) <= set(tracks.columns)
+    assert set(schema.SNAPSHOT_COLUMNS) <= set(tracks.columns)
 
 
 def test_exportify_preset_strips_track_uris(tmp_path, good_rows):

@@ -15,7 +15,7 @@ from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401 
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from genrelab import config, data, predictor, selection, spotify
+from genrelab import config, data, predictor, schema, selection, spotify
 from genrelab.predictor import GenrePredictor
 
 
@@ -28,7 +28,7 @@ def make_model_run(root, run_id: str = "r1", n_tracks: int = 3000, k: int = 4):
         RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
         "audio",
     )
-    pipe.fit(tracks[data.AUDIO_FEATURES], tracks["genre"])
+    pipe.fit(tracks[schema.AUDIO_FEATURES], tracks["genre"])
     selection.save_model(
         pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
     )
@@ -77,7 +77,7 @@ def test_widget_loads_the_run_and_starts_at_the_medians(widget, model_run):
     ranges = widget.model.meta["feature_ranges"]
     for f in ["danceability", "energy", "tempo", "loudness"]:
         assert slider_value(widget, f) == pytest.approx(ranges[f]["median"], abs=0.51), f
-    assert widget.sliders["key"].label.startswith(predictor.NOTE_NAMES[widget.sliders["key"].value])
+    assert widget.sliders["key"].label.startswith(schema.PITCH_CLASSES[widget.sliders["key"].value])
     assert {o[0] for o in widget.sliders["mode"].options} == {"major", "minor"}
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -115,7 +115,7 @@ def test_find_model_run_prefers_runs_latest_then_the_newest_model(tmp_project_di
 
 def test_forest_fast_path_gives_the_pipelines_probabilities(widget, snapshot):
     assert widget._proba.kind == "forest"
-    X = snapshot[data.AUDIO_FEATURES].sample(50, random_state=1)
+    X = snapshot[schema.AUDIO_FEATURES].sample(50, random_state=1)
     expected = widget.model.pipeline.predict_proba(X)
     np.testing.assert_allclose(widget._proba(X.to_numpy()), expected, rtol=0, atol=1e-12)
 
@@ -131,13 +131,13 @@ def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
         HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio"
     )
     with threadpool_limits(1):
-        pipe.fit(train[data.AUDIO_FEATURES], train["genre"])
-    f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
+        pipe.fit(train[schema.AUDIO_FEATURES], train["genre"])
+    f = predictor.ProbaFunction(pipe, schema.AUDIO_FEATURES)
     assert f.kind == "boosting"
-    X = snapshot[data.AUDIO_FEATURES].sample(80, random_state=4).to_numpy()
+    X = snapshot[schema.AUDIO_FEATURES].sample(80, random_state=4).to_numpy()
     X[::4, 3] = np.nan  # missing values follow each split's learned side
     with threadpool_limits(1):
-        expected = pipe.predict_proba(pd.DataFrame(X, columns=data.AUDIO_FEATURES))
+        expected = pipe.predict_proba(pd.DataFrame(X, columns=schema.AUDIO_FEATURES))
     np.testing.assert_allclose(f(X), expected, rtol=0, atol=1e-12)
 
 
@@ -152,11 +152,11 @@ def test_a_direct_path_that_disagrees_is_not_used(widget, monkeypatch):
 def test_other_pipelines_run_as_they_are(snapshot):
     train = snapshot.sample(600, random_state=2)
     pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
-        train[data.AUDIO_FEATURES], train["genre"]
+        train[schema.AUDIO_FEATURES], train["genre"]
     )
-    f = predictor.ProbaFunction(pipe, data.AUDIO_FEATURES)
+    f = predictor.ProbaFunction(pipe, schema.AUDIO_FEATURES)
     assert f.kind == "pipeline"
-    X = snapshot[data.AUDIO_FEATURES].head(5)
+    X = snapshot[schema.AUDIO_FEATURES].head(5)
     np.testing.assert_allclose(f(X.to_numpy()), pipe.predict_proba(X), atol=1e-12)
 
 
@@ -268,7 +268,7 @@ def test_search_typed_in_the_box_and_a_search_without_match(widget):
 
 def test_a_tracks_nearest_neighbour_is_itself(widget):
     inside = widget.index.tracks
-    for f in data.CONTINUOUS_FEATURES:
+    for f in schema.CONTINUOUS_FEATURES:
         s = widget.sliders[f]
         inside = inside[(inside[f] >= s.min) & (inside[f] <= s.max)]
     for row in inside.index[:5]:
@@ -278,7 +278,7 @@ def test_a_tracks_nearest_neighbour_is_itself(widget):
         assert tid in near.index and near[tid] < 0.1  # off only by the sliders' steps
         # the exact values: the track itself at distance 0
         exact = widget.index.nearest(
-            widget.index.tracks.iloc[int(row)][data.CONTINUOUS_FEATURES].to_dict(), 1
+            widget.index.tracks.iloc[int(row)][schema.CONTINUOUS_FEATURES].to_dict(), 1
         )
         assert exact.iloc[0]["track_id"] == tid and exact.iloc[0]["distance"] == pytest.approx(
             0, abs=1e-9
@@ -394,11 +394,11 @@ def test_track_index_search_ranks_exact_names_first():
             "track_artist": ["A", "B", "C"],
             "track_popularity": [90, 10, 50],
             "genre": ["pop"] * 3,
-            **{f: [0.1, 0.2, 0.3] for f in data.CONTINUOUS_FEATURES},
+            **{f: [0.1, 0.2, 0.3] for f in schema.CONTINUOUS_FEATURES},
         }
     )
     index = predictor.TrackIndex(tracks)
     assert index.search("LOVE")["track_name"].tolist() == ["Love", "Lovely", "Intro to Love"]
     assert index.search("").empty and index.search("nothing").empty
-    near = index.nearest({f: 0.29 for f in data.CONTINUOUS_FEATURES}, n=2)
+    near = index.nearest({f: 0.29 for f in schema.CONTINUOUS_FEATURES}, n=2)
     assert near["track_name"].tolist() == ["Lovely", "Love"]

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from genrelab import data
+from genrelab import data, schema
 from genrelab import selection as sel
 
 
@@ -199,7 +199,7 @@ def test_saved_model_round_trip(tracks, tmp_path):
     )
     saved = sel.load_model(tmp_path)
     np.testing.assert_allclose(saved.pipeline.predict_proba(X), pipe.predict_proba(X))
-    assert saved.features == data.AUDIO_FEATURES and saved.classes == sorted(
+    assert saved.features == schema.AUDIO_FEATURES and saved.classes == sorted(
         tracks["genre"].unique()
     )
     ranges = saved.meta["feature_ranges"]["tempo"]

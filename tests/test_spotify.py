@@ -21,7 +21,7 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, data, http, spotify
+from genrelab import config, data, http, schema, spotify
 from genrelab.runs import Run
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -108,11 +108,11 @@ def test_401_refreshes_the_token_once_then_explains(fake_api):
 def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     res = run_collect()
     tracks = res.tracks
-    assert list(tracks.columns) == [*data.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
+    assert list(tracks.columns) == [*schema.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
     snap = data.load_tracks(invalid="drop")
     assert (
-        tracks[data.SNAPSHOT_COLUMNS].dtypes.to_dict()
-        == snap[data.SNAPSHOT_COLUMNS].dtypes.to_dict()
+        tracks[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
+        == snap[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
     )
     valid, problems = data.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
     assert problems.empty and len(valid) == len(tracks)
@@ -130,7 +130,7 @@ def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     # values come from the recorded answers, which carry the snapshot's values
     one = tracks.drop_duplicates("track_id").set_index("track_id")
     ref = snapshot_rows(one.index)
-    for col in [*data.AUDIO_FEATURES, "track_name", "track_album_release_date"]:
+    for col in [*schema.AUDIO_FEATURES, "track_name", "track_album_release_date"]:
         assert (one[col] == ref[col]).all(), col
     assert one["track_popularity"].isna().sum() > 0  # 2026: popularity may be absent
     assert one["isrc"].str.fullmatch(r"[A-Z]{2}[A-Z0-9]{3}\d{7}").all()
@@ -193,7 +193,7 @@ def test_403_on_features_switches_once_to_reccobeats(fake_api):
 
 
 def reccobeats_cols():
-    return [c for c in data.AUDIO_FEATURES if c != "duration_ms"]
+    return [c for c in schema.AUDIO_FEATURES if c != "duration_ms"]
 
 
 def test_features_source_spotify_raises_on_403(fake_api):
@@ -436,7 +436,7 @@ def test_collect_year_pages_the_search_and_gets_features(fake_api):
     with pytest.warns(spotify.FeaturesSourceWarning):
         df = spotify.collect_year(2020, 25, progress=False, deezer_lookup=False)
     assert df["track_id"].tolist() == facts["track_ids"]
-    assert list(df.columns) == [*data.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
+    assert list(df.columns) == [*schema.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
     assert (df["playlist_name"] == "year:2020").all() and df["playlist_id"].isna().all()
     assert (df["track_album_release_date"].str[:4] == "2020").all()
     assert fake_api.count("api.spotify.com", "/search") == 3  # pages of 10: 10 + 10 + 5
@@ -518,7 +518,7 @@ def test_analyze_track_gives_features_and_probabilities_and_caches(fake_api):
     with pytest.warns(spotify.FeaturesSourceWarning):
         a = spotify.analyze_track(LIB["analysis_id"], model)
     assert a.features_source == "reccobeats"
-    assert model.seen == [data.AUDIO_FEATURES]
+    assert model.seen == [schema.AUDIO_FEATURES]
     ref = snapshot_rows([LIB["analysis_id"]]).iloc[0]
     assert a.features["energy"] == pytest.approx(ref["energy"])
     assert a.features["duration_ms"] == ref["duration_ms"]  # from the track object
@@ -541,8 +541,8 @@ def test_add_features_lists_what_is_missing(fake_api):
     out = spotify.add_features(pd.concat([liked, extra], ignore_index=True))
     assert out.attrs["missing_feature_ids"] == ["0000000000000000000000"]
     assert (
-        out[data.AUDIO_FEATURES].iloc[:-1].notna().all().all()
-        and out[data.AUDIO_FEATURES].iloc[-1].isna().all()
+        out[schema.AUDIO_FEATURES].iloc[:-1].notna().all().all()
+        and out[schema.AUDIO_FEATURES].iloc[-1].isna().all()
     )
 
 

@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: E402,F401  (pytest fixtures)
 
-from genrelab import data, taste  # noqa: E402
+from genrelab import data, schema, taste  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
 
@@ -86,7 +86,7 @@ def test_liked_tracks_with_features_from_recorded_answers(fake_api):
     facts = load("library")["facts"]
     assert liked["track_id"].tolist() == facts["liked_ids"]
     assert (
-        liked[data.AUDIO_FEATURES].notna().all().all()
+        liked[schema.AUDIO_FEATURES].notna().all().all()
         and liked.attrs["features_source"] == "spotify"
     )
     table = taste.compare(liked, liked)

@@ -77,6 +77,7 @@ from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
 from . import config
+from .schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,10 @@ CHROMA_WIN = 8192  # 2.7 Hz bins at 22,050 Hz, hop = window (chroma only needs s
 MIN_DURATION = 3.0  # seconds: shorter clips go to the failures table
 SILENCE_DB = -60.0  # peak level (dBFS) under which a clip counts as silent
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 N_MFCC = 13
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
 
 
 class AudioError(ValueError):
@@ -611,8 +610,9 @@ def _settings_key(min_duration: float) -> str:
 
 
 def default_cache_path(min_duration: float = MIN_DURATION) -> Path:
-    """``cache_dir()/features/aubio-<settings hash>.parquet`` (one file per extractor version/settings)."""
-    return config.cache_dir() / "features" / f"aubio-{_settings_key(min_duration)}.parquet"
+    """``<cache>/features/aubio-<settings hash>.parquet``: one file per extractor version and
+    settings."""
+    return config.cache_folder("features") / f"aubio-{_settings_key(min_duration)}.parquet"
 
 
 def _extract_one(path: str, min_duration: float) -> dict:

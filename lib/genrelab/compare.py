@@ -31,33 +31,11 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .audio import PITCH_CLASSES, feature_columns
+from .audio import feature_columns
+from .schema import COMPACT_AUBIO_FEATURES, PITCH_CLASSES
 
 #: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
 TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
-
-#: A compact, Spotify-like view of the aubio descriptors for clustering (rhythm, loudness,
-#: timbre, tonality, voice): few enough dimensions for full-covariance EM on ~100 clips.
-COMPACT_AUBIO_FEATURES = [
-    "tempo",
-    "beat_strength",
-    "beat_regularity",
-    "onset_rate",
-    "loudness",
-    "loudness_range",
-    "centroid_mean",
-    "flatness_mean",
-    "flux_mean",
-    "zcr_mean",
-    "zcr_std",
-    "pitch_salience",
-    "band_bass_db",
-    "band_high_db",
-    "mfcc_mean_1",
-    "mfcc_mean_2",
-    "mfcc_std_0",
-    "key_strength",
-]
 
 
 def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:

@@ -50,9 +50,30 @@ def runs_dir() -> Path:
     return Path(os.environ.get("GENRELAB_RUNS_DIR") or PROJECT_ROOT / "runs")
 
 
+#: The cache's sub-folders, one per kind of cached thing (:func:`cache_folder`).
+CACHE_FOLDERS = {
+    "http": "HTTP answers of Spotify, ReccoBeats and Deezer (requests-cache SQLite)",
+    "spotify": "Spotify OAuth tokens, one file per app and user",
+    "collect": "checkpoints of interrupted Spotify collections",
+    "features": "aubio features, one parquet table per extractor version and settings",
+    "synthetic": "generated synthetic clips with their ground truth",
+    "previews": "downloaded Deezer 30 s previews",
+}
+
+
 def cache_dir() -> Path:
-    """Root of git-ignored caches (``GENRELAB_CACHE_DIR`` or ``<root>/data/cache``), created on demand."""
+    """Root of git-ignored caches (``GENRELAB_CACHE_DIR`` or ``<root>/data/cache``), created on
+    demand."""
     path = Path(os.environ.get("GENRELAB_CACHE_DIR") or PROJECT_ROOT / "data" / "cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_folder(name: str) -> Path:
+    """One sub-folder of the cache (a key of :data:`CACHE_FOLDERS`), created on demand."""
+    if name not in CACHE_FOLDERS:
+        raise ValueError(f"unknown cache folder {name!r}; known: {sorted(CACHE_FOLDERS)}")
+    path = cache_dir() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -31,76 +31,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, schema, spotify
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_SHA256 = "9902920cfe4940f0914ebb6716801a42f7f19ac88fbd6693eaae7e2822b16845"
-
-#: The 12 audio features of Spotify's audio-features endpoint kept in the snapshot.
-AUDIO_FEATURES = [
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_ms",
-]
-#: The 9 continuous features (no key, mode, duration): the space of the Gaussian mixtures.
-CONTINUOUS_FEATURES = [
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-]
-UNIT_FEATURES = [
-    "danceability",
-    "energy",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-]
-TEXT_COLUMNS = [
-    "track_id",
-    "track_name",
-    "track_artist",
-    "track_album_id",
-    "track_album_name",
-    "track_album_release_date",
-    "playlist_name",
-    "playlist_id",
-    "playlist_genre",
-    "playlist_subgenre",
-]
-#: The snapshot's columns in order: every tracks table (snapshot or collected) has them.
-SNAPSHOT_COLUMNS = [
-    "track_id",
-    "track_name",
-    "track_artist",
-    "track_popularity",
-    "track_album_id",
-    "track_album_name",
-    "track_album_release_date",
-    "playlist_name",
-    "playlist_id",
-    "playlist_genre",
-    "playlist_subgenre",
-    *AUDIO_FEATURES,
-]
-INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 
 #: Column maps for other tools' exports: their name -> ours. Pass the key as ``column_map``.
 COLUMN_MAPS: dict[str, dict[str, str]] = {
@@ -214,7 +149,7 @@ def read_tracks(
 
 # --- validation -------------------------------------------------------------------------
 _RULES: list[tuple[str, str]] = [
-    *[(c, "between 0 and 1") for c in UNIT_FEATURES],
+    *[(c, "between 0 and 1") for c in schema.UNIT_FEATURES],
     ("key", "an integer from -1 to 11"),
     ("mode", "0 or 1"),
     ("loudness", "between -60 and 5 dB"),
@@ -224,7 +159,7 @@ _RULES: list[tuple[str, str]] = [
 
 
 def _rule_ok(col: str, values: pd.Series) -> pd.Series:
-    if col in UNIT_FEATURES:
+    if col in schema.UNIT_FEATURES:
         return values.between(0, 1)
     if col == "key":
         return values.between(-1, 11) & (values % 1 == 0)
@@ -235,7 +170,7 @@ def _rule_ok(col: str, values: pd.Series) -> pd.Series:
     return values > 0  # tempo, duration_ms
 
 
-def find_problems(df: pd.DataFrame, features: list[str] = AUDIO_FEATURES) -> pd.DataFrame:
+def find_problems(df: pd.DataFrame, features: list[str] = schema.AUDIO_FEATURES) -> pd.DataFrame:
     """Every broken rule, one row per (row, column): ``row, column, value, problem``.
 
     ``row`` is the 0-based data row (the file's line number minus 2 for a CSV with a header).
@@ -295,7 +230,7 @@ def validate_tracks(
     df: pd.DataFrame,
     *,
     invalid: Literal["raise", "drop"] = "raise",
-    features: list[str] = AUDIO_FEATURES,
+    features: list[str] = schema.AUDIO_FEATURES,
     source: str | None = None,
     log_level: int = logging.WARNING,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -327,14 +262,14 @@ def validate_tracks(
     out = df.drop(index=df.index[bad]).reset_index(drop=True)
     for col in features:
         out[col] = pd.to_numeric(out[col])
-    for col in INTEGER_COLUMNS:
+    for col in schema.INTEGER_COLUMNS:
         if col in out and col in features:
             out[col] = out[col].astype("int64")
     if "track_popularity" in out:
         out["track_popularity"] = pd.to_numeric(out["track_popularity"], errors="coerce").astype(
             "Int64"
         )
-    for col in SNAPSHOT_COLUMNS:  # every table has the snapshot's columns, NA where unknown
+    for col in schema.SNAPSHOT_COLUMNS:  # every table has the snapshot's columns, NA where unknown
         if col not in out:
             out[col] = pd.Series(
                 pd.NA, index=out.index, dtype="Int64" if col == "track_popularity" else "str"
@@ -487,13 +422,6 @@ def read_source(
             raise ValueError("source='file' needs data_path (a CSV or parquet file)")
         return read_tracks(data_path, label_column=label_column, column_map=column_map)
     if source == "spotify":
-        try:
-            from . import spotify
-        except ImportError as err:
-            raise NotImplementedError(
-                "source='spotify' needs genrelab.spotify, which the Spotify collection issue adds; "
-                "source='snapshot' works offline."
-            ) from err
         df = spotify.collect(**collect_options)
         if label_column not in df.columns:
             raise DataValidationError(f"collected table has no label column {label_column!r}")

@@ -258,7 +258,7 @@ def expire_after(expire_days: float | None):
 
 def cache_path() -> Path:
     """The SQLite file of the HTTP cache (under :func:`genrelab.config.cache_dir`)."""
-    return config.cache_dir() / "http" / CACHE_FILE
+    return config.cache_folder("http") / CACHE_FILE
 
 
 def session(

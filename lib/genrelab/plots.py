@@ -13,6 +13,7 @@ import numpy as np
 import seaborn as sns
 
 from .runs import Run
+from .schema import PITCH_CLASSES
 
 GENRE_ORDER = ["edm", "latin", "pop", "r&b", "rap", "rock"]
 # colour-blind-safe palette, one fixed colour per snapshot genre
@@ -97,8 +98,6 @@ def subgenre_counts(tracks, label: str = "genre", sub: str = "playlist_subgenre"
 
 
 # --- exploration (notebook 02) ---------------------------------------------------------------------
-DISCRETE_FEATURES = ("key", "mode")
-KEY_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 
 
 def _grid(n: int, ncols: int = 4, size: tuple[float, float] = (3.4, 2.5)):
@@ -136,7 +135,7 @@ def feature_densities(df, features, label: str = "genre") -> plt.Figure:
                 ax.plot(
                     range(12), share.to_numpy(), marker="o", ms=3, lw=1.3, color=colors[g], label=g
                 )
-            ax.set_xticks(range(12), KEY_NAMES, fontsize=7)
+            ax.set_xticks(range(12), PITCH_CLASSES, fontsize=7)
             ax.set_ylabel("share")
         else:
             values = df[feat] / 60_000 if feat == "duration_ms" else df[feat]

@@ -3,7 +3,7 @@
 :class:`GenrePredictor` is the whole interface; notebooks/05_predictor.ipynb only constructs it
 and displays it, and ``make app`` serves that notebook with Voilà as a web page.
 
-What it shows for one point in the space of :data:`genrelab.data.AUDIO_FEATURES`:
+What it shows for one point in the space of :data:`genrelab.schema.AUDIO_FEATURES`:
 
 * the genre probabilities of the classifier notebook 03 saved (``model.skops``, loaded with
   :func:`genrelab.selection.load_model`), recomputed on every slider move;
@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config, data
+from . import config, data, schema
 from .selection import MODEL_FILE, SavedModel, load_model
 
 log = logging.getLogger(__name__)
@@ -66,17 +66,6 @@ GMM_META_FILE = "predictor_gmm.json"
 MAPPING_FILE = "aubio_mapping.skops"
 MAPPING_META_FILE = "aubio_mapping.json"
 
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-#: Features that are shares in [0, 1]: their sliders span the whole observed range.
-UNIT_FEATURES = (
-    "danceability",
-    "energy",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-)
 #: Slider groups, in display order.
 FEATURE_GROUPS = (
     ("Mood and movement", ("danceability", "energy", "valence")),
@@ -343,7 +332,7 @@ class TrackIndex:
         The neighbour space (standardized with the tracks' mean and standard deviation).
     """
 
-    def __init__(self, tracks: pd.DataFrame, features: Sequence[str] = data.CONTINUOUS_FEATURES):
+    def __init__(self, tracks: pd.DataFrame, features: Sequence[str] = schema.CONTINUOUS_FEATURES):
         from sklearn.neighbors import NearestNeighbors
 
         self.features = list(features)
@@ -443,7 +432,7 @@ def _cluster_settings(
     return {
         "k": int(k or gmm.get("k_bic") or 6),
         "covariance_type": covariance_type or gmm.get("covariance_type_bic") or "full",
-        "features": list(data.CONTINUOUS_FEATURES),
+        "features": list(schema.CONTINUOUS_FEATURES),
         "max_tracks": int(max_tracks),
         "seed": int(seed),
     }
@@ -560,7 +549,7 @@ class AubioMapping:
     meta: dict
 
     def reference_features(self, aubio_features: Mapping[str, Any]) -> dict[str, float]:
-        """The 12 :data:`genrelab.data.AUDIO_FEATURES` of a clip from its aubio descriptors.
+        """The 12 :data:`genrelab.schema.AUDIO_FEATURES` of a clip from its aubio descriptors.
 
         Raises
         ------
@@ -581,10 +570,10 @@ class AubioMapping:
                 out[feature] = float(aubio_features[source])
         if "duration_ms" not in out and "duration" in aubio_features:
             out["duration_ms"] = float(aubio_features["duration"]) * 1000.0
-        lacking = [f for f in data.AUDIO_FEATURES if f not in out]
+        lacking = [f for f in schema.AUDIO_FEATURES if f not in out]
         if lacking:
             raise ValueError(f"the aubio->Spotify mapping gives no {', '.join(lacking)}")
-        return {f: out[f] for f in data.AUDIO_FEATURES}
+        return {f: out[f] for f in schema.AUDIO_FEATURES}
 
 
 def save_aubio_mapping(
@@ -791,7 +780,7 @@ class GenrePredictor:
         label = FEATURE_LABELS.get(feature, feature)
         if feature == "key":
             return w.SelectionSlider(
-                options=[(f"{n} ({i})", i) for i, n in enumerate(NOTE_NAMES)],
+                options=[(f"{n} ({i})", i) for i, n in enumerate(schema.PITCH_CLASSES)],
                 value=int(round(r["median"])) % 12,
                 description=label,
                 tooltip=tip,
@@ -805,7 +794,7 @@ class GenrePredictor:
                 tooltip=tip,
                 style={"button_width": "80px"},
             )
-        lo, hi = (r["min"], r["max"]) if feature in UNIT_FEATURES else (r["p01"], r["p99"])
+        lo, hi = (r["min"], r["max"]) if feature in schema.UNIT_FEATURES else (r["p01"], r["p99"])
         if feature == "duration_ms":
             lo, hi, med = lo / 60000, hi / 60000, r["median"] / 60000
             return w.FloatSlider(
@@ -821,7 +810,7 @@ class GenrePredictor:
             )
         step, fmt = {"loudness": (0.1, ".1f"), "tempo": (1.0, ".0f")}.get(feature, (0.01, ".2f"))
         lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-        if feature in UNIT_FEATURES:
+        if feature in schema.UNIT_FEATURES:
             lo, hi = max(0.0, lo), min(1.0, hi)
         return w.FloatSlider(
             value=float(np.clip(r["median"], lo, hi)),

@@ -25,8 +25,51 @@ import pandas as pd
 
 from . import config
 
-METRICS_FILE = "metrics.json"
-FEATURED_FILE = "featured_figures.txt"
+# --- every file name inside a run directory -------------------------------------------------------
+METRICS_FILE = "metrics.json"  # every notebook's numbers (Run.record)
+FEATURED_FILE = "featured_figures.txt"  # the chosen figures `make figures` publishes
+FIGURES_DIR = "figures"  # <run>/figures/NN_name.png
+TRACKS_TABLE = "tracks"  # tables are <run>/<name>.parquet (Run.write_table / read_table)
+PLAYLISTS_TABLE = "playlists"
+ARTISTS_TABLE = "artists"
+AUBIO_FEATURES_TABLE = "aubio_features"
+MODEL_FILE = "model.skops"  # the classifier notebook 03 saves (genrelab.persist)
+MODEL_META_FILE = "model.json"  # its features, classes, slider ranges, metrics
+GMM_FILE = "predictor_gmm.skops"  # the predictor's cached Gaussian mixture
+GMM_META_FILE = "predictor_gmm.json"
+MAPPING_FILE = "aubio_mapping.skops"  # an optional aubio -> reference features regression
+MAPPING_META_FILE = "aubio_mapping.json"
+DECISION_TREE_DOT = "03_decision_tree.dot"
+PARAMS_FILE = "params.yaml"  # written by the report runner
+ENVIRONMENT_FILE = "environment.json"
+LOG_FILE = "report.log"
+REPORT_HTML = "report.html"
+HTML_DIR = "html"
+#: The name of the link to the newest successful run; never a run id of its own.
+LATEST = "latest"
+#: Longest run id (a folder name; file systems allow 255 bytes, the report adds suffixes).
+MAX_RUN_ID = 120
+
+
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if it is a plain folder name, else raise ``ValueError`` saying why."""
+    if not isinstance(run_id, str) or not run_id or "/" in run_id or run_id in {".", ".."}:
+        raise ValueError(f"run_id must be a plain folder name, got {run_id!r}")
+    if len(run_id.encode()) > MAX_RUN_ID:
+        raise ValueError(
+            f"run_id is {len(run_id.encode())} bytes long; at most {MAX_RUN_ID} are allowed"
+        )
+    return run_id
+
+
+def lookup(metrics: dict, key: str, default: Any = None) -> Any:
+    """The value at a dotted key (``"gmm.k_bic"``, :class:`genrelab.schema.Metric`) or ``default``."""
+    value: Any = metrics
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return default
+        value = value[part]
+    return value
 
 
 def jsonable(value: Any) -> Any:
@@ -68,11 +111,10 @@ class Run:
     """
 
     def __init__(self, run_id: str = "lab"):
-        if not run_id or "/" in run_id or run_id in {".", ".."}:
-            raise ValueError(f"run_id must be a plain folder name, got {run_id!r}")
+        check_run_id(run_id)
         root = config.runs_dir()
         path = root / run_id
-        if run_id == "latest" and path.is_symlink():
+        if run_id == LATEST and path.is_symlink():
             path = path.resolve()
         self.id = path.name
         self.dir = path
@@ -104,7 +146,7 @@ class Run:
     # --- figures ----------------------------------------------------------------
     @property
     def figures_dir(self) -> Path:
-        path = self.dir / "figures"
+        path = self.dir / FIGURES_DIR
         path.mkdir(exist_ok=True)
         return path
 
@@ -127,6 +169,14 @@ class Run:
 
     def metrics(self) -> dict:
         return json.loads(self.metrics_path.read_text()) if self.metrics_path.exists() else {}
+
+    def metric(self, key: str, default: Any = None) -> Any:
+        """One number of ``metrics.json`` by dotted key (:class:`genrelab.schema.Metric`)."""
+        return lookup(self.metrics(), key, default)
+
+    def path(self, name: str) -> Path:
+        """``<run>/<name>``, for one of this module's file names (``runs.MODEL_FILE``...)."""
+        return self.dir / name
 
     def record(self, section: str, **values: Any) -> dict:
         """Merge ``values`` into ``metrics.json[section]`` and return that section.

@@ -13,7 +13,7 @@ and test; its numbers are reported beside the honest ones, labelled *leaky*.
 Feature sets
 ------------
 ``audio``
-    The 12 audio features (:data:`genrelab.data.AUDIO_FEATURES`).
+    The 12 audio features (:data:`genrelab.schema.AUDIO_FEATURES`).
 ``full``
     Audio + album release year + popularity + the genre probabilities of a text model over the
     track, album and artist names (character and word n-grams, Complement Naive Bayes), stacked
@@ -53,12 +53,8 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from .data import AUDIO_FEATURES
+from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
 from .runs import jsonable
-
-TEXT_COLUMNS = ["track_name", "track_album_name", "track_artist"]
-META_FEATURES = ["release_year", "track_popularity"]
-FEATURE_SETS = ("audio", "full")
 
 
 class TrainingDataError(ValueError):
@@ -66,7 +62,7 @@ class TrainingDataError(ValueError):
 
 
 # --- input checks and model frames --------------------------------------------------------------
-def feature_columns(feature_set: str, text_columns: Sequence[str] = TEXT_COLUMNS) -> list[str]:
+def feature_columns(feature_set: str, text_columns: Sequence[str] = NAME_COLUMNS) -> list[str]:
     """Columns a feature set reads: ``"audio"`` or ``"full"`` (audio + meta + text columns)."""
     if feature_set == "audio":
         return list(AUDIO_FEATURES)
@@ -97,7 +93,7 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
 
 
 def model_frame(
-    df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] = TEXT_COLUMNS
+    df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] = NAME_COLUMNS
 ) -> pd.DataFrame:
     """The columns a feature set reads, numeric ones as float (NaN where unknown), text as str."""
     columns = feature_columns(feature_set, text_columns)
@@ -201,7 +197,7 @@ class OutOfFoldProba(TransformerMixin, BaseEstimator):
         self,
         estimator=None,
         vectorizer=None,
-        text_columns: Sequence[str] = TEXT_COLUMNS,
+        text_columns: Sequence[str] = NAME_COLUMNS,
         group_column: str | None = "track_artist",
         n_splits: int = 5,
     ):
@@ -301,7 +297,7 @@ class SubsampledClassifier(ClassifierMixin, BaseEstimator):
 def make_pipeline_for(
     model: BaseEstimator,
     feature_set: str = "audio",
-    text_columns: Sequence[str] = TEXT_COLUMNS,
+    text_columns: Sequence[str] = NAME_COLUMNS,
     group_column: str = "track_artist",
     inner_splits: int = 3,
 ) -> Pipeline:
@@ -406,7 +402,7 @@ class ModelSelection:
         cv: Any = 5,
         scoring: str = "accuracy",
         n_jobs: int | None = None,
-        text_columns: Sequence[str] = TEXT_COLUMNS,
+        text_columns: Sequence[str] = NAME_COLUMNS,
         group_column: str = "track_artist",
     ):
         unknown = set(models) - set(grids)

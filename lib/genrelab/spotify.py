@@ -63,7 +63,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 from tqdm.auto import tqdm
 
-from . import config, data, http
+from . import config, http, schema
 from .sources import deezer, reccobeats
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ ARTISTS_BATCH = 50
 SPOTIFY_FEATURES_BATCH = 100
 TAXONOMY_YAML = config.PARAMS_DIR / "taxonomy.yaml"
 #: Extra columns of a collected table (for the audio issue), after the snapshot's 23.
-EXTRA_COLUMNS = ["isrc", "deezer_preview_url", "deezer_bpm"]
+EXTRA_COLUMNS = schema.COLLECTION_EXTRA_COLUMNS
 FeaturesSource = Literal["auto", "spotify", "reccobeats"]
 
 MISSING_CREDENTIALS = """\
@@ -146,9 +146,7 @@ def credentials(*, user: bool = False) -> dict[str, str]:
 
 
 def _token_dir() -> Path:
-    path = config.cache_dir() / "spotify"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return config.cache_folder("spotify")
 
 
 def _app_key(client_id: str) -> str:
@@ -699,10 +697,10 @@ class _Collector:
 def _spotify_features(f: dict | None) -> dict | None:
     if not f:
         return None
-    return {k: f.get(k) for k in data.AUDIO_FEATURES if f.get(k) is not None}
+    return {k: f.get(k) for k in schema.AUDIO_FEATURES if f.get(k) is not None}
 
 
-FEATURE_COLUMNS = [c for c in data.AUDIO_FEATURES if c != "duration_ms"]
+FEATURE_COLUMNS = schema.ENDPOINT_FEATURES
 
 
 @dataclass
@@ -738,7 +736,7 @@ class CollectResult:
 def default_checkpoint_dir(kind: str, spec: dict) -> Path:
     """``<cache>/collect/<kind>-<hash of the collection's parameters>``: same call, same folder."""
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
-    return config.cache_dir() / "collect" / f"{kind}-{key}"
+    return config.cache_folder("collect") / f"{kind}-{key}"
 
 
 def _assemble(
@@ -787,12 +785,12 @@ def _assemble(
                 "deezer_bpm": (dz or {}).get("deezer_bpm"),
             }
         )
-    df = pd.DataFrame(out, columns=[*data.SNAPSHOT_COLUMNS, *EXTRA_COLUMNS])
-    for c in [*data.TEXT_COLUMNS, "isrc", "deezer_preview_url"]:
+    df = pd.DataFrame(out, columns=[*schema.SNAPSHOT_COLUMNS, *EXTRA_COLUMNS])
+    for c in [*schema.TEXT_COLUMNS, "isrc", "deezer_preview_url"]:
         df[c] = df[c].astype("str")
     df["track_popularity"] = pd.array(df["track_popularity"].tolist(), dtype="Int64")
-    for c in data.AUDIO_FEATURES:
-        df[c] = df[c].astype("int64" if c in data.INTEGER_COLUMNS else "float64")
+    for c in schema.AUDIO_FEATURES:
+        df[c] = df[c].astype("int64" if c in schema.INTEGER_COLUMNS else "float64")
     df["deezer_bpm"] = pd.to_numeric(df["deezer_bpm"], errors="coerce").astype("float64")
     names = {r["track_id"]: r.get("track_name") for r in rows}
     miss = pd.DataFrame(
@@ -1022,7 +1020,7 @@ def collect(
     Returns
     -------
     DataFrame
-        One row per (track, playlist, genre, subgenre): :data:`genrelab.data.SNAPSHOT_COLUMNS`
+        One row per (track, playlist, genre, subgenre): :data:`genrelab.schema.SNAPSHOT_COLUMNS`
         with the snapshot's dtypes, then ``isrc``, ``deezer_preview_url``, ``deezer_bpm``.
         Tracks without complete features are left out, logged with their ids and listed in
         ``attrs["collection"]["missing_feature_ids"]``; ``attrs["collection"]`` also holds the
@@ -1181,7 +1179,7 @@ def add_features(
     ids = [t for t in dict.fromkeys(tracks["track_id"].tolist()) if isinstance(t, str)]
     feats, used, failed = c.features(ids)
     out = tracks.copy()
-    for col in data.AUDIO_FEATURES:
+    for col in schema.AUDIO_FEATURES:
         values = [(feats.get(t) or {}).get(col) for t in out["track_id"]]
         if col == "duration_ms" and "duration_ms" in out:
             values = [
@@ -1452,7 +1450,7 @@ def analyze_track(
         A Spotify id, URI or open.spotify.com URL.
     model : object, optional
         Anything with ``predict_proba`` and ``classes_`` taking a DataFrame with the columns
-        :data:`genrelab.data.AUDIO_FEATURES` (the classifier notebook 03 saves).
+        :data:`genrelab.schema.AUDIO_FEATURES` (the classifier notebook 03 saves).
 
     The look-up is memoised per process and the answers sit in the HTTP cache, so a second
     analysis of the same track makes no call.
@@ -1467,7 +1465,7 @@ def analyze_track(
         f = dict(feats.get(tid) or {})
         f.setdefault("duration_ms", rec["duration_ms"])
         features = pd.Series(
-            {k: f.get(k, np.nan) for k in data.AUDIO_FEATURES}, dtype="float64", name=tid
+            {k: f.get(k, np.nan) for k in schema.AUDIO_FEATURES}, dtype="float64", name=tid
         )
         track = pd.Series(
             {
@@ -1488,7 +1486,7 @@ def analyze_track(
         if absent:
             raise ValueError(
                 f"track {tid}: no {', '.join(absent)} from {used}; the model needs all of "
-                f"{data.AUDIO_FEATURES}"
+                f"{schema.AUDIO_FEATURES}"
             )
         X = features.to_frame().T.reset_index(drop=True)
         p = np.asarray(model.predict_proba(X))[0]

@@ -28,9 +28,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from scipy import stats
 
-from . import data
+from . import data, schema
 
-FEATURES = data.CONTINUOUS_FEATURES
+FEATURES = schema.CONTINUOUS_FEATURES
 PUBLIC_COLOR = "0.65"
 USER_COLORS = ("#0072B2", "#D55E00")  # colour-blind-safe blue / vermillion
 
@@ -85,7 +85,7 @@ def liked_with_features(
     sp = client or spotify.user_client()
     liked = spotify.liked_tracks(limit, client=sp)
     with_features = spotify.add_features(liked, source=features_source, client=sp)
-    out = with_features.dropna(subset=data.AUDIO_FEATURES).reset_index(drop=True)
+    out = with_features.dropna(subset=schema.AUDIO_FEATURES).reset_index(drop=True)
     out.attrs.update(with_features.attrs)
     out.attrs["user"] = "your liked tracks"
     return out
@@ -178,7 +178,7 @@ def _bins(f: str, *tables: pd.DataFrame, n: int = 20) -> np.ndarray:
     values = np.concatenate(
         [pd.to_numeric(t[f], errors="coerce").dropna().to_numpy(float) for t in tables]
     )
-    if f in data.UNIT_FEATURES:
+    if f in schema.UNIT_FEATURES:
         return np.linspace(0, 1, n + 1)
     lo, hi = np.quantile(values, [0.005, 0.995])  # keep rare extremes from squashing the plot
     return np.linspace(lo, hi, n + 1)

@@ -135,7 +135,7 @@ FAILURE_COLUMNS = ["track_id", "url", "reason"]
 
 def previews_dir() -> Path:
     """Default folder of downloaded previews: ``<cache>/previews`` (git-ignored)."""
-    return config.cache_dir() / "previews"
+    return config.cache_folder("previews")
 
 
 def _decode_check(path: Path, min_seconds: float) -> dict:

@@ -25,21 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import config
-from . import AudioCorpus, subsample
+from .. import config, schema
+from .corpus import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 
-ECHONEST_FEATURES = [
-    "acousticness",
-    "danceability",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "speechiness",
-    "tempo",
-    "valence",
-]
+ECHONEST_FEATURES = schema.ECHONEST_FEATURES
 _NAME = re.compile(r"^(\d{6})\.(mp3|wav|flac|ogg)$", re.IGNORECASE)
 
 

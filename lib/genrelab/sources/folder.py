@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..audio import AUDIO_EXTENSIONS
-from . import AudioCorpus, subsample
+from ..schema import AUDIO_EXTENSIONS
+from .corpus import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 

@@ -41,14 +41,14 @@ import pandas as pd
 import soundfile as sf
 from scipy.signal import butter, lfilter, sosfilt
 
-from .. import config
+from .. import config, schema
+from .corpus import AudioCorpus
 
 log = logging.getLogger(__name__)
 
 #: Bump when the audio a given (seed, index) produces changes: the cache folder is keyed by it.
 GENERATOR_VERSION = "synthetic-2"
 STYLES = ("electronic", "rock", "hiphop", "acoustic")
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 #: Per-style ranges: tempo (BPM, uniform on a log scale), RMS loudness target (dBFS).
 STYLE_RANGES = {
@@ -74,12 +74,9 @@ _TABLE_SIZE = 4096
 
 
 def default_dir(seed: int = 42, duration: float = 30.0, samplerate: int = 22050) -> Path:
-    """Cache folder of a corpus: ``cache_dir()/synthetic/<version>-s<seed>-d<duration>-r<rate>``."""
-    return (
-        config.cache_dir()
-        / "synthetic"
-        / f"{GENERATOR_VERSION}-s{seed}-d{duration:g}-r{samplerate}"
-    )
+    """Cache folder of a corpus: ``<cache>/synthetic/<version>-s<seed>-d<duration>-r<rate>``."""
+    tag = f"{GENERATOR_VERSION}-s{seed}-d{duration:g}-r{samplerate}"
+    return config.cache_folder("synthetic") / tag
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -109,7 +106,7 @@ def clip_truth(index: int, seed: int = 42) -> dict:
         "tempo": round(tempo, 2),
         "key": key,
         "mode": mode,
-        "key_name": f"{PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
+        "key_name": f"{schema.PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
         "loudness_target": round(float(rng.uniform(lo, hi)), 2),
         "progression": "-".join(str(d) for d in progression),
     }
@@ -691,3 +688,25 @@ def generate_corpus(
     truth = truth[cols]
     truth.to_csv(dest / "truth.csv", index=False)
     return truth
+
+
+def corpus(
+    n_clips: int = 120,
+    seed: int = 42,
+    *,
+    n_jobs: int = 1,
+    dest: str | Path | None = None,
+    duration: float = 30.0,
+    progress: bool = False,
+) -> AudioCorpus:
+    """The generated clips (:func:`generate_corpus`) and their ground truth."""
+    truth = generate_corpus(
+        n_clips=n_clips, seed=seed, n_jobs=n_jobs, dest=dest, duration=duration, progress=progress
+    )
+    items = pd.DataFrame(
+        {"item_id": truth["clip_id"], "path": truth["path"], "label": truth["style"]}
+    )
+    reference = truth[["clip_id", "tempo", "key", "mode", "loudness"]].rename(
+        columns={"clip_id": "item_id"}
+    )
+    return AudioCorpus("synthetic", items, reference, label_name="style")

@@ -1,0 +1,170 @@
+"""The shared vocabulary: column names, feature groups, pitch classes and metric keys.
+
+Every module that names a column of a tracks table, a group of features, a pitch class or a
+``metrics.json`` entry read by another module takes it from here, so a name is spelled once.
+Nothing here computes anything; this module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+# --- Spotify's audio features --------------------------------------------------------------------
+#: The 12 audio features of Spotify's audio-features endpoint kept in the snapshot.
+AUDIO_FEATURES = [
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "duration_ms",
+]
+#: The 9 continuous features (no key, mode, duration): the space of the Gaussian mixtures.
+CONTINUOUS_FEATURES = [
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+]
+#: Features that are shares in [0, 1].
+UNIT_FEATURES = [
+    "danceability",
+    "energy",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+]
+#: Features that are codes, not quantities: a pitch class and a major/minor flag.
+DISCRETE_FEATURES = ["key", "mode"]
+#: The audio features a features endpoint answers (Spotify, ReccoBeats): all but the duration,
+#: which comes with the track object.
+ENDPOINT_FEATURES = [f for f in AUDIO_FEATURES if f != "duration_ms"]
+#: The Echo Nest features of the Free Music Archive (what Spotify later served): eight of ours.
+ECHONEST_FEATURES = [
+    "acousticness",
+    "danceability",
+    "energy",
+    "instrumentalness",
+    "liveness",
+    "speechiness",
+    "tempo",
+    "valence",
+]
+
+# --- the tracks table ----------------------------------------------------------------------------
+#: The snapshot's columns in order: every tracks table (snapshot or collected) has them.
+SNAPSHOT_COLUMNS = [
+    "track_id",
+    "track_name",
+    "track_artist",
+    "track_popularity",
+    "track_album_id",
+    "track_album_name",
+    "track_album_release_date",
+    "playlist_name",
+    "playlist_id",
+    "playlist_genre",
+    "playlist_subgenre",
+    *AUDIO_FEATURES,
+]
+#: The snapshot's text columns.
+TEXT_COLUMNS = [
+    "track_id",
+    "track_name",
+    "track_artist",
+    "track_album_id",
+    "track_album_name",
+    "track_album_release_date",
+    "playlist_name",
+    "playlist_id",
+    "playlist_genre",
+    "playlist_subgenre",
+]
+#: Columns held as integers.
+INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
+#: Columns a Spotify collection adds for the audio study (ISRC, Deezer preview and BPM).
+COLLECTION_EXTRA_COLUMNS = ["isrc", "deezer_preview_url", "deezer_bpm"]
+#: The label every analysis reads (a copy of the chosen label column) and the derived year.
+LABEL = "genre"
+RELEASE_YEAR = "release_year"
+
+# --- classification feature sets -----------------------------------------------------------------
+#: Text the stacked text model reads (track, album and artist names).
+NAME_COLUMNS = ["track_name", "track_album_name", "track_artist"]
+#: Numeric columns beside the audio features in the full feature set.
+META_FEATURES = ["release_year", "track_popularity"]
+#: The classifier's feature sets (:func:`genrelab.selection.feature_columns`).
+FEATURE_SETS = ("audio", "full")
+
+# --- pitch ---------------------------------------------------------------------------------------
+#: Pitch-class names, index = Spotify's ``key`` code (0 = C).
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+# --- audio files ---------------------------------------------------------------------------------
+#: File name endings the audio extractor reads (soundfile / libsndfile decodes them all).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")
+#: A compact, Spotify-like view of the aubio descriptors for clustering (rhythm, loudness,
+#: timbre, tonality, voice): few enough dimensions for full-covariance EM on ~100 clips.
+COMPACT_AUBIO_FEATURES = [
+    "tempo",
+    "beat_strength",
+    "beat_regularity",
+    "onset_rate",
+    "loudness",
+    "loudness_range",
+    "centroid_mean",
+    "flatness_mean",
+    "flux_mean",
+    "zcr_mean",
+    "zcr_std",
+    "pitch_salience",
+    "band_bass_db",
+    "band_high_db",
+    "mfcc_mean_1",
+    "mfcc_mean_2",
+    "mfcc_std_0",
+    "key_strength",
+]
+
+
+# --- metrics.json --------------------------------------------------------------------------------
+class Section:
+    """The sections of ``metrics.json``, one per notebook part (:meth:`genrelab.runs.Run.record`)."""
+
+    COLLECTION = "collection"
+    EDA = "eda"
+    CLASSIFICATION = "classification"
+    GMM = "gmm"
+    AUBIO = "aubio"
+    PREDICTOR = "predictor"
+
+
+class Metric:
+    """Dotted ``metrics.json`` keys that a module other than their writer reads."""
+
+    TRACKS = "collection.tracks"
+    HONEST_AUDIO_ACCURACY = "classification.honest.audio.accuracy"
+    HONEST_AUDIO_CI95 = "classification.honest.audio.ci95"
+    HONEST_FULL_ACCURACY = "classification.honest.full.accuracy"
+    HONEST_FULL_CI95 = "classification.honest.full.ci95"
+    LEAKY_AUDIO_ACCURACY = "classification.leaky.audio.accuracy"
+    MAJORITY_ACCURACY = "classification.baseline.majority.accuracy"
+    GMM_K_BIC = "gmm.k_bic"
+    GMM_COVARIANCE_TYPE_BIC = "gmm.covariance_type_bic"
+    GMM_ARI = "gmm.ari_vs_genre"
+    GMM_AMI = "gmm.ami_vs_genre"
+    AUBIO_TEMPO_ACC1 = "aubio.tempo_acc1"
+    AUBIO_TEMPO_ACC2 = "aubio.tempo_acc2"
+    AUBIO_KEY_ACC = "aubio.key_acc"
+    AUBIO_ARI_REF_VS_AUBIO = "aubio.ari_ref_vs_aubio"
