@@ -32,7 +32,7 @@ import aubio
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
-from genrelab import audio, config
+from genrelab import audio, config, extraction
 from genrelab.sources import synthetic
 
 
@@ -159,14 +159,14 @@ def main() -> None:
 
     # (b) 1 -> 2 processes on the batch API (no cache), pool warmed up first
     t0 = time.perf_counter()
-    audio.extract_batch(flacs[:2], n_jobs=2, cache=False, progress=False, min_clips_per_job=0)
+    extraction.extract_batch(flacs[:2], n_jobs=2, cache=False, progress=False, min_clips_per_job=0)
     startup = time.perf_counter() - t0
     before = load()
     walls = {1: math.inf, 2: math.inf}
     for _ in range(args.repeat):
         for n_jobs in (1, 2):
             t0 = time.perf_counter()
-            batch = audio.extract_batch(
+            batch = extraction.extract_batch(
                 flacs, n_jobs=n_jobs, cache=False, progress=False, min_clips_per_job=0
             )
             walls[n_jobs] = min(walls[n_jobs], time.perf_counter() - t0)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from genrelab import audio, config
+from genrelab import audio, config, extraction
 
 SR = audio.SAMPLERATE
 
@@ -231,7 +231,7 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
         str(tmp_path / "in" / "gone.wav")
     ]
     with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
-        batch = audio.extract_batch(
+        batch = extraction.extract_batch(
             paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False, min_clips_per_job=0
         )  # really in two processes
     assert sorted(batch.features["file"]) == sorted(good)
@@ -257,29 +257,29 @@ def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
     (folder / "empty.wav").write_bytes(b"")
     paths = sorted(folder.iterdir())
     cache = tmp_path / "features.parquet"
-    first = audio.extract_batch(paths, cache=cache, progress=False)
+    first = extraction.extract_batch(paths, cache=cache, progress=False)
     assert (first.n_extracted, first.n_cached) == (3, 0)
     calls = []
     monkeypatch.setattr(
-        audio, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"}
+        extraction, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"}
     )
-    again = audio.extract_batch(paths, cache=cache, progress=False)
+    again = extraction.extract_batch(paths, cache=cache, progress=False)
     assert calls == [] and (again.n_extracted, again.n_cached) == (0, 3)
     pd.testing.assert_frame_equal(first.features, again.features)
     pd.testing.assert_frame_equal(first.failures, again.failures)
     # the key is the content: a renamed copy is answered from the cache too
     shutil.copy(folder / "c96.flac", tmp_path / "renamed.flac")
-    copy = audio.extract_batch([tmp_path / "renamed.flac"], cache=cache, progress=False)
+    copy = extraction.extract_batch([tmp_path / "renamed.flac"], cache=cache, progress=False)
     tempo_96 = first.features.set_index("file").loc["c96.flac", "tempo"]
     assert copy.n_extracted == 0 and copy.features["tempo"].iloc[0] == tempo_96
     assert copy.features["file"].iloc[0] == "renamed.flac"
     # a new extractor version does not trust the old rows
     monkeypatch.setattr(audio, "EXTRACTOR_VERSION", "test-next")
-    newer = audio.extract_batch(paths, cache=cache, progress=False)
+    newer = extraction.extract_batch(paths, cache=cache, progress=False)
     assert newer.n_extracted == 3 and len(calls) == 3
 
 
 def test_default_cache_lives_under_the_cache_dir(tmp_project_dirs):
-    path = audio.default_cache_path()
+    path = extraction.default_cache_path()
     assert path.is_relative_to(config.cache_dir()) and path.suffix == ".parquet"
-    assert audio.default_cache_path(min_duration=10) != path
+    assert extraction.default_cache_path(min_duration=10) != path

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import audio, compare, schema, sources
+from genrelab import compare, extraction, schema, sources
 
 
 def test_tempo_accuracy_one_and_two():
@@ -92,13 +92,13 @@ def test_cluster_comparison_on_separated_blobs():
     centers = {"x": 0.0, "y": 6.0, "z": 12.0}
     ref = pd.DataFrame(
         {
-            "f1": [centers[l] for l in labels] + rng.standard_normal(120),
+            "f1": [centers[lab] for lab in labels] + rng.standard_normal(120),
             "f2": rng.standard_normal(120),
         }
     )
     aub = pd.DataFrame(rng.standard_normal((120, 4)), columns=[f"g{i}" for i in range(4)])
-    aub["g0"] += [2 * centers[l] for l in labels]
-    aub["g1"] -= [centers[l] for l in labels]
+    aub["g0"] += [2 * centers[lab] for lab in labels]
+    aub["g1"] -= [centers[lab] for lab in labels]
     out = compare.cluster_comparison(ref, aub, labels, k=3, seed=0)
     assert out["ari_ref_vs_aubio"] > 0.95 and out["agreement_ref_vs_aubio"] > 0.97
     assert out["ari_ref_vs_labels"] > 0.95 and out["ami_aubio_vs_labels"] > 0.9
@@ -112,7 +112,7 @@ def test_cluster_comparison_on_separated_blobs():
 def test_end_to_end_on_a_small_synthetic_corpus(tmp_project_dirs):
     """Generate 8 clips, extract them in parallel, join with the ground truth, score."""
     corpus = sources.load_source("synthetic", n_clips=8, seed=42, duration=15.0)
-    batch = audio.extract_batch(corpus.items["path"], n_jobs=2, progress=False)
+    batch = extraction.extract_batch(corpus.items["path"], n_jobs=2, progress=False)
     assert batch.failures.empty and batch.n_extracted == 8
     table = compare.join(corpus.items, batch.features, corpus.reference)
     assert len(table) == 8 and {"ref_tempo", "ref_key", "label", "tempo", "key"} <= set(

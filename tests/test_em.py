@@ -14,7 +14,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genrelab import data, schema
-from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM, best_by_bic, bic_grid, mean_distance
+from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab.mixtures import best_by_bic, bic_grid, mean_distance
 
 TOL = 1e-6  # the bar: per-sample lower bound and parameters
 

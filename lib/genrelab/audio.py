@@ -43,40 +43,28 @@ chroma pass uses 8192-sample frames without overlap; loudness and zero crossings
 vectorised numpy.
 ``benchmarks/bench_audio.py`` measures it (times real time per core, including decoding).
 
-:func:`extract_batch` runs a list of files in parallel (joblib), shows a tqdm bar, caches
-results in a parquet table keyed by the file's content hash and the extractor settings
-(an identical re-run extracts nothing), and returns the bad files in a failures table
-(empty, truncated, not audio, silent, too short) instead of stopping.
+:mod:`genrelab.extraction` runs it over many files (parallel, cached, with a failures table).
 
 Example
 -------
 >>> from genrelab import audio, config
 >>> feats = audio.extract_features(config.FMA_CLIP)              # doctest: +SKIP
 >>> round(feats["tempo"]), feats["key_name"]                     # doctest: +SKIP
->>> batch = audio.extract_batch(paths, n_jobs=2)                 # doctest: +SKIP
->>> batch.features.shape, batch.failures                         # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import math
-import os
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import aubio
 import numpy as np
-import pandas as pd
 import soundfile as sf
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
-from . import config
 from .schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
@@ -544,223 +532,3 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     out.update(loudness_stats(y, sr))
     out["extractor_version"] = EXTRACTOR_VERSION
     return out
-
-
-#: Numeric feature columns (no ids, key names or version), in a stable order.
-def feature_columns(df: pd.DataFrame) -> list[str]:
-    """The numeric descriptor columns of a features table (drops ids, names, version, key/mode)."""
-    skip = {
-        "path",
-        "file",
-        "content_hash",
-        "extractor_version",
-        "key_name",
-        "status",
-        "reason",
-        "key",
-        "mode",
-        "n_beats",
-        "tempo_aubio",
-    }
-    return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
-
-
-# --------------------------------------------------------------------------- batches and cache
-@dataclass
-class BatchResult:
-    """What :func:`extract_batch` returns.
-
-    Attributes
-    ----------
-    features : pandas.DataFrame
-        One row per good input: ``path``, ``file``, ``content_hash`` then every descriptor.
-    failures : pandas.DataFrame
-        One row per bad input: ``path``, ``file``, ``reason``.
-    n_extracted, n_cached : int
-        Inputs analysed in this call / answered from the cache.
-    """
-
-    features: pd.DataFrame
-    failures: pd.DataFrame
-    n_extracted: int
-    n_cached: int
-
-
-def content_hash(path: str | Path) -> str:
-    """BLAKE2b (128-bit) hex digest of a file's bytes: the cache key with the extractor version."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _settings(min_duration: float) -> dict:
-    return {
-        "extractor_version": EXTRACTOR_VERSION,
-        "samplerate": SAMPLERATE,
-        "min_duration": min_duration,
-    }
-
-
-def _settings_key(min_duration: float) -> str:
-    return hashlib.sha1(json.dumps(_settings(min_duration), sort_keys=True).encode()).hexdigest()[
-        :12
-    ]
-
-
-def default_cache_path(min_duration: float = MIN_DURATION) -> Path:
-    """``<cache>/features/aubio-<settings hash>.parquet``: one file per extractor version and
-    settings."""
-    return config.cache_folder("features") / f"aubio-{_settings_key(min_duration)}.parquet"
-
-
-def _extract_one(path: str, min_duration: float) -> dict:
-    """Worker: never raises; a bad file comes back as ``status="failed"`` with a reason."""
-    try:
-        feats = extract_features(path, min_duration=min_duration)
-        return {"status": "ok", "reason": "", **feats}
-    except AudioError as exc:
-        return {"status": "failed", "reason": exc.reason}
-    except Exception as exc:  # noqa: BLE001 - the batch must go on; the reason is kept
-        return {"status": "failed", "reason": f"unexpected {type(exc).__name__}: {exc}"}
-
-
-#: Below this many clips to analyse per process, a batch runs in the calling process: starting
-#: a worker (importing numpy, scipy, aubio: 1-3 s) costs about as much as analysing ten to twenty clips.
-MIN_CLIPS_PER_JOB = 20
-
-
-def extract_batch(
-    paths: Iterable[str | Path],
-    *,
-    n_jobs: int = 1,
-    cache: bool | str | Path = True,
-    progress: bool = True,
-    min_duration: float = MIN_DURATION,
-    min_clips_per_job: int = MIN_CLIPS_PER_JOB,
-) -> BatchResult:
-    """Extract many files in parallel, with a content-hash cache and a failures table.
-
-    Parameters
-    ----------
-    paths : iterable of path
-        Audio files. A file that cannot be read, decoded or analysed becomes a failures row
-        (and a logged warning); the batch goes on.
-    n_jobs : int
-        joblib processes (``-1`` = all cores); fewer when there are less than
-        ``min_clips_per_job`` clips to analyse per process.
-    cache : bool or path
-        ``True``: :func:`default_cache_path`; a path: that parquet file; ``False``: no cache.
-        Rows are keyed by the file's content hash, and the file name encodes the extractor
-        version and settings, so renamed or copied files are not analysed twice and a new
-        extractor version starts a new cache.
-    progress : bool
-        Show a tqdm progress bar.
-    min_duration : float
-        Shorter clips are failures ("too short").
-
-    Returns
-    -------
-    BatchResult
-    """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    paths = [str(p) for p in paths]
-    hashes: list[str | None] = []
-    failures = []
-    for p in paths:
-        try:
-            hashes.append(content_hash(p))
-        except OSError as exc:
-            hashes.append(None)
-            failures.append(
-                {
-                    "path": p,
-                    "file": Path(p).name,
-                    "reason": f"cannot read file: {exc.strerror or exc}",
-                }
-            )
-            log.warning("skipped %s: cannot read file (%s)", p, exc.strerror or exc)
-
-    cache_path = (
-        None
-        if cache is False
-        else (default_cache_path(min_duration) if cache is True else Path(cache))
-    )
-    cached = pd.DataFrame()
-    if cache_path is not None and cache_path.exists():
-        try:
-            cached = pd.read_parquet(cache_path)
-        except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, not fatal
-            log.warning("ignoring unreadable feature cache %s (%s)", cache_path, exc)
-    settings_key = _settings_key(min_duration)
-    stored = cached
-    if not cached.empty:  # rows made by another extractor version / settings do not count
-        cached = cached[
-            cached.get("settings_key", pd.Series("", index=cached.index)) == settings_key
-        ]
-        cached = cached.reset_index(drop=True)
-    known = {} if cached.empty else {h: i for i, h in enumerate(cached["content_hash"])}
-
-    todo: dict[str, str] = {}  # hash -> one path with that content
-    for p, h in zip(paths, hashes):
-        if h is not None and h not in known and h not in todo:
-            todo[h] = p
-    new_rows = []
-    if todo:
-        jobs = (delayed(_extract_one)(p, min_duration) for p in todo.values())
-        n_jobs = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
-        n_jobs = (
-            max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1)))
-            if min_clips_per_job
-            else n_jobs
-        )
-        if n_jobs == 1:
-            results = (_extract_one(p, min_duration) for p in todo.values())
-        else:
-            results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-        bar = tqdm(
-            results, total=len(todo), desc="aubio features", disable=not progress, unit="clip"
-        )
-        for h, res in zip(todo, bar):
-            new_rows.append({"content_hash": h, "settings_key": settings_key, **res})
-    new = pd.DataFrame.from_records(new_rows)
-    table = pd.concat([cached, new], ignore_index=True) if not cached.empty else new
-    if cache_path is not None and not new.empty:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.tmp")
-        (pd.concat([stored, new], ignore_index=True) if not stored.empty else new).to_parquet(
-            tmp, index=False
-        )
-        tmp.replace(cache_path)  # atomic: a reader never sees half a file
-
-    by_hash = table.set_index("content_hash") if not table.empty else pd.DataFrame()
-    good = []
-    for p, h in zip(paths, hashes):
-        if h is None:
-            continue
-        row = by_hash.loc[h]
-        if isinstance(row, pd.DataFrame):  # duplicated hash in an old cache
-            row = row.iloc[-1]
-        if row["status"] == "ok":
-            good.append(
-                {
-                    "path": p,
-                    "file": Path(p).name,
-                    "content_hash": h,
-                    **row.drop(["status", "reason", "settings_key"]).to_dict(),
-                }
-            )
-        else:
-            failures.append({"path": p, "file": Path(p).name, "reason": row["reason"]})
-            log.warning("skipped %s: %s", p, row["reason"])
-    features = pd.DataFrame.from_records(good)
-    if not features.empty:
-        features = features.dropna(axis=1, how="all")
-    fail_df = pd.DataFrame.from_records(failures, columns=["path", "file", "reason"])
-    n_cached = sum(h is not None and h in known for h in hashes)
-    return BatchResult(
-        features=features, failures=fail_df, n_extracted=len(todo), n_cached=n_cached
-    )

@@ -31,7 +31,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .audio import feature_columns
+from .extraction import feature_columns
 from .schema import COMPACT_AUBIO_FEATURES, PITCH_CLASSES
 
 #: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
@@ -42,7 +42,7 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
     """One row per extracted clip: ``item_id``, ``label``, aubio descriptors and ``ref_<feature>`` columns.
 
     ``items`` (``item_id``, ``path``, ``label``) and ``features`` (from
-    :func:`genrelab.audio.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
+    :func:`genrelab.extraction.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
     """
     feats = features.drop(columns=[c for c in ("file",) if c in features])
     table = items.merge(feats, on="path", how="inner")

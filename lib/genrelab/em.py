@@ -26,8 +26,8 @@ cache-sized, so each block of ``Zt`` is read from memory once per iteration; BLA
 thread (see :func:`_one_blas_thread`). Memory: ``n_samples * (d (d + 3) / 2 + 1)`` floats for
 full/tied covariances (55 per sample for the 9 Spotify features).
 
-Other public helpers: :func:`mean_distance` (the seed study's "mean distance" statistic) and
-:func:`bic_grid` / :func:`best_by_bic` (choose the number of components and covariance type).
+The arithmetic lives in :mod:`genrelab.em_math`; model selection by BIC and the seed study's
+"mean distance" in :mod:`genrelab.mixtures`.
 
 Example
 -------
@@ -47,24 +47,20 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
+
+from . import em_math
 
 __all__ = [
     "COVARIANCE_TYPES",
     "INIT_PARAMS",
     "GaussianMixtureEM",
-    "mean_distance",
-    "bic_grid",
-    "best_by_bic",
 ]
 
 #: The covariance structures, as in scikit-learn.
@@ -73,246 +69,8 @@ COVARIANCE_TYPES: tuple[str, ...] = ("full", "tied", "diag", "spherical")
 INIT_PARAMS: tuple[str, ...] = ("kmeans++", "kmeans", "random", "random_points")
 # scikit-learn's names for two of them are accepted too
 _INIT_ALIASES = {"k-means++": "kmeans++", "random_from_data": "random_points"}
-_LOG_2PI = math.log(2.0 * math.pi)
-_BLOCK_FLOATS = 2**18  # rows are processed in blocks of about 2 MiB of statistics (cache-sized)
-
-_SINGULAR_MESSAGE = (
-    "Fitting the mixture model failed because component {k} has an ill-defined covariance "
-    "(for instance a single point or points collapsed onto one value; reg_covar={reg}). Try fewer "
-    "components, a larger reg_covar, or scale the input data."
-)
 
 
-_threadpools: ThreadpoolController | None = None
-
-
-def _one_blas_thread():
-    """A context in which BLAS uses one thread (as scikit-learn's KMeans does in its fit).
-
-    EM's matrix products here are small and cache-sized: a second thread brings little and its
-    synchronization, on a machine shared with other work, made a BIC grid 6x slower (93 s vs
-    14.5 s measured). The controller is built once (it scans the loaded libraries).
-    """
-    global _threadpools
-    if _threadpools is None:
-        _threadpools = ThreadpoolController()
-    return _threadpools.limit(limits=1, user_api="blas")
-
-
-# --- the per-row statistics and their coefficients -------------------------------------
-def _n_quadratic(covariance_type: str, n_features: int) -> int:
-    """How many quadratic statistics a row contributes for this covariance type."""
-    if covariance_type in ("full", "tied"):
-        return n_features * (n_features + 1) // 2
-    return n_features if covariance_type == "diag" else 1
-
-
-def _row_statistics(X: np.ndarray, center: np.ndarray, covariance_type: str) -> np.ndarray:
-    """The statistics ``[quadratic terms, x, 1]`` of each row of ``X - center``, one row per statistic.
-
-    Returns ``Zt`` of shape ``(n_statistics, n_samples)`` (statistics as rows, so that the
-    per-sample reductions of the E-step run over contiguous memory). Quadratic terms: the
-    upper triangle of ``x x'`` in ``np.triu_indices`` order (full, tied), ``x * x`` (diag) or
-    ``|x|^2`` (spherical).
-    """
-    n, d = X.shape
-    q = _n_quadratic(covariance_type, d)
-    Zt = np.empty((q + d + 1, n))
-    xt = Zt[q : q + d]
-    np.subtract(X.T, center[:, None], out=xt)
-    if covariance_type in ("full", "tied"):
-        row = 0
-        for i in range(d):
-            np.multiply(xt[i:], xt[i], out=Zt[row : row + d - i])
-            row += d - i
-    elif covariance_type == "diag":
-        np.multiply(xt, xt, out=Zt[:d])
-    else:
-        np.einsum("ij,ij->j", xt, xt, out=Zt[0])
-    Zt[-1] = 1.0
-    return Zt
-
-
-def _blocks(n_samples: int, n_statistics: int) -> list[slice]:
-    """Row blocks of about :data:`_BLOCK_FLOATS` statistics each."""
-    size = int(np.clip(_BLOCK_FLOATS // n_statistics, 256, 16384))
-    return [slice(a, min(a + size, n_samples)) for a in range(0, n_samples, size)]
-
-
-def _coefficients(covariance_type, weights, means_c, prec_chol) -> np.ndarray:
-    """Rows ``C`` such that ``C @ Zt`` is each component's weighted log density.
-
-    ``means_c`` are the means in the centered coordinates of ``Zt``; ``prec_chol`` is the
-    precision Cholesky factor in scikit-learn's convention (``precision = U @ U.T``).
-    """
-    k, d = means_c.shape
-    log_det = _log_det_cholesky(prec_chol, covariance_type, d)  # = 0.5 log det(precision)
-    if covariance_type in ("full", "tied"):
-        U = prec_chol if covariance_type == "full" else np.broadcast_to(prec_chol, (k, d, d))
-        P = U @ U.transpose(0, 2, 1)
-        iu0, iu1 = np.triu_indices(d)
-        quad = P[:, iu0, iu1] * np.where(iu0 == iu1, 1.0, 2.0)
-        Pm = np.einsum("kij,kj->ki", P, means_c)
-    elif covariance_type == "diag":
-        p = prec_chol**2
-        quad, Pm = p, p * means_c
-    else:
-        p = prec_chol**2
-        quad, Pm = p[:, None], p[:, None] * means_c
-    const = np.einsum("ki,ki->k", Pm, means_c)
-    coef = np.empty((k, quad.shape[1] + d + 1))
-    coef[:, : quad.shape[1]] = -0.5 * quad
-    coef[:, quad.shape[1] : -1] = Pm  # -0.5 * (-2 P mu)
-    coef[:, -1] = -0.5 * (const + d * _LOG_2PI) + log_det + np.log(weights)
-    return coef
-
-
-def _log_det_cholesky(prec_chol, covariance_type, n_features) -> np.ndarray:
-    """``log det`` of the precision Cholesky factors (half the log-det of the precisions)."""
-    if covariance_type == "full":
-        return np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
-    if covariance_type == "tied":
-        return np.log(np.diag(prec_chol)).sum()
-    if covariance_type == "diag":
-        return np.log(prec_chol).sum(axis=1)
-    return n_features * np.log(prec_chol)
-
-
-def _normalize_inplace(Lt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Turn weighted log densities ``Lt`` (components x samples) into responsibilities in place.
-
-    One log-sum-exp pass: subtract each sample's maximum ``m``, exponentiate, divide by the
-    sum ``s``. Returns ``(m, s)``: ``log p(x) = m + log(s)``, with ``1 <= s <= n_components``.
-    """
-    m = Lt.max(axis=0)
-    Lt -= m
-    # exp(-700) ~ 1e-304: flooring there changes no sum, and keeps exp off its slow subnormal path
-    np.maximum(Lt, -700.0, out=Lt)
-    np.exp(Lt, out=Lt)
-    s = Lt.sum(axis=0)
-    Lt *= np.reciprocal(s)
-    return m, s
-
-
-def _log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
-    """:func:`_normalize_inplace`, returning ``log p(x)`` of each sample."""
-    m, s = _normalize_inplace(Lt)
-    np.log(s, out=s)
-    s += m
-    return s
-
-
-def _sum_log(s: np.ndarray, n_components: int) -> float:
-    """``sum(log(s))`` for ``1 <= s <= n_components``, with one log per chunk of products.
-
-    A product of ``c`` such values stays below ``n_components ** c <= e**700`` (no overflow),
-    so ``log`` runs on ``len(s) / c`` numbers instead of ``len(s)`` (it costs as much as the
-    E-step's ``exp``); the relative rounding of a product is ``c * eps``, about 1e-13.
-    """
-    if n_components == 1:
-        return 0.0  # s == 1
-    c = max(1, int(700.0 / math.log(n_components)))
-    full = len(s) - len(s) % c
-    return float(np.log(s[:full].reshape(-1, c).prod(axis=1)).sum() + np.log(s[full:]).sum())
-
-
-def _em_iteration(Zt, coef, blocks) -> tuple[np.ndarray, float]:
-    """One E-step and the statistics of the M-step, block by block (each block read once).
-
-    Returns ``S = R @ Zt.T`` (components x statistics) and the total log-likelihood. The
-    components are padded with zero rows to a multiple of 4, the row count BLAS's matrix
-    kernels work in (6 components run slower than 8 otherwise); padded rows get zero
-    responsibility.
-    """
-    k = coef.shape[0]
-    padded = np.zeros((-(-k // 4) * 4, coef.shape[1]))
-    padded[:k] = coef
-    S = np.zeros((padded.shape[0], Zt.shape[0]))
-    total = 0.0
-    for rows in blocks:
-        Zb = Zt[:, rows]
-        Rb = padded @ Zb  # weighted log densities ...
-        m, s = _normalize_inplace(Rb[:k])  # ... turned into responsibilities
-        total += m.sum() + _sum_log(s, k)
-        Rb[k:] = 0.0
-        S += Rb @ Zb.T
-    return S[:k], total
-
-
-# --- parameters from statistics -----------------------------------------------------------
-def _unpack_upper(vech: np.ndarray, d: int) -> np.ndarray:
-    """Symmetric ``(..., d, d)`` matrices from their upper triangles in triu order."""
-    iu0, iu1 = np.triu_indices(d)
-    out = np.empty((*vech.shape[:-1], d, d))
-    out[..., iu0, iu1] = vech
-    out[..., iu1, iu0] = vech
-    return out
-
-
-def _m_step(S, covariance_type, d, reg_covar):
-    """Weights, centered means and covariances from ``S = R @ Zt.T`` (``R``: responsibilities)."""
-    q = _n_quadratic(covariance_type, d)
-    nk = S[:, -1] + 10 * np.finfo(np.float64).eps
-    means = S[:, q : q + d] / nk[:, None]
-    if covariance_type == "full":
-        cov = _unpack_upper(S[:, :q] / nk[:, None], d)
-        cov -= means[:, :, None] * means[:, None, :]
-        cov[:, np.arange(d), np.arange(d)] += reg_covar
-    elif covariance_type == "tied":
-        # the responsibility-weighted scatter of all components, shared
-        cov = (_unpack_upper(S[:, :q].sum(axis=0), d) - (nk[:, None] * means).T @ means) / nk.sum()
-        cov.flat[:: d + 1] += reg_covar
-    elif covariance_type == "diag":
-        cov = S[:, :d] / nk[:, None] - means**2 + reg_covar
-    else:
-        cov = (S[:, 0] / nk - np.einsum("ki,ki->k", means, means)) / d + reg_covar
-    return nk / nk.sum(), means, cov
-
-
-def _precision_cholesky(covariances, covariance_type, reg_covar) -> np.ndarray:
-    """Upper factors ``U`` with ``inv(covariance) = U @ U.T``; a clear error if not definite."""
-    if covariance_type in ("full", "tied"):
-        try:
-            chol = np.linalg.cholesky(covariances)  # all components in one call
-        except np.linalg.LinAlgError:
-            stack = covariances if covariance_type == "full" else covariances[None]
-            k = next(k for k, cov in enumerate(stack) if not _is_positive_definite(cov))
-            raise ValueError(_SINGULAR_MESSAGE.format(k=k, reg=reg_covar)) from None
-        # inv(L) is lower triangular; triu drops rounding noise above the diagonal
-        return np.triu(np.linalg.inv(chol).swapaxes(-1, -2))
-    bad = np.flatnonzero(~(np.asarray(covariances) > 0).reshape(len(covariances), -1).all(axis=1))
-    if bad.size:
-        raise ValueError(_SINGULAR_MESSAGE.format(k=int(bad[0]), reg=reg_covar))
-    return 1.0 / np.sqrt(covariances)
-
-
-def _is_positive_definite(matrix) -> bool:
-    try:
-        np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        return False
-    return True
-
-
-def _precision_cholesky_from_precisions(precisions, covariance_type) -> np.ndarray:
-    """``U`` (upper) with ``precision = U @ U.T``, from the precisions themselves."""
-    if covariance_type in ("full", "tied"):
-        # Cholesky of the row/column-reversed matrix, reversed back, is upper triangular
-        flip = precisions[..., ::-1, ::-1]
-        return np.linalg.cholesky(flip)[..., ::-1, ::-1].copy()
-    return np.sqrt(precisions)
-
-
-def _covariances_from_precision_cholesky(prec_chol, covariance_type) -> np.ndarray:
-    if covariance_type in ("full", "tied"):
-        d = prec_chol.shape[-1]
-        # precision = U U'  =>  covariance = inv(U)' inv(U)
-        inv = np.linalg.solve(prec_chol, np.broadcast_to(np.eye(d), prec_chol.shape))
-        return inv.swapaxes(-1, -2) @ inv
-    return 1.0 / prec_chol**2
-
-
-# --- the estimator ---------------------------------------------------------------------------
 class GaussianMixtureEM(DensityMixin, BaseEstimator):
     """Gaussian mixture model fitted by expectation-maximization.
 
@@ -504,7 +262,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             if ct in ("full", "tied"):
                 if not np.allclose(precisions, precisions.swapaxes(-1, -2)):
                     raise ValueError(f"precisions_init ({ct}) must be symmetric")
-                if not _is_positive_definite(precisions):
+                if not em_math.is_positive_definite(precisions):
                     raise ValueError(f"precisions_init ({ct}) must be positive definite")
             elif np.any(precisions <= 0):
                 raise ValueError(f"precisions_init ({ct}) must be positive")
@@ -562,7 +320,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         """
         init = self._check_params()
         X = self._validate_X(X, reset=True)
-        with _one_blas_thread():
+        with em_math.one_blas_thread():
             return self._fit_predict(X, init)
 
     def _fit_predict(self, X: np.ndarray, init: str) -> np.ndarray:
@@ -576,34 +334,34 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         random_state = check_random_state(self.random_state)
 
         shift = X.mean(axis=0)
-        Zt = _row_statistics(X, shift, ct)  # the per-row statistics, computed once per fit
-        blocks = _blocks(n, Zt.shape[0])
+        Zt = em_math.row_statistics(X, shift, ct)  # the per-row statistics, computed once per fit
+        blocks = em_math.blocks(n, Zt.shape[0])
 
         best, best_lb = None, -np.inf
         for _ in range(self.n_init):
             # initial parameters: from responsibilities, overridden by what the user gave
             if weights0 is None or means0 is None or precisions0 is None:
                 resp = self._initial_resp(X, init, random_state)
-                weights, means_c, cov = _m_step(resp.T @ Zt.T, ct, d, self.reg_covar)
+                weights, means_c, cov = em_math.m_step(resp.T @ Zt.T, ct, d, self.reg_covar)
                 del resp
             else:
                 weights = means_c = cov = None
             weights = weights if weights0 is None else weights0
             means_c = means_c if means0 is None else means0 - shift
             if precisions0 is None:
-                prec_chol = _precision_cholesky(cov, ct, self.reg_covar)
+                prec_chol = em_math.precision_cholesky(cov, ct, self.reg_covar)
             else:
-                prec_chol = _precision_cholesky_from_precisions(precisions0, ct)
-                cov = _covariances_from_precision_cholesky(prec_chol, ct)
+                prec_chol = em_math.precision_cholesky_from_precisions(precisions0, ct)
+                cov = em_math.covariances_from_precision_cholesky(prec_chol, ct)
 
             lower_bounds = []
             lb, converged = -np.inf, False
             for _it in range(self.max_iter):
-                S, loglik = _em_iteration(
-                    Zt, _coefficients(ct, weights, means_c, prec_chol), blocks
+                S, loglik = em_math.em_iteration(
+                    Zt, em_math.coefficients(ct, weights, means_c, prec_chol), blocks
                 )
-                weights, means_c, cov = _m_step(S, ct, d, self.reg_covar)
-                prec_chol = _precision_cholesky(cov, ct, self.reg_covar)
+                weights, means_c, cov = em_math.m_step(S, ct, d, self.reg_covar)
+                prec_chol = em_math.precision_cholesky(cov, ct, self.reg_covar)
                 prev, lb = lb, loglik / n
                 lower_bounds.append(lb)
                 if abs(lb - prev) < self.tol:
@@ -652,12 +410,14 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         center = (
             self.weights_ @ self.means_
         )  # any fixed point works; the mixture mean is well conditioned
-        coef = _coefficients(ct, self.weights_, self.means_ - center, self.precisions_cholesky_)
+        coef = em_math.coefficients(
+            ct, self.weights_, self.means_ - center, self.precisions_cholesky_
+        )
         n = X.shape[0]
         out = np.empty((self.n_components, n))
-        with _one_blas_thread():
-            for rows in _blocks(n, coef.shape[1]):
-                np.matmul(coef, _row_statistics(X[rows], center, ct), out=out[:, rows])
+        with em_math.one_blas_thread():
+            for rows in em_math.blocks(n, coef.shape[1]):
+                np.matmul(coef, em_math.row_statistics(X[rows], center, ct), out=out[:, rows])
         return out
 
     def _checked(self, X) -> np.ndarray:
@@ -675,7 +435,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         -------
         log_prob : ndarray of shape (n_samples,)
         """
-        return _log_normalize_inplace(self._weighted_log_prob(self._checked(X)))
+        return em_math.log_normalize_inplace(self._weighted_log_prob(self._checked(X)))
 
     def score(self, X, y=None):
         """Mean log-likelihood per sample of ``X``.
@@ -718,7 +478,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         resp : ndarray of shape (n_samples, n_components)
         """
         Lt = self._weighted_log_prob(self._checked(X))
-        _log_normalize_inplace(Lt)
+        em_math.log_normalize_inplace(Lt)
         return Lt.T
 
     def _n_parameters(self) -> int:
@@ -795,105 +555,3 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             X = z * (sd[labels] if ct == "diag" else sd[labels, None])
         X += self.means_[labels]
         return X, labels
-
-
-# --- the seed study's statistic and model selection -----------------------------------------
-def mean_distance(X, means, resp) -> float:
-    """The seed study's "mean distance": the probability-weighted distance of points to the means.
-
-    ``(1 / n) * sum_i sum_k resp[i, k] * ||X[i] - means[k]||``: how far, on average, a point
-    lies from the components it is attributed to (in the units of ``X``).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    means : array-like of shape (n_components, n_features)
-    resp : array-like of shape (n_samples, n_components)
-        Posterior probabilities, e.g. ``gmm.predict_proba(X)``.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> mean_distance([[0.0, 0.0], [3.0, 4.0]], [[0.0, 0.0]], [[1.0], [1.0]])
-    2.5
-    """
-    X, means, resp = (np.asarray(a, dtype=np.float64) for a in (X, means, resp))
-    if X.ndim != 2 or means.ndim != 2 or resp.shape != (X.shape[0], means.shape[0]):
-        raise ValueError(
-            f"shapes do not fit: X {X.shape}, means {means.shape}, resp {resp.shape} "
-            "(expected (n, d), (k, d), (n, k))"
-        )
-    sq = (X * X).sum(1)[:, None] - 2 * X @ means.T + (means * means).sum(1)[None, :]
-    return float((resp * np.sqrt(np.maximum(sq, 0.0))).sum() / X.shape[0])
-
-
-def bic_grid(
-    X,
-    n_components: Iterable[int] = range(1, 11),
-    covariance_types: Iterable[str] = COVARIANCE_TYPES,
-    *,
-    max_samples: int | None = None,
-    **params,
-) -> pd.DataFrame:
-    """Fit a mixture for every (number of components, covariance type) and tabulate BIC/AIC.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    n_components : iterable of int
-    covariance_types : iterable of str
-    max_samples : int, optional
-        Fit on a random subset of this many rows (drawn with ``random_state``) to keep a
-        large grid quick; ``None`` or 0 uses every row.
-    **params
-        Passed to :class:`GaussianMixtureEM` (``random_state``, ``n_init``, ``max_iter``, ...).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per fit, tidy: ``n_components``, ``covariance_type``, ``bic``, ``aic``,
-        ``lower_bound`` (mean log-likelihood per sample), ``n_parameters``, ``n_iter``,
-        ``converged``, ``n_samples`` (rows fitted).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(300, 2))
-    >>> grid = bic_grid(X, [1, 2], ["full", "spherical"], random_state=0)
-    >>> best = best_by_bic(grid)
-    >>> int(best["n_components"]), best["covariance_type"]
-    (1, 'spherical')
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if max_samples and len(X) > max_samples:
-        rng = check_random_state(params.get("random_state"))
-        X = X[np.sort(rng.choice(len(X), max_samples, replace=False))]
-    rows = []
-    for ct in covariance_types:
-        for k in n_components:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # the table says it
-                gmm = GaussianMixtureEM(n_components=k, covariance_type=ct, **params).fit(X)
-            bic, aic = gmm._criteria(X)
-            rows.append(
-                {
-                    "n_components": int(k),
-                    "covariance_type": ct,
-                    "bic": bic,
-                    "aic": aic,
-                    "lower_bound": gmm.lower_bound_,
-                    "n_parameters": gmm._n_parameters(),
-                    "n_iter": gmm.n_iter_,
-                    "converged": bool(gmm.converged_),
-                    "n_samples": len(X),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def best_by_bic(grid: pd.DataFrame) -> pd.Series:
-    """The row of :func:`bic_grid`'s table with the lowest BIC."""
-    return grid.loc[grid["bic"].idxmin()]

@@ -163,7 +163,7 @@ def plot_bic_grid(grid: pd.DataFrame, *, ax=None):
     Parameters
     ----------
     grid : DataFrame
-        :func:`genrelab.em.bic_grid`'s table.
+        :func:`genrelab.mixtures.bic_grid`'s table.
     """
     fig, ax = _axes(ax, (8.5, 4.5))
     sns.lineplot(

@@ -53,8 +53,8 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
 from .runs import jsonable
+from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
 
 
 class TrainingDataError(ValueError):
