@@ -252,6 +252,21 @@ def contingency(a, b) -> pd.DataFrame:
     return pd.crosstab(pd.Series(np.asarray(a), name="a"), pd.Series(np.asarray(b), name="b"))
 
 
+def matched_contingency(a, b) -> pd.DataFrame:
+    """:func:`contingency` with ``b``'s columns in the order of the rows they are matched to.
+
+    The matching is :func:`hungarian_agreement`'s; columns left unmatched (``b`` has more
+    clusters than ``a``) come last. A good match then shows as a dark diagonal.
+    """
+    table = contingency(a, b)
+    _, mapping = hungarian_agreement(a, b)  # cluster of b -> cluster of a
+    rows = list(table.index)
+    order = sorted(
+        table.columns, key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c)
+    )
+    return table[order]
+
+
 def partition_scores(a, b) -> dict:
     """ARI, AMI and Hungarian-matched agreement of two labelings of the same items."""
     a, b = np.asarray(a), np.asarray(b)
@@ -307,7 +322,8 @@ def cluster_comparison(
     Returns a dict with ``ref_clusters``, ``aubio_clusters`` (arrays), ``ari_ref_vs_aubio``,
     ``ami_ref_vs_aubio``, ``agreement_ref_vs_aubio`` and, when ``labels`` are given,
     ``ari_ref_vs_labels``, ``ari_aubio_vs_labels`` (and the AMI / agreement likewise), plus
-    ``contingency`` (reference clusters x aubio clusters, Hungarian-ordered columns).
+    ``contingency`` (reference clusters x aubio clusters, Hungarian-ordered columns) and, with
+    labels, ``label_contingency`` (``{"ref": labels x reference clusters, "aubio": ...}``).
     """
     ref_c = em_clusters(reference_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
     aub_c = em_clusters(aubio_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
@@ -319,10 +335,11 @@ def cluster_comparison(
         for which, clusters in (("ref", ref_c), ("aubio", aub_c)):
             for name, value in partition_scores(labels, clusters).items():
                 out[f"{name}_{which}_vs_labels"] = value
-    table = contingency(ref_c, aub_c)
-    _, mapping = hungarian_agreement(ref_c, aub_c)
-    order = sorted(table.columns, key=lambda c: (mapping.get(c, 1e9), c))
-    out["contingency"] = table[order]
+        out["label_contingency"] = {
+            which: matched_contingency(labels.astype(str), clusters)
+            for which, clusters in (("ref", ref_c), ("aubio", aub_c))
+        }
+    out["contingency"] = matched_contingency(ref_c, aub_c)
     return out
 
 
@@ -350,16 +367,60 @@ def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd
     return table[cols].astype(float)
 
 
+# --------------------------------------------------------------------------- the clips
+def failures_table(corpus_failures: pd.DataFrame, batch_failures: pd.DataFrame) -> pd.DataFrame:
+    """Every clip skipped on the way, one table of ``file`` and ``reason``: the ones the corpus
+    could not deliver (keyed by ``item_id``), then the ones the extraction could not analyse
+    (:func:`genrelab.extraction.extract_batch`)."""
+    return pd.concat(
+        [
+            corpus_failures.rename(columns={"item_id": "file"})[["file", "reason"]],
+            batch_failures[["file", "reason"]],
+        ],
+        ignore_index=True,
+    )
+
+
+def clips_per_label(items: pd.DataFrame) -> pd.DataFrame:
+    """One row: how many clips carry each label (a missing label counted as such)."""
+    return items.groupby("label", dropna=False).size().rename("clips").to_frame().T
+
+
 # --------------------------------------------------------------------------- everything at once
+#: The partition scores :func:`evaluate` reports (ARI, AMI, matched agreement), in this order.
+CLUSTER_SCORES = (
+    "ari_ref_vs_aubio",
+    "ami_ref_vs_aubio",
+    "agreement_ref_vs_aubio",
+    "ari_ref_vs_labels",
+    "ami_ref_vs_labels",
+    "ari_aubio_vs_labels",
+    "ami_aubio_vs_labels",
+)
+
+
 @dataclass
 class Evaluation:
-    """What :func:`evaluate` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``."""
+    """What :func:`evaluate` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``.
+
+    ``clusters`` is :func:`cluster_comparison`'s result (``None`` when the reference has no
+    continuous feature or there are too few clips).
+    """
 
     tempo: dict
     key: dict
     mimic: pd.DataFrame
     clusters: dict | None
     metrics: dict
+
+    def key_relations(self) -> pd.DataFrame:
+        """One row: clips per relation of the estimated key to the reference (same, fifth...)."""
+        return pd.Series(self.key.get("relations", {}), name="clips", dtype=int).to_frame().T
+
+    def cluster_scores(self) -> pd.DataFrame:
+        """One row: the partition scores of :data:`CLUSTER_SCORES` (NaN where not computed)."""
+        scores = {name: self.metrics[name] for name in CLUSTER_SCORES}
+        return pd.Series(scores, name="score", dtype=float).to_frame().T
 
 
 def evaluate(
@@ -424,195 +485,11 @@ def evaluate(
         "k_audio": k,
         "aubio_features": aubio_features,
     }
-    names = [
-        "ari_ref_vs_aubio",
-        "ami_ref_vs_aubio",
-        "agreement_ref_vs_aubio",
-        "ari_ref_vs_labels",
-        "ami_ref_vs_labels",
-        "ari_aubio_vs_labels",
-        "ami_aubio_vs_labels",
-    ]
-    metrics.update({n: (clusters or {}).get(n, nan) for n in names})
+    metrics.update({n: (clusters or {}).get(n, nan) for n in CLUSTER_SCORES})
     return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
 
 
-# --------------------------------------------------------------------------- figures
-def _placeholder(text: str):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 1.6))
-    ax.text(0.5, 0.5, text, ha="center", va="center")
-    ax.set_axis_off()
-    return fig
-
-
-def plot_tempo(
-    table: pd.DataFrame,
-    *,
-    estimated: str = "tempo",
-    reference: str = "ref_tempo",
-    hue: str = "label",
-    tol: float = 0.04,
-):
-    """Aubio tempo against the reference tempo (log axes) with the 1x band and the 2x, 1/2x,
-    3x, 1/3x lines Accuracy2 forgives; points coloured by ``hue``."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    if reference not in table or table[reference].notna().sum() == 0:
-        return _placeholder("no reference tempo in this source")
-    if hue not in table:
-        table = table.assign(**{hue: pd.NA})
-    data = table[[estimated, reference, hue]].dropna(subset=[estimated, reference])
-    data = data[(data[estimated] > 0) & (data[reference] > 0)]
-    fig, ax = plt.subplots(figsize=(6.4, 5.2))
-    lo = 0.8 * min(data[reference].min(), data[estimated].min(), 60)
-    hi = 1.25 * max(data[reference].max(), data[estimated].max(), 200)
-    grid = np.geomspace(lo, hi, 50)
-    ax.fill_between(
-        grid, grid * (1 - tol), grid * (1 + tol), color="0.85", label=f"±{tol:.0%} (Accuracy1)"
-    )
-    for factor, style, name in (
-        (2, "--", "2x"),
-        (1 / 2, "--", "½x"),
-        (3, ":", "3x"),
-        (1 / 3, ":", "⅓x"),
-    ):
-        ax.plot(grid, grid * factor, style, color="0.5", lw=1)
-        x = min(hi / 1.08, hi / factor / 1.08)  # label the line near the upper-right edge
-        ax.annotate(name, (x, x * factor), color="0.35", fontsize=9, ha="right", va="bottom")
-    has_hue = data[hue].notna().any()
-    sns.scatterplot(
-        data=data,
-        x=reference,
-        y=estimated,
-        hue=hue if has_hue else None,
-        style=hue if has_hue else None,
-        ax=ax,
-        s=34,
-        edgecolor="none",
-        alpha=0.85,
-    )
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlim=(lo, hi),
-        ylim=(lo, hi),
-        xlabel="reference tempo (BPM)",
-        ylabel="aubio tempo (BPM)",
-        title="Tempo: aubio vs the reference",
-    )
-    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
-
-    ticks = [t for t in (40, 50, 60, 80, 100, 120, 150, 200, 250, 300) if lo <= t <= hi]
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(FixedLocator(ticks))
-        axis.set_major_formatter(ScalarFormatter())
-        axis.set_minor_locator(NullLocator())
-        axis.set_minor_formatter(NullFormatter())
-    ax.legend(loc="lower right", fontsize=9)
-    return fig
-
-
-def plot_mimic(r2: pd.DataFrame):
-    """Cross-validated R^2 per reference feature: ridge on every descriptor (bar, ± one sd over
-    folds) and a straight line on the best single descriptor (dot). R^2 below -0.5 is drawn at -0.5."""
-    import matplotlib.pyplot as plt
-
-    if r2.empty:
-        return _placeholder("no reference feature to predict in this source")
-    r2 = r2.sort_values("r2").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.6, 0.55 * len(r2) + 2.0))
-    floor = -0.5
-    ridge = r2["r2"].clip(lower=floor)
-    colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in r2["r2"]]
-    ax.barh(
-        r2.index,
-        ridge,
-        color=colors,
-        height=0.6,
-        label="ridge on all descriptors (± sd over folds)",
-    )
-    lower = np.minimum(r2["r2_std"], ridge - floor)
-    upper = np.minimum(r2["r2_std"], 1.0 - ridge).clip(lower=0)
-    ax.errorbar(ridge, r2.index, xerr=[lower, upper], fmt="none", ecolor="0.25", capsize=3)
-    ax.scatter(
-        r2["r2_single"].clip(lower=floor),
-        r2.index,
-        color="#dd8452",
-        zorder=3,
-        s=40,
-        label="straight line on the best single descriptor",
-    )
-    for y, row in r2.iterrows():
-        ax.annotate(
-            f"{row['r2']:.2f} / {row['r2_single']:.2f}\n({row['best_feature']})",
-            (1.06, y),
-            va="center",
-            fontsize=8,
-        )
-    ax.axvline(0, color="0.3", lw=0.8)
-    ax.axvline(1, color="0.6", lw=0.8, ls=":")
-    ax.set_yticks(r2.index, r2["target"])
-    ax.set(
-        xlim=(floor - 0.05, 1.45),
-        xlabel="cross-validated R² (values below -0.5 drawn at -0.5)",
-        ylabel="reference feature",
-        title="How well aubio's descriptors predict each reference feature",
-    )
-    ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.1 / max(len(r2), 1)), ncol=1, fontsize=8
-    )
-    return fig
-
-
-def plot_cluster_comparison(result: dict | None, labels=None, *, label_name: str = "label"):
-    """Heatmaps of the EM partitions: reference clusters x aubio clusters (Hungarian-ordered)
-    and, with ``labels``, each partition against the labels (counts annotated)."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    if result is None:
-        return _placeholder("no continuous reference features (or too few clips) to cluster")
-    panels = [
-        (
-            "reference clusters",
-            "aubio clusters",
-            result["contingency"],
-            f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
-            f"agreement {result['agreement_ref_vs_aubio']:.0%}",
-        )
-    ]
-    if labels is not None:
-        labels = np.asarray(labels).astype(str)
-        for which, key in (("reference", "ref"), ("aubio", "aubio")):
-            table = contingency(labels, result[f"{key}_clusters"])
-            _, mapping = hungarian_agreement(labels, result[f"{key}_clusters"])  # cluster -> label
-            rows = list(table.index)
-            order = sorted(
-                table.columns,
-                key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c),
-            )
-            panels.append(
-                (
-                    label_name,
-                    f"{which} clusters",
-                    table[order],
-                    f"ARI {result[f'ari_{key}_vs_labels']:.2f} · AMI {result[f'ami_{key}_vs_labels']:.2f}",
-                )
-            )
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.2), squeeze=False)
-    for ax, (ylabel, xlabel, table, subtitle) in zip(axes[0], panels):
-        sns.heatmap(table, annot=True, fmt="d", cmap="rocket_r", cbar=False, ax=ax)
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=subtitle)
-        ax.tick_params(axis="y", rotation=0)
-    fig.suptitle(
-        f"EM with k={result['k']}: reference features vs aubio features", fontweight="bold"
-    )
-    return fig
-
-
+# --------------------------------------------------------------------------- a real clip
 def fma_clip_tempo() -> dict:
     """aubio's tempo of the committed FMA clip beside the Echo Nest's (track 2: 165.9 BPM)."""
     from . import config

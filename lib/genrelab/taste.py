@@ -5,8 +5,8 @@
 standing in for them (:func:`user_from_snapshot`). "The public" is the snapshot (one row per
 track). :func:`compare` gives per-feature numbers (means, medians, a standardised
 difference, where the user's median falls in the public distribution, a two-sample
-Kolmogorov-Smirnov test); :func:`plot_taste` draws user vs public per feature and
-:func:`plot_two_users` two users side by side over the public.
+Kolmogorov-Smirnov test); :func:`compare_users` puts two users side by side. The figures are
+:mod:`genrelab.plots.taste`'s.
 
 Example
 -------
@@ -14,25 +14,19 @@ Example
 >>> public = data.snapshot_tracks()                                   # doctest: +SKIP
 >>> me = taste.user_from_snapshot(public, seed=1)                     # doctest: +SKIP
 >>> taste.compare(me, public)                                         # doctest: +SKIP
->>> fig = taste.plot_taste(me, public, user_label=me.attrs["user"])   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 from scipy import stats
 
 from . import data, schema
 
 FEATURES = schema.CONTINUOUS_FEATURES
-PUBLIC_COLOR = "0.65"
-USER_COLORS = ("#0072B2", "#D55E00")  # colour-blind-safe blue / vermillion
 
 
 def user_from_snapshot(
@@ -91,7 +85,8 @@ def liked_with_features(
     return out
 
 
-def _percentile_of(values: np.ndarray, x: float) -> float:
+def percentile_of(values: np.ndarray, x: float) -> float:
+    """Where ``x`` falls among ``values``, 0-100 (ties count half: the mid-rank percentile)."""
     return float(100 * (np.sum(values < x) + 0.5 * np.sum(values == x)) / len(values))
 
 
@@ -131,7 +126,7 @@ def compare(
                 "user_median": float(np.median(u)),
                 "public_median": float(np.median(p)),
                 "std_diff": (u.mean() - p.mean()) / sd if sd else float("nan"),
-                "user_median_percentile": _percentile_of(p, float(np.median(u))),
+                "user_median_percentile": percentile_of(p, float(np.median(u))),
                 "ks_stat": float(ks.statistic),
                 "ks_pvalue": float(ks.pvalue),
             }
@@ -156,135 +151,9 @@ def compare_users(
         row = {"feature": f, f"{labels[0]}_mean": u.mean(), f"{labels[1]}_mean": v.mean()}
         if public is not None:
             p = pd.to_numeric(public[f], errors="coerce").dropna().to_numpy(float)
-            row[f"{labels[0]}_median_percentile"] = _percentile_of(p, float(np.median(u)))
-            row[f"{labels[1]}_median_percentile"] = _percentile_of(p, float(np.median(v)))
+            row[f"{labels[0]}_median_percentile"] = percentile_of(p, float(np.median(u)))
+            row[f"{labels[1]}_median_percentile"] = percentile_of(p, float(np.median(v)))
         ks = stats.ks_2samp(u, v)
         row.update(ks_stat=float(ks.statistic), ks_pvalue=float(ks.pvalue))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _grid(n: int, ncols: int):
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.6 * ncols, 2.6 * nrows + 0.6), squeeze=False, layout="constrained"
-    )
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, axes.flat
-
-
-def _bins(f: str, *tables: pd.DataFrame, n: int = 20) -> np.ndarray:
-    values = np.concatenate(
-        [pd.to_numeric(t[f], errors="coerce").dropna().to_numpy(float) for t in tables]
-    )
-    if f in schema.UNIT_FEATURES:
-        return np.linspace(0, 1, n + 1)
-    lo, hi = np.quantile(values, [0.005, 0.995])  # keep rare extremes from squashing the plot
-    return np.linspace(lo, hi, n + 1)
-
-
-def plot_taste(
-    user: pd.DataFrame,
-    public: pd.DataFrame,
-    features: Sequence[str] = FEATURES,
-    *,
-    user_label: str | None = None,
-    public_label: str = "public (snapshot)",
-    ncols: int = 3,
-) -> plt.Figure:
-    """Per-feature distributions: the public as grey bars, the user as a line, medians marked.
-
-    Densities are normalised per group, so a user with 50 tracks and a public of 26,000 share
-    one scale. Each panel's title gives the user's median percentile in the public.
-    """
-    user_label = user_label or user.attrs.get("user", "user")
-    fig, axes = _grid(len(features), ncols)
-    for ax, f in zip(axes, features):
-        bins = _bins(f, public, user)
-        p = pd.to_numeric(public[f], errors="coerce").dropna()
-        u = pd.to_numeric(user[f], errors="coerce").dropna()
-        ax.hist(
-            p.clip(bins[0], bins[-1]),
-            bins=bins,
-            density=True,
-            color=PUBLIC_COLOR,
-            alpha=0.6,
-            label=public_label,
-        )
-        ax.hist(
-            u.clip(bins[0], bins[-1]),
-            bins=bins,
-            density=True,
-            histtype="step",
-            linewidth=2,
-            color=USER_COLORS[0],
-            label=user_label,
-        )
-        ax.axvline(p.median(), color="0.3", linestyle=":", linewidth=1.2)
-        ax.axvline(u.median(), color=USER_COLORS[0], linestyle="--", linewidth=1.2)
-        ax.set_title(
-            f"{f} (user median: {_percentile_of(p.to_numpy(), float(u.median())):.0f}th pct)",
-            fontsize=10,
-        )
-        ax.set_yticks([])
-    handles, names = axes[0].get_legend_handles_labels()
-    handles += [
-        Line2D([], [], color="0.3", linestyle=":"),
-        Line2D([], [], color=USER_COLORS[0], linestyle="--"),
-    ]
-    names += ["public median", "user median"]
-    fig.legend(handles, names, loc="outside lower center", ncols=4)
-    fig.suptitle(
-        f"Taste: {user_label} ({len(user)} tracks) vs {public_label} ({len(public):,} tracks)"
-    )
-    fig.supylabel("density")
-    return fig
-
-
-def plot_two_users(
-    a: pd.DataFrame,
-    b: pd.DataFrame,
-    public: pd.DataFrame | None = None,
-    features: Sequence[str] = FEATURES,
-    *,
-    labels: tuple[str, str] | None = None,
-    ncols: int = 3,
-) -> plt.Figure:
-    """Two users' per-feature distributions side by side (lines), over the public (grey bars)."""
-    labels = labels or (a.attrs.get("user", "user A"), b.attrs.get("user", "user B"))
-    fig, axes = _grid(len(features), ncols)
-    for ax, f in zip(axes, features):
-        tables = [t for t in (public, a, b) if t is not None]
-        bins = _bins(f, *tables)
-        if public is not None:
-            p = pd.to_numeric(public[f], errors="coerce").dropna()
-            ax.hist(
-                p.clip(bins[0], bins[-1]),
-                bins=bins,
-                density=True,
-                color=PUBLIC_COLOR,
-                alpha=0.5,
-                label="public",
-            )
-        for t, label, color in zip((a, b), labels, USER_COLORS):
-            v = pd.to_numeric(t[f], errors="coerce").dropna()
-            ax.hist(
-                v.clip(bins[0], bins[-1]),
-                bins=bins,
-                density=True,
-                histtype="step",
-                linewidth=2,
-                color=color,
-                label=label,
-            )
-            ax.axvline(v.median(), color=color, linestyle="--", linewidth=1.2)
-        ax.set_title(f, fontsize=10)
-        ax.set_yticks([])
-    handles, names = axes[0].get_legend_handles_labels()
-    handles.append(Line2D([], [], color="0.3", linestyle="--"))
-    names.append("medians (dashed)")
-    fig.legend(handles, names, loc="outside lower center", ncols=4)
-    fig.suptitle(f"{labels[0]} ({len(a)} tracks) vs {labels[1]} ({len(b)} tracks)")
-    fig.supylabel("density")
-    return fig

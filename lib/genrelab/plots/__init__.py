@@ -1,0 +1,56 @@
+"""Every figure of the study, by topic, in one style.
+
+Modules
+-------
+style           use_style, the genre and cluster palettes, the panel grid, placeholders, save_fig
+eda             notebooks 01-02: subgenre counts, feature densities, tempo, correlations, medians
+classification  notebook 03: accuracy comparison, confusion matrices, importances, decision tree
+mixtures        notebook 04 part 1: clusters in 2-D, BIC curves, cluster x genre, PCA, profiles
+audio           notebook 04 part 2: aubio tempo, mimicry R^2, reference vs aubio clusters
+taste           notebook 02: a listener against the public, two listeners side by side
+
+Every drawing function returns a new matplotlib figure for :func:`save_fig`; none computes a
+result the notebooks record (the numbers come from the model modules). Call :func:`use_style`
+once at the top of a notebook.
+
+Example
+-------
+>>> from genrelab import plots
+>>> plots.use_style()
+>>> fig = plots.placeholder("nothing to draw")
+>>> fig.axes[0].texts[0].get_text()
+'nothing to draw'
+"""
+
+from __future__ import annotations
+
+from . import audio, classification, eda, mixtures, style, taste
+from .style import (
+    SavedFigure,
+    cluster_palette,
+    figure_and_axes,
+    genre_order,
+    genre_palette,
+    grid,
+    placeholder,
+    save_fig,
+    use_style,
+)
+
+__all__ = [
+    "audio",
+    "classification",
+    "eda",
+    "mixtures",
+    "style",
+    "taste",
+    "SavedFigure",
+    "cluster_palette",
+    "figure_and_axes",
+    "genre_order",
+    "genre_palette",
+    "grid",
+    "placeholder",
+    "save_fig",
+    "use_style",
+]

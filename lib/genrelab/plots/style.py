@@ -1,0 +1,188 @@
+"""One look for every figure: the style, the two palettes, the panel grid, saving, placeholders.
+
+Genres get their colours from the labels present (:func:`genre_palette`: the sorted labels,
+each with a colour of seaborn's colour-blind palette), so a genre keeps its colour in every
+figure of a run whatever the genres are. Clusters get another palette (:func:`cluster_palette`),
+so a cluster is never mistaken for a genre. Every multi-panel figure is laid out by
+:func:`grid`; every figure is saved by :func:`save_fig`.
+
+Example
+-------
+>>> from genrelab.plots import style
+>>> colors = style.genre_palette(["rock", "pop", "rock"])
+>>> list(colors)
+['pop', 'rock']
+>>> fig, axes = style.grid(3, ncols=2)
+>>> [ax.get_visible() for ax in fig.axes]
+[True, True, True, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from ..runs import Run
+
+__all__ = [
+    "use_style",
+    "genre_order",
+    "genre_palette",
+    "cluster_palette",
+    "grid",
+    "figure_and_axes",
+    "placeholder",
+    "SavedFigure",
+    "save_fig",
+]
+
+
+def use_style() -> None:
+    """The project's figure style: seaborn whitegrid, readable font sizes, tight layouts."""
+    sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+            "figure.constrained_layout.use": True,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+        }
+    )
+
+
+# --- the two palettes ---------------------------------------------------------------------------
+def genre_order(genres: Iterable) -> list:
+    """The distinct labels of ``genres``, sorted: the order of genres in every figure."""
+    return sorted(set(genres), key=str)
+
+
+def genre_palette(genres: Iterable) -> dict:
+    """``{genre: colour}`` for the distinct labels in ``genres``, in sorted order.
+
+    The colours follow the sorted labels: seaborn's colour-blind palette for up to 10 labels,
+    evenly spaced hues beyond. The same set of labels always gets the same colours, so pass every
+    label present in the data (not the subset one panel shows).
+    """
+    labels = genre_order(genres)
+    colors = (
+        sns.color_palette("colorblind", len(labels))
+        if len(labels) <= 10
+        else sns.color_palette("husl", len(labels))
+    )
+    return dict(zip(labels, colors))
+
+
+def cluster_palette(n_clusters: int) -> list:
+    """Distinct colours for clusters 0..n-1 (Tableau 10, then 20, then evenly spaced hues)."""
+    if n_clusters <= 10:
+        return sns.color_palette("tab10", n_clusters)
+    if n_clusters <= 20:
+        return sns.color_palette("tab20", n_clusters)
+    return sns.color_palette("husl", n_clusters)
+
+
+# --- layouts ------------------------------------------------------------------------------------
+def grid(
+    n: int,
+    ncols: int = 4,
+    panel: tuple[float, float] = (3.4, 2.5),
+    *,
+    extra_height: float = 0.0,
+    sharey: bool = False,
+):
+    """A figure of ``n`` panels, ``ncols`` to a row; the unused cells of the last row hidden.
+
+    Parameters
+    ----------
+    n : int
+        Panels wanted.
+    ncols : int
+        Panels per row.
+    panel : (width, height)
+        Size of one panel in inches.
+    extra_height : float
+        Inches added to the figure's height (room for a shared legend).
+    sharey : bool
+        Panels share the y axis.
+
+    Returns
+    -------
+    fig, list of Axes
+        The figure and its first ``n`` axes, row by row.
+    """
+    if n < 1 or ncols < 1:
+        raise ValueError(f"a grid needs at least one panel and one column, got n={n}, ncols={ncols}")
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel[0] * ncols, panel[1] * nrows + extra_height),
+        squeeze=False,
+        sharey=sharey,
+        layout="constrained",
+    )
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def figure_and_axes(ax=None, figsize: tuple[float, float] = (6.4, 4.8)):
+    """``(fig, ax)``: a new single-panel figure, or ``ax`` and its figure when one is given."""
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def placeholder(text: str) -> plt.Figure:
+    """A small figure that says why the real one cannot be drawn (e.g. no reference data)."""
+    fig, ax = plt.subplots(figsize=(6.4, 1.6))
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+    return fig
+
+
+# --- saving -------------------------------------------------------------------------------------
+class SavedFigure(type(Path())):
+    """The path of a saved figure, which Jupyter shows as the saved image itself.
+
+    Showing the saved PNG instead of letting the inline backend draw the figure a second time
+    halves the cost of every figure, and the notebook shows exactly what the run holds.
+    """
+
+    def _repr_png_(self):
+        data = self.read_bytes()
+        width = int.from_bytes(data[16:20], "big")  # PNG header: IHDR width
+        dpi = plt.rcParams["savefig.dpi"]
+        scale = plt.rcParams["figure.dpi"] / dpi if isinstance(dpi, (int, float)) else 1.0
+        return data, {"width": round(width * scale)}
+
+
+def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) -> SavedFigure:
+    """Save ``fig`` as ``<run>/figures/<name>.png``, close it, and return the saved file.
+
+    In a notebook, end the cell with the call (or ``display()`` it) to show the figure.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    name : str
+        File stem, e.g. ``"02_feature_densities"`` (prefix it with the notebook number).
+    run : Run
+        The run directory to write into.
+    featured : bool
+        Mark it as one of the chosen figures that ``make figures`` copies to ``figures/``.
+    """
+    path = run.figures_dir / f"{name}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    if featured:
+        run.mark_featured(path.name)
+    return SavedFigure(path)
