@@ -63,7 +63,7 @@ def check_run_id(run_id: str) -> str:
 
 
 def lookup(metrics: dict, key: str, default: Any = None) -> Any:
-    """The value at a dotted key (``"gmm.k_bic"``, :class:`genrelab.schema.Metric`) or ``default``."""
+    """The value at a dotted key (``"gmm.k_bic"``, see :class:`genrelab.schema.Metric`)."""
     value: Any = metrics
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
@@ -107,15 +107,20 @@ class Run:
     ----------
     run_id : str
         Folder name under :func:`genrelab.config.runs_dir`. ``"latest"`` resolves to the
-        newest run made by ``make report``.
+        newest run ``make report`` completed.
+    create : bool
+        Create the folder if it does not exist (``False``: raise ``FileNotFoundError``).
     """
 
-    def __init__(self, run_id: str = "lab"):
+    def __init__(self, run_id: str = "lab", *, create: bool = True):
         check_run_id(run_id)
         root = config.runs_dir()
         path = root / run_id
         if run_id == LATEST and path.is_symlink():
             path = path.resolve()
+        if not create and not path.is_dir():
+            hint = " (no run has completed yet)" if run_id == LATEST else ""
+            raise FileNotFoundError(f"no run {run_id!r} under {root}{hint}")
         self.id = path.name
         self.dir = path
         self.dir.mkdir(parents=True, exist_ok=True)
