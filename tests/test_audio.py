@@ -261,7 +261,9 @@ def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
     assert (first.n_extracted, first.n_cached) == (3, 0)
     calls = []
     monkeypatch.setattr(
-        extraction, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"}
+        extraction,
+        "_extract_one",
+        lambda *a: calls.append(a) or {"status": "failed", "reason": "x"},
     )
     again = extraction.extract_batch(paths, cache=cache, progress=False)
     assert calls == [] and (again.n_extracted, again.n_cached) == (0, 3)

@@ -178,7 +178,8 @@ def test_unknown_preset():
 # --- dedup --------------------------------------------------------------------------------------
 @pytest.fixture
 def dup_table() -> pd.DataFrame:
-    # t1 once; t2 twice with the same genre; t3 in pop, rock, pop (majority pop); t4 rock then pop (tie)
+    # t1 once; t2 twice with the same genre; t3 in pop, rock, pop (majority pop);
+    # t4 rock then pop (tie)
     return pd.DataFrame(
         {
             "track_id": ["t1", "t2", "t3", "t2", "t3", "t4", "t3", "t4"],

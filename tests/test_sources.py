@@ -1,4 +1,5 @@
-"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded HTTP)."""
+"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded
+HTTP)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def test_synthetic_corpus_through_the_registry(tmp_project_dirs):
 # --- fma -----------------------------------------------------------------------------------
 @pytest.fixture
 def fma_tree(tmp_path):
-    """A one-track FMA tree (the committed clip as 000/000002.mp3) plus noise that must be ignored."""
+    """A one-track FMA tree (the committed clip as 000/000002.mp3) plus files to ignore."""
     root = tmp_path / "fma_small"
     target = fma.fma_path(root, 2)
     target.parent.mkdir(parents=True)

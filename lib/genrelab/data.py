@@ -456,7 +456,7 @@ def playlists_table(tracks: pd.DataFrame) -> pd.DataFrame:
 
 
 def artists_table(tracks: pd.DataFrame) -> pd.DataFrame:
-    """One row per artist (by name): tracks, playlists, the genre they appear in most, genre count."""
+    """One row per artist (by name): tracks, playlists, their most frequent genre, genre count."""
     per_artist = tracks.dropna(subset=["track_artist"]).groupby("track_artist", sort=False)
     out = per_artist.agg(
         n_tracks=("track_id", "nunique"),

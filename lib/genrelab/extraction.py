@@ -114,7 +114,8 @@ def _extract_one(path: str, min_duration: float) -> dict:
 
 
 #: Below this many clips to analyse per process, a batch runs in the calling process: starting
-#: a worker (importing numpy, scipy, aubio: 1-3 s) costs about as much as analysing ten to twenty clips.
+#: a worker (importing numpy, scipy, aubio: 1-3 s) costs about as much as analysing ten to
+#: twenty clips.
 MIN_CLIPS_PER_JOB = 20
 
 
