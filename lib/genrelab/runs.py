@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock
 
 from . import config
 
@@ -189,9 +191,11 @@ class Run:
         Nested dicts merge key by key, so ``record("classification", honest={"audio": {...}})``
         and a later ``record("classification", leaky={...})`` both survive.
         """
-        metrics = self.metrics()
-        merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
-        tmp = self.metrics_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
-        tmp.replace(self.metrics_path)
+        # read-modify-write under a file lock: notebooks of one run may record at the same time
+        with FileLock(f"{self.metrics_path}.lock"):
+            metrics = self.metrics()
+            merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
+            tmp = self.metrics_path.with_name(f".{METRICS_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
+            os.replace(tmp, self.metrics_path)
         return merged
