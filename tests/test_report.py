@@ -116,7 +116,7 @@ def test_unknown_parameter_in_a_notebook_section_is_an_error(tmp_project_dirs, t
     nb = _notebook(tmp_path, "01_x.ipynb", "x = 1")
     params = tmp_path / "p.yaml"
     params.write_text("01_x:\n  n_clusterz: 3\n")
-    with pytest.raises(ValueError, match=r"01_x.ipynb has no parameter\(s\) \['n_clusterz'\]"):
+    with pytest.raises(ValueError, match=r"section 01_x: unknown parameter 'n_clusterz'"):
         report.run_report(params, "r2", notebooks=[nb], progress_bar=False)
 
 

@@ -26,7 +26,7 @@ import yaml
 
 from .. import config, runs
 from ..runs import Run
-from .params import load_params, notebook_parameters
+from .params import check_params, load_params, notebook_parameters
 from .render import render_html
 
 log = logging.getLogger("genrelab.report")
@@ -202,14 +202,16 @@ def plan_run(
 ) -> list[tuple[Path, dict]]:
     """Each notebook with the parameters it will get; every check happens before anything runs."""
     params = load_params(params_path)
-    stems = {nb.stem for nb in notebooks}
-    plan = []
+    declared = {nb.stem: pm.inspect_notebook(str(nb)) for nb in notebooks}
     for nb in notebooks:
-        declared = set(pm.inspect_notebook(str(nb)))
-        if "run_id" not in declared:
+        if "run_id" not in declared[nb.stem]:
             raise ValueError(f"{nb.name}: its parameters cell must declare run_id")
-        plan.append((nb, {**notebook_parameters(params, nb, declared, stems), "run_id": run_id}))
-    return plan
+    check_params(params, str(params_path), declared)
+    stems = set(declared)
+    return [
+        (nb, {**notebook_parameters(params, nb, set(declared[nb.stem]), stems), "run_id": run_id})
+        for nb in notebooks
+    ]
 
 
 def run_report(
