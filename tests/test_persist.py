@@ -75,10 +75,12 @@ def test_every_saved_kind_round_trips_through_the_one_loader(kinds, tracks, tmp_
         else:
             X = tracks[schema.CONTINUOUS_FEATURES].head(20).to_numpy()
             method = "predict_proba" if name.startswith("mixture") else "predict"
-        np.testing.assert_allclose(getattr(loaded, method)(X), getattr(obj, method)(X), err_msg=name)
+        np.testing.assert_allclose(
+            getattr(loaded, method)(X), getattr(obj, method)(X), err_msg=name
+        )
 
 
-# --- a crafted file --------------------------------------------------------------------------------
+# --- a crafted file -------------------------------------------------------------------------------
 def test_the_crafted_file_would_run_code_under_a_prefix_check(tmp_path):
     """What the old check allowed: every type under numpy./scipy./sklearn./genrelab. trusted."""
     marker = tmp_path / "ran"

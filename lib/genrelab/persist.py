@@ -24,10 +24,11 @@ fails when it is saved, not when the predictor opens it.
 
 Example
 -------
->>> from genrelab import persist                                   # doctest: +SKIP
->>> persist.save_model(pipe, run.dir, train=train, name="random_forest", params={}, metrics={})
->>> saved = persist.load_model(run.dir)                           # doctest: +SKIP
->>> saved.pipeline.predict_proba(X)                               # doctest: +SKIP
+>>> from genrelab import persist                                    # doctest: +SKIP
+>>> persist.save_model(pipe, run.dir, train=train, name="random_forest",
+...                    params={}, metrics={"accuracy": 0.56})      # doctest: +SKIP
+>>> saved = persist.load_model(run.dir)                            # doctest: +SKIP
+>>> saved.pipeline.predict_proba(X)                                # doctest: +SKIP
 """
 
 from __future__ import annotations
