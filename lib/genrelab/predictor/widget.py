@@ -28,7 +28,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from .. import persist, runs, schema
+from .. import persist, runs, schema, spotify
 from .html import (
     AUBIO_SHOWN,
     NO_MAPPING,
@@ -525,8 +525,6 @@ class GenrePredictor:
             return False
         self.spotify_message.value = message_html(f"fetching {text} \u2026", "info")
         try:
-            from .. import spotify
-
             result = spotify.analyze_track(text)
         except Exception as exc:  # credentials, network, unknown id: shown, not raised
             log.info("spotify look-up of %r failed: %s", text, exc)
