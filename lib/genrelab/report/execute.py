@@ -129,14 +129,8 @@ def write_state(run: Run, state: dict) -> None:
     os.replace(tmp, path)
 
 
-def is_complete(run: Run) -> bool:
-    """Whether every notebook of the run succeeded."""
-    state = read_state(run)
-    return bool(state and state.get("complete"))
-
-
 def _digest(plan: list[tuple[Path, dict]]) -> str:
-    text = yaml.safe_dump({nb.stem: {k: v for k, v in p.items()} for nb, p in plan})
+    text = yaml.safe_dump({nb.stem: p for nb, p in plan})
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

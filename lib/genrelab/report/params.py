@@ -101,7 +101,7 @@ def check_params(params: dict, source: str, declared: dict[str, dict[str, dict]]
         else:
             owners = {stem: p for stem, p in declared.items() if key in p}
             if not owners:
-                check(key, value, "", {n: {} for n in every})
+                problems.append(f"unknown parameter {key!r}{_closest(key, every)}")
             for stem, params_of in owners.items():
                 check(key, value, f"(for {stem}) ", params_of)
     if problems:
