@@ -53,8 +53,8 @@ browser: ## install Debian's chromium for the browser test, if /usr/bin/chromium
 	else echo "The browser test needs Debian's chromium (it is skipped without it). Install it with:"; \
 	     echo "    sudo apt-get update && sudo apt-get install -y chromium"; fi
 
-figures: $(STAMP) ## copy the chosen figures of runs/latest into figures/
-	$(BIN)/python -m genrelab.report --publish-figures latest
+figures: $(STAMP) ## publish runs/latest (a complete run): figures/, results/results.json, README results
+	$(BIN)/python -m genrelab.report --publish latest
 
 lock: $(STAMP) ## re-pin constraints.txt to what .venv holds now
 	$(BIN)/pip freeze --exclude-editable | grep -vi '^genrelab' > constraints.txt

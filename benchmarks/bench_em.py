@@ -188,8 +188,10 @@ def main() -> None:
     def ratios(result, ref, goal):
         w, c = result["wall"], result["cpu"]
         return (
-            f"    wall: {ref} {w[ref]:.3f} s | GaussianMixtureEM {w['ours']:.4f} s | ratio {w[ref] / w['ours']:.1f}x (goal >= {goal}x)\n"
-            f"    cpu:  {ref} {c[ref]:.3f} s | GaussianMixtureEM {c['ours']:.4f} s | ratio {c[ref] / c['ours']:.1f}x"
+            f"    wall: {ref} {w[ref]:.3f} s | GaussianMixtureEM {w['ours']:.4f} s | "
+            f"ratio {w[ref] / w['ours']:.1f}x (goal >= {goal}x)\n"
+            f"    cpu:  {ref} {c[ref]:.3f} s | GaussianMixtureEM {c['ours']:.4f} s | "
+            f"ratio {c[ref] / c['ours']:.1f}x"
         )
 
     print(
@@ -197,21 +199,25 @@ def main() -> None:
         f"best of {args.repeat} interleaved rounds (seed loop: {args.seed_repeat})"
     )
     print(
-        f"(a) snapshot {a['shape'][0]:,} unique tracks x {a['shape'][1]} standardized features, k=6 full, "
+        f"(a) snapshot {a['shape'][0]:,} unique tracks x {a['shape'][1]} standardized features, "
+        "k=6 full, "
         f"{a['n_iter']} EM iterations from the same init; ref = scikit-learn GaussianMixture\n"
         + ratios(a, "ref", 3)
-        + f"\n    max |lower bound diff| {a['lb_diff']:.1e}, max |means diff| {a['means_diff']:.1e}, "
+        + f"\n    max |lower bound diff| {a['lb_diff']:.1e}, "
+        f"max |means diff| {a['means_diff']:.1e}, "
         f"max |covariances diff| {a['cov_diff']:.1e}"
     )
     print(
-        f"(b) seed loop EM, n={b['n']:,} x 2 (acousticness, energy), k=2, {b['n_iter']} iterations; "
+        f"(b) seed loop EM, n={b['n']:,} x 2 (acousticness, energy), k=2, "
+        f"{b['n_iter']} iterations; "
         f"ours: diag, reg_covar=0 (the same model)\n"
         + ratios(b, "seed", 30)
         + f"\n    max |means diff| {b['means_diff']:.1e}, max |sd diff| {b['sd_diff']:.1e}"
     )
     print(
         f"(c) peak traced memory of the fit in (a): {a['peak'] / 2**20:.1f} MiB = "
-        f"{a['peak'] / a['nbytes']:.1f}x the data array ({a['nbytes'] / 2**20:.2f} MiB; goal <= 10x); "
+        f"{a['peak'] / a['nbytes']:.1f}x the data array ({a['nbytes'] / 2**20:.2f} MiB; "
+        "goal <= 10x); "
         f"scikit-learn: {a['peak_ref'] / 2**20:.1f} MiB = {a['peak_ref'] / a['nbytes']:.1f}x"
     )
 

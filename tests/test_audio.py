@@ -261,7 +261,9 @@ def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
     assert (first.n_extracted, first.n_cached) == (3, 0)
     calls = []
     monkeypatch.setattr(
-        extraction, "_extract_one", lambda *a: calls.append(a) or {"status": "failed", "reason": "x"}
+        extraction,
+        "_extract_one",
+        lambda *a: calls.append(a) or {"status": "failed", "reason": "x"},
     )
     again = extraction.extract_batch(paths, cache=cache, progress=False)
     assert calls == [] and (again.n_extracted, again.n_cached) == (0, 3)
@@ -283,3 +285,25 @@ def test_default_cache_lives_under_the_cache_dir(tmp_project_dirs):
     path = extraction.default_cache_path()
     assert path.is_relative_to(config.cache_dir()) and path.suffix == ".parquet"
     assert extraction.default_cache_path(min_duration=10) != path
+
+
+def test_a_constant_signal_is_silence_not_music():
+    # a DC offset has a high peak but no sound: it used to be analysed as 178 BPM in D minor
+    with pytest.raises(audio.AudioError, match="silent"):
+        audio.extract_features(np.full(22050 * 5, 0.3, dtype=np.float32), 22050)
+
+
+def test_unexpected_failures_are_not_cached(tmp_path, monkeypatch):
+    path = tmp_path / "clip.wav"
+    sf.write(path, np.random.default_rng(0).normal(0, 0.1, 22050 * 4), 22050)
+    cache = tmp_path / "features.parquet"
+
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(extraction, "extract_features", broken)
+    first = extraction.extract_batch([path], cache=cache, progress=False)
+    assert "unexpected MemoryError" in first.failures["reason"].iloc[0]
+    monkeypatch.undo()
+    again = extraction.extract_batch([path], cache=cache, progress=False)
+    assert again.n_extracted == 1 and len(again.features) == 1, "the error was cached"

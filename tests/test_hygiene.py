@@ -92,7 +92,8 @@ def test_environment_yml_matches_pyproject():
                 continue
             listed.update([_requirement(spec)])
     assert listed == wanted, (
-        f"environment.yml and pyproject.toml drift apart: only in pyproject {wanted.items() - listed.items()}, "
+        "environment.yml and pyproject.toml drift apart: only in pyproject "
+        f"{wanted.items() - listed.items()}, "
         f"only in environment.yml {listed.items() - wanted.items()}"
     )
     assert "python=3.11" in env["dependencies"]

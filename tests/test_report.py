@@ -10,6 +10,8 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from genrelab import config, report
+from genrelab.report import execute
+from genrelab.report.__main__ import main
 from genrelab.runs import Run
 
 pytestmark = pytest.mark.slow
@@ -114,7 +116,7 @@ def test_unknown_parameter_in_a_notebook_section_is_an_error(tmp_project_dirs, t
     nb = _notebook(tmp_path, "01_x.ipynb", "x = 1")
     params = tmp_path / "p.yaml"
     params.write_text("01_x:\n  n_clusterz: 3\n")
-    with pytest.raises(ValueError, match=r"01_x.ipynb has no parameter\(s\) \['n_clusterz'\]"):
+    with pytest.raises(ValueError, match=r"section 01_x: unknown parameter 'n_clusterz'"):
         report.run_report(params, "r2", notebooks=[nb], progress_bar=False)
 
 
@@ -123,7 +125,7 @@ def test_existing_run_is_not_overwritten(tmp_project_dirs, tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("{}\n")
     report.run_report(params, "same", notebooks=[nb], progress_bar=False)
-    with pytest.raises(FileExistsError, match="choose another RUN"):
+    with pytest.raises(FileExistsError, match="is complete.*choose another RUN"):
         report.run_report(params, "same", notebooks=[nb], progress_bar=False)
 
 
@@ -136,5 +138,98 @@ def test_headline_rows_skip_absent_metrics():
 
 
 def test_command_line_exit_code(tmp_project_dirs, capsys):
-    assert report.main(["--params", "no/such.yaml", "--run-id", "x"]) == 1
+    assert main(["--params", "no/such.yaml", "--run-id", "x"]) == 1
     assert "no/such.yaml" in capsys.readouterr().err
+
+
+def _params(tmp_path, text="{}\n"):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_failed_run_stays_incomplete_and_resumes_where_it_stopped(tmp_project_dirs, tmp_path):
+    marker = tmp_path / "first_ran"
+    first = _notebook(tmp_path, "01_first.ipynb", f"open({str(marker)!r}, 'a').write('x')")
+    flag = tmp_path / "fixed"
+    second = _notebook(
+        tmp_path, "02_second.ipynb", f"import os\nassert os.path.exists({str(flag)!r}), 'not yet'"
+    )
+    params = _params(tmp_path)
+    good = _notebook(tmp_path, "01_good.ipynb", "x = 1")
+    report.run_report(params, "earlier", notebooks=[good], progress_bar=False)
+    latest = Run("earlier").dir.parent / "latest"
+    with pytest.raises(report.NotebookFailed, match="run the same RUN= again to resume"):
+        report.run_report(params, "r", notebooks=[first, second], progress_bar=False)
+    # the failed run is not the latest one, and says it is incomplete
+    assert latest.resolve().name == "earlier"
+    state = json.loads((Run("r").dir / "run.json").read_text())
+    assert state["complete"] is False
+    assert [e["status"] for e in state["notebooks"].values()] == ["ok", "failed"]
+    flag.write_text("")
+    report.run_report(params, "r", notebooks=[first, second], progress_bar=False)
+    assert marker.read_text() == "x", "the notebook that had succeeded ran again"
+    assert latest.resolve().name == "r"
+    assert json.loads((Run("r").dir / "run.json").read_text())["complete"] is True
+
+
+def test_an_interrupted_run_resumes_and_other_parameters_are_refused(tmp_project_dirs, tmp_path):
+    nb1 = _notebook(tmp_path, "01_a.ipynb", "x = 1")
+    nb2 = _notebook(tmp_path, "02_b.ipynb", "y = 2")
+    params = _params(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        report.publish("interrupted")  # no such run: an error, not an empty folder
+    run = Run("interrupted")
+    plan = execute.plan_run(params, "interrupted", [nb1, nb2])
+    state = {
+        "run_id": "interrupted",
+        "params_digest": execute._digest(plan),
+        "complete": False,
+        "notebooks": {"01_a": {"status": "ok", "seconds": 1.0}, "02_b": {"status": "running"}},
+    }
+    execute.write_state(run, state)
+    with pytest.raises(ValueError, match="did not complete"):
+        report.publish("interrupted")
+    with pytest.raises(FileExistsError, match="other parameters or notebooks"):
+        report.run_report(params, "interrupted", notebooks=[nb1])
+    report.run_report(params, "interrupted", notebooks=[nb1, nb2], progress_bar=False)
+    assert not (run.dir / "01_a.ipynb").exists(), "01 was done: it must not run again"
+    assert (run.dir / "02_b.ipynb").exists()
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [("latest", "link to the newest complete run"), ("x" * 300, "at most 120")],
+)
+def test_bad_run_ids_are_refused_before_anything_runs(tmp_project_dirs, tmp_path, run_id, message):
+    nb = _notebook(tmp_path, "01_x.ipynb", "x = 1")
+    with pytest.raises(ValueError, match=message):
+        report.run_report(_params(tmp_path), run_id, notebooks=[nb], progress_bar=False)
+    assert not (tmp_project_dirs / "runs" / "latest").exists()
+
+
+def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dirs, tmp_path):
+    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap
+    def meet(me, other):
+        return (
+            f"import pathlib, time\npathlib.Path({str(tmp_path / me)!r}).touch()\n"
+            f"deadline = time.time() + 60\n"
+            f"while not pathlib.Path({str(tmp_path / other)!r}).exists():\n"
+            f"    assert time.time() < deadline, 'ran alone'\n    time.sleep(0.1)"
+        )
+
+    done4 = tmp_path / "04_done"
+    nbs = [
+        _notebook(tmp_path, "01_collection.ipynb", "x = 1"),
+        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03")),
+        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02")),
+        _notebook(tmp_path, "04_gmm_vs_aubio.ipynb", f"open({str(done4)!r}, 'w').close()"),
+        _notebook(
+            tmp_path, "05_predictor.ipynb", f"assert __import__('os').path.exists({str(done4)!r})"
+        ),
+    ]
+    run = report.run_report(
+        _params(tmp_path), "together", notebooks=nbs, progress_bar=False, jobs=2
+    )
+    state = json.loads((run.dir / "run.json").read_text())
+    assert state["complete"] and all(e["status"] == "ok" for e in state["notebooks"].values())

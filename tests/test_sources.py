@@ -1,4 +1,5 @@
-"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded HTTP)."""
+"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded
+HTTP)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import responses
 import soundfile as sf
 
 from genrelab import audio, config, sources
-from genrelab.sources import fma, folder, synthetic
+from genrelab.sources import fma, folder, synthesis, synthetic
 
 
 # --- synthetic ----------------------------------------------------------------------------------
@@ -35,9 +36,9 @@ def test_ground_truth_is_deterministic_and_in_realistic_ranges():
 
 
 def test_chords_stay_in_the_key():
-    major = synthetic._chords(key=2, mode=1, progression=[0, 4, 5, 3])  # D: I V vi IV
+    major = synthesis._chords(key=2, mode=1, progression=[0, 4, 5, 3])  # D: I V vi IV
     assert [sorted(c % 12) for c in major] == [[2, 6, 9], [1, 4, 9], [2, 6, 11], [2, 7, 11]]
-    minor = synthetic._chords(key=9, mode=0, progression=[0, 3, "5h", 0])  # A minor: i iv V i
+    minor = synthesis._chords(key=9, mode=0, progression=[0, 3, "5h", 0])  # A minor: i iv V i
     assert sorted(minor[2] % 12) == [4, 8, 11]  # E major: the raised leading tone G#
     assert sorted(minor[0] % 12) == [0, 4, 9]
 
@@ -94,7 +95,7 @@ def test_synthetic_corpus_through_the_registry(tmp_project_dirs):
 # --- fma -----------------------------------------------------------------------------------
 @pytest.fixture
 def fma_tree(tmp_path):
-    """A one-track FMA tree (the committed clip as 000/000002.mp3) plus noise that must be ignored."""
+    """A one-track FMA tree (the committed clip as 000/000002.mp3) plus files to ignore."""
     root = tmp_path / "fma_small"
     target = fma.fma_path(root, 2)
     target.parent.mkdir(parents=True)

@@ -427,6 +427,10 @@ def extract_features(
     if peak <= 10 ** (SILENCE_DB / 20):
         level = f"{20 * np.log10(peak):.0f} dBFS" if peak > 0 else "-inf dBFS"
         raise AudioError(name, f"silent (peak {level})")
+    # a constant (DC) offset is no sound either: what varies must rise above the silence level
+    swing = float(np.max(np.abs(y - np.mean(y))))
+    if swing <= 10 ** (SILENCE_DB / 20):
+        raise AudioError(name, f"silent (a constant signal at {np.mean(y):+.3f})")
     return _analyse(y, sr)
 
 

@@ -39,6 +39,8 @@ DATA_RAW: Path = PROJECT_ROOT / "data" / "raw"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 PARAMS_DIR: Path = PROJECT_ROOT / "params"
 FIGURES_DIR: Path = PROJECT_ROOT / "figures"
+RESULTS_DIR: Path = PROJECT_ROOT / "results"
+README: Path = PROJECT_ROOT / "README.md"
 
 SNAPSHOT_CSV: Path = DATA_RAW / "spotify_songs.csv.gz"
 FMA_ECHONEST_CSV: Path = DATA_RAW / "fma_echonest_features.csv.gz"

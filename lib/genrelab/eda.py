@@ -9,7 +9,8 @@ import pandas as pd
 def standardized_medians(df: pd.DataFrame, features, label: str = "genre") -> pd.DataFrame:
     """Each label's median of each feature as a z-score against all rows (labels x features).
 
-    ``key`` and ``mode`` are skipped: the median of a pitch-class code or of a 0/1 flag means nothing.
+    ``key`` and ``mode`` are skipped: the median of a pitch-class code or of a 0/1 flag means
+    nothing.
     """
     cols = [f for f in features if f not in ("key", "mode")]
     return (df.groupby(label)[cols].median() - df[cols].mean()) / df[cols].std()

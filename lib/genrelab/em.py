@@ -257,7 +257,8 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[ct]
             if precisions.shape != shape:
                 raise ValueError(
-                    f"precisions_init for covariance_type={ct!r} must have shape {shape}, got {precisions.shape}"
+                    f"precisions_init for covariance_type={ct!r} must have shape {shape}, "
+                    f"got {precisions.shape}"
                 )
             if ct in ("full", "tied"):
                 if not np.allclose(precisions, precisions.swapaxes(-1, -2)):
@@ -395,7 +396,8 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         self.precisions_ = U @ U.swapaxes(-1, -2) if ct in ("full", "tied") else U**2
         if not self.converged_ and self.max_iter > 0:
             warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol}) for the "
+                f"EM did not converge in max_iter={self.max_iter} iterations "
+                f"(tol={self.tol}) for the "
                 "best initialization: increase max_iter or tol, or check for degenerate data.",
                 ConvergenceWarning,
                 stacklevel=2,

@@ -51,7 +51,8 @@ def _n_quadratic(covariance_type: str, n_features: int) -> int:
 
 
 def row_statistics(X: np.ndarray, center: np.ndarray, covariance_type: str) -> np.ndarray:
-    """The statistics ``[quadratic terms, x, 1]`` of each row of ``X - center``, one row per statistic.
+    """The statistics ``[quadratic terms, x, 1]`` of each row of ``X - center``, one row per
+    statistic.
 
     Returns ``Zt`` of shape ``(n_statistics, n_samples)`` (statistics as rows, so that the
     per-sample reductions of the E-step run over contiguous memory). Quadratic terms: the

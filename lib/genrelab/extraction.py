@@ -19,11 +19,13 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
@@ -110,12 +112,38 @@ def _extract_one(path: str, min_duration: float) -> dict:
     except AudioError as exc:
         return {"status": "failed", "reason": exc.reason}
     except Exception as exc:  # noqa: BLE001 - the batch must go on; the reason is kept
-        return {"status": "failed", "reason": f"unexpected {type(exc).__name__}: {exc}"}
+        return {"status": "error", "reason": f"unexpected {type(exc).__name__}: {exc}"}
 
 
 #: Below this many clips to analyse per process, a batch runs in the calling process: starting
-#: a worker (importing numpy, scipy, aubio: 1-3 s) costs about as much as analysing ten to twenty clips.
+#: a worker (importing numpy, scipy, aubio: 1-3 s) costs about as much as analysing ten to
+#: twenty clips.
 MIN_CLIPS_PER_JOB = 20
+
+
+def _store(cache_path: Path, new: pd.DataFrame) -> None:
+    """Add ``new`` rows to the cache file, safe when several processes share it.
+
+    Under a file lock, the current file is read again and merged (another process may have
+    added rows since this one read it), then replaced atomically: no writer loses another's
+    rows and no reader sees half a file.
+    """
+    if new.empty:
+        return
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{cache_path}.lock"):
+        stored = pd.DataFrame()
+        if cache_path.exists():
+            try:
+                stored = pd.read_parquet(cache_path)
+            except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, not fatal
+                log.warning("rebuilding unreadable feature cache %s (%s)", cache_path, exc)
+        table = pd.concat([stored, new], ignore_index=True) if not stored.empty else new
+        if "settings_key" in table:
+            table = table.drop_duplicates(["content_hash", "settings_key"], keep="last")
+        tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, cache_path)
 
 
 def extract_batch(
@@ -181,7 +209,6 @@ def extract_batch(
         except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, not fatal
             log.warning("ignoring unreadable feature cache %s (%s)", cache_path, exc)
     settings_key = _settings_key(min_duration)
-    stored = cached
     if not cached.empty:  # rows made by another extractor version / settings do not count
         cached = cached[
             cached.get("settings_key", pd.Series("", index=cached.index)) == settings_key
@@ -214,12 +241,9 @@ def extract_batch(
     new = pd.DataFrame.from_records(new_rows)
     table = pd.concat([cached, new], ignore_index=True) if not cached.empty else new
     if cache_path is not None and not new.empty:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.tmp")
-        (pd.concat([stored, new], ignore_index=True) if not stored.empty else new).to_parquet(
-            tmp, index=False
-        )
-        tmp.replace(cache_path)  # atomic: a reader never sees half a file
+        # only results that depend on the file's content are kept: an unexpected error (a bug,
+        # a full disk...) is tried again next time
+        _store(cache_path, new[new["status"] != "error"])
 
     by_hash = table.set_index("content_hash") if not table.empty else pd.DataFrame()
     good = []

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock
 
 from . import config
 
@@ -63,7 +65,7 @@ def check_run_id(run_id: str) -> str:
 
 
 def lookup(metrics: dict, key: str, default: Any = None) -> Any:
-    """The value at a dotted key (``"gmm.k_bic"``, :class:`genrelab.schema.Metric`) or ``default``."""
+    """The value at a dotted key (``"gmm.k_bic"``, see :class:`genrelab.schema.Metric`)."""
     value: Any = metrics
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
@@ -107,15 +109,20 @@ class Run:
     ----------
     run_id : str
         Folder name under :func:`genrelab.config.runs_dir`. ``"latest"`` resolves to the
-        newest run made by ``make report``.
+        newest run ``make report`` completed.
+    create : bool
+        Create the folder if it does not exist (``False``: raise ``FileNotFoundError``).
     """
 
-    def __init__(self, run_id: str = "lab"):
+    def __init__(self, run_id: str = "lab", *, create: bool = True):
         check_run_id(run_id)
         root = config.runs_dir()
         path = root / run_id
         if run_id == LATEST and path.is_symlink():
             path = path.resolve()
+        if not create and not path.is_dir():
+            hint = " (no run has completed yet)" if run_id == LATEST else ""
+            raise FileNotFoundError(f"no run {run_id!r} under {root}{hint}")
         self.id = path.name
         self.dir = path
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -153,14 +160,15 @@ class Run:
     def mark_featured(self, figure_file: str) -> None:
         """Remember a figure as one of the run's chosen figures (copied by `make figures`)."""
         path = self.dir / FEATURED_FILE
-        names = path.read_text().split() if path.exists() else []
-        if figure_file not in names:
-            path.write_text("\n".join([*names, figure_file]) + "\n")
+        with FileLock(f"{path}.lock"):  # notebooks of one run may run at the same time
+            names = path.read_text().split() if path.exists() else []
+            if figure_file not in names:
+                path.write_text("\n".join([*names, figure_file]) + "\n")
 
     def featured_figures(self) -> list[Path]:
         path = self.dir / FEATURED_FILE
         names = path.read_text().split() if path.exists() else []
-        return [self.figures_dir / n for n in names]
+        return [self.figures_dir / n for n in sorted(names)]
 
     # --- metrics ----------------------------------------------------------------
     @property
@@ -184,9 +192,11 @@ class Run:
         Nested dicts merge key by key, so ``record("classification", honest={"audio": {...}})``
         and a later ``record("classification", leaky={...})`` both survive.
         """
-        metrics = self.metrics()
-        merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
-        tmp = self.metrics_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
-        tmp.replace(self.metrics_path)
+        # read-modify-write under a file lock: notebooks of one run may record at the same time
+        with FileLock(f"{self.metrics_path}.lock"):
+            metrics = self.metrics()
+            merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
+            tmp = self.metrics_path.with_name(f".{METRICS_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
+            os.replace(tmp, self.metrics_path)
         return merged

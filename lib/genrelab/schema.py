@@ -140,7 +140,7 @@ COMPACT_AUBIO_FEATURES = [
 
 # --- metrics.json --------------------------------------------------------------------------------
 class Section:
-    """The sections of ``metrics.json``, one per notebook part (:meth:`genrelab.runs.Run.record`)."""
+    """The sections of ``metrics.json``, one per notebook part (``Run.record``)."""
 
     COLLECTION = "collection"
     EDA = "eda"

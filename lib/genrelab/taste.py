@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import data, schema
+from . import data, schema, spotify
 
 FEATURES = schema.CONTINUOUS_FEATURES
 
@@ -74,8 +74,6 @@ def liked_with_features(
     Needs a user login (``python -m genrelab.spotify login``); ``client`` may be a
     :func:`genrelab.spotify.user_client` for another user.
     """
-    from . import spotify
-
     sp = client or spotify.user_client()
     liked = spotify.liked_tracks(limit, client=sp)
     with_features = spotify.add_features(liked, source=features_source, client=sp)

@@ -1,16 +1,17 @@
 """Where audio and reference features come from: one :class:`AudioCorpus` per source.
 
-=============  ================================================================  ======================
-source         audio                                                              reference features
-=============  ================================================================  ======================
-``synthetic``  generated 30 s clips in four styles (:mod:`.synthetic`, offline)   ground-truth tempo,
-                                                                                  key, mode, loudness
-``fma``        a folder laid out like FMA, ``NNN/NNNNNN.mp3`` (:mod:`.fma`)       Echo Nest features
-``deezer``     30 s previews of the collected tracks, by ISRC (:mod:`.previews`)  Spotify / ReccoBeats
-                                                                                  features of the tracks
-``folder``     any folder of audio files (:mod:`.folder`)                         an optional CSV keyed
-                                                                                  by file name
-=============  ================================================================  ======================
+=============  ==============================================  ==============================
+source         audio                                           reference features
+=============  ==============================================  ==============================
+``synthetic``  generated 30 s clips in four styles, offline    ground-truth tempo, key, mode,
+               (:mod:`.synthetic`)                             loudness
+``fma``        a folder laid out like FMA, ``NNN/NNNNNN.mp3``  Echo Nest features
+               (:mod:`.fma`)
+``deezer``     30 s previews of the collected tracks, by ISRC  Spotify / ReccoBeats features
+               (:mod:`.previews`)                              of the tracks
+``folder``     any folder of audio files (:mod:`.folder`)      an optional CSV keyed by file
+                                                               name
+=============  ==============================================  ==============================
 
 Every source returns the same shape, so the notebook does not care which one it got::
 

@@ -53,7 +53,10 @@ class AudioCorpus:
 
     def __repr__(self) -> str:
         ref = [c for c in self.reference.columns if c != "item_id"]
-        return f"AudioCorpus({self.name!r}, {len(self)} clips, reference={ref}, label={self.label_name!r})"
+        return (
+            f"AudioCorpus({self.name!r}, {len(self)} clips, reference={ref}, "
+            f"label={self.label_name!r})"
+        )
 
 
 def subsample(items: pd.DataFrame, n_clips: int | None, seed: int) -> pd.DataFrame:

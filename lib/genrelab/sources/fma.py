@@ -14,7 +14,8 @@ Genre labels are optional: FMA's ``fma_metadata/tracks.csv`` (two header rows; t
 Example
 -------
 >>> from genrelab.sources import fma
->>> corpus = fma.corpus("/data/fma_small", tracks_csv="/data/fma_metadata/tracks.csv")  # doctest: +SKIP
+>>> corpus = fma.corpus("/data/fma_small",
+...                     tracks_csv="/data/fma_metadata/tracks.csv")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def echonest_features(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def read_genres(path: str | Path) -> pd.Series:
-    """Top-level genre per track id, from FMA's ``tracks.csv`` or a simple ``track_id,genre`` CSV."""
+    """Top-level genre per track id, from FMA's ``tracks.csv`` or a ``track_id,genre`` CSV."""
     path = Path(path)
     simple = pd.read_csv(path, nrows=5)
     if "track_id" in simple and ("genre" in simple or "genre_top" in simple):

@@ -1,4 +1,4 @@
-"""30 s Deezer previews of collected tracks as an audio source, their Spotify features as reference."""
+"""30 s Deezer previews of collected tracks as an audio source; their features as reference."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def corpus(
     label_column: str = "genre",
     **download_kwargs,
 ) -> AudioCorpus:
-    """30 s Deezer previews of ``tracks`` (by ``deezer_preview_url`` or ``isrc``), Spotify features as reference.
+    """30 s Deezer previews of ``tracks`` (by ``deezer_preview_url`` or ``isrc``), Spotify
+    features as reference.
 
     A thin layer over :func:`genrelab.sources.deezer.download_previews` (which checks status,
     content type, size and decodes each file before keeping it): tracks it could not deliver
@@ -40,7 +41,8 @@ def corpus(
     """
     if tracks is None:
         raise ValueError(
-            "the deezer source needs the collected tracks table with an 'isrc' or 'deezer_preview_url' "
+            "the deezer source needs the collected tracks table with an 'isrc' or "
+            "'deezer_preview_url' "
             "column (run notebooks/01_collection.ipynb with a Spotify source first; the embedded "
             "snapshot has no ISRCs)"
         )

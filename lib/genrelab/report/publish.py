@@ -1,0 +1,136 @@
+"""The reference run into the repository: its chosen figures, its headline numbers, the README.
+
+``make figures`` publishes a complete run: the figures its notebooks marked as chosen go to
+``figures/`` (exactly those), its headline numbers and notebook times to
+``results/results.json``, and the README's results block (between the two
+``<!-- results -->`` markers) is written from that file, so no number in it is typed by hand.
+``tests/test_readme.py`` checks that the block, the results file and ``figures/`` agree.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .. import config, runs
+from ..runs import Run
+from .execute import read_state
+from .render import format_value, headline_rows
+
+RESULTS_FILE = "results.json"
+BEGIN = "<!-- results: written by `make figures` from results/results.json; do not edit -->"
+END = "<!-- /results -->"
+
+#: Rows of the README's classification table: (label, dotted key of the result in metrics.json).
+CLASSIFICATION_ROWS = [
+    ("honest · audio features", "classification.honest.audio"),
+    ("honest · audio + year + popularity + stacked text model", "classification.honest.full"),
+    ("leaky · audio, the seed's stratified row split", "classification.leaky.audio"),
+    ("baseline · random guess", "classification.baseline.random"),
+    ("baseline · majority class", "classification.baseline.majority"),
+    ("baseline · stratified random", "classification.baseline.stratified"),
+]
+
+
+def results_of(run: Run, state: dict) -> dict:
+    """The small results file of a run: headline numbers, classification rows, notebook times."""
+    metrics = run.metrics()
+    environment = json.loads(run.path(runs.ENVIRONMENT_FILE).read_text())
+    classification = {}
+    for label, key in CLASSIFICATION_ROWS:
+        result = runs.lookup(metrics, key)
+        if result:
+            classification[label] = {
+                k: result.get(k)
+                for k in ("accuracy", "ci95", "macro_f1", "log_loss", "top2_accuracy")
+            }
+    return {
+        "run_id": run.id,
+        "git_commit": environment.get("git_commit"),
+        "headline": [list(row) for row in headline_rows(metrics)],
+        "classification": classification,
+        "notebook_seconds": {n: e.get("seconds") for n, e in state["notebooks"].items()},
+        "figures": [p.name for p in run.featured_figures()],
+    }
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def readme_block(results: dict) -> str:
+    """The README's results section, as Markdown, from :func:`results_of`'s dict."""
+    commit = (results.get("git_commit") or "unknown")[:10]
+    lines = [
+        BEGIN,
+        f"Run `{results['run_id']}` (commit `{commit}`); every number is in its `metrics.json`.",
+        "",
+        "| headline | value |",
+        "|---|---|",
+        *[f"| {label.strip()} | {value} |" for label, value in results["headline"]],
+        "",
+        "| classification (test split) | accuracy | 95% interval, grouped CV | macro-F1 | "
+        "log loss | top-2 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, r in results["classification"].items():
+        ci = r.get("ci95")
+        interval = f"{ci[0]:.1%}–{ci[1]:.1%}" if ci and None not in ci else "–"
+        loss = "–" if r.get("log_loss") is None else format_value(r["log_loss"])
+        f1 = "–" if r.get("macro_f1") is None else format_value(r["macro_f1"])
+        lines.append(
+            f"| {label} | {_pct(r.get('accuracy'))} | {interval} | {f1} | {loss} | "
+            f"{_pct(r.get('top2_accuracy'))} |"
+        )
+    seconds = results["notebook_seconds"]
+    total = sum(s for s in seconds.values() if s is not None)
+    lines += [
+        "",
+        "| notebook | seconds |",
+        "|---|---|",
+        *[f"| {name} | {s:.1f} |" for name, s in seconds.items() if s is not None],
+        f"| all notebooks | {total:.1f} |",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_readme_block(block: str, readme: Path = config.README) -> None:
+    """Replace the README's results block (between the markers) with ``block``."""
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{readme}: no results block (the markers {BEGIN!r} and {END!r})")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    readme.write_text(head + block + tail)
+
+
+def publish(run_id: str = runs.LATEST) -> list[Path]:
+    """Publish a complete run: chosen figures to ``figures/``, ``results/``, the README block.
+
+    Returns the files written. Raises ``FileNotFoundError`` for a run that does not exist and
+    ``ValueError`` for one that did not complete (its figures may be partial).
+    """
+    run = Run(run_id, create=False)
+    state = read_state(run)
+    if not (state and state.get("complete")):
+        raise ValueError(
+            f"run {run.id!r} did not complete (see {run.path(runs.REPORT_HTML)}): its figures may "
+            "be partial, so nothing is published"
+        )
+    figures = run.featured_figures()
+    missing = [p.name for p in figures if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"run {run.id!r} lacks its chosen figures {missing}")
+    config.FIGURES_DIR.mkdir(exist_ok=True)
+    for old in config.FIGURES_DIR.glob("*.png"):
+        if old.name not in {p.name for p in figures}:
+            old.unlink()
+    written = [Path(shutil.copy2(src, config.FIGURES_DIR / src.name)) for src in figures]
+    results = results_of(run, state)
+    config.RESULTS_DIR.mkdir(exist_ok=True)
+    path = config.RESULTS_DIR / RESULTS_FILE
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    write_readme_block(readme_block(results))
+    return [*written, path, config.README]
