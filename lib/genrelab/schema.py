@@ -160,6 +160,8 @@ class Section:
     GMM = "gmm"
     AUBIO = "aubio"
     PREDICTOR = "predictor"
+    #: parts of notebooks that did not run because the table lacks what they need: part -> why
+    SKIPPED = "skipped"
 
 
 class Metric:
