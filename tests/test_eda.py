@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -39,3 +41,18 @@ def test_strongest_correlations_in_order_and_sign():
 def test_no_negative_pair_is_said_plainly():
     frame = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [1.0, 2, 3, 5]})
     assert eda.correlation_sentence(frame.corr()).endswith("Strongest against: none.")
+
+
+def test_the_shape_sentence_names_the_most_skewed_features_and_their_zeros():
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "normal": rng.normal(size=1000),
+            "zeros": np.where(rng.random(1000) < 0.4, 0.0, rng.exponential(size=1000)),
+        }
+    )
+    text = eda.shape_sentence(frame, ["normal", "zeros"], n=1)
+    assert text.startswith("The features least like a Gaussian: zeros (|skew| ")
+    share = int(re.search(r", (\d+)% of tracks at exactly 0", text).group(1))
+    assert 35 <= share <= 45  # 40% drawn at zero
+    assert "normal" not in text

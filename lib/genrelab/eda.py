@@ -64,3 +64,18 @@ def correlation_sentence(corr: pd.DataFrame, n: int = 2) -> str:
         return ", ".join(f"{a} and {b} (r = {r:+.2f})" for a, b, r in items) or "none"
 
     return f"Strongest together: {pairs(positive)}. Strongest against: {pairs(negative)}."
+
+
+def shape_sentence(df: pd.DataFrame, features, n: int = 3) -> str:
+    """The features least like a Gaussian (largest absolute skewness; the share of tracks at
+    exactly 0 where it is large), as one Markdown sentence."""
+    skew = df[list(features)].skew().abs().sort_values(ascending=False).head(n)
+    parts = []
+    for feature, value in skew.items():
+        zeros = float((df[feature] == 0).mean())
+        at_zero = f", {zeros:.0%} of tracks at exactly 0" if zeros >= 0.05 else ""
+        parts.append(f"{feature} (|skew| {value:.1f}{at_zero})")
+    return (
+        "The features least like a Gaussian: " + "; ".join(parts) + ". Extra mixture "
+        "components can buy likelihood by modelling such shapes rather than genres."
+    )
