@@ -46,7 +46,7 @@ LAYERS = [
         "genrelab.taste",
         "genrelab.execution",
     ),
-    ("genrelab.plots", "genrelab.gmm_plots"),
+    ("genrelab.plots",),
     ("genrelab.predictor", "genrelab.report"),
 ]
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: E402,F401  (pytest fixtures)
-
-from genrelab import data, schema, taste  # noqa: E402
+from genrelab import data, schema, taste
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
 
@@ -64,21 +59,6 @@ def test_two_users_side_by_side(public):
     assert table.loc["speechiness", "rap_mean"] > table.loc["speechiness", "rock_mean"]
     assert table.loc["speechiness", "ks_pvalue"] < 1e-6
     assert {"rock_median_percentile", "rap_median_percentile"} <= set(table.columns)
-
-
-def test_plots_have_one_panel_per_feature(snapshot, public):
-    me = taste.user_from_snapshot(snapshot, seed=2)
-    fig = taste.plot_taste(me, public)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(panels) == len(taste.FEATURES)
-    assert "user median" in [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "percentile" not in panels[0].get_title() and "pct" in panels[0].get_title()
-    plt.close(fig)
-    other = taste.user_from_snapshot(snapshot, seed=3)
-    fig = taste.plot_two_users(me, other, public, features=["energy", "tempo"], ncols=2)
-    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
-    assert me.attrs["user"] in [t.get_text() for t in fig.legends[0].get_texts()]
-    plt.close(fig)
 
 
 def test_liked_tracks_with_features_from_recorded_answers(fake_api):

@@ -24,10 +24,12 @@ em                ``GaussianMixtureEM``: a Gaussian mixture fitted by EM, scikit
 mixtures          the BIC grid and the seed study's mean distance
 audio             aubio features of one clip
 extraction        many clips: parallel, cached, a failures table
-compare           aubio vs reference features: tempo, key, mimicry, clusters
+compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)
 selection         the grid-search helper, honest splits, stacking, metrics
-taste             a listener's features against the public's
-plots             one style, ``save_fig``; gmm_plots the mixture figures
+taste             a listener's features against the public's (no drawing)
+plots             every figure, by topic: plots.style (the style, palettes from the data, the
+                  grid, ``save_fig``), plots.eda, plots.classification, plots.mixtures,
+                  plots.audio, plots.taste
 predictor         the genre predictor: predictor.model (no widgets), predictor.proba (fast
                   one-row probabilities), predictor.html, predictor.widget (the ipywidget)
 report            ``make report``: report.params (checks), report.execute (papermill, run state),

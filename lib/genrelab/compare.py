@@ -42,7 +42,7 @@ TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
 
 
 def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-    """One row per extracted clip: ``item_id``, ``label``, aubio descriptors and ``ref_<feature>`` columns.
+    """One row per extracted clip: ``item_id``, ``label``, aubio descriptors, ``ref_<feature>``.
 
     ``items`` (``item_id``, ``path``, ``label``) and ``features`` (from
     :func:`genrelab.extraction.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
@@ -55,7 +55,8 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
 
 # --------------------------------------------------------------------------- tempo and key
 def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
-    """Per clip: ``acc1`` (within ``tol`` of the reference), ``acc2`` (of any of :data:`TEMPO_FACTORS`)."""
+    """Per clip: ``acc1`` (within ``tol`` of the reference), ``acc2`` (within ``tol`` of any of
+    :data:`TEMPO_FACTORS` times it)."""
     est = np.asarray(estimated, float)
     ref = np.asarray(reference, float)
     if est.shape != ref.shape:
@@ -93,7 +94,8 @@ def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
 
 
 def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> str:
-    """``same``, ``fifth`` (dominant or subdominant, same mode), ``relative``, ``parallel`` or ``other``."""
+    """``same``, ``fifth`` (dominant or subdominant, same mode), ``relative``, ``parallel`` or
+    ``other``."""
     if est_key == ref_key and est_mode == ref_mode:
         return "same"
     if est_mode == ref_mode and (est_key - ref_key) % 12 in (5, 7):
@@ -160,7 +162,8 @@ def mimic_r2(
     cv: int = 5,
     seed: int = 42,
 ) -> pd.DataFrame:
-    """Cross-validated R^2 of a ridge regression from the aubio descriptors to each reference feature.
+    """Cross-validated R^2 of a ridge regression from the aubio descriptors to each reference
+    feature.
 
     Parameters
     ----------
@@ -345,7 +348,8 @@ def cluster_comparison(
 
 
 def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
-    """The aubio descriptor columns of a joined table: ``compact`` (:data:`COMPACT_AUBIO_FEATURES`) or ``all``."""
+    """The aubio descriptor columns of a joined table: ``compact``
+    (:data:`~genrelab.schema.COMPACT_AUBIO_FEATURES`) or ``all``."""
     if which == "compact":
         cols = [c for c in COMPACT_AUBIO_FEATURES if c in table]
     elif which == "all":
@@ -356,7 +360,8 @@ def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
 
 
 def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd.DataFrame:
-    """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not Gaussian)."""
+    """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not
+    Gaussian)."""
     cols = [
         c
         for c in table.columns

@@ -35,7 +35,14 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score, top_k_accuracy_score
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    log_loss,
+    recall_score,
+    top_k_accuracy_score,
+)
 from sklearn.model_selection import (
     GridSearchCV,
     GroupKFold,
@@ -603,6 +610,17 @@ def confused_tracks(
         out[f"p_{predicted}"] = proba[mask, list(classes).index(predicted)]
         out = out.sort_values(f"p_{predicted}", ascending=False)
     return out.head(n)
+
+
+def confusion_counts(y_true, y_pred, classes: Sequence) -> pd.DataFrame:
+    """Tracks per (true class, predicted class), rows and columns in the order of ``classes``."""
+    counts = confusion_matrix(np.asarray(y_true), np.asarray(y_pred), labels=list(classes))
+    names = [str(c) for c in classes]
+    return pd.DataFrame(
+        counts,
+        index=pd.Index(names, name="true"),
+        columns=pd.Index(names, name="predicted"),
+    )
 
 
 def top_confusions(y_true, y_pred, n: int = 5) -> pd.DataFrame:

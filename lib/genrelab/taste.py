@@ -69,7 +69,8 @@ def user_from_snapshot(
 def liked_with_features(
     limit: int | None = None, *, features_source: str = "auto", client=None
 ) -> pd.DataFrame:
-    """The logged-in user's liked tracks with audio features (tracks without features dropped, listed).
+    """The logged-in user's liked tracks with audio features (tracks without features dropped,
+    listed).
 
     Needs a user login (``python -m genrelab.spotify login``); ``client`` may be a
     :func:`genrelab.spotify.user_client` for another user.
@@ -142,7 +143,8 @@ def compare_users(
     features: Sequence[str] = FEATURES,
     labels: tuple[str, str] = ("A", "B"),
 ) -> pd.DataFrame:
-    """Two users side by side: each one's mean (and percentile in the public, if given), and a KS test between them."""
+    """Two users side by side: each one's mean (and percentile in the public, if given), and a
+    KS test between them."""
     rows = []
     for f in features:
         u, v = (pd.to_numeric(x[f], errors="coerce").dropna().to_numpy(float) for x in (a, b))

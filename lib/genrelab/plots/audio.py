@@ -22,7 +22,7 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFo
 
 from .style import grid, placeholder
 
-__all__ = ["tempo_scatter", "mimic_r2", "cluster_comparison"]
+__all__ = ["tempo_scatter", "mimic_bars", "cluster_heatmaps"]
 
 
 def tempo_scatter(
@@ -88,7 +88,7 @@ def tempo_scatter(
     return fig
 
 
-def mimic_r2(r2: pd.DataFrame) -> plt.Figure:
+def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
     """Cross-validated R^2 per reference feature (:func:`genrelab.compare.mimic_r2`).
 
     Ridge on every descriptor (bar, ± one sd over folds) and a straight line on the best single
@@ -141,7 +141,7 @@ def mimic_r2(r2: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def cluster_comparison(result: dict | None, *, label_name: str = "label") -> plt.Figure:
+def cluster_heatmaps(result: dict | None, *, label_name: str = "label") -> plt.Figure:
     """Heatmaps of the EM partitions (:func:`genrelab.compare.cluster_comparison`'s result).
 
     Reference clusters x aubio clusters (Hungarian-ordered) and, when the result holds label

@@ -1,4 +1,4 @@
-"""Figures of the Gaussian mixtures (notebook 04 part 1): clusters in 2-D, BIC, genres, PCA, profiles.
+"""Figures of the Gaussian mixtures (notebook 04 part 1): clusters, BIC, genres, PCA, profiles.
 
 Every function draws on a new figure (or on ``ax``) and returns the figure, for
 :func:`genrelab.plots.save_fig`. Clusters take :func:`~genrelab.plots.style.cluster_palette`
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns

@@ -118,7 +118,7 @@ def grid(
         The figure and its first ``n`` axes, row by row.
     """
     if n < 1 or ncols < 1:
-        raise ValueError(f"a grid needs at least one panel and one column, got n={n}, ncols={ncols}")
+        raise ValueError(f"a grid needs at least one panel and one column: n={n}, ncols={ncols}")
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(
         nrows,
