@@ -184,7 +184,11 @@ def test_mixture_figures_show_what_they_claim():
 # --- audio ----------------------------------------------------------------------------------------
 def test_audio_figures():
     table = pd.DataFrame(
-        {"tempo": [120, 61, 90, 175], "ref_tempo": [121, 120, 90, 88], "label": ["a", "a", "b", "b"]}
+        {
+            "tempo": [120, 61, 90, 175],
+            "ref_tempo": [121, 120, 90, 88],
+            "label": ["a", "a", "b", "b"],
+        }
     )
     ax = plots.audio.tempo_scatter(table).axes[0]
     assert ax.get_xscale() == "log" and len(ax.collections) >= 2  # band + points

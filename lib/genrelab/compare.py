@@ -35,7 +35,7 @@ from . import config
 from .audio import extract_features
 from .em import GaussianMixtureEM
 from .extraction import feature_columns
-from .schema import COMPACT_AUBIO_FEATURES, PITCH_CLASSES
+from .schema import COMPACT_AUBIO_FEATURES, DISCRETE_FEATURES, PITCH_CLASSES
 
 #: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
 TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
@@ -190,7 +190,7 @@ def mimic_r2(
         targets = [
             c
             for c in reference.columns
-            if pd.api.types.is_numeric_dtype(reference[c]) and c not in ("key", "mode")
+            if pd.api.types.is_numeric_dtype(reference[c]) and c not in DISCRETE_FEATURES
         ]
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 25)))
     rows = []
@@ -359,7 +359,9 @@ def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
     return table[cols].astype(float)
 
 
-def reference_matrix(table: pd.DataFrame, exclude=("ref_key", "ref_mode")) -> pd.DataFrame:
+def reference_matrix(
+    table: pd.DataFrame, exclude=tuple(f"ref_{f}" for f in DISCRETE_FEATURES)
+) -> pd.DataFrame:
     """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not
     Gaussian)."""
     cols = [

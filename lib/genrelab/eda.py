@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .schema import DISCRETE_FEATURES
+
 
 def standardized_medians(df: pd.DataFrame, features, label: str = "genre") -> pd.DataFrame:
     """Each label's median of each feature as a z-score against all rows (labels x features).
@@ -12,7 +14,7 @@ def standardized_medians(df: pd.DataFrame, features, label: str = "genre") -> pd
     ``key`` and ``mode`` are skipped: the median of a pitch-class code or of a 0/1 flag means
     nothing.
     """
-    cols = [f for f in features if f not in ("key", "mode")]
+    cols = [f for f in features if f not in DISCRETE_FEATURES]
     return (df.groupby(label)[cols].median() - df[cols].mean()) / df[cols].std()
 
 
