@@ -26,6 +26,8 @@ audio             aubio features of one clip
 extraction        many clips: parallel, cached, a failures table
 compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)
 selection         the grid-search helper, honest splits, stacking, metrics
+evaluation        notebook 03's study as dataclasses: honest split, test scores, full set, leaky
+                  split, the evaluation (honest / leaky / baselines) recorded in metrics.json
 taste             a listener's features against the public's (no drawing)
 plots             every figure, by topic: plots.style (the style, palettes from the data, the
                   grid, ``save_fig``), plots.eda, plots.classification, plots.mixtures,

@@ -441,6 +441,7 @@ class ModelSelection:
             self.searches_[name] = search.fit(X, y, groups=groups)
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
         self.best_estimator_ = self.searches_[self.best_name_].best_estimator_
+        self.best_params_ = self.searches_[self.best_name_].best_params_
         return self
 
     def score_summary(self, sort_by: str = "mean_score") -> pd.DataFrame:
@@ -479,6 +480,36 @@ class ModelSelection:
         return np.array([search.cv_results_[f"split{f}_test_score"][i] for f in range(n_folds)])
 
 
+def grid_search(
+    X: pd.DataFrame,
+    y,
+    groups=None,
+    *,
+    models: Sequence[str] | None = None,
+    cv_folds: int = 3,
+    seed: int = 42,
+    n_jobs: int | None = None,
+    progress: bool = True,
+) -> ModelSelection:
+    """Notebook 03's model choice: the named :func:`default_models` with their
+    :func:`default_grids`, grid-searched over artist-grouped folds (:func:`grouped_cv`).
+
+    The one entry point of the grid search; ``models`` names the candidates (default: all).
+    """
+    available = default_models(seed)
+    names = list(available) if models is None else list(models)
+    unknown = [name for name in names if name not in available]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown model(s) {unknown} (or none named); choose from {list(available)}"
+        )
+    candidates = {name: model for name, model in available.items() if name in names}
+    search = ModelSelection(
+        candidates, default_grids(), cv=grouped_cv(cv_folds, seed), n_jobs=n_jobs
+    )
+    return search.fit(X, y, groups=groups, progress=progress)
+
+
 # --- baselines ----------------------------------------------------------------------------------------
 class RandomGuess(ClassifierMixin, BaseEstimator):
     """The seed's baseline: a label drawn uniformly at random for every track."""
@@ -514,21 +545,26 @@ def classification_metrics(model, X: pd.DataFrame, y) -> dict[str, Any]:
 
     Log loss and top-2 accuracy need ``predict_proba``; they are NaN for a model without it.
     """
+    proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
+    classes = getattr(model, "classes_", np.unique(np.asarray(y)))
+    return prediction_metrics(y, model.predict(X), proba, classes)
+
+
+def prediction_metrics(y, predicted, proba: np.ndarray | None, classes) -> dict[str, Any]:
+    """:func:`classification_metrics` from a model's predictions (and probabilities, if any)."""
     y = np.asarray(y)
-    pred = model.predict(X)
-    classes = getattr(model, "classes_", np.unique(y))
     out = {
         "n": len(y),
-        "accuracy": accuracy_score(y, pred),
-        "macro_f1": f1_score(y, pred, average="macro"),
+        "accuracy": accuracy_score(y, predicted),
+        "macro_f1": f1_score(y, predicted, average="macro"),
         "log_loss": np.nan,
         "top2_accuracy": np.nan,
     }
-    if hasattr(model, "predict_proba"):
-        proba = np.clip(model.predict_proba(X), 1e-15, 1)
+    if proba is not None:
+        proba = np.clip(proba, 1e-15, 1)
         out["log_loss"] = log_loss(y, proba / proba.sum(axis=1, keepdims=True), labels=classes)
         out["top2_accuracy"] = top_k_accuracy_score(y, proba, k=2, labels=classes)
-    recall = recall_score(y, pred, labels=classes, average=None, zero_division=0)
+    recall = recall_score(y, predicted, labels=classes, average=None, zero_division=0)
     out["recall"] = dict(zip(map(str, classes), map(float, recall)))
     return out
 

@@ -1,0 +1,428 @@
+"""Notebook 03's study as small results: honest split, scores, full set, leaky split, verdict.
+
+Each step is one function returning a dataclass, so the notebook only calls, displays and plots:
+
+1. :func:`split_tracks` - one row per track (:func:`genrelab.data.dedup`) and an artist-grouped
+   train/test split (:class:`HonestSplit`);
+2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
+   split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
+3. :func:`fit_full_model` - the full feature set (audio, release year, popularity, stacked text
+   probabilities) with its grouped cross-validation folds (:class:`FullModel`);
+4. :func:`leaky_comparison` - the seed's row split of the raw per-playlist table
+   (:class:`LeakyComparison`);
+5. :func:`evaluate` - honest (per feature set), leaky and baselines side by side
+   (:class:`ClassificationEvaluation`), whose :meth:`~ClassificationEvaluation.metrics` is the
+   ``classification`` section of ``metrics.json``.
+
+Display labels (``"honest · audio (random_forest)"``) are made for tables and figures only; the
+results are keyed by feature set and baseline name.
+
+Example
+-------
+>>> from genrelab import data, evaluation, selection               # doctest: +SKIP
+>>> rows = data.load_tracks(invalid="drop")                         # doctest: +SKIP
+>>> split = evaluation.split_tracks(rows, "drop_conflicting")       # doctest: +SKIP
+>>> X = selection.model_frame(split.tracks, "audio")                # doctest: +SKIP
+>>> search = selection.grid_search(split.train_rows(X), split.y_train,
+...                                split.groups_train)              # doctest: +SKIP
+>>> scores = evaluation.score_on_test(search, split, X)             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from . import data
+from . import selection as sel
+from .schema import LABEL, NAME_COLUMNS
+
+__all__ = [
+    "HonestSplit",
+    "split_tracks",
+    "Scored",
+    "score",
+    "TestScores",
+    "score_on_test",
+    "FullModel",
+    "fit_full_model",
+    "LeakyComparison",
+    "leaky_comparison",
+    "ClassificationEvaluation",
+    "evaluate",
+    "Importances",
+    "feature_importances",
+    "ReadingTree",
+    "reading_tree",
+]
+
+
+# --- the honest split -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HonestSplit:
+    """One row per track and an artist-grouped train/test split of them (row positions)."""
+
+    tracks: pd.DataFrame
+    dedup_report: data.DedupReport
+    y: np.ndarray
+    groups: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    dedup_policy: str
+    group_column: str
+    test_size: float
+    seed: int
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self.y[self.train]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self.y[self.test]
+
+    @property
+    def groups_train(self) -> np.ndarray:
+        return self.groups[self.train]
+
+    def train_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The training rows of a frame aligned with :attr:`tracks` (e.g. a model frame)."""
+        return frame.iloc[self.train]
+
+    def test_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The held-out rows of a frame aligned with :attr:`tracks`."""
+        return frame.iloc[self.test]
+
+    def summary(self) -> str:
+        """How many tracks and artists sit on each side (none on both)."""
+        return (
+            f"{len(self.train):,} training and {len(self.test):,} test tracks; "
+            f"{len(set(self.groups[self.train])):,} and {len(set(self.groups[self.test])):,} "
+            "artists, none on both sides"
+        )
+
+    def policy(self, cv_folds: int) -> dict[str, Any]:
+        """The evaluation policy in words, for ``metrics.json``."""
+        column, share = self.group_column, self.test_size
+        return {
+            "dedup": self.dedup_policy,
+            "split": f"grouped by {column}, {1 - share:.0%}/{share:.0%}",
+            "cv": f"{cv_folds} {column}-grouped stratified folds of the training split",
+            "seed": self.seed,
+        }
+
+
+def split_tracks(
+    rows: pd.DataFrame,
+    dedup_policy: data.Policy = "drop_conflicting",
+    test_size: float = 0.2,
+    group_column: str = "track_artist",
+    seed: int = 42,
+) -> HonestSplit:
+    """Deduplicate the per-playlist ``rows`` and split the tracks with no artist on both sides."""
+    tracks, report = data.dedup(rows, dedup_policy)
+    train, test = sel.honest_split(tracks, test_size, group_column, seed)
+    return HonestSplit(
+        tracks=tracks,
+        dedup_report=report,
+        y=tracks[LABEL].to_numpy(),
+        groups=sel.artist_groups(tracks, group_column),
+        train=train,
+        test=test,
+        dedup_policy=dedup_policy,
+        group_column=group_column,
+        test_size=test_size,
+        seed=seed,
+    )
+
+
+# --- one model on one test split ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scored:
+    """A fitted model's predictions on test rows (computed once) and their scores."""
+
+    name: str
+    y_true: np.ndarray
+    predicted: np.ndarray
+    proba: np.ndarray | None
+    classes: list
+    metrics: dict[str, Any]
+
+    def confusion(self) -> pd.DataFrame:
+        """Tracks per (true, predicted) class (:func:`genrelab.selection.confusion_counts`)."""
+        return sel.confusion_counts(self.y_true, self.predicted, self.classes)
+
+    def top_confusions(self, n: int = 5) -> pd.DataFrame:
+        """The most frequent mistakes (:func:`genrelab.selection.top_confusions`)."""
+        return sel.top_confusions(self.y_true, self.predicted, n)
+
+    def confused_tracks(self, tracks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+        """The tracks behind the most frequent mistake, most confident first (``tracks``: the
+        scored rows); empty when the model made no mistake."""
+        top = self.top_confusions(1)
+        if top.empty:
+            return tracks.iloc[:0]
+        true, predicted = top.iloc[0]["true"], top.iloc[0]["predicted"]
+        return sel.confused_tracks(
+            tracks, self.predicted, true, predicted, n=n, proba=self.proba, classes=self.classes
+        )
+
+
+def score(model, X: pd.DataFrame, y, name: str = "") -> Scored:
+    """Predict ``X`` once (and its probabilities, if the model has them) and score it."""
+    y = np.asarray(y)
+    predicted = model.predict(X)
+    proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
+    classes = list(getattr(model, "classes_", np.unique(y)))
+    metrics = sel.prediction_metrics(y, predicted, proba, classes)
+    return Scored(name, y, predicted, proba, classes, metrics)
+
+
+@dataclass(frozen=True)
+class TestScores:
+    """Every grid-searched model (its best parameters) and every baseline on the held-out rows."""
+
+    models: dict[str, Scored]
+    baselines: dict[str, Scored]
+    best: str
+
+    @property
+    def best_scored(self) -> Scored:
+        """The scores of the model the grid search chose."""
+        return self.models[self.best]
+
+    def table(self) -> pd.DataFrame:
+        """One row per model, then per baseline (:func:`genrelab.selection.metrics_table`)."""
+        everything = {**self.models, **self.baselines}
+        return sel.metrics_table({name: s.metrics for name, s in everything.items()})
+
+
+def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFrame) -> TestScores:
+    """Fit the baselines on the training rows of ``X`` and score them with every model of the
+    fitted ``search`` on the held-out rows."""
+    X_train, X_test = split.train_rows(X), split.test_rows(X)
+    baselines = {
+        name: b.fit(X_train, split.y_train) for name, b in sel.baselines(split.seed).items()
+    }
+    fitted = {name: s.best_estimator_ for name, s in search.searches_.items()}
+    return TestScores(
+        models={name: score(m, X_test, split.y_test, name) for name, m in fitted.items()},
+        baselines={name: score(b, X_test, split.y_test, name) for name, b in baselines.items()},
+        best=search.best_name_,
+    )
+
+
+# --- the full feature set -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FullModel:
+    """The full feature set's pipeline, its parameters, grouped CV folds and test scores."""
+
+    model_name: str
+    pipeline: Any
+    params: dict[str, Any]
+    fold_scores: np.ndarray
+    X: pd.DataFrame
+    scored: Scored
+
+
+def fit_full_model(
+    split: HonestSplit,
+    search: sel.ModelSelection,
+    model_name: str,
+    model_params: Mapping[str, Any] | None = None,
+    text_columns: Sequence[str] = NAME_COLUMNS,
+    cv_folds: int = 3,
+    n_jobs: int | None = None,
+) -> FullModel:
+    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on the full
+    feature set of the training split, cross-validate it over artist-grouped folds and score it
+    on the held-out artists.
+
+    ``model_params`` are the model's own parameters; empty takes the audio grid search's best
+    for that model (none if it was not searched).
+    """
+    models = sel.default_models(split.seed)
+    if model_name not in models:
+        raise ValueError(f"unknown full model {model_name!r}; choose from {list(models)}")
+    if model_params:
+        params = {f"model__{name}": value for name, value in model_params.items()}
+    elif model_name in search.searches_:
+        params = search.searches_[model_name].best_params_
+    else:
+        params = {}
+    X = sel.model_frame(split.tracks, "full", text_columns)
+    X_train = split.train_rows(X)
+    pipeline = sel.make_pipeline_for(models[model_name], "full", text_columns, split.group_column)
+    pipeline.set_params(**params).fit(X_train, split.y_train)
+    cv = sel.grouped_cv(cv_folds, split.seed)
+    folds = sel.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
+    scored = score(pipeline, split.test_rows(X), split.y_test, f"full ({model_name})")
+    return FullModel(model_name, pipeline, params, folds, X, scored)
+
+
+# --- the seed's leaky split -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeakyComparison:
+    """A pipeline refitted on the seed's row split of the raw table, and how the split leaks."""
+
+    pipeline: Any
+    scored: Scored
+    seen_share: float  # share of test rows whose track is also among the training rows
+
+    def policy(self) -> dict[str, Any]:
+        return {
+            "leaky_split": "stratified row split of the raw per-playlist table",
+            "leaky_seen_share": self.seen_share,
+        }
+
+
+def leaky_comparison(
+    rows: pd.DataFrame, pipeline, test_size: float = 0.2, seed: int = 42
+) -> LeakyComparison:
+    """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
+    per-playlist ``rows`` (no dedup: the same track, and artist, on both sides)."""
+    X = sel.model_frame(rows, "audio")
+    y = rows[LABEL].to_numpy()
+    train, test = sel.leaky_split(rows, test_size, seed)
+    leaky = clone(pipeline).fit(X.iloc[train], y[train])
+    ids = rows["track_id"]
+    seen = float(ids.iloc[test].isin(ids.iloc[train]).mean())
+    return LeakyComparison(leaky, score(leaky, X.iloc[test], y[test], "leaky audio"), seen)
+
+
+# --- honest against leaky against chance ---------------------------------------------------------
+@dataclass(frozen=True)
+class ClassificationEvaluation:
+    """Honest results per feature set, the leaky one, the baselines, and the policy behind them.
+
+    ``honest["audio"]`` and ``honest["full"]`` carry the 95 % interval of the grouped CV folds
+    (:func:`genrelab.selection.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
+    plain test metrics.
+    """
+
+    best_model: str
+    full_model: str
+    full_params: dict[str, Any]
+    honest: dict[str, dict[str, Any]]
+    leaky: dict[str, dict[str, Any]]
+    baseline: dict[str, dict[str, Any]]
+    policy: dict[str, Any] = field(default_factory=dict)
+
+    def labels(self) -> dict[tuple[str, str], str]:
+        """Display labels for ``(kind, name)``: ``("honest", "audio")`` -> ``"honest · audio
+        (random_forest)"``."""
+        names = {"audio": f"audio ({self.best_model})", "full": f"full ({self.full_model} + text)"}
+        out = {("honest", fs): f"honest · {names.get(fs, fs)}" for fs in self.honest}
+        out.update({("leaky", fs): f"leaky · {fs} (seed's row split)" for fs in self.leaky})
+        out.update({("baseline", name): f"baseline · {name}" for name in self.baseline})
+        return out
+
+    def headline_table(self) -> pd.DataFrame:
+        """One row per result (honest, leaky, baselines) for display and the accuracy figure."""
+        kinds = {"honest": self.honest, "leaky": self.leaky, "baseline": self.baseline}
+        results, kind_of = {}, {}
+        for (kind, name), label in self.labels().items():
+            results[label], kind_of[label] = kinds[kind][name], kind
+        return sel.headline_table(results, kind_of)
+
+    def improvement_over(self, baseline: str, feature_set: str = "audio") -> float:
+        """Honest accuracy of a feature set minus a baseline's."""
+        return self.honest[feature_set]["accuracy"] - self.baseline[baseline]["accuracy"]
+
+    def metrics(self) -> dict[str, Any]:
+        """The ``classification`` section of ``metrics.json``."""
+        return {
+            "policy": self.policy,
+            "best_model": self.best_model,
+            "honest": {
+                "audio": self.honest["audio"],
+                "full": {**self.honest["full"], "params": self.full_params},
+            },
+            "leaky": self.leaky,
+            "baseline": self.baseline,
+            "improvement_over_majority": self.improvement_over("majority"),
+            "improvement_over_random": self.improvement_over("random"),
+        }
+
+
+def evaluate(
+    split: HonestSplit,
+    search: sel.ModelSelection,
+    scores: TestScores,
+    full: FullModel,
+    leaky: LeakyComparison,
+    cv_folds: int,
+) -> ClassificationEvaluation:
+    """Put the honest results (audio: the chosen model; full), the leaky one and the baselines
+    side by side, with the policy that produced them."""
+    return ClassificationEvaluation(
+        best_model=search.best_name_,
+        full_model=full.model_name,
+        full_params=full.params,
+        honest={
+            "audio": sel.with_interval(scores.best_scored.metrics, search.fold_scores()),
+            "full": sel.with_interval(full.scored.metrics, full.fold_scores),
+        },
+        leaky={"audio": leaky.scored.metrics},
+        baseline={name: s.metrics for name, s in scores.baselines.items()},
+        policy={**split.policy(cv_folds), **leaky.policy()},
+    )
+
+
+# --- reading the models ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Importances:
+    """Impurity importances of the random forest (NaN when it was not searched) and permutation
+    importances of the chosen model on held-out rows."""
+
+    impurity: pd.Series
+    permutation: pd.DataFrame
+
+
+def feature_importances(
+    search: sel.ModelSelection,
+    split: HonestSplit,
+    X: pd.DataFrame,
+    *,
+    n_repeats: int = 3,
+    n_jobs: int | None = None,
+) -> Importances:
+    """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
+    permutation = sel.permutation_importances(
+        search.best_estimator_,
+        split.test_rows(X),
+        split.y_test,
+        n_repeats=n_repeats,
+        seed=split.seed,
+        n_jobs=n_jobs,
+    )
+    if "random_forest" in search.searches_:
+        forest = search.searches_["random_forest"].best_estimator_
+        impurity = sel.impurity_importances(forest, X.columns)
+    else:
+        impurity = permutation["mean"] * np.nan
+    return Importances(impurity, permutation)
+
+
+@dataclass(frozen=True)
+class ReadingTree:
+    """A shallow decision tree on the raw features and its accuracy on held-out artists."""
+
+    tree: Any
+    depth: int
+    accuracy: float
+
+    def metrics(self) -> dict[str, Any]:
+        return {"depth": self.depth, "accuracy": self.accuracy}
+
+
+def reading_tree(split: HonestSplit, X: pd.DataFrame, depth: int = 3) -> ReadingTree:
+    """Fit :func:`genrelab.selection.fit_decision_tree` on the training rows of ``X``."""
+    tree = sel.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
+    accuracy = (tree.predict(split.test_rows(X)) == split.y_test).mean()
+    return ReadingTree(tree, depth, float(accuracy))
