@@ -230,8 +230,10 @@ def test_lower_bound_never_decreases(p):
     gmm = fitted(p, X, max_iter=60, tol=0.0)
     lb = gmm.lower_bounds_
     assert len(lb) == 60 and np.isfinite(lb).all()
-    # monotone up to rounding (relative 1e-10 of the bound's size)
-    assert (np.diff(lb) >= -1e-10 * (1 + np.abs(lb[1:]))).all(), np.diff(lb).min()
+    # EM is monotone for the exact M-step; reg_covar (1e-6 on the diagonal) makes it maximise a
+    # nearby objective, so at convergence the bound may dip by ~1e-9 (seen: -6.6e-10 on a 1-D,
+    # k=2 problem). A wrong M-step or E-step loses orders of magnitude more.
+    assert (np.diff(lb) >= -1e-8 * (1 + np.abs(lb[1:]))).all(), np.diff(lb).min()
 
 
 @prop_settings
