@@ -1,0 +1,170 @@
+"""Local joblib against a Dask LocalCluster on this machine, and what the full FMA would cost.
+
+Measured in one run, on the same inputs, each checked to give the local path's results:
+
+(a) Audio extraction of ``--clips`` synthetic 30 s clips (``sources.synthetic.generate_corpus``,
+    FLAC, 22,050 Hz), no cache: ``extract_batch`` with ``n_jobs=1`` (the reference), with
+    ``n_jobs=2`` joblib processes (their start-up included, as a user pays it), and as Dask
+    futures on a ``LocalCluster`` of ``--workers`` single-threaded processes (started before and
+    warmed up: the start-up is reported apart).
+(b) The grid search: ``selection.ModelSelection`` (logistic regression and a random forest, five
+    candidates, 3 grouped folds) on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
+    ``n_jobs=2`` and joblib's Dask backend (``execution.joblib_backend``, the data scattered once).
+(c) The BIC grid (k = 1..6 x 4 covariance types) of ``GaussianMixtureEM`` on the same tracks'
+    standardised features: the local loop and ``execution.map_tasks``.
+(d) The per-clip cost of the real FMA MP3 (44,100 Hz stereo: decoding and resampling weigh
+    more than for the synthetic FLAC) and the estimate for the full FMA (106,574 clips of 30 s)
+    on 32 workers: clips x per-clip cost / (32 x the parallel efficiency measured in (a)).
+
+Wall-clock on a shared 2-core machine: the load average is printed before and after; ratios
+are ``local n_jobs=1 time / this time`` (above 1 = faster than one process).
+
+Usage::
+
+    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py [--clips 40] [--tracks 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from genrelab import audio, config, data, execution, extraction
+from genrelab import selection as sel
+from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab.sources import synthetic
+
+FMA_TRACKS = 106_574
+FMA_WORKERS = 32
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def selection_run(X, y, groups, n_jobs=None):
+    search = sel.ModelSelection(
+        {
+            "lr": LogisticRegression(max_iter=500),
+            "rf": RandomForestClassifier(n_estimators=60, random_state=0),
+        },
+        {"lr": {"model__C": [0.1, 1.0, 10.0]}, "rf": {"model__max_depth": [8, 16]}},
+        cv=sel.grouped_cv(3, seed=42),
+        n_jobs=n_jobs,
+    )
+    return search.fit(X, y, groups=groups, progress=False)
+
+
+def bic_fit(X, n_components, covariance_type):
+    """One cell of the BIC grid (pickled by value: this script is ``__main__``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gmm = GaussianMixtureEM(
+            n_components=n_components, covariance_type=covariance_type, random_state=0
+        ).fit(X)
+    return {"n_components": n_components, "covariance_type": covariance_type, "bic": gmm.bic(X)}
+
+
+def row(name: str, seconds: float, reference: float, note: str = "") -> None:
+    print(f"  {name:<38} {seconds:7.2f} s   x{reference / seconds:5.2f}  {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=40, help="synthetic 30 s clips to extract")
+    parser.add_argument("--tracks", type=int, default=4000, help="snapshot tracks in the search")
+    parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, {load()}")
+
+    truth = synthetic.generate_corpus(args.clips, seed=2026, n_jobs=2)  # cached after a first run
+    paths = list(truth["path"])
+    tracks = data.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
+    X, y = tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy()
+    groups = sel.artist_groups(tracks)
+    Xs = StandardScaler().fit_transform(X)
+    cells = [
+        {"n_components": k, "covariance_type": ct} for ct in COVARIANCE_TYPES for k in range(1, 7)
+    ]
+
+    # --- local ------------------------------------------------------------------------------
+    kw = dict(cache=False, progress=False)
+    ref, t_ex1 = timed(extraction.extract_batch, paths, n_jobs=1, **kw)
+    _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
+    ms1, t_gs1 = timed(selection_run, X, y, groups, n_jobs=1)
+    _, t_gs2 = timed(selection_run, X, y, groups, n_jobs=2)
+    bic_local, t_bic1 = timed(lambda: pd.DataFrame([bic_fit(Xs, **c) for c in cells]))
+
+    # --- Dask -------------------------------------------------------------------------------
+    scheduler = f"local:{args.workers}"
+    start = time.perf_counter()
+    with execution.cluster(scheduler) as client:
+        client.wait_for_workers(args.workers)
+        client.run(lambda: __import__("genrelab.extraction") and None)  # imports: numpy, aubio
+        t_start = time.perf_counter() - start
+        dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
+
+        def search():
+            with execution.joblib_backend(client, scatter=[X, y]):
+                return selection_run(X, y, groups)
+
+        msd, t_gsd = timed(search)
+        outcomes, t_bicd = timed(
+            execution.map_tasks, bic_fit, cells, client, shared={"X": Xs}, progress=False
+        )
+        bic_dask = pd.DataFrame(execution.values(outcomes, labels=cells))
+
+    same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)
+    same_gs = ms1.score_summary().equals(msd.score_summary()) and ms1.best_name_ == msd.best_name_
+    same_bic = bic_local.equals(bic_dask)
+
+    # --- the real MP3's per-clip cost -------------------------------------------------------
+    audio.extract_features(config.FMA_CLIP)  # warm
+    c_fma = min(timed(audio.extract_features, config.FMA_CLIP)[1] for _ in range(3))
+
+    w = args.workers
+    print(f"\n(a) extraction of {args.clips} synthetic 30 s clips (no cache)")
+    row("local, n_jobs=1 (reference)", t_ex1, t_ex1, f"{t_ex1 / args.clips:.3f} s/clip")
+    row("local joblib, n_jobs=2 (start included)", t_ex2, t_ex1)
+    row(f"Dask LocalCluster, {w} workers", t_exd, t_ex1, f"identical: {same_ex}")
+    print(f"  (cluster start-up and worker imports, apart: {t_start:.2f} s)")
+    print(f"\n(b) grid search, 5 candidates x 3 folds, {args.tracks} tracks")
+    row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
+    row("local joblib, n_jobs=2", t_gs2, t_gs1)
+    row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
+    print(f"\n(c) BIC grid, {len(cells)} fits of GaussianMixtureEM")
+    row("local loop (reference)", t_bic1, t_bic1)
+    row(f"execution.map_tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
+
+    efficiency = t_ex1 / (w * t_exd)
+    c_syn = t_ex1 / args.clips
+    hours = FMA_TRACKS * c_fma / (FMA_WORKERS * efficiency) / 3600
+    print("\n(d) the full FMA on 32 workers")
+    print(f"  per-clip cost: synthetic FLAC {c_syn:.3f} s, real FMA MP3 {c_fma:.3f} s")
+    print(f"  parallel efficiency of {w} Dask workers here: {efficiency:.2f}")
+    print(
+        f"  {FMA_TRACKS:,} clips x {c_fma:.3f} s / ({FMA_WORKERS} x {efficiency:.2f}) "
+        f"= {hours * 60:.0f} min ({hours:.2f} h) of extraction"
+    )
+    print(f"\n{load()}")
+    if not (same_ex and same_gs and same_bic):
+        raise SystemExit("Dask and local results differ")
+
+
+if __name__ == "__main__":  # the LocalCluster's worker processes re-import this script
+    main()
