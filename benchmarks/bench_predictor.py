@@ -4,7 +4,8 @@
     widget's observer, which recomputes the genre probabilities, the mixture posterior and the
     nearest tracks and rewrites the three HTML panels. Reference measured in the same run: the
     saved pipeline's own ``predict_proba`` on a one-row DataFrame (what the widget would call
-    without :class:`genrelab.predictor.ProbaFunction`'s forest path), and each part alone.
+    without :class:`genrelab.predictor.proba.ProbaFunction`'s forest path), and each part
+    alone.
 (b) ``--voila``: the page as a person gets it. Voilà serves notebook 05 on 127.0.0.1; headless
     Chromium (Playwright, /usr/bin/chromium) measures the time from opening the page to the
     probabilities shown (a cold kernel, then a pre-heated one as `make app` serves it), and from a
@@ -34,8 +35,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from genrelab import config, predictor, schema, selection
+from genrelab import config, data, persist, schema, selection
+from genrelab.predictor.model import PredictorSetupError, find_model_run
+from genrelab.predictor.widget import GenrePredictor
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -52,12 +56,12 @@ def build_run(root: Path) -> Path:
 
     run = root / "bench"
     run.mkdir(parents=True)
-    tracks = predictor.snapshot_index_tracks()
+    tracks = data.snapshot_tracks()
     model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
     pipe = selection.make_pipeline_for(model, "audio").fit(
         tracks[schema.AUDIO_FEATURES], tracks["genre"]
     )
-    selection.save_model(
+    persist.save_model(
         pipe, run, train=tracks, params={}, metrics={}, name="random_forest (benchmark)"
     )
     return run
@@ -66,7 +70,7 @@ def build_run(root: Path) -> Path:
 def python_side(run_dir: Path, repeats: int, seed: int = 0) -> dict:
     os.environ["GENRELAB_RUNS_DIR"] = str(run_dir.parent)
     t0 = time.perf_counter()
-    w = predictor.GenrePredictor(run_dir.name)
+    w = GenrePredictor(run_dir.name)
     construct = time.perf_counter() - t0
     assert w.error is None, w.error
     rng = np.random.default_rng(seed)
@@ -79,19 +83,24 @@ def python_side(run_dir: Path, repeats: int, seed: int = 0) -> dict:
     move()
     slider = median_ms(move, repeats)
     x = w.point()
-    frame = __import__("pandas").DataFrame([x], columns=w.features)
+    model = w.model
+    pipeline = model.saved.pipeline
+    frame = pd.DataFrame([x], columns=w.features)
+    reference = "reference: pipeline.predict_proba(one-row DataFrame)"
     parts = {
         "widget: slider.value = v -> panels updated": slider,
-        "  genre probabilities (ProbaFunction, %s path)" % w._proba.kind: median_ms(
-            lambda: w._proba(x[None]), repeats
+        f"  genre probabilities (ProbaFunction, {model.proba.kind} path)": median_ms(
+            lambda: model.proba(x[None]), repeats
         ),
-        "  mixture posterior": median_ms(lambda: w.clusters.posterior(x[w._cont][None]), repeats),
-        "  nearest tracks": median_ms(lambda: w.index.nearest(x[w._cont], w.n_neighbors), repeats),
-        "reference: pipeline.predict_proba(one-row DataFrame)": median_ms(
-            lambda: w.model.pipeline.predict_proba(frame), repeats
+        "  mixture posterior": median_ms(
+            lambda: model.clusters.posterior(model.continuous(x)[None]), repeats
         ),
+        "  nearest tracks": median_ms(
+            lambda: model.index.nearest(model.continuous(x), w.n_neighbors), repeats
+        ),
+        reference: median_ms(lambda: pipeline.predict_proba(frame), repeats),
     }
-    est = w.model.pipeline[-1]
+    est = pipeline[-1]
     trees = (
         len(est.estimators_)
         if hasattr(est, "estimators_")
@@ -100,13 +109,13 @@ def python_side(run_dir: Path, repeats: int, seed: int = 0) -> dict:
         else "-"
     )
     print(
-        f"\nmodel: {w.model.meta.get('name')} from {run_dir} ({type(est).__name__}, {trees} trees); "
-        f"widget built in {construct:.1f} s"
+        f"\nmodel: {model.meta.get('name')} from {run_dir} ({type(est).__name__}, "
+        f"{trees} trees); widget built in {construct:.1f} s"
     )
     print(f"\n(a) Python side, median of {repeats} (ms)")
     for name, ms in parts.items():
         print(f"  {name:<58} {ms:8.1f}")
-    ref = parts["reference: pipeline.predict_proba(one-row DataFrame)"]
+    ref = parts[reference]
     print(
         f"  whole slider update / pipeline predict_proba alone: {slider / ref:.2f}x   "
         f"(goal: slider update <= 50 ms: {'met' if slider <= 50 else 'NOT met'})"
@@ -124,7 +133,10 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     probs = ".genrelab-probabilities"
-    ready_js = f"() => {{ const e = document.querySelector('{probs}'); return e && e.innerText.includes('%'); }}"
+    ready_js = (
+        f"() => {{ const e = document.querySelector('{probs}'); "
+        "return e && e.innerText.includes('%'); }"
+    )
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         runs, cache = Path(tmp) / "runs", Path(tmp) / "cache"
@@ -163,9 +175,8 @@ def voila_side(run_dir: Path, clicks: int) -> dict:
                     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
                     page = browser.new_page(viewport={"width": 1280, "height": 1400})
                     if preheat:
-                        time.sleep(
-                            25
-                        )  # let the pool execute the notebook, as it has long before a visitor comes
+                        # let the pool execute the notebook, as it has long before a visitor comes
+                        time.sleep(25)
                     t0 = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
                     page.wait_for_function(ready_js, timeout=180_000)
@@ -232,10 +243,11 @@ def main(argv=None) -> int:
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            run_dir = predictor.find_model_run(args.run)
-        except predictor.PredictorSetupError:
+            run_dir = find_model_run(args.run)
+        except PredictorSetupError:
             print(
-                "no run with a saved classifier: training notebook 03's random forest on the snapshot ..."
+                "no run with a saved classifier: training notebook 03's random forest "
+                "on the snapshot ..."
             )
             run_dir = build_run(Path(tmp) / "runs")
         result = python_side(run_dir, args.repeats)

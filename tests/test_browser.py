@@ -1,4 +1,4 @@
-"""`make app` in a real browser: Voilà serves notebook 05, headless Chromium (Playwright) moves a slider."""
+"""`make app` in a real browser: Voilà serves notebook 05, headless Chromium moves a slider."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fixtures.models import make_model_run
 
-from genrelab import config, predictor, schema, selection
+from genrelab import config
+from genrelab.predictor.model import cluster_model
 
 pytestmark = pytest.mark.slow
 
@@ -22,30 +24,18 @@ CHROMIUM = Path("/usr/bin/chromium")
 VOILA = Path(sys.executable).with_name("voila")
 NOTEBOOK = config.NOTEBOOKS_DIR / "05_predictor.ipynb"
 PROBS = ".genrelab-probabilities"
-PROBS_READY = f"() => {{ const e = document.querySelector('{PROBS}'); return e && e.innerText.includes('%'); }}"
+PROBS_READY = (
+    f"() => {{ const e = document.querySelector('{PROBS}'); "
+    "return e && e.innerText.includes('%'); }"
+)
 
 
 @pytest.fixture(scope="module")
 def runs_root(tmp_path_factory):
     """A runs folder with one small saved model (and its cached mixture), so the page loads fast."""
-    from sklearn.ensemble import RandomForestClassifier
-
     root = tmp_path_factory.mktemp("app") / "runs"
-    run = root / "r1"
-    run.mkdir(parents=True)
-    tracks = predictor.snapshot_index_tracks().sample(3000, random_state=0)
-    pipe = selection.make_pipeline_for(
-        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
-        "audio",
-    )
-    pipe.fit(tracks[schema.AUDIO_FEATURES], tracks["genre"])
-    selection.save_model(
-        pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
-    )
-    (run / "metrics.json").write_text(
-        json.dumps({"gmm": {"k_bic": 4, "covariance_type_bic": "full"}})
-    )
-    predictor.cluster_model(run)  # what the first page view caches
+    run = make_model_run(root)  # a small random forest, k = 4 in metrics.json
+    cluster_model(run)  # what the first page view caches
     return root
 
 

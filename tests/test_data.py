@@ -45,7 +45,9 @@ def test_snapshot_facts(snapshot_raw):
 
 
 def test_snapshot_has_exactly_one_invalid_row(snapshot_raw):
-    with pytest.raises(data.DataValidationError, match=r"row 11363, column 'tempo'"):
+    with pytest.raises(
+        data.DataValidationError, match=r"row 11363 \(line 11365 of the file\), column 'tempo'"
+    ):
         data.validate_tracks(snapshot_raw)
     valid, problems = data.validate_tracks(snapshot_raw, invalid="drop")
     assert len(valid) == 32_832
@@ -99,7 +101,8 @@ def test_bad_value_names_row_and_column(tmp_path, good_rows, column, value, prob
     rows.loc[3, column] = value
     path = write_csv(rows, tmp_path / "bad.csv")
     with pytest.raises(
-        data.DataValidationError, match=rf"bad\.csv.*\n.*row 3, column '{column}'.*{problem}"
+        data.DataValidationError,
+        match=rf"bad\.csv.*\n.*row 3 \(line 5 of the file\), column '{column}'.*{problem}",
     ):
         data.load_tracks(path)
 
@@ -251,3 +254,58 @@ def test_snapshot_tracks_drops_the_known_row_without_a_warning(caplog):
     assert len(tracks) == 28_355 - 1_687
     dropped = [r for r in caplog.records if "row 11363" in r.getMessage()]
     assert [r.levelno for r in dropped] == [logging.INFO]
+
+
+# --- loader gaps (issue 13, item 5): each names the file, the column and the row ----------------
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("tempo", "inf", "not a finite number"),
+        ("duration_ms", 200000.5, "must be a whole number"),
+        ("duration_ms", "inf", "not a finite number"),
+        ("track_popularity", "high", "not a number"),
+        ("track_popularity", 101, "must be an integer from 0 to 100"),
+    ],
+)
+def test_values_that_used_to_pass_or_crash(tmp_path, good_rows, column, value, problem):
+    rows = good_rows.astype({column: "object"})
+    rows.loc[3, column] = value
+    path = write_csv(rows, tmp_path / "gap.csv")
+    with pytest.raises(
+        data.DataValidationError,
+        match=rf"gap\.csv.*\n.*line 5 of the file\), column '{column}'.*{problem}",
+    ):
+        data.load_tracks(path)
+
+
+def test_a_missing_label_is_named_by_the_users_label_column(tmp_path, good_rows):
+    rows = good_rows.rename(columns={"playlist_genre": "style"})
+    rows.loc[2, "style"] = None
+    path = write_csv(rows, tmp_path / "labels.csv")
+    with pytest.raises(data.DataValidationError, match=r"column 'style': .*missing value"):
+        data.load_tracks(path, label_column="style")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        ("track_id,genre\nabc,caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_named(tmp_path, content, message):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    with pytest.raises(data.DataValidationError, match=rf"odd\.csv: {message}"):
+        data.read_tracks(path, label_column="genre")
+
+
+def test_a_table_without_a_valid_row_is_refused_at_once(tmp_path, good_rows):
+    header_only = write_csv(good_rows.iloc[:0], tmp_path / "header.csv")
+    with pytest.raises(data.DataValidationError, match="header.csv: no valid track left"):
+        data.load_tracks(header_only, invalid="drop")
+    rows = good_rows.copy()
+    rows["energy"] = 3.0
+    all_bad = write_csv(rows, tmp_path / "all_bad.csv")
+    with pytest.raises(data.DataValidationError, match="all 10 rows break the schema"):
+        data.load_tracks(all_bad, invalid="drop")

@@ -116,7 +116,7 @@ def test_unknown_parameter_in_a_notebook_section_is_an_error(tmp_project_dirs, t
     nb = _notebook(tmp_path, "01_x.ipynb", "x = 1")
     params = tmp_path / "p.yaml"
     params.write_text("01_x:\n  n_clusterz: 3\n")
-    with pytest.raises(ValueError, match=r"01_x.ipynb has no parameter\(s\) \['n_clusterz'\]"):
+    with pytest.raises(ValueError, match=r"section 01_x: unknown parameter 'n_clusterz'"):
         report.run_report(params, "r2", notebooks=[nb], progress_bar=False)
 
 
@@ -206,3 +206,30 @@ def test_bad_run_ids_are_refused_before_anything_runs(tmp_project_dirs, tmp_path
     with pytest.raises(ValueError, match=message):
         report.run_report(_params(tmp_path), run_id, notebooks=[nb], progress_bar=False)
     assert not (tmp_project_dirs / "runs" / "latest").exists()
+
+
+def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dirs, tmp_path):
+    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap
+    def meet(me, other):
+        return (
+            f"import pathlib, time\npathlib.Path({str(tmp_path / me)!r}).touch()\n"
+            f"deadline = time.time() + 60\n"
+            f"while not pathlib.Path({str(tmp_path / other)!r}).exists():\n"
+            f"    assert time.time() < deadline, 'ran alone'\n    time.sleep(0.1)"
+        )
+
+    done4 = tmp_path / "04_done"
+    nbs = [
+        _notebook(tmp_path, "01_collection.ipynb", "x = 1"),
+        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03")),
+        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02")),
+        _notebook(tmp_path, "04_gmm_vs_aubio.ipynb", f"open({str(done4)!r}, 'w').close()"),
+        _notebook(
+            tmp_path, "05_predictor.ipynb", f"assert __import__('os').path.exists({str(done4)!r})"
+        ),
+    ]
+    run = report.run_report(
+        _params(tmp_path), "together", notebooks=nbs, progress_bar=False, jobs=2
+    )
+    state = json.loads((run.dir / "run.json").read_text())
+    assert state["complete"] and all(e["status"] == "ok" for e in state["notebooks"].values())

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from genrelab import data, schema
+from genrelab import data
 from genrelab import selection as sel
 
 
@@ -188,25 +188,3 @@ def test_top_confusions_and_confused_tracks(tracks):
     assert np.isclose(top.iloc[0]["share_of_true"], 1.0)
     table = sel.confused_tracks(tracks, pred, "edm", "pop", n=5)
     assert len(table) == 5 and (table["genre"] == "edm").all()
-
-
-# --- the saved model -------------------------------------------------------------------------------
-def test_saved_model_round_trip(tracks, tmp_path):
-    X = sel.model_frame(tracks, "audio")
-    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(X, tracks["genre"])
-    sel.save_model(
-        pipe, tmp_path, train=tracks, params={"C": 1.0}, metrics={"accuracy": 0.5}, name="lr"
-    )
-    saved = sel.load_model(tmp_path)
-    np.testing.assert_allclose(saved.pipeline.predict_proba(X), pipe.predict_proba(X))
-    assert saved.features == schema.AUDIO_FEATURES and saved.classes == sorted(
-        tracks["genre"].unique()
-    )
-    ranges = saved.meta["feature_ranges"]["tempo"]
-    assert ranges["min"] <= ranges["p01"] <= ranges["median"] <= ranges["p99"] <= ranges["max"]
-    assert set(saved.meta["genre_medians"]) == set(saved.classes)
-
-
-def test_load_model_without_a_model(tmp_path):
-    with pytest.raises(FileNotFoundError, match="03_classification"):
-        sel.load_model(tmp_path)

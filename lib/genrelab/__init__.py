@@ -1,12 +1,37 @@
 """genrelab: music-genre research on Spotify-style audio features.
 
-Modules
--------
-config     paths anchored at the project root; settings from the environment / ``.env``
-data       load and validate track tables (the embedded snapshot or any CSV/parquet), dedup
-runs       a run directory: tables, figures and ``metrics.json`` written by the notebooks
-plots      one plotting style and the ``save_fig`` helper
-report     ``make report``: run the numbered notebooks with papermill into ``runs/<run_id>/``
+Modules, in the order imports flow (a module imports only from the lines above it):
+
+config            paths anchored at the project root; cache folders; settings from ``.env``
+schema            the shared vocabulary: columns, feature groups, pitch classes, metric keys
+runs              a run directory, every file name in it, ``record()`` into ``metrics.json``
+http              the HTTP session of the collection: cache, retries, rate limits
+spotify           Spotify collection (catalogue, user library, login CLI)
+sources.deezer    Deezer's API: tracks by ISRC, preview downloads
+sources.reccobeats  ReccoBeats' audio features by Spotify id
+data              read and validate a tracks table (snapshot, file, collection); dedup
+eda               genre profiles and similarity (notebook 02)
+sources           audio corpora with reference features: one ``SOURCES`` table
+sources.corpus    the ``AudioCorpus`` every source returns
+sources.synthetic the generated corpus with its ground truth; sources.synthesis its synthesizer
+sources.fma       an FMA tree with the Echo Nest features
+sources.folder    any folder of audio, with an optional reference CSV
+sources.previews  Deezer 30 s previews of collected tracks
+persist           the one way fitted objects are saved and loaded (skops, explicit trusted types)
+em_math           the arithmetic of the EM estimator (sufficient statistics, Cholesky factors)
+em                ``GaussianMixtureEM``: a Gaussian mixture fitted by EM, scikit-learn's contract
+mixtures          the BIC grid and the seed study's mean distance
+audio             aubio features of one clip
+extraction        many clips: parallel, cached, a failures table
+compare           aubio vs reference features: tempo, key, mimicry, clusters
+selection         the grid-search helper, honest splits, stacking, metrics
+taste             a listener's features against the public's
+plots             one style, ``save_fig``; gmm_plots the mixture figures
+predictor         the genre predictor: predictor.model (no widgets), predictor.proba (fast
+                  one-row probabilities), predictor.html, predictor.widget (the ipywidget)
+report            ``make report``: report.params (checks), report.execute (papermill, run state),
+                  report.render (report.html), report.publish (figures/, results/, README),
+                  report.__main__ (the command line)
 """
 
 __version__ = "0.1.0"

@@ -31,6 +31,9 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from . import config
+from .audio import extract_features
+from .em import GaussianMixtureEM
 from .extraction import feature_columns
 from .schema import COMPACT_AUBIO_FEATURES, PITCH_CLASSES
 
@@ -274,8 +277,6 @@ def em_clusters(
     """Standardise ``X``, reduce it by PCA to at most ``max_dims`` (default ``n/15``, >= 2)
     dimensions when it has more, and return the labels of a ``k``-component EM mixture
     (:class:`genrelab.em.GaussianMixtureEM`, k-means initialisation, ``n_init`` restarts)."""
-    from .em import GaussianMixtureEM
-
     Z = StandardScaler().fit_transform(np.asarray(X, float))
     dims = max_dims if max_dims is not None else max(2, len(Z) // 15)
     if Z.shape[1] > dims:
@@ -615,9 +616,6 @@ def plot_cluster_comparison(result: dict | None, labels=None, *, label_name: str
 
 def fma_clip_tempo() -> dict:
     """aubio's tempo of the committed FMA clip beside the Echo Nest's (track 2: 165.9 BPM)."""
-    from . import config
-    from .audio import extract_features
-
     feats = extract_features(config.FMA_CLIP)
     echonest = pd.read_csv(config.FMA_ECHONEST_CSV).set_index("track_id").loc[2, "tempo"]
     return {

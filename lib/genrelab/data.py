@@ -120,13 +120,7 @@ def read_tracks(
         source = str(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file")
-        suffixes = "".join(path.suffixes).lower()
-        if suffixes.endswith(".parquet"):
-            df = pd.read_parquet(path)
-        elif ".csv" in suffixes or ".tsv" in suffixes:
-            df = pd.read_csv(path, sep="\t" if ".tsv" in suffixes else ",")
-        else:
-            raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
+        df = _read_file(path)
     if isinstance(column_map, str):
         if column_map not in COLUMN_MAPS:
             raise ValueError(
@@ -144,7 +138,31 @@ def read_tracks(
         )
     df["genre"] = df[label_column]
     df.attrs["source"] = source
+    df.attrs["label_column"] = label_column
+    # a CSV's data row r is line r + 2 of the file (line 1 is the header); parquet has no lines
+    df.attrs["line_offset"] = 2 if path is None or ".parquet" not in str(path).lower() else None
     return df
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    """A CSV / TSV (optionally compressed) or parquet file; a file that cannot be read as one
+    gets a :class:`DataValidationError` naming it."""
+    suffixes = "".join(path.suffixes).lower()
+    try:
+        if suffixes.endswith(".parquet"):
+            return pd.read_parquet(path)
+        if ".csv" in suffixes or ".tsv" in suffixes:
+            return pd.read_csv(path, sep="\t" if ".tsv" in suffixes else ",")
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"{path}: the file is empty (no header, no rows)") from None
+    except UnicodeDecodeError as err:
+        raise DataValidationError(
+            f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8"
+        ) from None
+    except (pd.errors.ParserError, OSError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataValidationError(f"{path}: cannot be read as a table ({first})") from None
+    raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
 
 
 # --- validation -------------------------------------------------------------------------
@@ -170,12 +188,23 @@ def _rule_ok(col: str, values: pd.Series) -> pd.Series:
     return values > 0  # tempo, duration_ms
 
 
+#: Optional columns that are checked when present (NA allowed): name -> (rule text, test).
+_OPTIONAL_RULES = {
+    "track_popularity": (
+        "an integer from 0 to 100",
+        lambda v: v.between(0, 100) & (v % 1 == 0),
+    ),
+}
+
+
 def find_problems(df: pd.DataFrame, features: list[str] = schema.AUDIO_FEATURES) -> pd.DataFrame:
     """Every broken rule, one row per (row, column): ``row, column, value, problem``.
 
     ``row`` is the 0-based data row (the file's line number minus 2 for a CSV with a header).
-    Missing columns are reported with ``row = -1``. Non-numeric values, NaN and out-of-range
-    values in ``features`` are problems; text columns may be missing (NA).
+    Missing columns are reported with ``row = -1``. Non-numeric, missing, infinite and
+    out-of-range values in ``features`` are problems, and so are fractions in integer columns
+    (key, mode, duration_ms); text columns may be missing (NA). Optional columns such as
+    ``track_popularity`` are checked where they hold a value.
     """
     problems: list[pd.DataFrame] = []
 
@@ -207,22 +236,46 @@ def find_problems(df: pd.DataFrame, features: list[str] = schema.AUDIO_FEATURES)
         numeric = pd.to_numeric(df[col], errors="coerce")
         add(numeric.isna() & df[col].notna(), col, "not a number")
         add(df[col].isna(), col, "missing value (NaN)")
+        finite = numeric.notna() & np.isfinite(numeric.astype("float64"))
+        add(numeric.notna() & ~finite, col, "not a finite number")
         rule = dict(_RULES).get(col)
         if rule:
-            add(numeric.notna() & ~_rule_ok(col, numeric), col, f"must be {rule}")
+            add(finite & ~_rule_ok(col, numeric), col, f"must be {rule}")
+        if col in schema.INTEGER_COLUMNS and col != "key":  # key's rule says "an integer"
+            add(finite & _rule_ok(col, numeric) & (numeric % 1 != 0), col, "must be a whole number")
+    for col, (rule, ok) in _OPTIONAL_RULES.items():
+        if col in df.columns:
+            numeric = pd.to_numeric(df[col], errors="coerce")
+            add(numeric.isna() & df[col].notna(), col, "not a number")
+            add(numeric.notna() & ~ok(numeric.astype("float64")), col, f"must be {rule}")
     if not problems:
         return pd.DataFrame(columns=["row", "column", "value", "problem"])
     return pd.concat(problems, ignore_index=True).sort_values(["row", "column"], ignore_index=True)
 
 
-def _describe(problems: pd.DataFrame, source: str, limit: int = 5) -> str:
+def _describe(
+    problems: pd.DataFrame,
+    source: str,
+    limit: int = 5,
+    *,
+    label_column: str = "genre",
+    line_offset: int | None = None,
+) -> str:
+    """The first problems as text: the file, each row (and its line in the file), the column
+    by the user's own name (the label column, not ``genre``)."""
     lines = [
         f"{source}: {problems['row'].nunique()} row(s) break the schema "
         f"({len(problems)} problem(s)); first ones:"
     ]
     for p in problems.head(limit).itertuples():
-        where = "header" if p.row < 0 else f"row {p.row}"
-        lines.append(f"  - {where}, column {p.column!r}: {p.value!r} ({p.problem})")
+        if p.row < 0:
+            where = "header"
+        elif line_offset is not None:
+            where = f"data row {p.row} (line {p.row + line_offset} of the file)"
+        else:
+            where = f"data row {p.row} (0-based)"
+        column = label_column if p.column == "genre" else p.column
+        lines.append(f"  - {where}, column {column!r}: {p.value!r} ({p.problem})")
     return "\n".join(lines)
 
 
@@ -249,26 +302,28 @@ def validate_tracks(
         Level of the log record naming dropped rows (``INFO`` where the drop is expected).
     """
     source = source or df.attrs.get("source", "table")
-    problems = find_problems(df, features)
-    if (problems["row"] < 0).any() or (len(problems) and invalid == "raise"):
-        raise DataValidationError(_describe(problems, source))
+    label_column = df.attrs.get("label_column", "genre")
+    how = {"label_column": label_column, "line_offset": df.attrs.get("line_offset")}
     if invalid not in ("raise", "drop"):
         raise ValueError(f"invalid must be 'raise' or 'drop', got {invalid!r}")
+    problems = find_problems(df, features)
+    if (problems["row"] < 0).any() or (len(problems) and invalid == "raise"):
+        raise DataValidationError(_describe(problems, source, **how))
     bad = problems["row"].unique()
     if len(bad):
-        log.log(
-            log_level, "%s\nThese rows are dropped (invalid='drop').", _describe(problems, source)
-        )
+        text = _describe(problems, source, **how)
+        log.log(log_level, "%s\nThese rows are dropped (invalid='drop').", text)
     out = df.drop(index=df.index[bad]).reset_index(drop=True)
+    if out.empty:
+        why = f"all {len(df):,} rows break the schema" if len(df) else "the table has no rows"
+        raise DataValidationError(f"{source}: no valid track left ({why})")
     for col in features:
         out[col] = pd.to_numeric(out[col])
     for col in schema.INTEGER_COLUMNS:
         if col in out and col in features:
             out[col] = out[col].astype("int64")
-    if "track_popularity" in out:
-        out["track_popularity"] = pd.to_numeric(out["track_popularity"], errors="coerce").astype(
-            "Int64"
-        )
+    if "track_popularity" in out:  # checked above: numbers 0-100 or NA
+        out["track_popularity"] = pd.to_numeric(out["track_popularity"]).astype("Int64")
     for col in schema.SNAPSHOT_COLUMNS:  # every table has the snapshot's columns, NA where unknown
         if col not in out:
             out[col] = pd.Series(
@@ -278,7 +333,7 @@ def validate_tracks(
         out["track_album_release_date"].astype("str").str.slice(0, 4), errors="coerce"
     ).astype("Int64")
     out["genre"] = out["genre"].astype("str")
-    out.attrs["source"] = source
+    out.attrs.update(source=source, label_column=label_column)
     return out, problems
 
 

@@ -174,7 +174,7 @@ class RetryAdapter(HTTPAdapter):
         response = super().send(outgoing, **kwargs)
         response.request = request  # what is stored in the cache never holds the token
         if not kwargs.get("stream"):
-            response.content  # read the body here, so a connection dropped mid-body is retried
+            _ = response.content  # read the body here, so a connection dropped mid-body is retried
         return response
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):

@@ -160,14 +160,15 @@ class Run:
     def mark_featured(self, figure_file: str) -> None:
         """Remember a figure as one of the run's chosen figures (copied by `make figures`)."""
         path = self.dir / FEATURED_FILE
-        names = path.read_text().split() if path.exists() else []
-        if figure_file not in names:
-            path.write_text("\n".join([*names, figure_file]) + "\n")
+        with FileLock(f"{path}.lock"):  # notebooks of one run may run at the same time
+            names = path.read_text().split() if path.exists() else []
+            if figure_file not in names:
+                path.write_text("\n".join([*names, figure_file]) + "\n")
 
     def featured_figures(self) -> list[Path]:
         path = self.dir / FEATURED_FILE
         names = path.read_text().split() if path.exists() else []
-        return [self.figures_dir / n for n in names]
+        return [self.figures_dir / n for n in sorted(names)]
 
     # --- metrics ----------------------------------------------------------------
     @property

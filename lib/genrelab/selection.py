@@ -22,9 +22,7 @@ Feature sets
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +51,6 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from .runs import jsonable
 from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
 
 
@@ -678,82 +675,3 @@ def export_tree_dot(tree, path: Path, feature_names: Sequence[str]) -> Path:
         proportion=True,
     )
     return Path(path)
-
-
-# --- the saved model --------------------------------------------------------------------------------------
-MODEL_FILE = "model.skops"
-MODEL_META_FILE = "model.json"
-
-
-@dataclass
-class SavedModel:
-    """A fitted pipeline over :data:`AUDIO_FEATURES` and what a predictor needs to know of it."""
-
-    pipeline: Any
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def features(self) -> list[str]:
-        return list(self.meta["features"])
-
-    @property
-    def classes(self) -> list[str]:
-        return list(self.meta["classes"])
-
-
-def feature_ranges(
-    df: pd.DataFrame, features: Sequence[str] = AUDIO_FEATURES
-) -> dict[str, dict[str, float]]:
-    """Min, 1st/99th percentile, median and max of each feature: slider ranges for a predictor."""
-    q = df[list(features)].quantile([0.0, 0.01, 0.5, 0.99, 1.0])
-    return {
-        f: dict(zip(["min", "p01", "median", "p99", "max"], map(float, q[f]))) for f in features
-    }
-
-
-def save_model(
-    pipeline, path_dir: Path, *, train: pd.DataFrame, params: dict, metrics: dict, name: str
-) -> Path:
-    """Write ``model.skops`` (skops: safe to load) and ``model.json`` (features, ranges, classes...)."""
-    import skops.io as sio
-
-    path_dir = Path(path_dir)
-    sio.dump(pipeline, path_dir / MODEL_FILE)
-    meta = {
-        "name": name,
-        "features": list(AUDIO_FEATURES),
-        "classes": [str(c) for c in pipeline.classes_],
-        "feature_ranges": feature_ranges(train),
-        "params": params,
-        "metrics": metrics,
-        "genre_medians": train.groupby("genre")[list(AUDIO_FEATURES)]
-        .median()
-        .to_dict(orient="index"),
-        "n_train": len(train),
-    }
-    (path_dir / MODEL_META_FILE).write_text(json.dumps(jsonable(meta), indent=2))
-    return path_dir / MODEL_FILE
-
-
-def load_model(path_dir: Path) -> SavedModel:
-    """Load a model saved by :func:`save_model`, trusting only scikit-learn and NumPy types."""
-    import skops.io as sio
-
-    path_dir = Path(path_dir)
-    path = path_dir / MODEL_FILE
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} not found: run notebooks/03_classification.ipynb for this run first"
-        )
-    raw = path.read_bytes()  # read once: checking the types and loading share it
-    untrusted = sio.get_untrusted_types(data=raw)
-    unexpected = [
-        t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "genrelab."))
-    ]
-    if unexpected:
-        raise ValueError(
-            f"{path} holds types that are not scikit-learn's: {unexpected}; refusing to load"
-        )
-    pipeline = sio.loads(raw, trusted=untrusted)
-    meta = json.loads((path_dir / MODEL_META_FILE).read_text())
-    return SavedModel(pipeline, meta)

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from scipy import stats
 
-from . import data, schema
+from . import data, schema, spotify
 
 FEATURES = schema.CONTINUOUS_FEATURES
 PUBLIC_COLOR = "0.65"
@@ -80,8 +80,6 @@ def liked_with_features(
     Needs a user login (``python -m genrelab.spotify login``); ``client`` may be a
     :func:`genrelab.spotify.user_client` for another user.
     """
-    from . import spotify
-
     sp = client or spotify.user_client()
     liked = spotify.liked_tracks(limit, client=sp)
     with_features = spotify.add_features(liked, source=features_source, client=sp)

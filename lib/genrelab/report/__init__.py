@@ -26,13 +26,15 @@ and headline numbers into the repository). ``python -m genrelab.report`` is the 
 """
 
 from .execute import NotebookFailed, NotebookResult, numbered_notebooks, run_report
-from .params import load_params, notebook_parameters
+from .params import ParameterError, check_params, load_params, notebook_parameters
 from .publish import publish
 from .render import headline_rows, render_html
 
 __all__ = [
     "NotebookFailed",
     "NotebookResult",
+    "ParameterError",
+    "check_params",
     "headline_rows",
     "load_params",
     "notebook_parameters",

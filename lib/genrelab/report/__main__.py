@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-progress", action="store_true", help="hide papermill's progress bars")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=int(config.setting("GENRELAB_REPORT_JOBS", "1")),
+        help="notebooks run at the same time when they do not depend on each other "
+        "(default: GENRELAB_REPORT_JOBS or 1)",
+    )
+    parser.add_argument(
         "--publish",
         metavar="RUN_ID",
         help=f"publish a complete run (e.g. {runs.LATEST}): its chosen figures to figures/, "
@@ -35,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             for path in publish(args.publish):
                 print(path.relative_to(config.PROJECT_ROOT))
         else:
-            run_report(args.params, args.run_id, progress_bar=not args.no_progress)
+            run_report(args.params, args.run_id, progress_bar=not args.no_progress, jobs=args.jobs)
     except (NotebookFailed, FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ import yaml
 
 from .. import config, runs
 from ..runs import Run
-from .params import load_params, notebook_parameters
+from .params import check_params, load_params, notebook_parameters
 from .render import render_html
 
 log = logging.getLogger("genrelab.report")
@@ -51,6 +52,15 @@ REPORTED_PACKAGES = [
 ]
 #: The run's state file (see the module docstring).
 STATE_FILE = "run.json"
+#: What each notebook reads that another writes: it starts when those are done. A notebook
+#: not named here needs every notebook before it.
+NEEDS = {
+    "01_collection": [],
+    "02_eda": ["01_collection"],
+    "03_classification": ["01_collection"],
+    "04_gmm_vs_aubio": ["01_collection"],
+    "05_predictor": ["01_collection", "03_classification", "04_gmm_vs_aubio"],
+}
 
 
 class NotebookFailed(RuntimeError):
@@ -119,14 +129,8 @@ def write_state(run: Run, state: dict) -> None:
     os.replace(tmp, path)
 
 
-def is_complete(run: Run) -> bool:
-    """Whether every notebook of the run succeeded."""
-    state = read_state(run)
-    return bool(state and state.get("complete"))
-
-
 def _digest(plan: list[tuple[Path, dict]]) -> str:
-    text = yaml.safe_dump({nb.stem: {k: v for k, v in p.items()} for nb, p in plan})
+    text = yaml.safe_dump({nb.stem: p for nb, p in plan})
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -202,14 +206,70 @@ def plan_run(
 ) -> list[tuple[Path, dict]]:
     """Each notebook with the parameters it will get; every check happens before anything runs."""
     params = load_params(params_path)
-    stems = {nb.stem for nb in notebooks}
-    plan = []
+    declared = {nb.stem: pm.inspect_notebook(str(nb)) for nb in notebooks}
     for nb in notebooks:
-        declared = set(pm.inspect_notebook(str(nb)))
-        if "run_id" not in declared:
+        if "run_id" not in declared[nb.stem]:
             raise ValueError(f"{nb.name}: its parameters cell must declare run_id")
-        plan.append((nb, {**notebook_parameters(params, nb, declared, stems), "run_id": run_id}))
-    return plan
+    check_params(params, str(params_path), declared)
+    stems = set(declared)
+    return [
+        (nb, {**notebook_parameters(params, nb, set(declared[nb.stem]), stems), "run_id": run_id})
+        for nb in notebooks
+    ]
+
+
+def _needs(plan: list[tuple[Path, dict]]) -> dict[str, set[str]]:
+    """Each notebook's prerequisites among the run's notebooks (:data:`NEEDS`)."""
+    order = [nb.stem for nb, _ in plan]
+    return {
+        stem: set(NEEDS[stem]) & set(order) if stem in NEEDS else set(order[:i])
+        for i, stem in enumerate(order)
+    }
+
+
+def _run_plan(
+    run: Run, state: dict, plan: list[tuple[Path, dict]], *, jobs: int, progress_bar: bool
+) -> NotebookResult | None:
+    """Run the notebooks not done yet, up to ``jobs`` at once, each when its prerequisites
+    are done; after a failure nothing new starts. Returns the first failure, if any."""
+    needs = _needs(plan)
+    done = {name for name, e in state["notebooks"].items() if e["status"] == "ok"}
+    pending = [(nb, p) for nb, p in plan if nb.stem not in done]
+    failed: NotebookResult | None = None
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        running: dict = {}
+        while pending or running:
+            for nb, nb_params in list(pending):
+                if failed or len(running) >= max(1, jobs) or not needs[nb.stem] <= done:
+                    continue
+                pending.remove((nb, nb_params))
+                state["notebooks"][nb.stem] = {"status": "running"}
+                write_state(run, state)
+                print(f"[{run.id}] {nb.name} ...", flush=True)
+                out = run.path(nb.name)
+                running[pool.submit(_execute, nb, out, nb_params, progress_bar)] = nb
+            if not running:
+                break  # a failure, or prerequisites that can no longer be met
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                nb = running.pop(future)
+                res = future.result()
+                state["notebooks"][nb.stem] = {
+                    "status": "ok" if res.ok else "failed",
+                    "seconds": round(res.seconds, 2),
+                    **({} if res.ok else {"error": res.error}),
+                }
+                write_state(run, state)
+                line = (
+                    f"[{run.id}] {nb.name}: {'ok' if res.ok else 'FAILED'} in {res.seconds:.1f} s"
+                )
+                print(line if res.ok else f"{line}\n    {res.error}", flush=True)
+                log.info(line + ("" if res.ok else f" -- {res.error}"))
+                if res.ok:
+                    done.add(nb.stem)
+                elif failed is None:
+                    failed = res
+    return failed
 
 
 def run_report(
@@ -218,11 +278,13 @@ def run_report(
     *,
     notebooks: list[Path] | None = None,
     progress_bar: bool = True,
+    jobs: int = 1,
 ) -> Run:
-    """Run the numbered notebooks in order into ``runs/<run_id>/`` and render the report.
+    """Run the numbered notebooks into ``runs/<run_id>/`` and render the report.
 
-    A run that stopped before it completed resumes at its first notebook not done when it is
-    run again with the same parameters.
+    With ``jobs`` > 1, notebooks that do not read each other's outputs run at the same time
+    (:data:`NEEDS`: 02, 03 and 04 after 01; 05 after 03 and 04). A run that stopped before it
+    completed resumes at its notebooks not done when it is run again with the same parameters.
 
     Raises
     ------
@@ -255,27 +317,7 @@ def run_report(
         run.path(runs.ENVIRONMENT_FILE).write_text(json.dumps(environment_info(), indent=2))
         log.info("run %s: %d notebooks, parameters from %s", run.id, len(plan), params_path)
         total = time.perf_counter()
-        failed: NotebookResult | None = None
-        for nb, nb_params in plan:
-            entry = state["notebooks"][nb.stem]
-            if entry["status"] == "ok":
-                continue
-            state["notebooks"][nb.stem] = {"status": "running"}
-            write_state(run, state)
-            print(f"[{run.id}] {nb.name} ...", flush=True)
-            res = _execute(nb, run.path(nb.name), nb_params, progress_bar)
-            state["notebooks"][nb.stem] = {
-                "status": "ok" if res.ok else "failed",
-                "seconds": round(res.seconds, 2),
-                **({} if res.ok else {"error": res.error}),
-            }
-            write_state(run, state)
-            line = f"[{run.id}] {nb.name}: {'ok' if res.ok else 'FAILED'} in {res.seconds:.1f} s"
-            print(line if res.ok else f"{line}\n    {res.error}", flush=True)
-            log.info(line + ("" if res.ok else f" -- {res.error}"))
-            if not res.ok:
-                failed = res
-                break
+        failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
         state["complete"] = failed is None
         write_state(run, state)
         index = render_html(run, state)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import config, runs
 from ..runs import Run
-from .execute import is_complete, read_state
+from .execute import read_state
 from .render import format_value, headline_rows
 
 RESULTS_FILE = "results.json"
@@ -33,7 +33,7 @@ CLASSIFICATION_ROWS = [
 ]
 
 
-def results_of(run: Run) -> dict:
+def results_of(run: Run, state: dict) -> dict:
     """The small results file of a run: headline numbers, classification rows, notebook times."""
     metrics = run.metrics()
     environment = json.loads(run.path(runs.ENVIRONMENT_FILE).read_text())
@@ -45,7 +45,6 @@ def results_of(run: Run) -> dict:
                 k: result.get(k)
                 for k in ("accuracy", "ci95", "macro_f1", "log_loss", "top2_accuracy")
             }
-    state = read_state(run) or {"notebooks": {}}
     return {
         "run_id": run.id,
         "git_commit": environment.get("git_commit"),
@@ -114,7 +113,8 @@ def publish(run_id: str = runs.LATEST) -> list[Path]:
     ``ValueError`` for one that did not complete (its figures may be partial).
     """
     run = Run(run_id, create=False)
-    if not is_complete(run):
+    state = read_state(run)
+    if not (state and state.get("complete")):
         raise ValueError(
             f"run {run.id!r} did not complete (see {run.path(runs.REPORT_HTML)}): its figures may "
             "be partial, so nothing is published"
@@ -128,7 +128,7 @@ def publish(run_id: str = runs.LATEST) -> list[Path]:
         if old.name not in {p.name for p in figures}:
             old.unlink()
     written = [Path(shutil.copy2(src, config.FIGURES_DIR / src.name)) for src in figures]
-    results = results_of(run)
+    results = results_of(run, state)
     config.RESULTS_DIR.mkdir(exist_ok=True)
     path = config.RESULTS_DIR / RESULTS_FILE
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -26,7 +26,7 @@ import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from .. import http
+from .. import http, schema
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,7 @@ API = "https://api.reccobeats.com/v1"
 #: ids per request (the API takes about 40 at a time)
 BATCH_SIZE = 40
 #: feature fields of a ReccoBeats answer, in the snapshot's order
-FEATURES = [
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-]
+FEATURES = schema.ENDPOINT_FEATURES
 
 _SPOTIFY_ID = re.compile(
     r"(?:open\.spotify\.com/(?:intl-\w+/)?track/|spotify:track:)([0-9A-Za-z]{22})"

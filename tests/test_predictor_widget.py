@@ -1,52 +1,28 @@
-"""The genre predictor widget (genrelab.predictor) on a small saved model, without a browser."""
+"""The genre predictor widget (genrelab.predictor.widget) on a small saved model, no browser."""
 
 from __future__ import annotations
 
 import html
-import json
-import os
-import time
 from datetime import UTC, datetime
 
 import numpy as np
-import pandas as pd
 import pytest
+from fixtures.models import RUNSTRING, crafted_skops, make_model_run, payload, save_mapping
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression, Ridge
 
-from genrelab import config, data, predictor, schema, selection, spotify
-from genrelab.predictor import GenrePredictor
-
-
-def make_model_run(root, run_id: str = "r1", n_tracks: int = 3000, k: int = 4):
-    """A run with a small saved random forest (and notebook 04's k), like notebook 03 leaves it."""
-    run = root / run_id
-    run.mkdir(parents=True)
-    tracks = predictor.snapshot_index_tracks().sample(n_tracks, random_state=0)
-    pipe = selection.make_pipeline_for(
-        RandomForestClassifier(n_estimators=60, min_samples_leaf=2, n_jobs=1, random_state=0),
-        "audio",
-    )
-    pipe.fit(tracks[schema.AUDIO_FEATURES], tracks["genre"])
-    selection.save_model(
-        pipe, run, train=tracks, params={}, metrics={"accuracy": 0.5}, name="test_forest"
-    )
-    (run / "metrics.json").write_text(
-        json.dumps({"gmm": {"k_bic": k, "covariance_type_bic": "full"}})
-    )
-    return run
+from genrelab import config, data, runs, schema, spotify
+from genrelab.predictor import model as pm
+from genrelab.predictor.widget import GenrePredictor
 
 
 @pytest.fixture(scope="module")
 def snapshot():
-    return predictor.snapshot_index_tracks()
+    return data.snapshot_tracks()
 
 
 @pytest.fixture(scope="module")
 def model_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("predictor") / "runs"
-    return make_model_run(root)
+    return make_model_run(tmp_path_factory.mktemp("predictor") / "runs")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +38,7 @@ def module_widget(model_run, snapshot):
 @pytest.fixture
 def widget(module_widget):
     """The module's widget, back at the medians, without a mapping."""
-    module_widget.mapping = None
+    module_widget.model.mapping = None
     module_widget.reset()
     return module_widget
 
@@ -91,76 +67,14 @@ def test_no_saved_model_shows_what_to_run_instead_of_raising(tmp_project_dirs):
     assert "'no_such_run'" in named.error and "model.skops" in named.error
     broken = config.runs_dir() / "broken"
     broken.mkdir(parents=True)
-    (broken / selection.MODEL_FILE).write_bytes(b"not a skops file")
+    (broken / runs.MODEL_FILE).write_bytes(b"not a skops file")
+    (broken / runs.MODEL_META_FILE).write_text("{}")
     bad = GenrePredictor("broken")
-    assert bad.error.startswith(f"could not load the saved classifier of {broken}")
+    assert bad.error.startswith("could not load the saved classifier: ")
+    assert f"{broken / runs.MODEL_FILE} is not a skops file" in bad.error
 
 
-def test_find_model_run_prefers_runs_latest_then_the_newest_model(tmp_project_dirs):
-    root = config.runs_dir()
-    for name in ["old", "new", "nomodel"]:
-        (root / name).mkdir(parents=True)
-    (root / "old" / selection.MODEL_FILE).write_bytes(b"x")
-    (root / "new" / selection.MODEL_FILE).write_bytes(b"x")
-    past = time.time() - 100
-    os.utime(root / "old" / selection.MODEL_FILE, (past, past))
-    assert predictor.find_model_run("latest") == root / "new"
-    assert predictor.find_model_run("") == root / "new"
-    (root / "latest").symlink_to("old")
-    assert predictor.find_model_run("latest") == (root / "old").resolve()
-    assert predictor.find_model_run("new") == root / "new"
-    with pytest.raises(predictor.PredictorSetupError, match="nomodel"):
-        predictor.find_model_run("nomodel")
-
-
-def test_forest_fast_path_gives_the_pipelines_probabilities(widget, snapshot):
-    assert widget._proba.kind == "forest"
-    X = snapshot[schema.AUDIO_FEATURES].sample(50, random_state=1)
-    expected = widget.model.pipeline.predict_proba(X)
-    np.testing.assert_allclose(widget._proba(X.to_numpy()), expected, rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("genres", [None, ["rock", "rap"]], ids=["6 genres", "2 genres"])
-def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
-
-    train = snapshot if genres is None else snapshot[snapshot["genre"].isin(genres)]
-    train = train.sample(1500, random_state=3)
-    pipe = selection.make_pipeline_for(
-        HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio"
-    )
-    with threadpool_limits(1):
-        pipe.fit(train[schema.AUDIO_FEATURES], train["genre"])
-    f = predictor.ProbaFunction(pipe, schema.AUDIO_FEATURES)
-    assert f.kind == "boosting"
-    X = snapshot[schema.AUDIO_FEATURES].sample(80, random_state=4).to_numpy()
-    X[::4, 3] = np.nan  # missing values follow each split's learned side
-    with threadpool_limits(1):
-        expected = pipe.predict_proba(pd.DataFrame(X, columns=schema.AUDIO_FEATURES))
-    np.testing.assert_allclose(f(X), expected, rtol=0, atol=1e-12)
-
-
-def test_a_direct_path_that_disagrees_is_not_used(widget, monkeypatch):
-    monkeypatch.setattr(
-        predictor.ProbaFunction, "__call__", lambda self, X: np.full((len(X), 6), 1 / 6)
-    )
-    f = predictor.ProbaFunction(widget.model.pipeline, widget.features)
-    assert f.kind == "pipeline"
-
-
-def test_other_pipelines_run_as_they_are(snapshot):
-    train = snapshot.sample(600, random_state=2)
-    pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
-        train[schema.AUDIO_FEATURES], train["genre"]
-    )
-    f = predictor.ProbaFunction(pipe, schema.AUDIO_FEATURES)
-    assert f.kind == "pipeline"
-    X = snapshot[schema.AUDIO_FEATURES].head(5)
-    np.testing.assert_allclose(f(X.to_numpy()), pipe.predict_proba(X), atol=1e-12)
-
-
-# --- sliders -> probabilities -----------------------------------------------------------------------
+# --- sliders -> probabilities ---------------------------------------------------------------------
 def test_moving_a_slider_updates_the_probabilities(widget):
     p0 = widget.probabilities.copy()
     assert p0.sum() == pytest.approx(1.0) and list(p0.index) == widget.classes
@@ -197,26 +111,12 @@ def test_cluster_posterior_and_neighbours_follow_the_point(widget, model_run):
     post = widget.cluster_posterior
     assert len(post) == 4 and post.sum() == pytest.approx(1.0)  # k from the run's metrics.json
     assert post.index[0].startswith("cluster 1: ")
-    assert (model_run / predictor.GMM_FILE).exists() and (
-        model_run / predictor.GMM_META_FILE
-    ).exists()
+    assert (model_run / runs.GMM_FILE).exists() and (model_run / runs.GMM_META_FILE).exists()
     assert (
         len(widget.neighbors) == widget.n_neighbors
         and widget.neighbors["distance"].is_monotonic_increasing
     )
     assert widget.neighbors.iloc[0]["track_name"] in widget.neighbors_html.value
-
-
-def test_cluster_model_is_cached_and_refitted_when_k_changes(model_run):
-    cached = predictor.cluster_model(model_run, max_tracks=3000)
-    again = predictor.cluster_model(model_run, max_tracks=3000)
-    x = np.zeros((1, 9)) + 0.5
-    np.testing.assert_allclose(cached.posterior(x), again.posterior(x))
-    assert again.meta["source"] == "snapshot" and again.meta["n_tracks"] == 3000
-    three = predictor.cluster_model(model_run, k=3, max_tracks=3000)
-    assert three.posterior(x).shape == (1, 3)
-    assert json.loads((model_run / predictor.GMM_META_FILE).read_text())["k"] == 3
-    predictor.cluster_model(model_run, max_tracks=3000)  # leave the cache as the widget had it
 
 
 # --- presets, search ------------------------------------------------------------------------------
@@ -267,25 +167,25 @@ def test_search_typed_in_the_box_and_a_search_without_match(widget):
 
 
 def test_a_tracks_nearest_neighbour_is_itself(widget):
-    inside = widget.index.tracks
+    inside = widget.model.index.tracks
     for f in schema.CONTINUOUS_FEATURES:
         s = widget.sliders[f]
         inside = inside[(inside[f] >= s.min) & (inside[f] <= s.max)]
     for row in inside.index[:5]:
         widget.show_track(int(row))
         near = widget.neighbors.head(3).set_index("track_id")["distance"]
-        tid = widget.index.tracks.iloc[int(row)]["track_id"]
+        tid = widget.model.index.tracks.iloc[int(row)]["track_id"]
         assert tid in near.index and near[tid] < 0.1  # off only by the sliders' steps
         # the exact values: the track itself at distance 0
-        exact = widget.index.nearest(
-            widget.index.tracks.iloc[int(row)][schema.CONTINUOUS_FEATURES].to_dict(), 1
+        exact = widget.model.index.nearest(
+            widget.model.index.tracks.iloc[int(row)][schema.CONTINUOUS_FEATURES].to_dict(), 1
         )
         assert exact.iloc[0]["track_id"] == tid and exact.iloc[0]["distance"] == pytest.approx(
             0, abs=1e-9
         )
 
 
-# --- Spotify ----------------------------------------------------------------------------------------
+# --- Spotify --------------------------------------------------------------------------------------
 def test_spotify_box_without_credentials_says_so_in_the_widget(
     widget, tmp_project_dirs, monkeypatch
 ):
@@ -320,7 +220,7 @@ def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
     assert "reccobeats" in widget.spotify_message.value and "gl-ok" in widget.spotify_message.value
 
 
-# --- audio upload -----------------------------------------------------------------------------------
+# --- audio upload ---------------------------------------------------------------------------------
 def test_bad_upload_shows_an_error_in_the_widget(widget):
     before = widget.values()
     assert widget.analyse_upload("song.mp3", b"this is not audio at all" * 50) is None
@@ -353,27 +253,11 @@ def test_good_upload_shows_aubio_features_and_says_there_is_no_mapping(widget):
 
 
 def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_path):
-    inputs = ["centroid_mean", "onset_rate", "flatness_mean", "zcr_mean"]
-    targets = [
-        "danceability",
-        "energy",
-        "speechiness",
-        "acousticness",
-        "instrumentalness",
-        "liveness",
-        "valence",
-    ]
-    rng = np.random.default_rng(0)
-    X = rng.normal([2500, 3, 0.4, 0.1], [800, 1, 0.1, 0.05], size=(60, 4))
-    Y = np.clip(0.5 + 0.1 * rng.normal(size=(60, len(targets))), 0, 1)
-    predictor.save_aubio_mapping(
-        Ridge().fit(X, Y), tmp_path, inputs=inputs, targets=targets, metrics={"r2": 0.1}
-    )
-    widget.mapping = predictor.load_aubio_mapping(tmp_path)
-    assert predictor.load_aubio_mapping(model_run) is None
+    save_mapping(tmp_path)
+    widget.model.mapping = pm.load_aubio_mapping(tmp_path)
     p0 = widget.probabilities.copy()
     feats = widget.analyse_upload("clip.mp3", config.FMA_CLIP.read_bytes())
-    ref = widget.mapping.reference_features(feats)
+    ref = widget.model.mapping.reference_features(feats)
     assert ref["tempo"] == pytest.approx(feats["tempo"]) and ref["duration_ms"] == pytest.approx(
         feats["duration"] * 1000
     )
@@ -383,22 +267,34 @@ def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_
     )
     assert "Mapped to the model" in widget.upload_message.value
     assert widget.probabilities.sum() == pytest.approx(1.0) and not widget.probabilities.equals(p0)
-    with pytest.raises(ValueError, match="needs descriptor"):
-        widget.mapping.reference_features({"tempo": 120.0})
 
 
-def test_track_index_search_ranks_exact_names_first():
-    tracks = pd.DataFrame(
-        {
-            "track_name": ["Intro to Love", "Love", "Lovely"],
-            "track_artist": ["A", "B", "C"],
-            "track_popularity": [90, 10, 50],
-            "genre": ["pop"] * 3,
-            **{f: [0.1, 0.2, 0.3] for f in schema.CONTINUOUS_FEATURES},
-        }
-    )
-    index = predictor.TrackIndex(tracks)
-    assert index.search("LOVE")["track_name"].tolist() == ["Love", "Lovely", "Intro to Love"]
-    assert index.search("").empty and index.search("nothing").empty
-    near = index.nearest({f: 0.29 for f in schema.CONTINUOUS_FEATURES}, n=2)
-    assert near["track_name"].tolist() == ["Lovely", "Love"]
+# --- what the page shows for a refused file -------------------------------------------------------
+def test_a_crafted_model_file_is_a_message_in_the_page_and_runs_nothing(tmp_project_dirs):
+    marker = tmp_project_dirs / "ran"
+    dropped = config.runs_dir() / "dropped"
+    dropped.mkdir(parents=True)
+    (dropped / runs.MODEL_FILE).write_bytes(crafted_skops(payload(marker)))
+    (dropped / runs.MODEL_META_FILE).write_text("{}")
+    page = GenrePredictor("latest")  # the newest run with a model.skops: the dropped folder
+    assert page.model is None and RUNSTRING in page.error and "Refused" in page.error
+    shown = page.ui.children[1].value
+    assert "gl-error" in shown and RUNSTRING in shown and "Traceback" not in shown
+    assert not marker.exists()
+
+
+def test_the_page_says_when_latest_fell_back_to_another_run(widget):
+    assert widget.model.fallback
+    assert "runs/latest has no saved classifier" in widget.header.value
+
+
+def test_a_crafted_mapping_is_shown_in_the_upload_panel(tmp_project_dirs, snapshot):
+    run = make_model_run(config.runs_dir(), "r5", n_tracks=600)
+    marker = tmp_project_dirs / "ran"
+    (run / runs.MAPPING_FILE).write_bytes(crafted_skops(payload(marker)))
+    (run / runs.MAPPING_META_FILE).write_text("{}")
+    page = GenrePredictor("r5", tracks=snapshot.head(500), gmm_max_tracks=600)
+    assert page.error is None and page.model.mapping is None
+    assert "gl-error" in page.upload_message.value and RUNSTRING in page.upload_message.value
+    assert page.probabilities.sum() == pytest.approx(1.0)  # the rest of the page works
+    assert not marker.exists()

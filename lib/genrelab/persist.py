@@ -1,0 +1,300 @@
+"""Saved models: every skops file the package writes and reads, through one trusted loader.
+
+A run holds three kinds of fitted objects, each a skops file with a JSON side file (names in
+:mod:`genrelab.runs`):
+
+* the classifier notebook 03 saves (``model.skops`` + ``model.json``: :func:`save_model`,
+  :func:`load_model`), read by the genre predictor;
+* the predictor's cached Gaussian mixture (``predictor_gmm.skops`` + ``.json``:
+  :func:`save_mixture`, :func:`load_mixture`);
+* an optional regression from aubio descriptors to the reference features
+  (``aubio_mapping.skops`` + ``.json``: :func:`save_aubio_mapping`, :func:`load_aubio_mapping`).
+
+Why one loader
+--------------
+skops rebuilds an object from a description of it (a type name and its state), and some types
+do things when rebuilt: a file whose only type is ``numpy.testing._private.utils.runstring``
+makes ``skops.io.load`` run text from the file as Python. skops trusts its own list of safe types
+(scikit-learn's estimators, builtins); :func:`load` trusts, beyond those, only the exact names in
+:data:`TRUSTED_TYPES`: the types the package's own saved objects hold (tests/test_persist.py saves
+every kind and checks that the list covers them and holds nothing else). A file with any other
+type is refused with :class:`UntrustedTypesError`, which names the types, before anything in it
+is built. :func:`dump` refuses to write what :func:`load` would refuse, so a new kind of model
+fails when it is saved, not when the predictor opens it.
+
+Example
+-------
+>>> from genrelab import persist                                    # doctest: +SKIP
+>>> persist.save_model(pipe, run.dir, train=train, name="random_forest",
+...                    params={}, metrics={"accuracy": 0.56})      # doctest: +SKIP
+>>> saved = persist.load_model(run.dir)                            # doctest: +SKIP
+>>> saved.pipeline.predict_proba(X)                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import skops.io as sio
+
+from . import runs
+from .schema import AUDIO_FEATURES, LABEL
+
+#: The types :func:`load` trusts beyond skops' own safe list, by exact name: what the package's
+#: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
+TRUSTED_TYPES: tuple[str, ...] = (
+    "genrelab.em.GaussianMixtureEM",  # the predictor's mixture
+    "genrelab.selection.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.selection.SubsampledClassifier",  # the RBF SVC fitted on a subsample
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
+    "sklearn.tree._tree.Tree",  # the trees of a random forest
+)
+
+
+class ModelFileError(ValueError):
+    """A saved model cannot be read: not a skops file, a side file missing or broken."""
+
+
+class UntrustedTypesError(ModelFileError):
+    """A skops file holds types outside :data:`TRUSTED_TYPES`; nothing in it was built.
+
+    Attributes
+    ----------
+    path : Path
+    types : list of str
+        The offending types, by their full names.
+    """
+
+    def __init__(self, path: Path | str, types: Sequence[str], *, saving: bool = False):
+        self.path, self.types = Path(path), sorted(types)
+        names = ", ".join(self.types)
+        if saving:
+            message = (
+                f"not saving {self.path}: it would hold type(s) {names}, which "
+                f"genrelab.persist.load refuses. If each rebuilds itself without running code "
+                f"from its saved state, add its exact name to genrelab.persist.TRUSTED_TYPES "
+                f"(and an object holding it to tests/test_persist.py)."
+            )
+        else:
+            message = (
+                f"{self.path} holds type(s) that genrelab never saves: {names}. Refused "
+                f"without building anything from the file (a model file can run code when "
+                f"loaded). Open only model files made by this package, such as `make report`'s."
+            )
+        super().__init__(message)
+
+
+# --- the one loader -------------------------------------------------------------------------------
+def untrusted_types(raw: bytes) -> list[str]:
+    """The types of a skops file (its bytes) outside :data:`TRUSTED_TYPES`, sorted."""
+    return sorted(set(sio.get_untrusted_types(data=raw)) - set(TRUSTED_TYPES))
+
+
+def dump(obj: Any, path: Path | str) -> Path:
+    """Write ``obj`` to ``path`` as skops, atomically; refuse what :func:`load` would refuse.
+
+    Raises
+    ------
+    UntrustedTypesError
+        ``obj`` holds a type outside :data:`TRUSTED_TYPES` (nothing is written).
+    """
+    path = Path(path)
+    raw = sio.dumps(obj)
+    unexpected = untrusted_types(raw)
+    if unexpected:
+        raise UntrustedTypesError(path, unexpected, saving=True)
+    _write_atomic(path, raw)
+    return path
+
+
+def load(path: Path | str) -> Any:
+    """Load a skops file written by :func:`dump`, trusting only :data:`TRUSTED_TYPES`.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    UntrustedTypesError
+        The file holds another type; it is refused before anything in it is built.
+    ModelFileError
+        The file is not a skops file, or it cannot be rebuilt.
+    """
+    path = Path(path)
+    raw = path.read_bytes()  # read once: the check and the load see the same bytes
+    try:
+        found = sio.get_untrusted_types(data=raw)
+    except Exception as exc:  # not a zip, no schema, an unknown loader...
+        raise ModelFileError(f"{path} is not a skops file ({type(exc).__name__}: {exc})") from exc
+    unexpected = sorted(set(found) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise UntrustedTypesError(path, unexpected)
+    try:
+        return sio.loads(raw, trusted=sorted(found))
+    except Exception as exc:
+        raise ModelFileError(f"cannot rebuild {path} ({type(exc).__name__}: {exc})") from exc
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    """Write through a unique temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, value: Any) -> None:
+    _write_atomic(path, json.dumps(runs.jsonable(value), indent=2, allow_nan=False).encode())
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"{path} is missing (it is written beside {path.stem}.skops)") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{path} is not readable JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise ModelFileError(f"{path} holds {type(value).__name__}, not a JSON object")
+    return value
+
+
+# --- a fitted object and its side file ------------------------------------------------------------
+@dataclass
+class SavedModel:
+    """A fitted object of a run and its JSON side file.
+
+    For the classifier (:func:`load_model`): a pipeline over :data:`AUDIO_FEATURES` and what a
+    predictor needs to know of it (``features``, ``classes``, ``feature_ranges``,
+    ``genre_medians``, ``name``, ``params``, ``metrics``, ``n_train``).
+    """
+
+    pipeline: Any
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.meta["features"])
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.meta["classes"])
+
+
+def _save_pair(obj: Any, run_dir: Path | str, name: str, meta_name: str, meta: Mapping) -> Path:
+    run_dir = Path(run_dir)
+    path = dump(obj, run_dir / name)
+    _write_json(run_dir / meta_name, dict(meta))
+    return path
+
+
+def _load_pair(run_dir: Path | str, name: str, meta_name: str) -> SavedModel | None:
+    run_dir = Path(run_dir)
+    if not (run_dir / name).exists():
+        return None
+    meta = _read_json(run_dir / meta_name)
+    return SavedModel(load(run_dir / name), meta)
+
+
+# --- the classifier (notebook 03) -----------------------------------------------------------------
+def feature_ranges(
+    df: pd.DataFrame, features: Sequence[str] = AUDIO_FEATURES
+) -> dict[str, dict[str, float]]:
+    """Min, 1st/99th percentile, median and max of each feature: slider ranges for a predictor."""
+    q = df[list(features)].quantile([0.0, 0.01, 0.5, 0.99, 1.0])
+    return {
+        f: dict(zip(["min", "p01", "median", "p99", "max"], map(float, q[f]))) for f in features
+    }
+
+
+def save_model(
+    pipeline, run_dir: Path | str, *, train: pd.DataFrame, name: str, params: dict, metrics: dict
+) -> Path:
+    """Write the classifier as ``model.skops`` and ``model.json`` (features, ranges, classes...).
+
+    Parameters
+    ----------
+    pipeline : fitted classifier over :data:`AUDIO_FEATURES`
+    run_dir : path
+        The run folder (``Run.dir``).
+    train : DataFrame
+        The training tracks: slider ranges and per-genre medians (column ``genre``).
+    name, params, metrics
+        The model's name, its chosen parameters and its held-out metrics, kept in ``model.json``.
+    """
+    meta = {
+        "name": name,
+        "features": list(AUDIO_FEATURES),
+        "classes": [str(c) for c in pipeline.classes_],
+        "feature_ranges": feature_ranges(train),
+        "params": params,
+        "metrics": metrics,
+        "genre_medians": train.groupby(LABEL)[list(AUDIO_FEATURES)]
+        .median()
+        .to_dict(orient="index"),
+        "n_train": len(train),
+    }
+    return _save_pair(pipeline, run_dir, runs.MODEL_FILE, runs.MODEL_META_FILE, meta)
+
+
+def load_model(run_dir: Path | str) -> SavedModel:
+    """The classifier saved by :func:`save_model` in ``run_dir`` (through :func:`load`).
+
+    Raises
+    ------
+    FileNotFoundError
+        The run has no ``model.skops``; the message says which notebook writes it.
+    UntrustedTypesError, ModelFileError
+        See :func:`load`; also a missing or broken ``model.json``.
+    """
+    saved = _load_pair(run_dir, runs.MODEL_FILE, runs.MODEL_META_FILE)
+    if saved is None:
+        raise FileNotFoundError(
+            f"{Path(run_dir) / runs.MODEL_FILE} not found: run "
+            f"notebooks/03_classification.ipynb for this run first"
+        )
+    return saved
+
+
+# --- the predictor's mixture ----------------------------------------------------------------------
+def save_mixture(pipeline, run_dir: Path | str, meta: Mapping[str, Any]) -> Path:
+    """Cache the predictor's mixture (scaler + mixture) and its settings in the run."""
+    return _save_pair(pipeline, run_dir, runs.GMM_FILE, runs.GMM_META_FILE, meta)
+
+
+def load_mixture(run_dir: Path | str) -> SavedModel | None:
+    """The run's cached mixture (``pipeline`` and ``meta``), or ``None`` when none is cached."""
+    return _load_pair(run_dir, runs.GMM_FILE, runs.GMM_META_FILE)
+
+
+# --- aubio descriptors -> reference features ------------------------------------------------------
+def save_aubio_mapping(
+    model,
+    run_dir: Path | str,
+    *,
+    inputs: Sequence[str],
+    targets: Sequence[str],
+    metrics: Mapping[str, Any] | None = None,
+) -> Path:
+    """Save a fitted regressor from aubio descriptors (``inputs``) to reference features.
+
+    ``model.predict`` takes the ``inputs`` columns and returns one column per ``targets``. The
+    predictor of that run then gives genre probabilities for an uploaded audio file.
+    """
+    meta = {"inputs": list(inputs), "targets": list(targets), "metrics": dict(metrics or {})}
+    return _save_pair(model, run_dir, runs.MAPPING_FILE, runs.MAPPING_META_FILE, meta)
+
+
+def load_aubio_mapping(run_dir: Path | str) -> SavedModel | None:
+    """The run's aubio mapping (``pipeline`` = the regressor, ``meta``), or ``None``."""
+    return _load_pair(run_dir, runs.MAPPING_FILE, runs.MAPPING_META_FILE)

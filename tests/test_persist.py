@@ -1,0 +1,189 @@
+"""Saved models (genrelab.persist): one loader that trusts only the types the package saves."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from fixtures.models import RUNSTRING, crafted_skops, payload
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import ParameterGrid
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from genrelab import data, persist, runs, schema, selection
+from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
+
+
+@pytest.fixture(scope="module")
+def tracks() -> pd.DataFrame:
+    return data.snapshot_tracks().sample(400, random_state=0).reset_index(drop=True)
+
+
+def saved_kinds(tracks: pd.DataFrame) -> dict[str, object]:
+    """Every kind of object the package saves, fitted.
+
+    Each default model of :func:`selection.default_models` with each setting of its default grid,
+    in its pipeline for both feature sets (``full`` is the stacked text pipeline); the predictor's
+    scaler + :class:`GaussianMixtureEM` for each covariance type; aubio mappings (a regressor, and
+    one behind a scaler).
+    """
+    out: dict[str, object] = {}
+    grids = selection.default_grids()
+    for feature_set in schema.FEATURE_SETS:
+        X = selection.model_frame(tracks, feature_set)
+        for name, model in selection.default_models().items():
+            for i, params in enumerate(ParameterGrid(grids[name])):
+                pipe = selection.make_pipeline_for(clone(model), feature_set).set_params(**params)
+                out[f"{feature_set} {name} #{i}"] = pipe.fit(X, tracks[schema.LABEL])
+    X = tracks[schema.CONTINUOUS_FEATURES].to_numpy()
+    for cov in COVARIANCE_TYPES:
+        gmm = GaussianMixtureEM(n_components=3, covariance_type=cov, random_state=0)
+        out[f"mixture {cov}"] = Pipeline([("scale", StandardScaler()), ("gmm", gmm)]).fit(X)
+    Y = tracks[schema.UNIT_FEATURES].to_numpy()
+    out["mapping ridge"] = Ridge().fit(X, Y)
+    out["mapping scaled ridge"] = make_pipeline(StandardScaler(), Ridge()).fit(X, Y)
+    return out
+
+
+@pytest.fixture(scope="module")
+def kinds(tracks):
+    return saved_kinds(tracks)
+
+
+# --- the trusted list -----------------------------------------------------------------------------
+def test_the_trusted_list_is_what_the_package_saves_and_nothing_else(kinds):
+    found = {}
+    for name, obj in kinds.items():
+        types = set(sio.get_untrusted_types(data=sio.dumps(obj)))
+        assert types <= set(persist.TRUSTED_TYPES), f"{name}: {types - set(persist.TRUSTED_TYPES)}"
+        found[name] = types
+    assert set().union(*found.values()) == set(persist.TRUSTED_TYPES)  # no name trusted in vain
+    assert all("*" not in t and not t.endswith(".") for t in persist.TRUSTED_TYPES)  # exact names
+
+
+def test_every_saved_kind_round_trips_through_the_one_loader(kinds, tracks, tmp_path):
+    for i, (name, obj) in enumerate(kinds.items()):
+        loaded = persist.load(persist.dump(obj, tmp_path / f"{i}.skops"))
+        if name.startswith(("audio", "full")):
+            X = selection.model_frame(tracks, name.split()[0]).head(20)
+            method = "predict_proba" if hasattr(obj, "predict_proba") else "decision_function"
+        else:
+            X = tracks[schema.CONTINUOUS_FEATURES].head(20).to_numpy()
+            method = "predict_proba" if name.startswith("mixture") else "predict"
+        np.testing.assert_allclose(
+            getattr(loaded, method)(X), getattr(obj, method)(X), err_msg=name
+        )
+
+
+# --- a crafted file -------------------------------------------------------------------------------
+def test_the_crafted_file_would_run_code_under_a_prefix_check(tmp_path):
+    """What the old check allowed: every type under numpy./scipy./sklearn./genrelab. trusted."""
+    marker = tmp_path / "ran"
+    raw = crafted_skops(payload(marker))
+    types = sio.get_untrusted_types(data=raw)
+    assert types == [RUNSTRING] and all(t.startswith("numpy.") for t in types)
+    sio.loads(raw, trusted=types)
+    assert marker.exists()  # the file is a real attack, so the tests below can fail
+
+
+def test_a_crafted_model_file_is_refused_and_no_code_runs(tmp_path):
+    marker = tmp_path / "ran"
+    run = tmp_path / "dropped"
+    run.mkdir()
+    (run / runs.MODEL_FILE).write_bytes(crafted_skops(payload(marker)))
+    (run / runs.MODEL_META_FILE).write_text(json.dumps({"features": [], "classes": []}))
+    with pytest.raises(persist.UntrustedTypesError) as info:
+        persist.load_model(run)
+    assert info.value.types == [RUNSTRING] and info.value.path == run / runs.MODEL_FILE
+    assert RUNSTRING in str(info.value) and str(run / runs.MODEL_FILE) in str(info.value)
+    assert "Refused" in str(info.value)
+    with pytest.raises(persist.UntrustedTypesError):
+        persist.load(run / runs.MODEL_FILE)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "name,meta_name,loader",
+    [
+        (runs.GMM_FILE, runs.GMM_META_FILE, persist.load_mixture),
+        (runs.MAPPING_FILE, runs.MAPPING_META_FILE, persist.load_aubio_mapping),
+    ],
+    ids=["mixture", "mapping"],
+)
+def test_crafted_mixture_and_mapping_files_are_refused(tmp_path, name, meta_name, loader):
+    marker = tmp_path / "ran"
+    (tmp_path / name).write_bytes(crafted_skops(payload(marker)))
+    (tmp_path / meta_name).write_text("{}")
+    with pytest.raises(persist.UntrustedTypesError, match="runstring"):
+        loader(tmp_path)
+    assert not marker.exists()
+
+
+class Holder:
+    """A type the package never saves (its full name is this test module's)."""
+
+    def __init__(self, value=1):
+        self.value = value
+
+
+def test_dump_refuses_what_load_would_refuse(tmp_path):
+    path = tmp_path / "holder.skops"
+    with pytest.raises(persist.UntrustedTypesError, match="TRUSTED_TYPES") as info:
+        persist.dump([Holder()], path)
+    assert info.value.types == [f"{Holder.__module__}.Holder"]
+    assert not path.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_file_that_is_not_skops_says_so(tmp_path):
+    (tmp_path / runs.MODEL_FILE).write_bytes(b"not a skops file")
+    (tmp_path / runs.MODEL_META_FILE).write_text("{}")
+    with pytest.raises(persist.ModelFileError, match="is not a skops file"):
+        persist.load_model(tmp_path)
+
+
+# --- the classifier, the mixture, the mapping -----------------------------------------------------
+def test_saved_model_round_trip(tracks, tmp_path):
+    X = selection.model_frame(tracks, "audio")
+    pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        X, tracks[schema.LABEL]
+    )
+    path = persist.save_model(
+        pipe, tmp_path, train=tracks, params={"C": 1.0}, metrics={"accuracy": 0.5}, name="lr"
+    )
+    assert path == tmp_path / runs.MODEL_FILE and (tmp_path / runs.MODEL_META_FILE).exists()
+    saved = persist.load_model(tmp_path)
+    np.testing.assert_allclose(saved.pipeline.predict_proba(X), pipe.predict_proba(X))
+    assert saved.features == schema.AUDIO_FEATURES
+    assert saved.classes == sorted(tracks[schema.LABEL].unique())
+    ranges = saved.meta["feature_ranges"]["tempo"]
+    assert ranges["min"] <= ranges["p01"] <= ranges["median"] <= ranges["p99"] <= ranges["max"]
+    assert set(saved.meta["genre_medians"]) == set(saved.classes)
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]  # written atomically
+
+
+def test_load_model_without_a_model_or_its_side_file(tmp_path, kinds):
+    with pytest.raises(FileNotFoundError, match="03_classification"):
+        persist.load_model(tmp_path)
+    persist.dump(kinds["audio logistic_regression #0"], tmp_path / runs.MODEL_FILE)
+    with pytest.raises(persist.ModelFileError, match="model.json is missing"):
+        persist.load_model(tmp_path)
+    (tmp_path / runs.MODEL_META_FILE).write_text("{not json")
+    with pytest.raises(persist.ModelFileError, match="not readable JSON"):
+        persist.load_model(tmp_path)
+
+
+def test_mixture_and_mapping_are_none_until_saved(tmp_path, kinds):
+    assert persist.load_mixture(tmp_path) is None and persist.load_aubio_mapping(tmp_path) is None
+    persist.save_mixture(kinds["mixture full"], tmp_path, {"k": 3, "n": np.int64(5)})
+    assert persist.load_mixture(tmp_path).meta == {"k": 3, "n": 5}
+    persist.save_aubio_mapping(
+        kinds["mapping ridge"], tmp_path, inputs=["a"], targets=["b"], metrics={"r2": 0.5}
+    )
+    mapping = persist.load_aubio_mapping(tmp_path)
+    assert mapping.meta == {"inputs": ["a"], "targets": ["b"], "metrics": {"r2": 0.5}}
+    assert isinstance(mapping.pipeline, Ridge)
