@@ -7,22 +7,20 @@ once for the module through :func:`genrelab.execution.cluster` (the ``local:2`` 
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
 from distributed import get_task_stream
+from joblib.parallel import get_active_backend
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from test_audio import SR, click_track, make_bad_files
 
 from genrelab import config, data, execution, extraction
 from genrelab import selection as sel
-from genrelab.em import GaussianMixtureEM
-from genrelab.mixtures import bic_grid
+from genrelab.mixtures import best_by_bic, bic_grid
 
 
 @pytest.fixture(scope="module")
@@ -153,25 +151,32 @@ def test_extraction_reads_the_environment_and_reuses_the_cache(
 
 
 # --- grid search through joblib's Dask backend ---------------------------------------------------
-def test_grid_search_on_dask_equals_the_local_path(client):
+def _search(scheduler=None):
+    return sel.ModelSelection(
+        {
+            "lr": LogisticRegression(max_iter=300),
+            "rf": RandomForestClassifier(n_estimators=20, random_state=0),
+        },
+        {"lr": {"model__C": [0.1, 1.0]}, "rf": {"model__max_depth": [4, 8]}},
+        cv=sel.grouped_cv(3, seed=0),
+        n_jobs=1,
+        scheduler=scheduler,
+    )
+
+
+@pytest.fixture(scope="module")
+def tracks():
     tracks = data.snapshot_tracks().sample(800, random_state=0).reset_index(drop=True)
-    X, y = tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy()
-    groups = sel.artist_groups(tracks)
+    return tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy(), sel.artist_groups(tracks)
 
-    def search():
-        return sel.ModelSelection(
-            {
-                "lr": LogisticRegression(max_iter=300),
-                "rf": RandomForestClassifier(n_estimators=20, random_state=0),
-            },
-            {"lr": {"model__C": [0.1, 1.0]}, "rf": {"model__max_depth": [4, 8]}},
-            cv=sel.grouped_cv(3, seed=0),
-        )
 
-    local = search().fit(X, y, groups=groups, progress=False)
-    with get_task_stream(client) as stream, execution.joblib_backend(client, scatter=[X, y]):
-        remote = search().fit(X, y, groups=groups, progress=False)
-    assert len(stream.data) >= 2, "the fits did not run on the cluster"
+@pytest.fixture(scope="module")
+def local_search(tracks):
+    X, y, groups = tracks
+    return _search().fit(X, y, groups=groups, progress=False)
+
+
+def _assert_same_search(local, remote, X):
     pd.testing.assert_frame_equal(local.score_summary(), remote.score_summary())
     assert remote.best_name_ == local.best_name_
     for name in ("lr", "rf"):
@@ -184,36 +189,56 @@ def test_grid_search_on_dask_equals_the_local_path(client):
     )
 
 
+def test_grid_search_on_dask_equals_the_local_path(client, tracks, local_search):
+    X, y, groups = tracks
+    with get_task_stream(client) as stream:
+        remote = _search(client).fit(X, y, groups=groups, progress=False)
+    # 2 models x 2 parameter sets x 3 folds, batched by joblib: more than one task, on both
+    assert len(stream.data) >= 2, "the fits did not run on the cluster"
+    assert len({t["worker"] for t in stream.data}) == 2, "one worker did all the fits"
+    _assert_same_search(local_search, remote, X)
+
+
+def test_the_search_reads_the_environment(client, tracks, local_search, monkeypatch):
+    X, y, groups = tracks
+    monkeypatch.setenv(execution.SCHEDULER_ENV, client.scheduler.address)
+    with get_task_stream(client) as stream:
+        remote = _search().fit(X, y, groups=groups, progress=False)
+    assert stream.data, "the fits did not run on the cluster"
+    _assert_same_search(local_search, remote, X)
+
+
+def test_joblib_cluster_scatters_the_data_once(client, tracks):
+    X, y, _ = tracks
+    with execution.joblib_cluster(client, scatter=[X, y]) as same:
+        assert same is client
+        backend, n_jobs = get_active_backend()
+        assert type(backend).__name__ == "DaskDistributedBackend" and n_jobs == -1
+        # joblib swaps these very objects for the futures of their copies on every worker
+        futures = backend.data_futures
+        assert set(futures) == {id(X), id(y)}
+        where = client.who_has(list(futures.values()))
+        assert all(len(workers) == 2 for workers in where.values()), where
+    with execution.joblib_cluster("") as nothing:
+        assert nothing is None
+        assert type(get_active_backend()[0]).__name__ != "DaskDistributedBackend"
+
+
 # --- the BIC grid as tasks -------------------------------------------------------------------
-def _bic_fit(X, n_components, covariance_type, random_state):
-    """One cell of the BIC grid, as the lead's bic_grid will submit it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gmm = GaussianMixtureEM(
-            n_components=n_components, covariance_type=covariance_type, random_state=random_state
-        ).fit(X)
-    return {
-        "n_components": n_components,
-        "covariance_type": covariance_type,
-        "bic": gmm.bic(X),
-        "lower_bound": gmm.lower_bound_,
-        "n_iter": gmm.n_iter_,
-    }
-
-
-def test_bic_fits_on_dask_equal_the_local_loop(client):
+def test_the_bic_grid_on_dask_equals_the_local_loop(client, capsys):
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 1.0, size=(150, 3)) for c in (-3.0, 0.0, 3.0)])
-    tasks = [
-        {"n_components": k, "covariance_type": ct, "random_state": 0}
-        for ct in ("full", "diag", "spherical", "tied")
-        for k in (1, 2, 3)
-    ]
-    local = pd.DataFrame([_bic_fit(X, **kw) for kw in tasks])
-    outcomes = execution.map_tasks(_bic_fit, tasks, client, shared={"X": X}, progress=False)
-    remote = pd.DataFrame(execution.values(outcomes, labels=tasks))
+    kw = dict(n_components=[1, 2, 3], covariance_types=["full", "diag", "spherical", "tied"])
+    local = bic_grid(X, **kw, random_state=0, max_samples=400)
+    with get_task_stream(client) as stream:
+        remote = bic_grid(X, **kw, random_state=0, max_samples=400, scheduler=client)
+    assert sum("_fit_cell" in t["key"] for t in stream.data) == 12
+    assert "BIC grid" in capsys.readouterr().err  # the progress bar
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
-    # and the same numbers as mixtures.bic_grid's own loop
-    grid = bic_grid(X, [1, 2, 3], ["full", "diag", "spherical", "tied"], random_state=0)
-    np.testing.assert_allclose(grid["bic"], remote["bic"], rtol=1e-12)
-    assert remote.loc[remote["bic"].idxmin(), "n_components"] == 3
+    assert best_by_bic(remote)["n_components"] == 3
+
+
+def test_a_failing_bic_cell_is_named(client):
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    with pytest.raises(execution.TaskError, match=r"'n_components': 50.*ValueError"):
+        bic_grid(X, [1, 50], ["diag"], random_state=0, scheduler=client)

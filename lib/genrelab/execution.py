@@ -17,7 +17,8 @@ Three ways to use a cluster, all returning the local path's results:
 
 * :func:`cluster` yields a :class:`distributed.Client` (or ``None`` for local joblib);
 * :func:`joblib_backend` runs scikit-learn's joblib work (``GridSearchCV``, ``cross_val_score``)
-  on the client's workers, with the training data scattered to them once;
+  on the client's workers, with the training data scattered to them once; :func:`joblib_cluster`
+  is the two in one ``with`` (what :class:`genrelab.selection.ModelSelection` uses);
 * :func:`map_items` and :func:`map_tasks` run a function over items (or keyword sets) as Dask
   futures with a progress bar; failures come back as :class:`Outcome` data, never as a crash
   of the batch. The scheduling is Dask's: this module only submits and gathers.
@@ -71,6 +72,7 @@ __all__ = [
     "is_client",
     "cluster",
     "joblib_backend",
+    "joblib_cluster",
     "map_items",
     "map_tasks",
     "values",
@@ -233,6 +235,27 @@ def joblib_backend(
     with joblib.parallel_config(backend="dask", n_jobs=-1, client=client, scatter=items or None):
         log.info("joblib runs on %d Dask workers", _n_workers(client))
         yield
+
+
+@contextmanager
+def joblib_cluster(
+    scheduler: str | Client | None = None, *, scatter: Sequence[Any] | None = None
+) -> Iterator[Client | None]:
+    """:func:`cluster` and :func:`joblib_backend` in one ``with``: the joblib work inside the
+    block runs on the setting's cluster (``scatter`` sent to its workers once); yields the
+    client, or ``None`` when the setting is empty (joblib left as it is: local processes, or an
+    enclosing :func:`joblib_backend`).
+
+    With a client, pass ``n_jobs=-1`` (or ``None``) to the scikit-learn calls inside: an explicit
+    ``n_jobs=2`` would keep only two fits in flight on the whole cluster.
+
+    Example
+    -------
+    >>> with execution.joblib_cluster("local:2", scatter=[X, y]) as client:  # doctest: +SKIP
+    ...     GridSearchCV(model, grid, n_jobs=-1 if client else 2).fit(X, y)
+    """
+    with cluster(scheduler) as client, joblib_backend(client, scatter=scatter):
+        yield client
 
 
 # --------------------------------------------------------------------------- futures
