@@ -150,6 +150,21 @@ def test_extraction_reads_the_environment_and_reuses_the_cache(
     pd.testing.assert_frame_equal(first.features, again.features)
 
 
+def test_relative_paths_reach_the_workers(client, clips, tmp_path, monkeypatch):
+    paths, _ = clips
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "click_90.flac").write_bytes(
+        open(next(p for p in paths if "click_90" in p), "rb").read()
+    )
+    monkeypatch.chdir(folder)  # the workers started in another directory
+    batch = extraction.extract_batch(
+        ["click_90.flac"], cache=False, progress=False, scheduler=client
+    )
+    assert batch.failures.empty, batch.failures
+    assert list(batch.features["path"]) == ["click_90.flac"]  # as given
+
+
 # --- grid search through joblib's Dask backend ---------------------------------------------------
 def _search(scheduler=None):
     return sel.ModelSelection(

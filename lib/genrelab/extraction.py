@@ -229,12 +229,18 @@ def extract_batch(
         )
 
 
+def _absolute(paths: list[str]) -> list[str]:
+    """The paths a worker opens: absolute (its working directory is not this process's); on an
+    existing cluster, shared storage mounted at the same place."""
+    return [os.path.abspath(p) for p in paths]
+
+
 def _hashes(paths: list[str], client) -> list[tuple[str | None, str]]:
     """Every path's (hash, reason): here, or on the cluster's workers (they read the files)."""
     if client is None:
         return [_hash_or_reason(p) for p in paths]
     outcomes = execution.map_items(
-        _hash_or_reason, paths, client, chunksize=HASHES_PER_TASK, progress=False
+        _hash_or_reason, _absolute(paths), client, chunksize=HASHES_PER_TASK, progress=False
     )
     return [o.value if o.ok else (None, f"unexpected {o.error_type}: {o.error}") for o in outcomes]
 
@@ -245,7 +251,7 @@ def _analyse(todo: list[str], client, n_jobs, progress, min_duration, min_clips_
     if client is not None:
         outcomes = execution.map_items(
             partial(_extract_one, min_duration=min_duration),
-            todo,
+            _absolute(todo),
             client,
             desc=desc,
             unit="clip",
