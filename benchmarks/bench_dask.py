@@ -9,9 +9,9 @@ Measured in one run, on the same inputs, each checked to give the local path's r
     warmed up: the start-up is reported apart).
 (b) The grid search: ``selection.ModelSelection`` (logistic regression and a random forest, five
     candidates, 3 grouped folds) on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
-    ``n_jobs=2`` and joblib's Dask backend (``execution.joblib_backend``, the data scattered once).
-(c) The BIC grid (k = 1..6 x 4 covariance types) of ``GaussianMixtureEM`` on the same tracks'
-    standardised features: the local loop and ``execution.map_tasks``.
+    ``n_jobs=2`` and ``scheduler=client`` (joblib's Dask backend, the data scattered once).
+(c) The BIC grid (k = 1..6 x 4 covariance types) of ``mixtures.bic_grid`` on the same tracks'
+    standardised features: the local loop and ``scheduler=client`` (one task per cell).
 (d) The per-clip cost of the real FMA MP3 (44,100 Hz stereo: decoding and resampling weigh
     more than for the synthetic FLAC) and the estimate for the full FMA (106,574 clips of 30 s)
     on 32 workers: clips x per-clip cost / (32 x the parallel efficiency measured in (a)).
@@ -29,17 +29,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import warnings
 
-import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from genrelab import audio, config, data, execution, extraction
+from genrelab import audio, config, data, execution, extraction, mixtures
 from genrelab import selection as sel
-from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab.em import COVARIANCE_TYPES
 from genrelab.sources import synthetic
 
 FMA_TRACKS = 106_574
@@ -57,27 +54,25 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def selection_run(X, y, groups, n_jobs=None):
+def selection_run(X, y, groups, n_jobs=None, scheduler=None):
     search = sel.ModelSelection(
         {
             "lr": LogisticRegression(max_iter=500),
-            "rf": RandomForestClassifier(n_estimators=60, random_state=0),
+            "rf": RandomForestClassifier(n_estimators=60, n_jobs=1, random_state=0),
         },
         {"lr": {"model__C": [0.1, 1.0, 10.0]}, "rf": {"model__max_depth": [8, 16]}},
         cv=sel.grouped_cv(3, seed=42),
         n_jobs=n_jobs,
+        scheduler=scheduler,
     )
     return search.fit(X, y, groups=groups, progress=False)
 
 
-def bic_fit(X, n_components, covariance_type):
-    """One cell of the BIC grid (pickled by value: this script is ``__main__``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gmm = GaussianMixtureEM(
-            n_components=n_components, covariance_type=covariance_type, random_state=0
-        ).fit(X)
-    return {"n_components": n_components, "covariance_type": covariance_type, "bic": gmm.bic(X)}
+def warm_up() -> None:
+    """On each worker, the imports a first task would pay (numpy, aubio, scikit-learn)."""
+    import genrelab.extraction  # noqa: F401
+    import genrelab.mixtures  # noqa: F401
+    import genrelab.selection  # noqa: F401
 
 
 def row(name: str, seconds: float, reference: float, note: str = "") -> None:
@@ -98,9 +93,8 @@ def main() -> None:
     X, y = tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy()
     groups = sel.artist_groups(tracks)
     Xs = StandardScaler().fit_transform(X)
-    cells = [
-        {"n_components": k, "covariance_type": ct} for ct in COVARIANCE_TYPES for k in range(1, 7)
-    ]
+    ks = range(1, 7)
+    n_cells = len(ks) * len(COVARIANCE_TYPES)
 
     # --- local ------------------------------------------------------------------------------
     kw = dict(cache=False, progress=False)
@@ -108,26 +102,21 @@ def main() -> None:
     _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
     ms1, t_gs1 = timed(selection_run, X, y, groups, n_jobs=1)
     _, t_gs2 = timed(selection_run, X, y, groups, n_jobs=2)
-    bic_local, t_bic1 = timed(lambda: pd.DataFrame([bic_fit(Xs, **c) for c in cells]))
+    bic_local, t_bic1 = timed(mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
 
     # --- Dask -------------------------------------------------------------------------------
     scheduler = f"local:{args.workers}"
     start = time.perf_counter()
     with execution.cluster(scheduler) as client:
         client.wait_for_workers(args.workers)
-        client.run(lambda: __import__("genrelab.extraction") and None)  # imports: numpy, aubio
+        client.run(warm_up)
         t_start = time.perf_counter() - start
         dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
 
-        def search():
-            with execution.joblib_backend(client, scatter=[X, y]):
-                return selection_run(X, y, groups)
-
-        msd, t_gsd = timed(search)
-        outcomes, t_bicd = timed(
-            execution.map_tasks, bic_fit, cells, client, shared={"X": Xs}, progress=False
+        msd, t_gsd = timed(selection_run, X, y, groups, scheduler=client)
+        bic_dask, t_bicd = timed(
+            mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
         )
-        bic_dask = pd.DataFrame(execution.values(outcomes, labels=cells))
 
     same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)
     same_gs = ms1.score_summary().equals(msd.score_summary()) and ms1.best_name_ == msd.best_name_
@@ -147,9 +136,9 @@ def main() -> None:
     row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
     row("local joblib, n_jobs=2", t_gs2, t_gs1)
     row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
-    print(f"\n(c) BIC grid, {len(cells)} fits of GaussianMixtureEM")
+    print(f"\n(c) BIC grid, {n_cells} fits of GaussianMixtureEM")
     row("local loop (reference)", t_bic1, t_bic1)
-    row(f"execution.map_tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
+    row(f"Dask tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
 
     efficiency = t_ex1 / (w * t_exd)
     c_syn = t_ex1 / args.clips
