@@ -7,8 +7,9 @@ Measured in one run, on the same inputs, each checked to give the local path's r
     ``n_jobs=2`` joblib processes (their start-up included, as a user pays it), and as Dask
     futures on a ``LocalCluster`` of ``--workers`` single-threaded processes (started before and
     warmed up: the start-up is reported apart).
-(b) The grid search: ``selection.ModelSelection`` (logistic regression and a random forest, five
-    candidates, 3 grouped folds) on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
+(b) The grid search: ``selection.ModelSelection`` (``--grid small``: logistic regression and a
+    random forest, five candidates; ``--grid report``: notebook 03's four models and seven
+    candidates), 3 grouped folds, on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
     ``n_jobs=2`` and ``scheduler=client`` (joblib's Dask backend, the data scattered once).
 (c) The BIC grid (k = 1..6 x 4 covariance types) of ``mixtures.bic_grid`` on the same tracks'
     standardised features: the local loop and ``scheduler=client`` (one task per cell).
@@ -21,7 +22,8 @@ are ``local n_jobs=1 time / this time`` (above 1 = faster than one process).
 
 Usage::
 
-    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py [--clips 40] [--tracks 4000]
+    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py [--clips 40] [--tracks 4000] \\
+        [--grid small|report] [--workers 2]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import time
 
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 
 from genrelab import audio, config, data, execution, extraction, mixtures
@@ -54,13 +57,23 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def selection_run(X, y, groups, n_jobs=None, scheduler=None):
-    search = sel.ModelSelection(
+def grid(name: str) -> tuple[dict, dict]:
+    """``small``: two quick models, five candidates; ``report``: notebook 03's (seven)."""
+    if name == "report":
+        return sel.default_models(42), sel.default_grids()
+    return (
         {
             "lr": LogisticRegression(max_iter=500),
             "rf": RandomForestClassifier(n_estimators=60, n_jobs=1, random_state=0),
         },
         {"lr": {"model__C": [0.1, 1.0, 10.0]}, "rf": {"model__max_depth": [8, 16]}},
+    )
+
+
+def selection_run(X, y, groups, models, grids, n_jobs=None, scheduler=None):
+    search = sel.ModelSelection(
+        models,
+        grids,
         cv=sel.grouped_cv(3, seed=42),
         n_jobs=n_jobs,
         scheduler=scheduler,
@@ -83,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=40, help="synthetic 30 s clips to extract")
     parser.add_argument("--tracks", type=int, default=4000, help="snapshot tracks in the search")
+    parser.add_argument("--grid", choices=["small", "report"], default="small", help="the search")
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, {load()}")
@@ -100,8 +114,10 @@ def main() -> None:
     kw = dict(cache=False, progress=False)
     ref, t_ex1 = timed(extraction.extract_batch, paths, n_jobs=1, **kw)
     _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
-    ms1, t_gs1 = timed(selection_run, X, y, groups, n_jobs=1)
-    _, t_gs2 = timed(selection_run, X, y, groups, n_jobs=2)
+    models, grids = grid(args.grid)
+    n_candidates = sum(len(ParameterGrid(g)) for g in grids.values())
+    ms1, t_gs1 = timed(selection_run, X, y, groups, models, grids, n_jobs=1)
+    _, t_gs2 = timed(selection_run, X, y, groups, models, grids, n_jobs=2)
     bic_local, t_bic1 = timed(mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
 
     # --- Dask -------------------------------------------------------------------------------
@@ -113,7 +129,7 @@ def main() -> None:
         t_start = time.perf_counter() - start
         dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
 
-        msd, t_gsd = timed(selection_run, X, y, groups, scheduler=client)
+        msd, t_gsd = timed(selection_run, X, y, groups, models, grids, scheduler=client)
         bic_dask, t_bicd = timed(
             mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
         )
@@ -132,7 +148,8 @@ def main() -> None:
     row("local joblib, n_jobs=2 (start included)", t_ex2, t_ex1)
     row(f"Dask LocalCluster, {w} workers", t_exd, t_ex1, f"identical: {same_ex}")
     print(f"  (cluster start-up and worker imports, apart: {t_start:.2f} s)")
-    print(f"\n(b) grid search, 5 candidates x 3 folds, {args.tracks} tracks")
+    size = f"{n_candidates} candidates x 3 folds, {args.tracks} tracks"
+    print(f"\n(b) grid search {args.grid!r}, {size}")
     row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
     row("local joblib, n_jobs=2", t_gs2, t_gs1)
     row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
