@@ -21,7 +21,7 @@ TOO_LONG_FOR_NOW = {"genrelab/spotify.py", "genrelab/selection.py"}
 #: below, never one above. Matched by the longest prefix of the module's dotted name.
 LAYERS = [
     ("genrelab.config", "genrelab.schema"),
-    ("genrelab.runs",),
+    ("genrelab.runs", "genrelab.memo"),
     # the collection side; spotify, http and the two API clients still wait for their move into
     # collect/ (issue 10, item 6)
     (

@@ -74,13 +74,46 @@ def test_snapshot_checksum_mismatch_is_an_error(tmp_path, monkeypatch):
 
 
 # --- bad files --------------------------------------------------------------------------------
-def test_missing_feature_column_names_file_and_column(tmp_path, good_rows):
+def test_a_required_feature_column_that_is_missing_is_named(tmp_path, good_rows):
     path = write_csv(good_rows.drop(columns=["valence"]), tmp_path / "no_valence.csv")
     with pytest.raises(
         data.DataValidationError,
         match=r"no_valence\.csv.*\n.*header, column 'valence'.*column missing",
     ):
+        data.validate_tracks(data.read_tracks(path), features=schema.AUDIO_FEATURES)
+
+
+def test_a_minimal_table_needs_only_an_id_a_label_and_some_features(tmp_path, good_rows):
+    minimal = good_rows[["track_id", "playlist_genre", *schema.ECHONEST_FEATURES]]
+    path = write_csv(minimal.rename(columns={"playlist_genre": "style"}), tmp_path / "min.csv")
+    tracks = data.load_tracks(path, label_column="style")
+    assert data.features_present(tracks) == [
+        f for f in schema.AUDIO_FEATURES if f in schema.ECHONEST_FEATURES
+    ]
+    assert data.features_missing(tracks) == ["key", "loudness", "mode", "duration_ms"]
+    assert tracks[data.features_missing(tracks)].isna().all().all()
+    assert set(schema.SNAPSHOT_COLUMNS) <= set(tracks.columns)
+    assert data.missing_parts(tracks) == list(schema.OPTIONAL_PARTS)
+    assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
+
+
+def test_a_table_without_any_audio_feature_is_refused(tmp_path, good_rows):
+    path = write_csv(good_rows[["track_id", "playlist_genre", "track_name"]], tmp_path / "x.csv")
+    with pytest.raises(data.DataValidationError, match=r"x\.csv: no audio feature column"):
         data.load_tracks(path)
+
+
+def test_optional_parts_and_their_notes(good_rows):
+    table = good_rows.assign(genre=good_rows["playlist_genre"], playlist_id=pd.NA)
+    assert data.has_part(table, "artists")
+    assert not data.has_part(table, "playlists")
+    assert data.missing_parts(table) == ["playlists"]
+    assert data.skip_note("playlists") == "skipped: the table has no playlists"
+    assert data.skip_note("artists", "popularity") == (
+        "skipped: the table has no artists and no popularity"
+    )
+    with pytest.raises(ValueError, match="unknown part 'playlist'"):
+        data.has_part(table, "playlist")
 
 
 @pytest.mark.parametrize(

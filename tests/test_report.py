@@ -233,3 +233,19 @@ def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dir
     )
     state = json.loads((run.dir / "run.json").read_text())
     assert state["complete"] and all(e["status"] == "ok" for e in state["notebooks"].values())
+
+
+def test_a_skipped_part_is_recorded_and_listed_on_the_report(tmp_project_dirs, tmp_path):
+    nb = _notebook(
+        tmp_path,
+        "01_x.ipynb",
+        "from genrelab.runs import Run\n"
+        "print(Run(run_id).skip('taste', 'skipped: the table has no playlists'))",
+    )
+    params = tmp_path / "p.yaml"
+    params.write_text("{}\n")
+    run = report.run_report(params, "skips", notebooks=[nb], progress_bar=False)
+    assert run.metric("skipped.taste") == "skipped: the table has no playlists"
+    page = (run.dir / "report.html").read_text()
+    assert "<h2>Skipped</h2>" in page
+    assert "<td>taste</td><td>skipped: the table has no playlists</td>" in page

@@ -5,6 +5,7 @@ Modules, in the order imports flow (a module imports only from the lines above i
 config            paths anchored at the project root; cache folders; settings from ``.env``
 schema            the shared vocabulary: columns, feature groups, pitch classes, metric keys
 runs              a run directory, every file name in it, ``record()`` into ``metrics.json``
+memo              content-addressed caching of expensive results (inputs, parameters, code)
 http              the HTTP session of the collection: cache, retries, rate limits
 spotify           Spotify collection (catalogue, user library, login CLI)
 sources.deezer    Deezer's API: tracks by ISRC, preview downloads

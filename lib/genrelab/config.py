@@ -60,6 +60,7 @@ CACHE_FOLDERS = {
     "features": "aubio features, one parquet table per extractor version and settings",
     "synthetic": "generated synthetic clips with their ground truth",
     "previews": "downloaded Deezer 30 s previews",
+    "results": "expensive results (grid searches, fitted models), one folder per code version",
 }
 
 

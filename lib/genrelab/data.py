@@ -283,7 +283,7 @@ def validate_tracks(
     df: pd.DataFrame,
     *,
     invalid: Literal["raise", "drop"] = "raise",
-    features: list[str] = schema.AUDIO_FEATURES,
+    features: list[str] | None = None,
     source: str | None = None,
     log_level: int = logging.WARNING,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -296,8 +296,11 @@ def validate_tracks(
         first offending rows. ``"drop"`` drops the offending rows, logs a warning that names
         them, and returns them in ``problems``; nothing is ever "fixed" in place.
         A missing column always raises.
-    features : list of str
-        Feature columns that must be present, numeric and in range.
+    features : list of str, optional
+        Feature columns that must be present, numeric and in range. By default the audio
+        features the table has (:func:`features_present`): a table needs only a track id, a
+        label and some of the twelve; the others become all-NaN columns that every notebook
+        leaves out (and names, :func:`features_missing`).
     log_level : int
         Level of the log record naming dropped rows (``INFO`` where the drop is expected).
     """
@@ -306,6 +309,19 @@ def validate_tracks(
     how = {"label_column": label_column, "line_offset": df.attrs.get("line_offset")}
     if invalid not in ("raise", "drop"):
         raise ValueError(f"invalid must be 'raise' or 'drop', got {invalid!r}")
+    if features is None:
+        # by value, so an all-blank column counts as missing; by name in a header-only file
+        features = (
+            features_present(df)
+            if len(df)
+            else [c for c in schema.AUDIO_FEATURES if c in df.columns]
+        )
+        if not features:
+            raise DataValidationError(
+                f"{source}: no audio feature column; a tracks table needs a track id, a label "
+                f"and some of {schema.AUDIO_FEATURES} (columns are {list(df.columns)}; "
+                f"rename yours with a column_map)"
+            )
     problems = find_problems(df, features)
     if (problems["row"] < 0).any() or (len(problems) and invalid == "raise"):
         raise DataValidationError(_describe(problems, source, **how))
@@ -325,7 +341,10 @@ def validate_tracks(
     if "track_popularity" in out:  # checked above: numbers 0-100 or NA
         out["track_popularity"] = pd.to_numeric(out["track_popularity"]).astype("Int64")
     for col in schema.SNAPSHOT_COLUMNS:  # every table has the snapshot's columns, NA where unknown
-        if col not in out:
+        if col in schema.AUDIO_FEATURES:
+            if col not in features:
+                out[col] = np.nan
+        elif col not in out:
             out[col] = pd.Series(
                 pd.NA, index=out.index, dtype="Int64" if col == "track_popularity" else "str"
             )
@@ -335,6 +354,36 @@ def validate_tracks(
     out["genre"] = out["genre"].astype("str")
     out.attrs.update(source=source, label_column=label_column)
     return out, problems
+
+
+def features_present(df: pd.DataFrame, candidates: list[str] = schema.AUDIO_FEATURES) -> list[str]:
+    """The candidate feature columns that hold at least one value, in the candidates' order."""
+    return [c for c in candidates if c in df.columns and df[c].notna().any()]
+
+
+def features_missing(df: pd.DataFrame, candidates: list[str] = schema.AUDIO_FEATURES) -> list[str]:
+    """The candidate feature columns the table lacks (absent, or no value at all)."""
+    present = set(features_present(df, candidates))
+    return [c for c in candidates if c not in present]
+
+
+def has_part(df: pd.DataFrame, part: str) -> bool:
+    """Whether the table holds an optional part (:data:`schema.OPTIONAL_PARTS`) for some row."""
+    if part not in schema.OPTIONAL_PARTS:
+        raise ValueError(f"unknown part {part!r}; parts: {sorted(schema.OPTIONAL_PARTS)}")
+    column = schema.OPTIONAL_PARTS[part][0]
+    return column in df.columns and bool(df[column].notna().any())
+
+
+def missing_parts(df: pd.DataFrame) -> list[str]:
+    """The optional parts the table lacks, in :data:`schema.OPTIONAL_PARTS` order."""
+    return [part for part in schema.OPTIONAL_PARTS if not has_part(df, part)]
+
+
+def skip_note(*parts: str) -> str:
+    """The note a skipped section shows: ``"skipped: the table has no playlists"``."""
+    names = [schema.OPTIONAL_PARTS[p][1] for p in parts]
+    return "skipped: the table has no " + " and no ".join(names)
 
 
 def load_tracks(

@@ -161,3 +161,18 @@ def bic_grid(
 def best_by_bic(grid: pd.DataFrame) -> pd.Series:
     """The row of :func:`bic_grid`'s table with the lowest BIC."""
     return grid.loc[grid["bic"].idxmin()]
+
+
+def bic_sentence(grid: pd.DataFrame) -> str:
+    """What the BIC grid chose, and whether the choice sits at the grid's largest k (the curve
+    still falling: more components would still pay), as one Markdown sentence."""
+    best = best_by_bic(grid)
+    k, ct = int(best["n_components"]), best["covariance_type"]
+    largest = int(grid["n_components"].max())
+    text = f"BIC is lowest at **k = {k}** with `{ct}` covariances"
+    if k == largest:
+        return (
+            f"{text}, the largest k in the grid: the curve is still falling, so more components "
+            "would still pay, and the chosen k says more about the grid than about the data."
+        )
+    return f"{text}, inside the grid (k from {int(grid['n_components'].min())} to {largest})."

@@ -26,6 +26,7 @@ import pandas as pd
 from filelock import FileLock
 
 from . import config
+from .schema import Section
 
 # --- every file name inside a run directory -------------------------------------------------------
 METRICS_FILE = "metrics.json"  # every notebook's numbers (Run.record)
@@ -185,6 +186,12 @@ class Run:
     def path(self, name: str) -> Path:
         """``<run>/<name>``, for one of this module's file names (``runs.MODEL_FILE``...)."""
         return self.dir / name
+
+    def skip(self, part: str, note: str) -> str:
+        """Record that a part of a notebook did not run and why (``metrics.json["skipped"]``,
+        listed on report.html); returns the note for the notebook to show."""
+        self.record(Section.SKIPPED, **{part: note})
+        return note
 
     def record(self, section: str, **values: Any) -> dict:
         """Merge ``values`` into ``metrics.json[section]`` and return that section.

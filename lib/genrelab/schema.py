@@ -95,6 +95,18 @@ TEXT_COLUMNS = [
 INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 #: Columns a Spotify collection adds for the audio study (ISRC, Deezer preview and BPM).
 COLLECTION_EXTRA_COLUMNS = ["isrc", "deezer_preview_url", "deezer_bpm"]
+#: The optional parts of a tracks table: part -> (the column that holds it, what a note calls
+#: it). Only a track id, a label and some audio features are required; a section of a notebook
+#: that needs a missing part is skipped with a note (:func:`genrelab.data.skip_note`).
+OPTIONAL_PARTS = {
+    "artists": ("track_artist", "artists"),
+    "track_names": ("track_name", "track names"),
+    "album_names": ("track_album_name", "album names"),
+    "release_dates": ("track_album_release_date", "release dates"),
+    "popularity": ("track_popularity", "popularity"),
+    "playlists": ("playlist_id", "playlists"),
+    "subgenres": ("playlist_subgenre", "subgenres"),
+}
 #: The label every analysis reads (a copy of the chosen label column) and the derived year.
 LABEL = "genre"
 RELEASE_YEAR = "release_year"
@@ -148,6 +160,8 @@ class Section:
     GMM = "gmm"
     AUBIO = "aubio"
     PREDICTOR = "predictor"
+    #: parts of notebooks that did not run because the table lacks what they need: part -> why
+    SKIPPED = "skipped"
 
 
 class Metric:

@@ -223,9 +223,28 @@ class GenrePredictor:
 
     # --- construction --------------------------------------------------------------------------
     def _build(self) -> None:
+        """Lay out the page: the inputs left, the results right, the two other sources below."""
         model = self.model
-        meta = model.meta
-        self.header.value = header_html(meta, self.run_dir.name, fallback=model.fallback)
+        self.header.value = header_html(model.meta, self.run_dir.name, fallback=model.fallback)
+        sliders = self._build_sliders()
+        left = w.VBox(
+            [self._build_start(), *sliders],
+            layout=w.Layout(width="50%", min_width="420px", padding="0 16px 0 0"),
+        )
+        row = w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+        self.ui = w.VBox(
+            [
+                self.header,
+                w.HBox([left, self._build_results()], layout=row),
+                w.HTML("<hr>"),
+                w.HBox([self._build_spotify(), self._build_upload()], layout=row),
+            ],
+            layout=w.Layout(padding="8px 12px", max_width="1280px"),
+        )
+
+    def _build_sliders(self) -> list[w.Widget]:
+        """One slider per feature, under the headings of their groups."""
+        meta = self.model.meta
         self.sliders = {f: _slider(f, meta["feature_ranges"][f]) for f in self.features}
         rows = {}
         for f, s in self.sliders.items():
@@ -238,7 +257,16 @@ class GenrePredictor:
                     'style="width:150px;text-align:right;padding-right:8px">mode</div>'
                 )
                 rows[f] = w.HBox([label, s], layout=w.Layout(align_items="center"))
+        groups = []
+        for title, feats in FEATURE_GROUPS:
+            present = [rows[f] for f in feats if f in rows]
+            if present:
+                groups.extend([_heading(title), *present])
+        return groups
 
+    def _build_start(self) -> w.Widget:
+        """Where a prediction starts: a genre's medians, a snapshot track, or reset."""
+        meta = self.model.meta
         self.genre_preset = w.Dropdown(
             options=[("choose a genre\u2026", "")]
             + [(g, g) for g in self.classes if g in meta.get("genre_medians", {})],
@@ -269,28 +297,22 @@ class GenrePredictor:
             [self.genre_preset, self.search, self.reset_button],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        start = w.VBox(
+        return w.VBox(
             [_heading("Start from"), controls, self.search_message, self.matches, self.status]
         )
-        groups = []
-        for title, feats in FEATURE_GROUPS:
-            present = [rows[f] for f in feats if f in rows]
-            if present:
-                groups.extend([_heading(title), *present])
-        left = w.VBox(
-            [start, *groups], layout=w.Layout(width="50%", min_width="420px", padding="0 16px 0 0")
-        )
 
+    def _build_results(self) -> w.Widget:
+        """Genre probabilities, mixture clusters and the nearest snapshot tracks."""
         self.probs_html = w.HTML("")
         self.probs_html.add_class("genrelab-probabilities")
         self.cluster_html = w.HTML("")
         self.cluster_html.add_class("genrelab-clusters")
         self.neighbors_html = w.HTML("")
-        right = w.VBox(
+        return w.VBox(
             [
                 _heading("Genre probabilities"),
                 self.probs_html,
-                w.HTML(clusters_note_html(model.clusters.meta)),
+                w.HTML(clusters_note_html(self.model.clusters.meta)),
                 self.cluster_html,
                 w.HTML(
                     '<div class="gl-h">Nearest snapshot tracks</div>'
@@ -302,6 +324,8 @@ class GenrePredictor:
             layout=w.Layout(width="48%", min_width="380px"),
         )
 
+    def _build_spotify(self) -> w.Widget:
+        """A Spotify track id or link, and its features fetched on a click."""
         self.spotify_box = w.Text(
             value="",
             placeholder="e.g. 4uLU6hMCjMI75M1A2tKUQC or an open.spotify.com link",
@@ -312,7 +336,7 @@ class GenrePredictor:
         )
         self.spotify_button.on_click(lambda _: self.analyse_spotify(self.spotify_box.value))
         self.spotify_message = w.HTML(message_html(SPOTIFY_HELP, "info"))
-        spotify = w.VBox(
+        return w.VBox(
             [
                 _heading("A Spotify track"),
                 w.HBox([self.spotify_box, self.spotify_button]),
@@ -321,25 +345,16 @@ class GenrePredictor:
             layout=w.Layout(width="50%", min_width="380px", padding="0 16px 0 0"),
         )
 
+    def _build_upload(self) -> w.Widget:
+        """An audio file, analysed by aubio."""
         self.upload = w.FileUpload(
             accept=",".join(schema.AUDIO_EXTENSIONS), multiple=False, description="Upload audio"
         )
         self.upload.observe(self._on_upload, names="value")
         self.upload_message = w.HTML(self._upload_help())
-        upload = w.VBox(
+        return w.VBox(
             [_heading("An audio file"), self.upload, self.upload_message],
             layout=w.Layout(width="48%", min_width="380px"),
-        )
-
-        row = w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
-        self.ui = w.VBox(
-            [
-                self.header,
-                w.HBox([left, right], layout=row),
-                w.HTML("<hr>"),
-                w.HBox([spotify, upload], layout=row),
-            ],
-            layout=w.Layout(padding="8px 12px", max_width="1280px"),
         )
 
     def _upload_help(self) -> str:

@@ -10,7 +10,7 @@ from nbconvert import HTMLExporter
 
 from .. import runs
 from ..runs import Run
-from ..schema import Metric
+from ..schema import Metric, Section
 
 #: metrics.json entries shown first on report.html and in the README (absent ones are skipped)
 HEADLINE_METRICS = [
@@ -94,6 +94,17 @@ def render_html(run: Run, state: dict) -> str:
         f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
         for label, value in headline_rows(metrics)
     )
+    skipped = metrics.get(Section.SKIPPED, {})
+    skipped_html = (
+        "<h2>Skipped</h2><table><tr><th>part</th><th>why</th></tr>"
+        + "".join(
+            f"<tr><td>{html.escape(part)}</td><td>{html.escape(note)}</td></tr>"
+            for part, note in sorted(skipped.items())
+        )
+        + "</table>"
+        if skipped
+        else ""
+    )
     done = "complete" if state.get("complete") else "incomplete"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>genrelab run {run.id}</title>
 <style>{_STYLE}</style></head><body>
@@ -103,6 +114,7 @@ def render_html(run: Run, state: dict) -> str:
 · environment: <a href="{runs.ENVIRONMENT_FILE}">{runs.ENVIRONMENT_FILE}</a>
 · log: <a href="{runs.LOG_FILE}">{runs.LOG_FILE}</a></p>
 <h2>Headline numbers</h2><table>{headline}</table>
+{skipped_html}
 <h2>Figures</h2><div class="figs">{figures}</div>
 <h2>metrics.json</h2><pre>{html.escape(json.dumps(metrics, indent=2, sort_keys=True))}</pre>
 </body></html>"""

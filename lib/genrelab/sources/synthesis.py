@@ -9,6 +9,7 @@ so a clip depends only on its seed and index.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import butter, lfilter, sosfilt
@@ -210,6 +211,165 @@ def _lowpass(sig: np.ndarray, cutoff: float, sr: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- rendering
+@dataclass
+class _Clip:
+    """One clip being rendered: its timing, its random stream, its drum kit and four tracks.
+
+    Every random draw goes through ``rng`` in a fixed order (bar by bar: drums, harmony,
+    melody), so a clip depends only on its seed and index.
+    """
+
+    sr: int
+    rng: np.random.Generator
+    start: float  # the music does not start on sample 0
+    beat: float
+    jitter: float  # timing spread of a played (not programmed) style, seconds
+    kit: dict | None
+    kicks: list  # the hip-hop kick pattern of this clip
+    swing: float
+    tracks: dict = field(default_factory=dict)
+    tones: dict = field(default_factory=dict)
+
+    @property
+    def bar(self) -> float:
+        return 4 * self.beat
+
+    def when(self, b: int, beat_pos: float) -> float:
+        """Seconds of beat ``beat_pos`` of bar ``b``, with the style's timing jitter."""
+        jitter = self.rng.normal(0, self.jitter) if self.jitter else 0.0
+        return self.start + b * self.bar + beat_pos * self.beat + jitter
+
+    def hit(self, drum: str, b: int, beat_pos: float, gain: float, offset: float = 0.0) -> None:
+        """Play one drum of the kit at a beat of a bar."""
+        _add(self.tracks["drums"], self.kit[drum], self.when(b, beat_pos) + offset, self.sr, gain)
+
+    def note(self, track: str, midi, dur: float, table: str, at: float, gain: float, **envelope):
+        """Play one note (MIDI pitch, seconds) on a track; see :func:`_tone` for the envelope."""
+        tone = _tone(_midi_hz(midi), dur, self.sr, table, cache=self.tones, **envelope)
+        _add(self.tracks[track], tone, at, self.sr, gain)
+
+
+_VOICING_OCTAVE = 48  # chords voiced from C3 up (the key moves the register)
+
+
+def _electronic_bar(c: _Clip, b: int, chord: np.ndarray, t_bar: float) -> None:
+    """Four on the floor, off-beat hats, claps on 2 and 4; saw pads and off-beat bass."""
+    for q in range(4):
+        c.hit("kick", b, q, 1.0)
+        c.hit("open_hat", b, q + 0.5, 0.18)
+        for s in (0.25, 0.75):
+            c.hit("hat", b, q + s, 0.12)
+    for q in (1, 3):
+        c.hit("clap", b, q, 0.45)
+    for p in chord + _VOICING_OCTAVE:
+        c.note("harm", p, c.bar, "saw", t_bar, 0.10, attack=0.12, release=0.15)
+    for e in range(1, 8, 2):  # off-beat bass 8ths
+        at = c.when(b, e / 2)
+        c.note(
+            "bass", 36 + chord[0] % 12, c.beat * 0.45, "square", at, 0.35, attack=0.005, decay=0.2
+        )
+
+
+def _rock_bar(c: _Clip, b: int, chord: np.ndarray, t_bar: float) -> None:
+    """Kick, backbeat snare, 8th hats, a crash every 4 bars; power chords, 8th bass, a triad."""
+    for q in [0, 2] + ([2.5] if c.rng.random() < 0.5 else []):
+        c.hit("kick", b, q, 1.0)
+    for q in (1, 3):
+        c.hit("snare", b, q, 0.75)
+    for e in range(8):
+        c.hit("hat", b, e / 2, 0.22 if e % 2 == 0 else 0.14)
+    if b % 4 == 0:
+        c.hit("crash", b, 0, 0.25)
+    root = int(chord[0] % 12)
+    low = 40 + (root - 4) % 12  # power chords from E2 up
+    for e in range(8):
+        for p in (low, low + 7, low + 12):
+            at = c.when(b, e / 2)
+            c.note("harm", p, c.beat * 0.5, "saw", at, 0.16, attack=0.004, decay=0.35, release=0.02)
+        at = c.when(b, e / 2)
+        c.note("bass", 36 + root, c.beat * 0.48, "soft", at, 0.35, attack=0.005, decay=0.3)
+    # a clean triad on top so the chord quality (major / minor) is audible
+    for p in chord + _VOICING_OCTAVE:
+        c.note("harm", p + 12, c.bar, "soft", t_bar, 0.06, attack=0.02, decay=1.2)
+
+
+def _hiphop_bar(c: _Clip, b: int, chord: np.ndarray, t_bar: float) -> None:
+    """The clip's kick pattern, snare on 2 and 4, swung hats; e-piano stabs, sine bass."""
+    for q in c.kicks:
+        c.hit("kick", b, q, 1.0)
+    for q in (1, 3):
+        c.hit("snare", b, q, 0.8)
+    for e in range(8):
+        c.hit("hat", b, e / 2, 0.16 if e % 2 == 0 else 0.1, c.swing * c.beat if e % 2 else 0.0)
+    for hit in (0, 2.5):
+        for p in chord + _VOICING_OCTAVE:
+            at = c.when(b, hit)
+            c.note("harm", p, c.beat * 1.5, "epiano", at, 0.13, attack=0.005, decay=0.6)
+    for q in c.kicks:
+        at = c.when(b, q)
+        c.note("bass", 36 + chord[0] % 12, c.beat * 0.9, "sine", at, 0.55, attack=0.005, decay=0.4)
+
+
+def _acoustic_bar(c: _Clip, b: int, chord: np.ndarray, t_bar: float) -> None:
+    """No drums: guitar strums (down on every beat, some up-strokes) and a plucked bass."""
+    voicing = chord + _VOICING_OCTAVE
+    strum = np.concatenate([voicing - 12, voicing])
+    for e in range(8):
+        down = e % 2 == 0
+        if not down and c.rng.random() < 0.5:
+            continue
+        t0 = c.when(b, e / 2)
+        notes = strum if down else strum[::-1][:4]
+        gain = (0.11 if e == 0 else 0.08) if down else 0.04
+        for j, p in enumerate(notes):
+            c.note("harm", p, c.beat * 1.2, "pluck", t0 + j * 0.012, gain, attack=0.002, decay=0.5)
+    for q in (0, 2):
+        at = c.when(b, q)
+        c.note("bass", 36 + chord[0] % 12, c.beat * 1.8, "pluck", at, 0.3, attack=0.003, decay=0.6)
+
+
+_BARS = {
+    "electronic": _electronic_bar,
+    "rock": _rock_bar,
+    "hiphop": _hiphop_bar,
+    "acoustic": _acoustic_bar,
+}
+
+
+def _melody_bar(c: _Clip, b: int, chord: np.ndarray, scale: np.ndarray, style: str) -> None:
+    """A melody of chord tones and scale steps (C4..G5) filling the bar."""
+    pos = 0.0
+    while pos < 4:
+        length = float(c.rng.choice([0.5, 1.0, 1.0, 2.0]))
+        pc = (
+            int(c.rng.choice(chord % 12)) if c.rng.random() < 0.8 else int(c.rng.choice(scale % 12))
+        )
+        acoustic = style == "acoustic"
+        c.note(
+            "lead",
+            72 + pc - 12 * (pc > 7),
+            c.beat * length * 0.95,
+            "soft" if acoustic else "square",
+            c.when(b, pos),
+            0.07,
+            attack=0.02,
+            decay=1.0,
+            vibrato=0.006 if acoustic else 0.0,
+        )
+        pos += length
+
+
+def _master(mix: np.ndarray, target_db: float) -> np.ndarray:
+    """Loudness: scale to the RMS target, soft-limit the peaks, re-scale once."""
+    for _ in range(2):
+        rms = np.sqrt(np.mean(mix.astype(np.float64) ** 2))
+        mix *= 10 ** (target_db / 20) / rms
+        peak = np.max(np.abs(mix))
+        if peak > 0.9:
+            mix = (0.9 * np.tanh(mix / 0.9)).astype(np.float32)
+    return np.clip(mix, -0.999, 0.999).astype(np.float32)
+
+
 def render_clip(
     truth: dict, seed: int = 42, duration: float = 30.0, samplerate: int = 22050
 ) -> np.ndarray:
@@ -219,247 +379,48 @@ def render_clip(
     style, key, mode = truth["style"], truth["key"], truth["mode"]
     progression = [d if d == "5h" else int(d) for d in truth["progression"].split("-")]
     beat = 60.0 / truth["tempo"]
-    bar = 4 * beat
     n = int(duration * sr)
     chords = _chords(key, mode, progression)
     scale = (_MAJOR if mode else _MINOR) + key
-    jitter = {"rock": 0.006, "acoustic": 0.012, "hiphop": 0.003}.get(style, 0.0)
-    start = rng.uniform(0.0, beat)  # the music does not start on sample 0
-    n_bars = int(np.ceil((duration - start) / bar)) + 1
-
-    def when(b: int, beat_pos: float) -> float:
-        return start + b * bar + beat_pos * beat + (rng.normal(0, jitter) if jitter else 0.0)
-
-    tones: dict = {}
-    drums = np.zeros(n, np.float32)
-    harm = np.zeros(n, np.float32)
-    bass = np.zeros(n, np.float32)
-    lead = np.zeros(n, np.float32)
+    # the draws before the first bar, in their fixed order: start, kit, kick pattern, swing
+    start = rng.uniform(0.0, beat)
     kit = _drum_kit(rng, sr, style) if style != "acoustic" else None
-    octave = 48  # chords voiced from C3 up (the key moves the register)
-    hip_kicks = ([0, 1.5, 2.5], [0, 0.75, 2.25, 2.5], [0, 1.75, 2.5])[rng.integers(3)]
+    kicks = ([0, 1.5, 2.5], [0, 0.75, 2.25, 2.5], [0, 1.75, 2.5])[rng.integers(3)]
     swing = rng.uniform(0.05, 0.12) if style == "hiphop" else 0.0
-
+    clip = _Clip(
+        sr=sr,
+        rng=rng,
+        start=start,
+        beat=beat,
+        jitter={"rock": 0.006, "acoustic": 0.012, "hiphop": 0.003}.get(style, 0.0),
+        kit=kit,
+        kicks=kicks,
+        swing=swing,
+        tracks={name: np.zeros(n, np.float32) for name in ("drums", "harm", "bass", "lead")},
+    )
+    n_bars = int(np.ceil((duration - start) / clip.bar)) + 1
     for b in range(n_bars):
         chord = chords[b % len(chords)]
-        root = int(chord[0] % 12)
-        t_bar = start + b * bar
+        t_bar = start + b * clip.bar
         if t_bar > duration:
             break
-        # ---- drums
-        if style == "electronic":
-            for q in range(4):
-                _add(drums, kit["kick"], when(b, q), sr, 1.0)
-                _add(drums, kit["open_hat"], when(b, q + 0.5), sr, 0.18)
-                for s in (0.25, 0.75):
-                    _add(drums, kit["hat"], when(b, q + s), sr, 0.12)
-            for q in (1, 3):
-                _add(drums, kit["clap"], when(b, q), sr, 0.45)
-        elif style == "rock":
-            kicks = [0, 2] + ([2.5] if rng.random() < 0.5 else [])
-            for q in kicks:
-                _add(drums, kit["kick"], when(b, q), sr, 1.0)
-            for q in (1, 3):
-                _add(drums, kit["snare"], when(b, q), sr, 0.75)
-            for e in range(8):
-                _add(drums, kit["hat"], when(b, e / 2), sr, 0.22 if e % 2 == 0 else 0.14)
-            if b % 4 == 0:
-                _add(drums, kit["crash"], when(b, 0), sr, 0.25)
-        elif style == "hiphop":
-            for q in hip_kicks:
-                _add(drums, kit["kick"], when(b, q), sr, 1.0)
-            for q in (1, 3):
-                _add(drums, kit["snare"], when(b, q), sr, 0.8)
-            for e in range(8):
-                off = swing * beat if e % 2 else 0.0
-                _add(drums, kit["hat"], when(b, e / 2) + off, sr, 0.16 if e % 2 == 0 else 0.1)
-        # ---- harmony
-        voicing = chord + octave
-        if style == "electronic":
-            for p in voicing:
-                _add(
-                    harm,
-                    _tone(_midi_hz(p), bar, sr, "saw", attack=0.12, release=0.15, cache=tones),
-                    t_bar,
-                    sr,
-                    0.10,
-                )
-            for e in range(8):  # off-beat bass 8ths
-                if e % 2:
-                    f = _midi_hz(36 + root)
-                    _add(
-                        bass,
-                        _tone(f, beat * 0.45, sr, "square", attack=0.005, decay=0.2, cache=tones),
-                        when(b, e / 2),
-                        sr,
-                        0.35,
-                    )
-        elif style == "rock":
-            low = 40 + (root - 4) % 12  # power chords from E2 up
-            power = np.array([low, low + 7, low + 12])
-            for e in range(8):
-                for p in power:
-                    _add(
-                        harm,
-                        _tone(
-                            _midi_hz(p),
-                            beat * 0.5,
-                            sr,
-                            "saw",
-                            attack=0.004,
-                            decay=0.35,
-                            release=0.02,
-                            cache=tones,
-                        ),
-                        when(b, e / 2),
-                        sr,
-                        0.16,
-                    )
-                _add(
-                    bass,
-                    _tone(
-                        _midi_hz(36 + root),
-                        beat * 0.48,
-                        sr,
-                        "soft",
-                        attack=0.005,
-                        decay=0.3,
-                        cache=tones,
-                    ),
-                    when(b, e / 2),
-                    sr,
-                    0.35,
-                )
-            # a clean triad on top so the chord quality (major / minor) is audible
-            for p in voicing:
-                _add(
-                    harm,
-                    _tone(_midi_hz(p + 12), bar, sr, "soft", attack=0.02, decay=1.2, cache=tones),
-                    t_bar,
-                    sr,
-                    0.06,
-                )
-        elif style == "hiphop":
-            for hit in (0, 2.5):
-                for p in voicing:
-                    _add(
-                        harm,
-                        _tone(
-                            _midi_hz(p),
-                            beat * 1.5,
-                            sr,
-                            "epiano",
-                            attack=0.005,
-                            decay=0.6,
-                            cache=tones,
-                        ),
-                        when(b, hit),
-                        sr,
-                        0.13,
-                    )
-            for q in hip_kicks:
-                _add(
-                    bass,
-                    _tone(
-                        _midi_hz(36 + root),
-                        beat * 0.9,
-                        sr,
-                        "sine",
-                        attack=0.005,
-                        decay=0.4,
-                        cache=tones,
-                    ),
-                    when(b, q),
-                    sr,
-                    0.55,
-                )
-        else:  # acoustic: strums, plucked bass
-            strum = np.concatenate([voicing - 12, voicing])
-            for e in range(8):
-                down = e % 2 == 0
-                if not down and rng.random() < 0.5:
-                    continue
-                t0 = when(b, e / 2)
-                notes = strum if down else strum[::-1][:4]
-                gain = (0.11 if e == 0 else 0.08) if down else 0.04
-                for j, p in enumerate(notes):
-                    _add(
-                        harm,
-                        _tone(
-                            _midi_hz(p),
-                            beat * 1.2,
-                            sr,
-                            "pluck",
-                            attack=0.002,
-                            decay=0.5,
-                            cache=tones,
-                        ),
-                        t0 + j * 0.012,
-                        sr,
-                        gain,
-                    )
-            for q in (0, 2):
-                _add(
-                    bass,
-                    _tone(
-                        _midi_hz(36 + root),
-                        beat * 1.8,
-                        sr,
-                        "pluck",
-                        attack=0.003,
-                        decay=0.6,
-                        cache=tones,
-                    ),
-                    when(b, q),
-                    sr,
-                    0.3,
-                )
-        # ---- melody: chord tones and scale steps, ending bars on chord tones
+        _BARS[style](clip, b, chord, t_bar)
         if style != "hiphop":
-            pos = 0.0
-            while pos < 4:
-                length = float(rng.choice([0.5, 1.0, 1.0, 2.0]))
-                pc = (
-                    int(rng.choice(chord % 12))
-                    if rng.random() < 0.8
-                    else int(rng.choice(scale % 12))
-                )
-                p = 72 + pc - 12 * (pc > 7)  # C4..G5
-                table = "soft" if style == "acoustic" else "square"
-                _add(
-                    lead,
-                    _tone(
-                        _midi_hz(p),
-                        beat * length * 0.95,
-                        sr,
-                        table,
-                        attack=0.02,
-                        decay=1.0,
-                        vibrato=0.006 if style == "acoustic" else 0.0,
-                        cache=tones,
-                    ),
-                    when(b, pos),
-                    sr,
-                    0.07,
-                )
-                pos += length
+            _melody_bar(clip, b, chord, scale, style)
+    tracks = clip.tracks
     if style == "hiphop":  # rap-like bursts over most bars
         for b in range(n_bars):
             if rng.random() < 0.75:
-                phrase = bar * rng.choice([1.0, 2.0])
+                phrase = clip.bar * rng.choice([1.0, 2.0])
                 burst = _speech_burst(
                     rng, phrase * 0.95, sr, syllable_s=beat / 4 * rng.choice([1, 2])
                 )
-                _add(lead, burst, start + b * bar, sr, 0.5)
-
-    mix = drums + _lowpass(harm, 5000, sr) + _lowpass(bass, 900, sr) + lead
+                _add(tracks["lead"], burst, start + b * clip.bar, sr, 0.5)
+    mix = (
+        tracks["drums"]
+        + _lowpass(tracks["harm"], 5000, sr)
+        + _lowpass(tracks["bass"], 900, sr)
+        + tracks["lead"]
+    )
     mix += 1e-4 * _noise(rng, n)  # a noise floor
-    # loudness: scale to the RMS target, soft-limit the peaks, re-scale once
-    target = truth["loudness_target"]
-    for _ in range(2):
-        rms = np.sqrt(np.mean(mix.astype(np.float64) ** 2))
-        mix *= 10 ** (target / 20) / rms
-        peak = np.max(np.abs(mix))
-        if peak > 0.9:
-            mix = (0.9 * np.tanh(mix / 0.9)).astype(np.float32)
-    return np.clip(mix, -0.999, 0.999).astype(np.float32)
+    return _master(mix, truth["loudness_target"])

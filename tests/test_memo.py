@@ -1,0 +1,83 @@
+"""The results cache: keyed by argument values and code version, hits logged, switchable off."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genrelab import memo
+
+CALLS: list[tuple] = []
+
+
+@memo.cached
+def column_means(frame: pd.DataFrame, scale: float = 1.0) -> pd.Series:
+    """Means of the columns, times scale."""
+    CALLS.append((len(frame), scale))
+    return frame.mean() * scale
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENRELAB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GENRELAB_NO_CACHE", raising=False)
+    CALLS.clear()
+
+
+def frame(seed: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(np.random.default_rng(seed).normal(size=(50, 3)), columns=list("abc"))
+
+
+def test_an_identical_call_is_read_back_and_logged_as_a_hit(caplog):
+    with caplog.at_level(logging.INFO, logger="genrelab.memo"):
+        first = column_means(frame(), 2.0)
+        second = column_means(frame(), 2.0)
+    pd.testing.assert_series_equal(first, second)
+    assert CALLS == [(50, 2.0)]
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("cache miss: test_memo.column_means [")
+    assert messages[1].startswith("cache hit: test_memo.column_means [")
+    assert messages[0].split("[")[1][:12] == messages[1].split("[")[1][:12]  # the same key
+
+
+def test_other_data_or_parameters_recompute():
+    column_means(frame(0))
+    column_means(frame(1))  # same shape, other values
+    column_means(frame(0), scale=3.0)
+    column_means(frame(0))
+    assert CALLS == [(50, 1.0), (50, 1.0), (50, 3.0)]
+
+
+def test_another_code_version_does_not_read_the_old_results(monkeypatch):
+    column_means(frame())
+    monkeypatch.setattr(memo, "code_version", lambda: "another-version")
+    column_means(frame())
+    assert len(CALLS) == 2
+
+
+def test_the_cache_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("GENRELAB_NO_CACHE", "1")
+    column_means(frame())
+    column_means(frame())
+    assert len(CALLS) == 2
+
+
+def test_the_wrapper_keeps_name_and_docstring():
+    assert column_means.__name__ == "column_means"
+    assert column_means.__doc__ == "Means of the columns, times scale."
+
+
+def test_code_version_changes_with_the_sources(tmp_path, monkeypatch):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(memo, "PACKAGE_DIR", tmp_path)
+    memo.code_version.cache_clear()
+    try:
+        before = memo.code_version()
+        (tmp_path / "a.py").write_text("x = 2\n")
+        memo.code_version.cache_clear()
+        assert memo.code_version() != before
+    finally:
+        memo.code_version.cache_clear()
