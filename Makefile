@@ -15,12 +15,12 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 	@echo "  variables: PARAMS=$(PARAMS)  RUN=<timestamp>  PORT=$(PORT)"
 
-setup: $(STAMP) ## create .venv and install genrelab with its test tools (runs once)
+setup: $(STAMP) ## create .venv and install genrelab with its test tools and Dask (runs once)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,dask]'
 	touch $(STAMP)
 
 lab: $(STAMP) ## open JupyterLab on notebooks/

@@ -18,6 +18,7 @@ sources.synthetic the generated corpus with its ground truth; sources.synthesis 
 sources.fma       an FMA tree with the Echo Nest features
 sources.folder    any folder of audio, with an optional reference CSV
 sources.previews  Deezer 30 s previews of collected tracks
+execution         where parallel work runs: local joblib, or Dask (``GENRELAB_DASK_SCHEDULER``)
 persist           the one way fitted objects are saved and loaded (skops, explicit trusted types)
 em_math           the arithmetic of the EM estimator (sufficient statistics, Cholesky factors)
 em                ``GaussianMixtureEM``: a Gaussian mixture fitted by EM, scikit-learn's contract

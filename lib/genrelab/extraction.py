@@ -6,11 +6,17 @@ content hash and the extractor settings (an identical re-run extracts nothing), 
 the bad files in a failures table (empty, truncated, not audio, silent, too short) instead of
 stopping.
 
+With ``scheduler`` (``"local:N"``, ``"tcp://host:8786"``, a ``distributed.Client``, or the
+``GENRELAB_DASK_SCHEDULER`` setting: see :mod:`genrelab.execution`) the files are hashed and
+analysed as Dask futures on the cluster's workers, which read them from the same paths (shared
+storage); results and failures are gathered here, into the same tables and the same cache.
+
 Example
 -------
 >>> from genrelab import extraction
 >>> batch = extraction.extract_batch(paths, n_jobs=2)            # doctest: +SKIP
 >>> batch.features.shape, batch.failures                         # doctest: +SKIP
+>>> batch = extraction.extract_batch(paths, scheduler="local:2")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,16 +27,22 @@ import logging
 import os
 import uuid
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from filelock import FileLock
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from . import audio, config
+from . import audio, config, execution
 from .audio import MIN_DURATION, AudioError, extract_features
+
+if TYPE_CHECKING:  # the optional Dask extra
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +94,18 @@ def content_hash(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _hash_or_reason(path: str) -> tuple[str | None, str]:
+    """(content hash, "") or (None, why the file cannot be read): never raises for a bad path."""
+    try:
+        return content_hash(path), ""
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+
+
+#: Files hashed per Dask task: hashing is cheap, the scheduler's cost per task is not.
+HASHES_PER_TASK = 64
 
 
 def _settings(min_duration: float) -> dict:
@@ -154,6 +178,7 @@ def extract_batch(
     progress: bool = True,
     min_duration: float = MIN_DURATION,
     min_clips_per_job: int = MIN_CLIPS_PER_JOB,
+    scheduler: str | Client | None = None,
 ) -> BatchResult:
     """Extract many files in parallel, with a content-hash cache and a failures table.
 
@@ -174,6 +199,11 @@ def extract_batch(
         Show a tqdm progress bar.
     min_duration : float
         Shorter clips are failures ("too short").
+    scheduler : str, distributed.Client or None
+        Where the work runs (:mod:`genrelab.execution`): empty reads ``GENRELAB_DASK_SCHEDULER``
+        and, when that is empty too, runs as above with ``n_jobs`` joblib processes;
+        ``"local:N"`` or ``"tcp://host:8786"`` hashes and analyses the files as Dask futures
+        (``n_jobs`` is then ignored). The cache is read and written here, in the client.
 
     Returns
     -------
@@ -181,21 +211,81 @@ def extract_batch(
     """
 
     paths = [str(p) for p in paths]
+    with ExitStack() as stack:
+        # an existing cluster's workers hash the files (they read them anyway); a LocalCluster
+        # on this machine starts only when there is something to extract
+        spec = None if execution.is_client(scheduler) else execution.resolve(scheduler)
+        client = None
+        if spec is None or spec.kind == "address":
+            client = stack.enter_context(execution.cluster(scheduler))
+
+        def start() -> Client | None:
+            if spec is not None and spec.kind == "local":
+                return stack.enter_context(execution.cluster(scheduler))
+            return client
+
+        return _extract(
+            paths, client, start, n_jobs, cache, progress, min_duration, min_clips_per_job
+        )
+
+
+def _absolute(paths: list[str]) -> list[str]:
+    """The paths a worker opens: absolute (its working directory is not this process's); on an
+    existing cluster, shared storage mounted at the same place."""
+    return [os.path.abspath(p) for p in paths]
+
+
+def _hashes(paths: list[str], client) -> list[tuple[str | None, str]]:
+    """Every path's (hash, reason): here, or on the cluster's workers (they read the files)."""
+    if client is None:
+        return [_hash_or_reason(p) for p in paths]
+    outcomes = execution.map_items(
+        _hash_or_reason, _absolute(paths), client, chunksize=HASHES_PER_TASK, progress=False
+    )
+    return [o.value if o.ok else (None, f"unexpected {o.error_type}: {o.error}") for o in outcomes]
+
+
+def _analyse(todo: list[str], client, n_jobs, progress, min_duration, min_clips_per_job):
+    """:func:`_extract_one` for every path, in order: joblib processes here, or Dask futures."""
+    desc = "aubio features"
+    if client is not None:
+        outcomes = execution.map_items(
+            partial(_extract_one, min_duration=min_duration),
+            _absolute(todo),
+            client,
+            desc=desc,
+            unit="clip",
+            progress=progress,
+        )
+        # a task lost with its worker is an unexpected error: reported, not cached
+        return [
+            o.value
+            if o.ok
+            else {"status": "error", "reason": f"unexpected {o.error_type}: {o.error}"}
+            for o in outcomes
+        ]
+    jobs = (delayed(_extract_one)(p, min_duration) for p in todo)
+    n_jobs = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
+    n_jobs = (
+        max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1))) if min_clips_per_job else n_jobs
+    )
+    if n_jobs == 1:
+        results = (_extract_one(p, min_duration) for p in todo)
+    else:
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    return list(tqdm(results, total=len(todo), desc=desc, disable=not progress, unit="clip"))
+
+
+def _extract(paths, client, start, n_jobs, cache, progress, min_duration, min_clips_per_job):
+    """The batch: hashes (with ``client``), cache lookup, extraction (with ``start()``'s client),
+    cache update and the two tables."""
     hashes: list[str | None] = []
     failures = []
-    for p in paths:
-        try:
-            hashes.append(content_hash(p))
-        except OSError as exc:
-            hashes.append(None)
-            failures.append(
-                {
-                    "path": p,
-                    "file": Path(p).name,
-                    "reason": f"cannot read file: {exc.strerror or exc}",
-                }
-            )
-            log.warning("skipped %s: cannot read file (%s)", p, exc.strerror or exc)
+    for p, (h, reason) in zip(paths, _hashes(paths, client)):
+        hashes.append(h)
+        if h is None:
+            failures.append({"path": p, "file": Path(p).name, "reason": reason})
+            log.warning("skipped %s: %s", p, reason)
 
     cache_path = (
         None
@@ -222,21 +312,10 @@ def extract_batch(
             todo[h] = p
     new_rows = []
     if todo:
-        jobs = (delayed(_extract_one)(p, min_duration) for p in todo.values())
-        n_jobs = (os.cpu_count() or 1) if n_jobs < 1 else n_jobs
-        n_jobs = (
-            max(1, min(n_jobs, len(todo) // max(min_clips_per_job, 1)))
-            if min_clips_per_job
-            else n_jobs
+        results = _analyse(
+            list(todo.values()), start(), n_jobs, progress, min_duration, min_clips_per_job
         )
-        if n_jobs == 1:
-            results = (_extract_one(p, min_duration) for p in todo.values())
-        else:
-            results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-        bar = tqdm(
-            results, total=len(todo), desc="aubio features", disable=not progress, unit="clip"
-        )
-        for h, res in zip(todo, bar):
+        for h, res in zip(todo, results):
             new_rows.append({"content_hash": h, "settings_key": settings_key, **res})
     new = pd.DataFrame.from_records(new_rows)
     table = pd.concat([cached, new], ignore_index=True) if not cached.empty else new

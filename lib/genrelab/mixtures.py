@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from . import execution
 from .em import COVARIANCE_TYPES, GaussianMixtureEM
+
+if TYPE_CHECKING:  # the optional Dask extra
+    from distributed import Client
 
 __all__ = ["mean_distance", "bic_grid", "best_by_bic"]
 
@@ -58,12 +64,34 @@ def mean_distance(X, means, resp) -> float:
     return float((resp * np.sqrt(np.maximum(sq, 0.0))).sum() / X.shape[0])
 
 
+def _fit_cell(X, n_components: int, covariance_type: str, params: dict) -> dict:
+    """One cell of :func:`bic_grid`: fit, then the table's row (here or on a Dask worker)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the table says it
+        gmm = GaussianMixtureEM(
+            n_components=n_components, covariance_type=covariance_type, **params
+        ).fit(X)
+    bic, aic = gmm._criteria(X)
+    return {
+        "n_components": int(n_components),
+        "covariance_type": covariance_type,
+        "bic": bic,
+        "aic": aic,
+        "lower_bound": gmm.lower_bound_,
+        "n_parameters": gmm._n_parameters(),
+        "n_iter": gmm.n_iter_,
+        "converged": bool(gmm.converged_),
+        "n_samples": len(X),
+    }
+
+
 def bic_grid(
     X,
     n_components: Iterable[int] = range(1, 11),
     covariance_types: Iterable[str] = COVARIANCE_TYPES,
     *,
     max_samples: int | None = None,
+    scheduler: str | Client | None = None,
     **params,
 ) -> pd.DataFrame:
     """Fit a mixture for every (number of components, covariance type) and tabulate BIC/AIC.
@@ -76,6 +104,11 @@ def bic_grid(
     max_samples : int, optional
         Fit on a random subset of this many rows (drawn with ``random_state``) to keep a
         large grid quick; ``None`` or 0 uses every row.
+    scheduler : str, distributed.Client or None
+        Where the fits run (:mod:`genrelab.execution`): empty reads ``GENRELAB_DASK_SCHEDULER``
+        and, when that is empty too, fits one after the other here; ``"local:N"`` or
+        ``"tcp://host:8786"`` fits every cell as a Dask task (``X`` scattered once, a progress
+        bar). With an integer ``random_state`` the table is the same either way.
     **params
         Passed to :class:`GaussianMixtureEM` (``random_state``, ``n_init``, ``max_iter``, ...).
 
@@ -85,6 +118,11 @@ def bic_grid(
         One row per fit, tidy: ``n_components``, ``covariance_type``, ``bic``, ``aic``,
         ``lower_bound`` (mean log-likelihood per sample), ``n_parameters``, ``n_iter``,
         ``converged``, ``n_samples`` (rows fitted).
+
+    Raises
+    ------
+    genrelab.execution.TaskError
+        On a cluster, for the first cell whose fit failed (naming the cell).
 
     Examples
     --------
@@ -99,26 +137,24 @@ def bic_grid(
     if max_samples and len(X) > max_samples:
         rng = check_random_state(params.get("random_state"))
         X = X[np.sort(rng.choice(len(X), max_samples, replace=False))]
-    rows = []
-    for ct in covariance_types:
-        for k in n_components:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # the table says it
-                gmm = GaussianMixtureEM(n_components=k, covariance_type=ct, **params).fit(X)
-            bic, aic = gmm._criteria(X)
-            rows.append(
-                {
-                    "n_components": int(k),
-                    "covariance_type": ct,
-                    "bic": bic,
-                    "aic": aic,
-                    "lower_bound": gmm.lower_bound_,
-                    "n_parameters": gmm._n_parameters(),
-                    "n_iter": gmm.n_iter_,
-                    "converged": bool(gmm.converged_),
-                    "n_samples": len(X),
-                }
+    cells = [
+        {"n_components": int(k), "covariance_type": ct}
+        for ct in covariance_types
+        for k in n_components
+    ]
+    with execution.cluster(scheduler) as client:
+        if client is None:
+            rows = [_fit_cell(X, **cell, params=params) for cell in cells]
+        else:
+            outcomes = execution.map_tasks(
+                partial(_fit_cell, params=params),
+                cells,
+                client,
+                shared={"X": X},
+                desc="BIC grid",
+                unit="fit",
             )
+            rows = execution.values(outcomes, labels=cells)
     return pd.DataFrame(rows)
 
 

@@ -58,6 +58,7 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from . import execution
 from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
 
 
@@ -384,6 +385,11 @@ class ModelSelection:
         Scorer used to pick each model's parameters.
     n_jobs : int or None
         Parallel fits inside each grid search.
+    scheduler : str, distributed.Client or None
+        Where the fits run (:func:`genrelab.execution.joblib_cluster`): empty reads
+        ``GENRELAB_DASK_SCHEDULER``, and when that is empty too joblib runs ``n_jobs`` local
+        processes; ``"local:N"`` or ``"tcp://host:8786"``: joblib's Dask backend on that
+        cluster (the training data scattered once, every worker busy: ``n_jobs`` ignored).
 
     Example
     -------
@@ -408,6 +414,7 @@ class ModelSelection:
         n_jobs: int | None = None,
         text_columns: Sequence[str] = NAME_COLUMNS,
         group_column: str = "track_artist",
+        scheduler: Any = None,
     ):
         unknown = set(models) - set(grids)
         if unknown:
@@ -420,25 +427,27 @@ class ModelSelection:
         self.n_jobs = n_jobs
         self.text_columns = text_columns
         self.group_column = group_column
+        self.scheduler = scheduler
 
     def fit(self, X: pd.DataFrame, y, groups=None, progress: bool = True) -> ModelSelection:
         from tqdm.auto import tqdm
 
         self.searches_: dict[str, GridSearchCV] = {}
-        for name in tqdm(self.models, desc="grid search", disable=not progress):
-            pipe = make_pipeline_for(
-                self.models[name], self.feature_set, self.text_columns, self.group_column
-            )
-            search = GridSearchCV(
-                pipe,
-                self.grids[name],
-                cv=self.cv,
-                scoring=self.scoring,
-                n_jobs=self.n_jobs,
-                refit=True,
-                error_score="raise",
-            )
-            self.searches_[name] = search.fit(X, y, groups=groups)
+        with execution.joblib_cluster(self.scheduler, scatter=[X, y]) as client:
+            for name in tqdm(self.models, desc="grid search", disable=not progress):
+                pipe = make_pipeline_for(
+                    self.models[name], self.feature_set, self.text_columns, self.group_column
+                )
+                search = GridSearchCV(
+                    pipe,
+                    self.grids[name],
+                    cv=self.cv,
+                    scoring=self.scoring,
+                    n_jobs=self.n_jobs if client is None else -1,
+                    refit=True,
+                    error_score="raise",
+                )
+                self.searches_[name] = search.fit(X, y, groups=groups)
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
         self.best_estimator_ = self.searches_[self.best_name_].best_estimator_
         self.best_params_ = self.searches_[self.best_name_].best_params_
@@ -489,12 +498,14 @@ def grid_search(
     cv_folds: int = 3,
     seed: int = 42,
     n_jobs: int | None = None,
+    scheduler: str | None = None,
     progress: bool = True,
 ) -> ModelSelection:
     """Notebook 03's model choice: the named :func:`default_models` with their
     :func:`default_grids`, grid-searched over artist-grouped folds (:func:`grouped_cv`).
 
-    The one entry point of the grid search; ``models`` names the candidates (default: all).
+    The one entry point of the grid search; ``models`` names the candidates (default: all);
+    ``scheduler`` is :class:`ModelSelection`'s (empty: local joblib; ``local:N``; an address).
     """
     available = default_models(seed)
     names = list(available) if models is None else list(models)
@@ -505,7 +516,11 @@ def grid_search(
         )
     candidates = {name: model for name, model in available.items() if name in names}
     search = ModelSelection(
-        candidates, default_grids(), cv=grouped_cv(cv_folds, seed), n_jobs=n_jobs
+        candidates,
+        default_grids(),
+        cv=grouped_cv(cv_folds, seed),
+        n_jobs=n_jobs,
+        scheduler=scheduler,
     )
     return search.fit(X, y, groups=groups, progress=progress)
 

@@ -1,0 +1,176 @@
+"""Local joblib against a Dask LocalCluster on this machine, and what the full FMA would cost.
+
+Measured in one run, on the same inputs, each checked to give the local path's results:
+
+(a) Audio extraction of ``--clips`` synthetic 30 s clips (``sources.synthetic.generate_corpus``,
+    FLAC, 22,050 Hz), no cache: ``extract_batch`` with ``n_jobs=1`` (the reference), with
+    ``n_jobs=2`` joblib processes (their start-up included, as a user pays it), and as Dask
+    futures on a ``LocalCluster`` of ``--workers`` single-threaded processes (started before and
+    warmed up: the start-up is reported apart).
+(b) The grid search: ``selection.ModelSelection`` (``--grid small``: logistic regression and a
+    random forest, five candidates; ``--grid report``: notebook 03's four models and seven
+    candidates), 3 grouped folds, on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
+    ``n_jobs=2`` and ``scheduler=client`` (joblib's Dask backend, the data scattered once).
+(c) The BIC grid (k = 1..6 x 4 covariance types) of ``mixtures.bic_grid`` on the same tracks'
+    standardised features: the local loop and ``scheduler=client`` (one task per cell).
+(d) The per-clip cost of the real FMA MP3 (44,100 Hz stereo: decoding and resampling weigh
+    more than for the synthetic FLAC) and the estimate for the full FMA (106,574 clips of 30 s)
+    on 32 workers: clips x per-clip cost / (32 x the parallel efficiency measured in (a)).
+
+Wall-clock on a shared 2-core machine: the load average is printed before and after; ratios
+are ``local n_jobs=1 time / this time`` (above 1 = faster than one process).
+
+Usage::
+
+    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py [--clips 40] [--tracks 4000] \\
+        [--grid small|report] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import ParameterGrid
+from sklearn.preprocessing import StandardScaler
+
+from genrelab import audio, config, data, execution, extraction, mixtures
+from genrelab import selection as sel
+from genrelab.em import COVARIANCE_TYPES
+from genrelab.sources import synthetic
+
+FMA_TRACKS = 106_574
+FMA_WORKERS = 32
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def grid(name: str) -> tuple[dict, dict]:
+    """``small``: two quick models, five candidates; ``report``: notebook 03's (seven)."""
+    if name == "report":
+        return sel.default_models(42), sel.default_grids()
+    return (
+        {
+            "lr": LogisticRegression(max_iter=500),
+            "rf": RandomForestClassifier(n_estimators=60, n_jobs=1, random_state=0),
+        },
+        {"lr": {"model__C": [0.1, 1.0, 10.0]}, "rf": {"model__max_depth": [8, 16]}},
+    )
+
+
+def selection_run(X, y, groups, models, grids, n_jobs=None, scheduler=None):
+    search = sel.ModelSelection(
+        models,
+        grids,
+        cv=sel.grouped_cv(3, seed=42),
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+    )
+    return search.fit(X, y, groups=groups, progress=False)
+
+
+def warm_up() -> None:
+    """On each worker, the imports a first task would pay (numpy, aubio, scikit-learn)."""
+    import genrelab.extraction  # noqa: F401
+    import genrelab.mixtures  # noqa: F401
+    import genrelab.selection  # noqa: F401
+
+
+def row(name: str, seconds: float, reference: float, note: str = "") -> None:
+    print(f"  {name:<38} {seconds:7.2f} s   x{reference / seconds:5.2f}  {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=40, help="synthetic 30 s clips to extract")
+    parser.add_argument("--tracks", type=int, default=4000, help="snapshot tracks in the search")
+    parser.add_argument("--grid", choices=["small", "report"], default="small", help="the search")
+    parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, {load()}")
+
+    truth = synthetic.generate_corpus(args.clips, seed=2026, n_jobs=2)  # cached after a first run
+    paths = list(truth["path"])
+    tracks = data.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
+    X, y = tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy()
+    groups = sel.artist_groups(tracks)
+    Xs = StandardScaler().fit_transform(X)
+    ks = range(1, 7)
+    n_cells = len(ks) * len(COVARIANCE_TYPES)
+
+    # --- local ------------------------------------------------------------------------------
+    kw = dict(cache=False, progress=False)
+    ref, t_ex1 = timed(extraction.extract_batch, paths, n_jobs=1, **kw)
+    _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
+    models, grids = grid(args.grid)
+    n_candidates = sum(len(ParameterGrid(g)) for g in grids.values())
+    ms1, t_gs1 = timed(selection_run, X, y, groups, models, grids, n_jobs=1)
+    _, t_gs2 = timed(selection_run, X, y, groups, models, grids, n_jobs=2)
+    bic_local, t_bic1 = timed(mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
+
+    # --- Dask -------------------------------------------------------------------------------
+    scheduler = f"local:{args.workers}"
+    start = time.perf_counter()
+    with execution.cluster(scheduler) as client:
+        client.wait_for_workers(args.workers)
+        client.run(warm_up)
+        t_start = time.perf_counter() - start
+        dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
+
+        msd, t_gsd = timed(selection_run, X, y, groups, models, grids, scheduler=client)
+        bic_dask, t_bicd = timed(
+            mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
+        )
+
+    same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)
+    same_gs = ms1.score_summary().equals(msd.score_summary()) and ms1.best_name_ == msd.best_name_
+    same_bic = bic_local.equals(bic_dask)
+
+    # --- the real MP3's per-clip cost -------------------------------------------------------
+    audio.extract_features(config.FMA_CLIP)  # warm
+    c_fma = min(timed(audio.extract_features, config.FMA_CLIP)[1] for _ in range(3))
+
+    w = args.workers
+    print(f"\n(a) extraction of {args.clips} synthetic 30 s clips (no cache)")
+    row("local, n_jobs=1 (reference)", t_ex1, t_ex1, f"{t_ex1 / args.clips:.3f} s/clip")
+    row("local joblib, n_jobs=2 (start included)", t_ex2, t_ex1)
+    row(f"Dask LocalCluster, {w} workers", t_exd, t_ex1, f"identical: {same_ex}")
+    print(f"  (cluster start-up and worker imports, apart: {t_start:.2f} s)")
+    size = f"{n_candidates} candidates x 3 folds, {args.tracks} tracks"
+    print(f"\n(b) grid search {args.grid!r}, {size}")
+    row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
+    row("local joblib, n_jobs=2", t_gs2, t_gs1)
+    row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
+    print(f"\n(c) BIC grid, {n_cells} fits of GaussianMixtureEM")
+    row("local loop (reference)", t_bic1, t_bic1)
+    row(f"Dask tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
+
+    efficiency = t_ex1 / (w * t_exd)
+    c_syn = t_ex1 / args.clips
+    hours = FMA_TRACKS * c_fma / (FMA_WORKERS * efficiency) / 3600
+    print("\n(d) the full FMA on 32 workers")
+    print(f"  per-clip cost: synthetic FLAC {c_syn:.3f} s, real FMA MP3 {c_fma:.3f} s")
+    print(f"  parallel efficiency of {w} Dask workers here: {efficiency:.2f}")
+    print(
+        f"  {FMA_TRACKS:,} clips x {c_fma:.3f} s / ({FMA_WORKERS} x {efficiency:.2f}) "
+        f"= {hours * 60:.0f} min ({hours:.2f} h) of extraction"
+    )
+    print(f"\n{load()}")
+    if not (same_ex and same_gs and same_bic):
+        raise SystemExit("Dask and local results differ")
+
+
+if __name__ == "__main__":  # the LocalCluster's worker processes re-import this script
+    main()
