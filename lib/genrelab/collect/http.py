@@ -1,7 +1,7 @@
 """HTTP for every network source: one cached session with retries, rate limits and call counts.
 
-Every request of :mod:`genrelab.spotify`, :mod:`genrelab.sources.reccobeats` and
-:mod:`genrelab.sources.deezer` goes through a :func:`session`:
+Every request of :mod:`genrelab.collect` (Spotify, ReccoBeats, Deezer) goes through a
+:func:`session`:
 
 * a `requests-cache <https://requests-cache.readthedocs.io>`_ ``CachedSession`` on a SQLite file
   under :func:`genrelab.config.cache_dir` (git-ignored): a second identical run makes no call.
@@ -15,7 +15,7 @@ Every request of :mod:`genrelab.spotify`, :mod:`genrelab.sources.reccobeats` and
 
 Example
 -------
->>> from genrelab import http
+>>> from genrelab.collect import http
 >>> s = http.session(expire_days=7)                          # doctest: +SKIP
 >>> s.get("https://api.deezer.com/track/isrc:USUM71900764").json()["bpm"]   # doctest: +SKIP
 >>> s.calls                                                   # doctest: +SKIP
@@ -38,7 +38,8 @@ import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
 
-from . import config
+from .. import config
+from .errors import RateLimitError
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ DEFAULT_RATE_LIMITS = {
 }
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-
-
-class RateLimitError(RuntimeError):
-    """A server asked us to wait longer than we are allowed to (or kept answering 429)."""
 
 
 class RateLimit:
@@ -104,7 +101,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _deezer_transient(response: requests.Response) -> bool:
-    """Deezer answers 200 with ``{"error": {"code": 4}}`` (quota) or 700 (busy): retry, never cache."""
+    """Deezer's 200 with ``{"error": {"code": 4}}`` (quota) or 700 (busy): retry, never cache."""
     if urlsplit(response.url or "").hostname != "api.deezer.com":
         return False
     try:
@@ -224,8 +221,9 @@ class RetryAdapter(HTTPAdapter):
                 wait = self._backoff(attempt) if wait is None else wait
                 if wait > self.max_retry_after:
                     raise RateLimitError(
-                        f"{request.url}: the server asks to wait {wait:.0f} s (Retry-After), more than "
-                        f"max_retry_after={self.max_retry_after:.0f} s. Rerun later: collections "
+                        f"{request.url}: the server asks to wait {wait:.0f} s (Retry-After), "
+                        f"more than max_retry_after={self.max_retry_after:.0f} s. Rerun later: "
+                        f"collections "
                         f"resume from their checkpoints."
                     )
             elif transient:
