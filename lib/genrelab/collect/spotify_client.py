@@ -117,7 +117,8 @@ class SpotifyClient(spotipy.Spotify):
         Set after Spotify answered 403 on audio-features, so it is not asked again.
     """
 
-    def __init__(self, auth, http_session, kind: str, requests_timeout: float = 20):
+    def __init__(self, auth, http_session, kind: str, requests_timeout: float | None = None):
+        # None: the session's own (connect, read) timeouts apply (genrelab.collect.http)
         super().__init__(requests_session=http_session, requests_timeout=requests_timeout)
         self.http = http_session
         self.auth = auth
