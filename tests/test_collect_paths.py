@@ -277,3 +277,32 @@ def test_429_with_retry_after_on_other_endpoints(either_api, genrelab_env):
     either_api.before("GET", url, answer(429, {"error": "slow down"}, **{"Retry-After": "4"}))
     res = collect(deezer_lookup=False)
     assert 4.0 in genrelab_env["sleeps"] and len(res.tracks) > 0
+
+
+def test_a_my_playlists_rerun_asks_only_for_the_users_playlist_list(either_api, monkeypatch):
+    sp = spotify_client.user_client()
+    collect(taxonomy_path=MINE, path="my_playlists", client=sp)
+    n = len(either_api.calls)
+    monkeypatch.setattr(spotify_client, "_REFUSED", set())
+    again = collect(taxonomy_path=MINE, path="my_playlists", client=spotify_client.user_client())
+    # /me/... is never cached (the cache key ignores whose token it is); the followed
+    # playlist's 403 is remembered for this user, so it is not asked again
+    assert either_api.calls[n:] == [
+        ("GET", "api.spotify.com", "/v1/me/playlists", (("limit", "50"), ("offset", "0")))
+    ]
+    assert again.stats["http_calls"] == 1
+
+
+def test_my_playlists_section_errors_name_the_file(tmp_path):
+    from genrelab.collect import taxonomy
+
+    bad = tmp_path / "tax.yaml"
+    bad.write_text("genres:\n  pop: [dance pop]\nmy_playlists:\n  pop: [Mix]\n")
+    with pytest.raises(ValueError, match=r"tax\.yaml.*pop"):
+        taxonomy.load_my_playlists(bad)
+    bad.write_text(
+        "genres:\n  pop: [dance pop]\nmy_playlists:\n  pop:\n    a: [Mix]\n    b: [mix]\n"
+    )
+    with pytest.raises(ValueError, match=r"tax\.yaml.*named twice"):
+        taxonomy.load_my_playlists(bad)
+    assert taxonomy.load_my_playlists(MINE)["Rock together"] == ("rock", "album rock")

@@ -127,13 +127,23 @@ class SpotifyClient(spotipy.Spotify):
         a refused endpoint is not asked again.
     """
 
-    def __init__(self, auth, http_session, kind: str, requests_timeout: float | None = None):
+    def __init__(
+        self,
+        auth,
+        http_session,
+        kind: str,
+        requests_timeout: float | None = None,
+        user: str | None = None,
+    ):
         # None: the session's own (connect, read) timeouts apply (genrelab.collect.http)
         super().__init__(requests_session=http_session, requests_timeout=requests_timeout)
         self.http = http_session
         self.auth = auth
         self.kind = kind
         self.app = _app_key(auth.client_id)
+        #: who reads: "app" (client credentials) or "user:<name>" (what one may read, the
+        #: other may not)
+        self.who = "app" if user is None else f"user:{user}"
 
     @property
     def features_forbidden(self) -> bool:
@@ -300,7 +310,7 @@ def user_client(
     session = http.session(
         cache_expire_days, token=_token_provider(auth, interactive, user), **http_options
     )
-    return SpotifyClient(auth, session, "user")
+    return SpotifyClient(auth, session, "user", user=user)
 
 
 def translate_errors(fn):

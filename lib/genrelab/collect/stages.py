@@ -41,6 +41,10 @@ from .spotify_client import (
 log = logging.getLogger(__name__)
 
 FeaturesSource = Literal["auto", "spotify", "reccobeats"]
+PLAYLIST_403 = (
+    "Spotify answers 403 for this playlist's items: since March 2026 development-mode apps may "
+    "only read playlists their user owns or collaborates on"
+)
 
 
 def _batches(ids: list[str], size: int) -> list[list[str]]:
@@ -134,6 +138,14 @@ class Collector:
         editorial playlists says so. ``http_status`` holds the refusal's status.
         """
         limit = PLAYLIST_ITEMS_LIMIT if not max_tracks else min(PLAYLIST_ITEMS_LIMIT, max_tracks)
+        refusal = f"playlist items {self.sp.who} {playlist_id}"
+        if self.sp.refused(refusal):  # asked before and refused: not asked again
+            return {
+                "tracks": [],
+                "skipped": [],
+                "status": f"skipped: {PLAYLIST_403} (remembered)",
+                "http_status": 403,
+            }
         try:
             with expected_errors():
                 page = self.sp.playlist_items(playlist_id, limit=limit, additional_types=("track",))
@@ -142,11 +154,8 @@ class Collector:
                 raise
             if err.http_status == 403:
                 self.sp.dev_mode = True
-                reason = (
-                    "Spotify answers 403 for this playlist's items: since March 2026 "
-                    "development-mode apps may only read playlists their user owns or "
-                    "collaborates on"
-                )
+                self.sp.refuse(refusal)
+                reason = PLAYLIST_403
             elif refusals.is_editorial(playlist_id, owner):
                 reason = (
                     "Spotify answers 404: its own editorial playlists are closed to new apps "
