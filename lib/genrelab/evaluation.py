@@ -22,7 +22,7 @@ Example
 >>> from genrelab import data, evaluation, selection               # doctest: +SKIP
 >>> rows = data.load_tracks(invalid="drop")                         # doctest: +SKIP
 >>> split = evaluation.split_tracks(rows, "drop_conflicting")       # doctest: +SKIP
->>> X = selection.model_frame(split.tracks, "audio")                # doctest: +SKIP
+>>> X = pipelines.model_frame(split.tracks, "audio")                # doctest: +SKIP
 >>> search = selection.grid_search(split.train_rows(X), split.y_train,
 ...                                split.groups_train)              # doctest: +SKIP
 >>> scores = evaluation.score_on_test(search, split, X)             # doctest: +SKIP
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import data
+from . import data, pipelines, scoring
 from . import selection as sel
 from .schema import LABEL, NAME_COLUMNS
 
@@ -154,12 +154,12 @@ class Scored:
     metrics: dict[str, Any]
 
     def confusion(self) -> pd.DataFrame:
-        """Tracks per (true, predicted) class (:func:`genrelab.selection.confusion_counts`)."""
-        return sel.confusion_counts(self.y_true, self.predicted, self.classes)
+        """Tracks per (true, predicted) class (:func:`genrelab.scoring.confusion_counts`)."""
+        return scoring.confusion_counts(self.y_true, self.predicted, self.classes)
 
     def top_confusions(self, n: int = 5) -> pd.DataFrame:
-        """The most frequent mistakes (:func:`genrelab.selection.top_confusions`)."""
-        return sel.top_confusions(self.y_true, self.predicted, n)
+        """The most frequent mistakes (:func:`genrelab.scoring.top_confusions`)."""
+        return scoring.top_confusions(self.y_true, self.predicted, n)
 
     def confused_tracks(self, tracks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
         """The tracks behind the most frequent mistake, most confident first (``tracks``: the
@@ -168,7 +168,7 @@ class Scored:
         if top.empty:
             return tracks.iloc[:0]
         true, predicted = top.iloc[0]["true"], top.iloc[0]["predicted"]
-        return sel.confused_tracks(
+        return scoring.confused_tracks(
             tracks, self.predicted, true, predicted, n=n, proba=self.proba, classes=self.classes
         )
 
@@ -179,7 +179,7 @@ def score(model, X: pd.DataFrame, y, name: str = "") -> Scored:
     predicted = model.predict(X)
     proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
     classes = list(getattr(model, "classes_", np.unique(y)))
-    metrics = sel.prediction_metrics(y, predicted, proba, classes)
+    metrics = scoring.prediction_metrics(y, predicted, proba, classes)
     return Scored(name, y, predicted, proba, classes, metrics)
 
 
@@ -197,9 +197,9 @@ class TestScores:
         return self.models[self.best]
 
     def table(self) -> pd.DataFrame:
-        """One row per model, then per baseline (:func:`genrelab.selection.metrics_table`)."""
+        """One row per model, then per baseline (:func:`genrelab.scoring.metrics_table`)."""
         everything = {**self.models, **self.baselines}
-        return sel.metrics_table({name: s.metrics for name, s in everything.items()})
+        return scoring.metrics_table({name: s.metrics for name, s in everything.items()})
 
 
 def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFrame) -> TestScores:
@@ -207,7 +207,7 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
     fitted ``search`` on the held-out rows."""
     X_train, X_test = split.train_rows(X), split.test_rows(X)
     baselines = {
-        name: b.fit(X_train, split.y_train) for name, b in sel.baselines(split.seed).items()
+        name: b.fit(X_train, split.y_train) for name, b in scoring.baselines(split.seed).items()
     }
     fitted = {name: s.best_estimator_ for name, s in search.searches_.items()}
     return TestScores(
@@ -255,12 +255,14 @@ def fit_full_model(
         params = search.searches_[model_name].best_params_
     else:
         params = {}
-    X = sel.model_frame(split.tracks, "full", text_columns)
+    X = pipelines.model_frame(split.tracks, "full", text_columns)
     X_train = split.train_rows(X)
-    pipeline = sel.make_pipeline_for(models[model_name], "full", text_columns, split.group_column)
+    pipeline = pipelines.make_pipeline_for(
+        models[model_name], "full", text_columns, split.group_column
+    )
     pipeline.set_params(**params).fit(X_train, split.y_train)
     cv = sel.grouped_cv(cv_folds, split.seed)
-    folds = sel.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
+    folds = scoring.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
     scored = score(pipeline, split.test_rows(X), split.y_test, f"full ({model_name})")
     return FullModel(model_name, pipeline, params, folds, X, scored)
 
@@ -286,7 +288,7 @@ def leaky_comparison(
 ) -> LeakyComparison:
     """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
     per-playlist ``rows`` (no dedup: the same track, and artist, on both sides)."""
-    X = sel.model_frame(rows, "audio")
+    X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
     leaky = clone(pipeline).fit(X.iloc[train], y[train])
@@ -301,7 +303,7 @@ class ClassificationEvaluation:
     """Honest results per feature set, the leaky one, the baselines, and the policy behind them.
 
     ``honest["audio"]`` and ``honest["full"]`` carry the 95 % interval of the grouped CV folds
-    (:func:`genrelab.selection.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
+    (:func:`genrelab.scoring.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
     plain test metrics.
     """
 
@@ -328,7 +330,7 @@ class ClassificationEvaluation:
         results, kind_of = {}, {}
         for (kind, name), label in self.labels().items():
             results[label], kind_of[label] = kinds[kind][name], kind
-        return sel.headline_table(results, kind_of)
+        return scoring.headline_table(results, kind_of)
 
     def improvement_over(self, baseline: str, feature_set: str = "audio") -> float:
         """Honest accuracy of a feature set minus a baseline's."""
@@ -365,8 +367,8 @@ def evaluate(
         full_model=full.model_name,
         full_params=full.params,
         honest={
-            "audio": sel.with_interval(scores.best_scored.metrics, search.fold_scores()),
-            "full": sel.with_interval(full.scored.metrics, full.fold_scores),
+            "audio": scoring.with_interval(scores.best_scored.metrics, search.fold_scores()),
+            "full": scoring.with_interval(full.scored.metrics, full.fold_scores),
         },
         leaky={"audio": leaky.scored.metrics},
         baseline={name: s.metrics for name, s in scores.baselines.items()},
@@ -393,7 +395,7 @@ def feature_importances(
     n_jobs: int | None = None,
 ) -> Importances:
     """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
-    permutation = sel.permutation_importances(
+    permutation = scoring.permutation_importances(
         search.best_estimator_,
         split.test_rows(X),
         split.y_test,
@@ -403,7 +405,7 @@ def feature_importances(
     )
     if "random_forest" in search.searches_:
         forest = search.searches_["random_forest"].best_estimator_
-        impurity = sel.impurity_importances(forest, X.columns)
+        impurity = scoring.impurity_importances(forest, X.columns)
     else:
         impurity = permutation["mean"] * np.nan
     return Importances(impurity, permutation)
@@ -422,7 +424,7 @@ class ReadingTree:
 
 
 def reading_tree(split: HonestSplit, X: pd.DataFrame, depth: int = 3) -> ReadingTree:
-    """Fit :func:`genrelab.selection.fit_decision_tree` on the training rows of ``X``."""
-    tree = sel.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
+    """Fit :func:`genrelab.scoring.fit_decision_tree` on the training rows of ``X``."""
+    tree = scoring.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
     accuracy = (tree.predict(split.test_rows(X)) == split.y_test).mean()
     return ReadingTree(tree, depth, float(accuracy))

@@ -51,8 +51,8 @@ from .schema import AUDIO_FEATURES, LABEL
 #: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
 TRUSTED_TYPES: tuple[str, ...] = (
     "genrelab.em.GaussianMixtureEM",  # the predictor's mixture
-    "genrelab.selection.OutOfFoldProba",  # the stacked text probabilities (full feature set)
-    "genrelab.selection.SubsampledClassifier",  # the RBF SVC fitted on a subsample
+    "genrelab.pipelines.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.pipelines.SubsampledClassifier",  # the RBF SVC fitted on a subsample
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )

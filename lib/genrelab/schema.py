@@ -116,7 +116,7 @@ RELEASE_YEAR = "release_year"
 NAME_COLUMNS = ["track_name", "track_album_name", "track_artist"]
 #: Numeric columns beside the audio features in the full feature set.
 META_FEATURES = ["release_year", "track_popularity"]
-#: The classifier's feature sets (:func:`genrelab.selection.feature_columns`).
+#: The classifier's feature sets (:func:`genrelab.pipelines.feature_columns`).
 FEATURE_SETS = ("audio", "full")
 
 # --- pitch ---------------------------------------------------------------------------------------
