@@ -53,11 +53,35 @@ def test_label_with_one_example_is_named(tracks):
         pipelines.model_frame(df, "audio")
 
 
-def test_all_nan_feature_is_named(tracks):
-    df = tracks.copy()
+def test_features_the_table_lacks_are_left_out(tracks):
+    df = tracks.drop(columns=["loudness", "track_album_release_date", "release_year"])
     df["valence"] = np.nan
-    with pytest.raises(pipelines.TrainingDataError, match=r"\['valence'\] are all NaN"):
-        pipelines.model_frame(df, "audio")
+    X = pipelines.model_frame(df, "audio")
+    assert "valence" not in X and "loudness" not in X and "energy" in X
+    assert data.features_missing(df) == ["loudness", "valence"]
+    assert "release_year" not in pipelines.feature_columns("full", table=df)
+    with pytest.raises(pipelines.TrainingDataError, match="none of the audio features"):
+        pipelines.model_frame(df[["track_id", "genre"]], "audio")
+
+
+def test_full_2026_is_full_without_popularity(tracks):
+    full, full_2026 = (pipelines.feature_columns(fs, table=tracks) for fs in ("full", "full_2026"))
+    assert "track_popularity" in full and "track_popularity" not in full_2026
+    assert set(full) - set(full_2026) == {"track_popularity"}
+
+
+def test_a_full_set_without_text_or_artist_still_fits(tracks):
+    df = tracks[["track_id", "genre", *pipelines.AUDIO_FEATURES, "release_year"]].iloc[:600]
+    X = pipelines.model_frame(df, "full")
+    assert list(X.columns) == [*pipelines.AUDIO_FEATURES, "release_year"]
+    model = LogisticRegression(max_iter=300)
+    pipe = pipelines.make_pipeline_for(model, "full", columns=X.columns).fit(X, df["genre"])
+    with_names = tracks.iloc[:600].drop(columns=["track_artist"])
+    X = pipelines.model_frame(with_names, "full_2026")
+    assert "track_name" in X and "track_artist" not in X
+    pipe = pipelines.make_pipeline_for(clone(model), "full_2026", columns=X.columns)
+    n_genres = with_names["genre"].nunique()
+    assert pipe.fit(X, with_names["genre"]).predict_proba(X).shape == (600, n_genres)
 
 
 def test_feature_set_naming_a_missing_column(tracks):

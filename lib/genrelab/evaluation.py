@@ -6,8 +6,9 @@ Each step is one function returning a dataclass, so the notebook only calls, dis
    train/test split (:class:`HonestSplit`);
 2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
    split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
-3. :func:`fit_full_model` - the full feature set (audio, release year, popularity, stacked text
-   probabilities) with its grouped cross-validation folds (:class:`FullModel`);
+3. :func:`fit_full_model` - a full feature set (audio, release year, popularity, stacked text
+   probabilities; ``full_2026`` without popularity) with its grouped cross-validation folds
+   (:class:`FullModel`), on the columns the table holds;
 4. :func:`leaky_comparison` - the seed's row split of the raw per-playlist table
    (:class:`LeakyComparison`);
 5. :func:`evaluate` - honest (per feature set), leaky and baselines side by side
@@ -79,6 +80,14 @@ class HonestSplit:
     seed: int
 
     @property
+    def artist_honest(self) -> bool:
+        """Whether the split holds out artists: False when the table names no artist, and each
+        track is then its own group (an artist may sit on both sides)."""
+        return self.group_column in self.tracks and bool(
+            self.tracks[self.group_column].notna().any()
+        )
+
+    @property
     def y_train(self) -> np.ndarray:
         return self.y[self.train]
 
@@ -100,6 +109,12 @@ class HonestSplit:
 
     def summary(self) -> str:
         """How many tracks and artists sit on each side (none on both)."""
+        if not self.artist_honest:
+            return (
+                f"{len(self.train):,} training and {len(self.test):,} test tracks, grouped by "
+                f"track: the table has no {self.group_column} column, so the split is not "
+                "artist-honest (an artist may sit on both sides)"
+            )
         return (
             f"{len(self.train):,} training and {len(self.test):,} test tracks; "
             f"{len(set(self.groups[self.train])):,} and {len(set(self.groups[self.test])):,} "
@@ -108,7 +123,8 @@ class HonestSplit:
 
     def policy(self, cv_folds: int) -> dict[str, Any]:
         """The evaluation policy in words, for ``metrics.json``."""
-        column, share = self.group_column, self.test_size
+        column = self.group_column if self.artist_honest else "track_id"
+        share = self.test_size
         return {
             "dedup": self.dedup_policy,
             "split": f"grouped by {column}, {1 - share:.0%}/{share:.0%}",
@@ -126,6 +142,8 @@ def split_tracks(
 ) -> HonestSplit:
     """Deduplicate the per-playlist ``rows`` and split the tracks with no artist on both sides."""
     tracks, report = data.dedup(rows, dedup_policy)
+    if group_column not in tracks:  # no artist column: every track its own group
+        tracks = tracks.assign(**{group_column: pd.NA})
     train, test = sel.honest_split(tracks, test_size, group_column, seed)
     return HonestSplit(
         tracks=tracks,
@@ -220,14 +238,20 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
 # --- the full feature set -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FullModel:
-    """The full feature set's pipeline, its parameters, grouped CV folds and test scores."""
+    """A full feature set's pipeline, its parameters, grouped CV folds and test scores."""
 
+    feature_set: str
     model_name: str
     pipeline: Any
     params: dict[str, Any]
     fold_scores: np.ndarray
     X: pd.DataFrame
     scored: Scored
+
+    @property
+    def features_used(self) -> list[str]:
+        """The columns the model read: the feature set's columns that the table holds."""
+        return list(self.X.columns)
 
 
 def fit_full_model(
@@ -238,10 +262,11 @@ def fit_full_model(
     text_columns: Sequence[str] = NAME_COLUMNS,
     cv_folds: int = 3,
     n_jobs: int | None = None,
+    feature_set: str = "full",
 ) -> FullModel:
-    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on the full
-    feature set of the training split, cross-validate it over artist-grouped folds and score it
-    on the held-out artists.
+    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on a full
+    feature set (``"full"`` or ``"full_2026"``) of the training split, cross-validate it over
+    artist-grouped folds and score it on the held-out artists.
 
     ``model_params`` are the model's own parameters; empty takes the audio grid search's best
     for that model (none if it was not searched).
@@ -255,16 +280,16 @@ def fit_full_model(
         params = search.searches_[model_name].best_params_
     else:
         params = {}
-    X = pipelines.model_frame(split.tracks, "full", text_columns)
+    X = pipelines.model_frame(split.tracks, feature_set, text_columns)
     X_train = split.train_rows(X)
     pipeline = pipelines.make_pipeline_for(
-        models[model_name], "full", text_columns, split.group_column
+        models[model_name], feature_set, text_columns, split.group_column, columns=X.columns
     )
     pipeline.set_params(**params).fit(X_train, split.y_train)
     cv = sel.grouped_cv(cv_folds, split.seed)
     folds = scoring.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
-    scored = score(pipeline, split.test_rows(X), split.y_test, f"full ({model_name})")
-    return FullModel(model_name, pipeline, params, folds, X, scored)
+    scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
+    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------
@@ -302,7 +327,8 @@ def leaky_comparison(
 class ClassificationEvaluation:
     """Honest results per feature set, the leaky one, the baselines, and the policy behind them.
 
-    ``honest["audio"]`` and ``honest["full"]`` carry the 95 % interval of the grouped CV folds
+    ``honest["audio"]`` and each full set's (``honest["full"]``, ``honest["full_2026"]``) carry
+    the 95 % interval of the grouped CV folds
     (:func:`genrelab.scoring.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
     plain test metrics.
     """
@@ -310,6 +336,7 @@ class ClassificationEvaluation:
     best_model: str
     full_model: str
     full_params: dict[str, Any]
+    features_used: dict[str, list[str]]  # per full feature set, the columns it read
     honest: dict[str, dict[str, Any]]
     leaky: dict[str, dict[str, Any]]
     baseline: dict[str, dict[str, Any]]
@@ -318,7 +345,11 @@ class ClassificationEvaluation:
     def labels(self) -> dict[tuple[str, str], str]:
         """Display labels for ``(kind, name)``: ``("honest", "audio")`` -> ``"honest · audio
         (random_forest)"``."""
-        names = {"audio": f"audio ({self.best_model})", "full": f"full ({self.full_model} + text)"}
+        names = {
+            "audio": f"audio ({self.best_model})",
+            "full": f"full ({self.full_model} + text)",
+            "full_2026": f"full_2026 ({self.full_model} + text, no popularity)",
+        }
         out = {("honest", fs): f"honest · {names.get(fs, fs)}" for fs in self.honest}
         out.update({("leaky", fs): f"leaky · {fs} (seed's row split)" for fs in self.leaky})
         out.update({("baseline", name): f"baseline · {name}" for name in self.baseline})
@@ -343,7 +374,10 @@ class ClassificationEvaluation:
             "best_model": self.best_model,
             "honest": {
                 "audio": self.honest["audio"],
-                "full": {**self.honest["full"], "params": self.full_params},
+                **{
+                    fs: {**self.honest[fs], "params": self.full_params, "features_used": used}
+                    for fs, used in self.features_used.items()
+                },
             },
             "leaky": self.leaky,
             "baseline": self.baseline,
@@ -356,19 +390,23 @@ def evaluate(
     split: HonestSplit,
     search: sel.ModelSelection,
     scores: TestScores,
-    full: FullModel,
+    full: FullModel | Sequence[FullModel],
     leaky: LeakyComparison,
     cv_folds: int,
 ) -> ClassificationEvaluation:
-    """Put the honest results (audio: the chosen model; full), the leaky one and the baselines
-    side by side, with the policy that produced them."""
+    """Put the honest results (audio: the chosen model; each full feature set), the leaky one
+    and the baselines side by side, with the policy that produced them."""
+    fulls = [full] if isinstance(full, FullModel) else list(full)
     return ClassificationEvaluation(
         best_model=search.best_name_,
-        full_model=full.model_name,
-        full_params=full.params,
+        full_model=fulls[0].model_name if fulls else "",
+        full_params=fulls[0].params if fulls else {},
+        features_used={f.feature_set: f.features_used for f in fulls},
         honest={
             "audio": scoring.with_interval(scores.best_scored.metrics, search.fold_scores()),
-            "full": scoring.with_interval(full.scored.metrics, full.fold_scores),
+            **{
+                f.feature_set: scoring.with_interval(f.scored.metrics, f.fold_scores) for f in fulls
+            },
         },
         leaky={"audio": leaky.scored.metrics},
         baseline={name: s.metrics for name, s in scores.baselines.items()},

@@ -34,7 +34,7 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .schema import AUDIO_FEATURES, FEATURE_SETS, META_FEATURES, NAME_COLUMNS
+from .schema import AUDIO_FEATURES, FEATURE_SETS, NAME_COLUMNS
 
 
 class TrainingDataError(ValueError):
@@ -42,13 +42,33 @@ class TrainingDataError(ValueError):
 
 
 # --- input checks and model frames ----------------------------------------------------------------
-def feature_columns(feature_set: str, text_columns: Sequence[str] = NAME_COLUMNS) -> list[str]:
-    """Columns a feature set reads: ``"audio"`` or ``"full"`` (audio + meta + text columns)."""
-    if feature_set == "audio":
-        return list(AUDIO_FEATURES)
-    if feature_set == "full":
-        return [*AUDIO_FEATURES, *META_FEATURES, *text_columns]
-    raise ValueError(f"unknown feature set {feature_set!r}; choose one of {FEATURE_SETS}")
+def feature_columns(
+    feature_set: str,
+    text_columns: Sequence[str] = NAME_COLUMNS,
+    table: pd.DataFrame | None = None,
+) -> list[str]:
+    """Columns a feature set reads (:data:`genrelab.schema.FEATURE_SETS`): ``"audio"``, or
+    ``"full"`` / ``"full_2026"`` (audio + their numeric columns + the text columns).
+
+    With a ``table``, only the columns that hold a value in it: a table with eight audio
+    features and no names trains on those eight (the notebook says which are missing).
+    """
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {feature_set!r}; choose one of {list(FEATURE_SETS)}")
+    columns = [*AUDIO_FEATURES]
+    if feature_set != "audio":
+        columns += [*FEATURE_SETS[feature_set], *text_columns]
+    if table is None:
+        return columns
+    # the optional parts (names, year, popularity) may be absent; a column the caller named
+    # beyond them must exist (a typo in ``text_columns`` is an error, not a silent drop)
+    unknown = [c for c in text_columns if c not in table.columns and c not in NAME_COLUMNS]
+    if feature_set != "audio" and unknown:
+        raise TrainingDataError(f"the feature set names column(s) {unknown} that the table lacks")
+    present = [c for c in columns if c in table.columns and table[c].notna().any()]
+    if not any(c in AUDIO_FEATURES for c in present):
+        raise TrainingDataError(f"the table has none of the audio features {AUDIO_FEATURES}")
+    return present
 
 
 def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = "genre") -> None:
@@ -75,8 +95,9 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
 def model_frame(
     df: pd.DataFrame, feature_set: str, text_columns: Sequence[str] = NAME_COLUMNS
 ) -> pd.DataFrame:
-    """The columns a feature set reads, numeric ones as float (NaN where unknown), text as str."""
-    columns = feature_columns(feature_set, text_columns)
+    """The columns of a feature set that ``df`` holds (:func:`feature_columns`), numeric ones as
+    float (NaN where unknown), text as str."""
+    columns = feature_columns(feature_set, text_columns, df)
     check_training_frame(df, columns)
     out = pd.DataFrame(index=df.index)
     for col in columns:
@@ -241,24 +262,29 @@ def make_pipeline_for(
     text_columns: Sequence[str] = NAME_COLUMNS,
     group_column: str = "track_artist",
     inner_splits: int = 3,
+    columns: Sequence[str] | None = None,
 ) -> Pipeline:
-    """``model`` behind a scaler (audio) or behind scaler + stacked text probabilities (full)."""
+    """``model`` behind a scaler (audio) or behind scaler + stacked text probabilities (the full
+    sets).
+
+    ``columns`` are the model frame's columns (:func:`model_frame`); by default every column of
+    the feature set. Text columns absent from them are left out, and with none left the full
+    sets are numeric only.
+    """
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {feature_set!r}; choose one of {list(FEATURE_SETS)}")
     if feature_set == "audio":
         return Pipeline([("scale", StandardScaler()), ("model", model)])
-    if feature_set != "full":
-        raise ValueError(f"unknown feature set {feature_set!r}; choose one of {FEATURE_SETS}")
-    numeric = [*AUDIO_FEATURES, *META_FEATURES]
+    columns = list(columns) if columns is not None else feature_columns(feature_set, text_columns)
+    text_columns = [c for c in text_columns if c in columns]
+    numeric = [c for c in columns if c not in text_columns]
+    if not text_columns:
+        return Pipeline([("scale", StandardScaler()), ("model", model)])
+    # the inner folds group by artist when the frame has one (a table without: plain folds)
+    group = group_column if group_column in columns else None
     stack = OutOfFoldProba(
-        text_columns=list(text_columns), group_column=group_column, n_splits=inner_splits
+        text_columns=list(text_columns), group_column=group, n_splits=inner_splits
     )
-    prep = ColumnTransformer(
-        [
-            ("numeric", StandardScaler(), numeric),
-            (
-                "text",
-                stack,
-                [*text_columns] if group_column in text_columns else [*text_columns, group_column],
-            ),
-        ]
-    )
+    stacked = [*text_columns] if group in (None, *text_columns) else [*text_columns, group]
+    prep = ColumnTransformer([("numeric", StandardScaler(), numeric), ("text", stack, stacked)])
     return Pipeline([("features", prep), ("model", model)])
