@@ -11,7 +11,8 @@ import nbformat
 import pytest
 import yaml
 
-from genrelab import config, data, report, schema
+from genrelab import config, data, persist, report, schema
+from genrelab.predictor import html
 
 pytestmark = pytest.mark.slow
 
@@ -151,3 +152,12 @@ def test_the_full_feature_set_records_the_columns_it_used(foreign_run):
         assert "loudness" not in used and "danceability" in used
     if name == "kaggle":
         assert "track_popularity" in used and "release_year" not in used
+
+
+def test_the_predictor_says_which_model_it_shows(foreign_run):
+    name, run = foreign_run
+    meta = persist.load_model(run.dir).meta
+    header = html.header_html(meta, run.id)
+    assert "on the audio features" in header and meta["feature_set"] == "audio"
+    # the minimal table has no loudness: the model, and the page, go without it
+    assert ("loudness" in meta["features"]) == ("loudness" in header) == (name != "minimal")
