@@ -15,7 +15,7 @@ import genrelab
 PACKAGE = Path(genrelab.__file__).parent
 MAX_LINES = 650  # "none over about 600 lines" (issue 10), after ruff format
 #: Modules still over the limit, each waiting for its split (issue 10): remove them as they go.
-TOO_LONG_FOR_NOW = {"genrelab/selection.py"}
+TOO_LONG_FOR_NOW: set[str] = set()
 
 #: The layers, bottom to top: a module may import its own layer (acyclically) and the ones
 #: below, never one above. Matched by the longest prefix of the module's dotted name.
@@ -32,7 +32,9 @@ LAYERS = [
         "genrelab.audio",
         "genrelab.extraction",
         "genrelab.peers",
+        "genrelab.pipelines",
         "genrelab.selection",
+        "genrelab.scoring",
         "genrelab.evaluation",
         "genrelab.compare",
         "genrelab.taste",

@@ -32,7 +32,9 @@ mixtures          the BIC grid and the seed study's mean distance
 audio             aubio features of one clip
 extraction        many clips: parallel, cached, a failures table
 compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)
-selection         the grid-search helper, honest splits, stacking, metrics
+pipelines         what a classifier sees: feature sets, model frames, the stacked text feature
+selection         choosing a classifier: honest splits, the grid-search helper
+scoring           baselines, metrics with intervals, confusions, importances, the reading tree
 evaluation        notebook 03's study as dataclasses: honest split, test scores, full set, leaky
                   split, the evaluation (honest / leaky / baselines) recorded in metrics.json
 taste             a listener's features against the public's (no drawing)
