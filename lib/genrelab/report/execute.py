@@ -8,6 +8,7 @@ an incomplete run again with the same parameters resumes at its first notebook n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata as md
 import json
@@ -25,7 +26,7 @@ from pathlib import Path
 import papermill as pm
 import yaml
 
-from .. import config, runs
+from .. import config, memo, runs
 from ..runs import Run
 from .params import check_params, load_params, notebook_parameters
 from .render import render_html
@@ -173,6 +174,20 @@ def _point_latest(run: Run) -> None:
 
 
 # --- running -------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _kernel_environment():
+    """The environment the notebook kernels inherit: they print the results cache's hits and
+    misses under the cells (``GENRELAB_SHOW_CACHE=1``, unless it is set already)."""
+    added = memo.SHOW_SETTING not in os.environ
+    if added:
+        os.environ[memo.SHOW_SETTING] = "1"
+    try:
+        yield
+    finally:
+        if added:
+            os.environ.pop(memo.SHOW_SETTING, None)
+
+
 def _setup_logging(run: Run) -> logging.Handler:
     handler = logging.FileHandler(run.path(runs.LOG_FILE), mode="a")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
@@ -317,7 +332,8 @@ def run_report(
         run.path(runs.ENVIRONMENT_FILE).write_text(json.dumps(environment_info(), indent=2))
         log.info("run %s: %d notebooks, parameters from %s", run.id, len(plan), params_path)
         total = time.perf_counter()
-        failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
+        with _kernel_environment():
+            failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
         state["complete"] = failed is None
         write_state(run, state)
         index = render_html(run, state)
