@@ -16,12 +16,18 @@ a baseline): identical numbers, or the paths that differ.
 ``--table RUN_ID ...`` prints the table of existing runs only; ``--cells RUN_ID`` lists a run's
 slowest cells (papermill's per-cell durations in the executed notebooks' metadata).
 
+``--openmp`` times one fit of notebook 03's HistGradientBoosting (150 iterations on the
+training split) in fresh processes: OpenMP's default wait policy (threads spin while they wait),
+one thread, and ``OMP_WAIT_POLICY=PASSIVE`` (what the report runner sets for its kernels); the
+predicted probabilities must be identical.
+
 Usage::
 
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py \\
         --params params/quick.yaml [--repeat 3] [--jobs 1] [--reference metrics.json]
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --table RUN_A RUN_B
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --cells RUN_A [--top 15]
+    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --openmp
 """
 
 from __future__ import annotations
@@ -120,6 +126,51 @@ def slowest_cells(run_id: str, top: int) -> None:
         print(f"{seconds:7.1f} s  {stem} cell {i:2d}  {first}")
 
 
+HGB_FIT = """
+import sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+from genrelab import data, evaluation, pipelines, selection
+rows = data.snapshot_tracks("keep_first")
+split = evaluation.split_tracks(rows, "drop_conflicting")
+X = pipelines.model_frame(split.tracks, "audio")
+model = selection.default_models()["hist_gradient_boosting"]
+pipe = pipelines.make_pipeline_for(model, "audio").set_params(model__max_iter=150)
+limit = int(sys.argv[1]) or None
+with threadpool_limits(limit, user_api="openmp"):
+    start = time.perf_counter()
+    pipe.fit(split.train_rows(X), split.y_train)
+    seconds = time.perf_counter() - start
+    proba = pipe.predict_proba(split.test_rows(X))
+print(seconds, repr(np.round(proba[:50], 12).tolist()))
+"""
+
+
+def openmp() -> None:
+    """One HistGradientBoosting fit per OpenMP setting, each in a fresh process."""
+    settings = {
+        "default (spin)": ({}, 0),
+        "one thread": ({}, 1),
+        "OMP_WAIT_POLICY=PASSIVE": ({"OMP_WAIT_POLICY": "PASSIVE"}, 0),
+    }
+    reference, first = None, None
+    for label, (extra, limit) in settings.items():
+        env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | extra
+        before = load()
+        cmd = [sys.executable, "-c", HGB_FIT, str(limit)]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        seconds, proba = out.stdout.split(" ", 1)
+        reference = reference or proba
+        first = first or float(seconds)
+        same = "same probabilities" if proba == reference else "OTHER PROBABILITIES"
+        ratio = first / float(seconds)
+        print(
+            f"{label:26s} {float(seconds):6.1f} s  x{ratio:4.1f} vs default;  {same}; "
+            f"load {before} -> {load()}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--params", default="params/default.yaml")
@@ -130,7 +181,11 @@ def main() -> None:
     parser.add_argument("--table", nargs="+", metavar="RUN_ID", help="print existing runs only")
     parser.add_argument("--cells", metavar="RUN_ID", help="a run's slowest cells")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--openmp", action="store_true", help="HGB fit: OpenMP wait policies")
     args = parser.parse_args()
+    if args.openmp:
+        openmp()
+        return
     if args.cells:
         slowest_cells(args.cells, args.top)
         return

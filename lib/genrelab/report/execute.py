@@ -174,18 +174,23 @@ def _point_latest(run: Run) -> None:
 
 
 # --- running -------------------------------------------------------------------------------------
+#: What the notebook kernels inherit, unless set already: they print the results cache's hits
+#: and misses under the cells, and OpenMP threads (HistGradientBoosting's) sleep instead of
+#: spinning while they wait: on a shared machine spinning threads made a fit 9x slower (70 s
+#: against 7.5 s, the same model; ``benchmarks/bench_report.py --openmp``).
+KERNEL_ENVIRONMENT = {memo.SHOW_SETTING: "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
 @contextlib.contextmanager
 def _kernel_environment():
-    """The environment the notebook kernels inherit: they print the results cache's hits and
-    misses under the cells (``GENRELAB_SHOW_CACHE=1``, unless it is set already)."""
-    added = memo.SHOW_SETTING not in os.environ
-    if added:
-        os.environ[memo.SHOW_SETTING] = "1"
+    """Set :data:`KERNEL_ENVIRONMENT` (what is not set already) while the kernels start."""
+    added = {k: v for k, v in KERNEL_ENVIRONMENT.items() if k not in os.environ}
+    os.environ.update(added)
     try:
         yield
     finally:
-        if added:
-            os.environ.pop(memo.SHOW_SETTING, None)
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _setup_logging(run: Run) -> logging.Handler:
