@@ -102,3 +102,17 @@ def test_text_columns_and_object_arrays_are_keyed_by_their_content():
 def test_unhashable_cells_fall_back_to_joblib():
     cells = pd.DataFrame({"genres": [["pop"], ["rock", "pop"]]})
     assert memo._compact(cells) is cells
+
+
+def test_padding_bytes_of_structured_arrays_are_not_in_the_key():
+    # a fitted tree's nodes are such an array; read back from the cache in another process,
+    # their padding held other bytes and the same model got another key
+    nodes = np.dtype({"names": ["left", "flag"], "formats": ["<i8", "u1"], "itemsize": 16})
+    clean = np.zeros(3, nodes)
+    raw = clean.view(np.uint8).reshape(3, 16).copy()
+    raw[:, 9:] = 7  # the padding only
+    dirty = raw.view(nodes).reshape(3)
+    assert joblib.hash(clean) != joblib.hash(dirty)
+    assert memo._hash(clean) == memo._hash(dirty)
+    dirty["flag"][1] = 1
+    assert memo._hash(clean) != memo._hash(dirty)

@@ -44,6 +44,8 @@ import joblib
 import numpy as np
 import pandas as pd
 from joblib.func_inspect import filter_args
+from joblib.hashing import NumpyHasher
+from numpy.lib import recfunctions
 
 from . import config
 
@@ -112,7 +114,7 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
 
     def key(args, kwargs) -> str:
         """The call's key, hashed once per call (``joblib.hash`` of :func:`_compact` arguments)."""
-        return joblib.hash(_compact(filter_args(func, ignored, args, kwargs)))
+        return _hash(_compact(filter_args(func, ignored, args, kwargs)))
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -133,6 +135,21 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
 
     wrapper.in_cache = in_cache  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+class _Hasher(NumpyHasher):
+    """joblib's hasher, blind to the padding bytes of structured arrays: a fitted tree's nodes
+    are one, and their padding is whatever memory held, so the same forest hashed differently
+    once read back from the cache (a miss on every re-run for a key holding a fitted model)."""
+
+    def save(self, obj):
+        if isinstance(obj, np.ndarray) and obj.dtype.fields is not None:
+            obj = recfunctions.repack_fields(obj)  # a packed copy, no padding
+        super().save(obj)
+
+
+def _hash(value) -> str:
+    return _Hasher(hash_name="md5").hash(value)
 
 
 def _compact(value):
