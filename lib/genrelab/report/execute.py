@@ -339,6 +339,9 @@ def run_report(
         total = time.perf_counter()
         with _kernel_environment():
             failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
+        # what the user waited for: with jobs > 1 it is less than the sum of the notebooks
+        state["jobs"] = jobs
+        state["notebooks_wall_seconds"] = round(time.perf_counter() - total, 2)
         state["complete"] = failed is None
         write_state(run, state)
         index = render_html(run, state)

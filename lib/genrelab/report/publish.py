@@ -55,6 +55,8 @@ def results_of(run: Run, state: dict) -> dict:
         "headline": [list(row) for row in headline_rows(metrics)],
         "classification": classification,
         "notebook_seconds": {n: e.get("seconds") for n, e in state["notebooks"].items()},
+        "notebooks_wall_seconds": state.get("notebooks_wall_seconds"),
+        "jobs": state.get("jobs", 1),
         "figures": [p.name for p in run.featured_figures()],
     }
 
@@ -94,7 +96,14 @@ def readme_block(results: dict) -> str:
         "| notebook | seconds |",
         "|---|---|",
         *[f"| {name} | {s:.1f} |" for name, s in seconds.items() if s is not None],
-        f"| all notebooks | {total:.1f} |",
+        f"| all notebooks, one after the other | {total:.1f} |",
+    ]
+    if results.get("notebooks_wall_seconds") is not None:
+        lines.append(
+            f"| wall time, up to {results.get('jobs', 1)} at once | "
+            f"{results['notebooks_wall_seconds']:.1f} |"
+        )
+    lines += [
         END,
     ]
     return "\n".join(lines)
