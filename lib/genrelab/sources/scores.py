@@ -544,6 +544,8 @@ def corpus(
         dest=dest,
     )
     ok = table[table["status"] == "ok"].reset_index(drop=True)
+    if ok.empty:  # nothing rendered: the columns a rendered piece would have, no rows
+        ok = ok.reindex(columns=[*ok.columns, *_TRUTH_COLUMNS]).astype({"key": float})
     failed = table[table["status"] != "ok"]
     item_ids = [_slug(p) for p in ok["piece"]]
     items = pd.DataFrame({"item_id": item_ids, "path": ok["clip_path"], "label": ok[label]})
@@ -572,6 +574,12 @@ def corpus(
     return AudioCorpus(
         "scores", items, reference, label_name=label, failures=failures, details=details
     )
+
+
+_TRUTH_COLUMNS = [
+    "title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo", "n_parts",
+    "n_notes", "loudness",
+]
 
 
 def key_summary(details: pd.DataFrame) -> pd.DataFrame:
