@@ -35,7 +35,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import config
+from . import config, peers
 from .audio import extract_features
 from .em import GaussianMixtureEM
 from .extraction import feature_columns
@@ -556,6 +556,50 @@ def evaluate(
     }
     metrics.update({n: (clusters or {}).get(n, nan) for n in CLUSTER_SCORES})
     return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
+
+
+# --------------------------------------------------------------------------- peer extractors
+def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = False):
+    """genrelab (aubio) and each peer of ``names`` (:mod:`genrelab.peers`) on the same clips.
+
+    ``table`` is a joined table (:func:`join`: ``path``, aubio's ``tempo`` / ``key`` / ``mode``,
+    ``ref_tempo``, ``ref_key``, ``ref_mode``). Returns ``(rows, metrics)``: one row per extractor
+    with ``tempo_acc1``, ``tempo_acc2``, ``key_mirex``, ``key_acc``, ``x_real_time`` (seconds of
+    audio per CPU second, peers only: aubio's run in the extraction batch) and ``note`` (how to
+    install a missing peer); ``metrics`` is ``{peer: {metric: value}}`` for ``run.record``.
+    """
+    nan = float("nan")
+
+    def scores(est: pd.DataFrame) -> dict:
+        t = tempo_accuracy(est["tempo"], table["ref_tempo"]) if "ref_tempo" in table else {}
+        k = (
+            key_accuracy(est["key"], est["mode"], table["ref_key"], table.get("ref_mode"))
+            if "ref_key" in table
+            else {}
+        )
+        return {
+            "tempo_acc1": t.get("tempo_acc1", nan),
+            "tempo_acc2": t.get("tempo_acc2", nan),
+            "key_mirex": k.get("key_mirex", nan),
+            "key_acc": k.get("key_acc", nan),
+        }
+
+    rows = {"genrelab (aubio)": {**scores(table), "x_real_time": nan, "note": ""}}
+    metrics = {}
+    for name in names:
+        try:
+            est = peers.extract_peers(table["path"], name, progress=progress)
+        except peers.PeerMissing as exc:
+            rows[name] = {"note": str(exc)}
+            continue
+        for column, missing in (("tempo", nan), ("key", -1), ("mode", -1)):
+            if column not in est:  # every clip failed
+                est[column] = missing
+        est = est.set_index("path").reindex(table["path"]).reset_index()
+        audio_s = float(table["duration"].sum()) if "duration" in table else nan
+        row = {**scores(est), "x_real_time": audio_s / float(est["cpu_s"].sum()), "note": ""}
+        rows[name], metrics[name] = row, {k: v for k, v in row.items() if k != "note"}
+    return pd.DataFrame(rows).T, metrics
 
 
 # --------------------------------------------------------------------------- a real clip
