@@ -14,7 +14,9 @@ from genrelab import peers
 def test_a_missing_peer_says_how_to_install_it(monkeypatch, tmp_path):
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name in peers.PEERS else real(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in peers.PEERS else real(name, *a),
     )
     assert peers.available() == []
     with pytest.raises(peers.PeerMissing, match=r"pip install '\.\[peers\]'"):

@@ -350,7 +350,9 @@ def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
     folder_.mkdir(parents=True)
     _score(1, ["G", "C", "D", "G"] * 2).write("musicxml", fp=folder_ / "tune.musicxml")
     (tmp_path / "scores" / "bach").mkdir()
-    _score(0, ["C", "G", "C"]).write("musicxml", fp=tmp_path / "scores" / "bach" / "choral.musicxml")
+    _score(0, ["C", "G", "C"]).write(
+        "musicxml", fp=tmp_path / "scores" / "bach" / "choral.musicxml"
+    )
     cat = scores.folder_catalogue(tmp_path / "scores")
     assert list(cat["composer"]) == ["tester"]  # the Bach folder is left out
     dest = tmp_path / "clips"

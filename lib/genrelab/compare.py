@@ -84,7 +84,10 @@ def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
     known = np.isfinite(ref) & (ref > 0)
     acc1 = np.array([k and _tempo_hit(e, r, tol) for e, r, k in zip(est, ref, known)], bool)
     acc2 = np.array(
-        [k and any(_tempo_hit(e, f * r, tol) for f in TEMPO_FACTORS) for e, r, k in zip(est, ref, known)],
+        [
+            k and any(_tempo_hit(e, f * r, tol) for f in TEMPO_FACTORS)
+            for e, r, k in zip(est, ref, known)
+        ],
         bool,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -121,7 +124,9 @@ def mir_eval_key(key: int, mode: int) -> str:
 
 
 #: Does the installed mir_eval take ``allow_descending_fifths`` (added after 0.8.2)?
-_MIR_EVAL_FIFTHS = "allow_descending_fifths" in inspect.signature(mir_eval.key.weighted_score).parameters
+_MIR_EVAL_FIFTHS = (
+    "allow_descending_fifths" in inspect.signature(mir_eval.key.weighted_score).parameters
+)
 
 
 def mirex_key_score(

@@ -132,7 +132,9 @@ EXTRACTORS: dict[str, Callable[..., dict]] = {
 }
 
 
-def extract_peers(paths: Iterable[str | Path], name: str, *, progress: bool = False) -> pd.DataFrame:
+def extract_peers(
+    paths: Iterable[str | Path], name: str, *, progress: bool = False
+) -> pd.DataFrame:
     """One peer over many files: a table of ``path``, ``tempo``, ``key``, ``mode``...,
     ``reason`` (empty, or why the file could not be analysed) and ``cpu_s`` (the process CPU
     seconds the clip took, decoding included).

@@ -81,8 +81,8 @@ def from_params(
 ) -> AudioCorpus:
     """The corpus a notebook's parameters describe (what each source needs, from one flat set).
 
-    ``audio_path`` is the folder of ``scores`` (score files; default music21's corpus), ``fma`` (default: the ``GENRELAB_FMA_DIR`` setting) and
-    ``folder``; ``reference_csv`` the folder source's reference table (its ``genre``, ``label``
+    ``audio_path`` is the folder of ``scores`` (score files; default music21's corpus), ``fma``
+    (default: the ``GENRELAB_FMA_DIR`` setting) and ``folder``; ``reference_csv`` the folder source's reference table (its ``genre``, ``label``
     or ``style`` column labels the clips, else the sub-folder names do); ``tracks`` the collected
     tracks the ``deezer`` source downloads previews for. ``n_clips`` 0 means every clip.
     """
@@ -90,7 +90,12 @@ def from_params(
     label_column = _folder_label_column(reference_csv) if audio_source == "folder" else None
     kwargs = {
         "synthetic": {"n_clips": n or 120, "n_jobs": n_jobs, "progress": progress},
-        "scores": {"n_clips": n, "path": audio_path or None, "n_jobs": n_jobs, "progress": progress},
+        "scores": {
+            "n_clips": n,
+            "path": audio_path or None,
+            "n_jobs": n_jobs,
+            "progress": progress,
+        },
         "fma": {"root": audio_path or None, "n_clips": n},
         "folder": {
             "path": audio_path or None,

@@ -32,7 +32,7 @@ Example
 -------
 >>> from genrelab.sources import scores
 >>> corpus = scores.corpus(n_clips=40, seed=42)          # doctest: +SKIP
->>> corpus.details[["composer", "metre", "tempo", "key_name", "instrumentation"]].head()  # doctest: +SKIP
+>>> corpus.details[["composer", "metre", "tempo", "key_name"]].head()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 from joblib import Parallel, delayed
-from music21 import chord, converter, corpus as m21corpus, dynamics, key, meter, note
+from music21 import chord, converter, dynamics, key, meter, note
+from music21 import corpus as m21corpus
 from tqdm.auto import tqdm
 
 from .. import config, schema
@@ -163,7 +164,10 @@ def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.
             if limit is not None and p.stat().st_size > limit:
                 continue
             stem = p.with_suffix("").as_posix()
-            if stem not in best or _FORMAT_PREFERENCE[p.suffix] < _FORMAT_PREFERENCE[best[stem].suffix]:
+            if (
+                stem not in best
+                or _FORMAT_PREFERENCE[p.suffix] < _FORMAT_PREFERENCE[best[stem].suffix]
+            ):
                 best[stem] = p
         entries = []
         for p in sorted(best.values()):
@@ -197,7 +201,7 @@ def folder_catalogue(path: str | Path, *, composer_from_folder: bool = True) -> 
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------- a score -> notes + truth
+# ------------------------------------------------------------------ a score -> notes + truth
 @dataclass
 class ScoreTruth:
     """What a score says about itself (before any rendering choice)."""
@@ -217,7 +221,9 @@ def parse(path: str | Path, number: int | None = None):
     try:
         return converter.parse(str(path), number=number, forceSource=True, storePickle=False)
     except Exception as exc:  # noqa: BLE001 - music21 raises many kinds for a bad file
-        raise ScoreError(str(path), f"music21 cannot read it ({type(exc).__name__}: {exc})") from None
+        raise ScoreError(
+            str(path), f"music21 cannot read it ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _parts(score) -> list:
@@ -249,8 +255,10 @@ def score_notes(score) -> render.Notes:
             members = [el] if isinstance(el, note.Note) else list(el.notes)
             for member in members:
                 midi = int(member.pitch.midi)
-                tie = member.tie.type if member.tie is not None else (
-                    el.tie.type if el.tie is not None else None
+                tie = (
+                    member.tie.type
+                    if member.tie is not None
+                    else (el.tie.type if el.tie is not None else None)
                 )
                 if tie in ("continue", "stop") and midi in open_ties:
                     row = rows[open_ties[midi]]
@@ -272,9 +280,7 @@ def score_truth(score, notes: render.Notes | None = None) -> ScoreTruth:
     """Key and mode (key signature + final bass note), metre and title of a parsed score."""
     parts = _parts(score)
     bass = parts[-1]
-    signatures = [
-        ks.sharps for ks in bass.recurse().getElementsByClass(key.KeySignature)
-    ]
+    signatures = [ks.sharps for ks in bass.recurse().getElementsByClass(key.KeySignature)]
     times = list(bass.recurse().getElementsByClass(meter.TimeSignature))
     if not times:
         times = list(score.recurse().getElementsByClass(meter.TimeSignature))
@@ -296,7 +302,9 @@ def score_truth(score, notes: render.Notes | None = None) -> ScoreTruth:
     if not signatures:
         reason = "no key signature"
     elif len(set(signatures)) > 1:
-        reason = f"the key signature changes ({', '.join(map(str, dict.fromkeys(signatures)))} sharps)"
+        reason = (
+            f"the key signature changes ({', '.join(map(str, dict.fromkeys(signatures)))} sharps)"
+        )
     elif final_bass is None:
         reason = "no notes"
     else:
@@ -339,7 +347,9 @@ def draw_rendering(
 def default_dir(duration: float = 30.0, samplerate: int = 22050, soundfont=None) -> Path:
     """``<cache>/scores/<scores version>-<render version>-<soundfont>-d<duration>-r<rate>``."""
     version = render.RENDER_VERSION.replace("/", "_")
-    tag = f"{SCORES_VERSION}-{version}-{render.soundfont_tag(soundfont)}-d{duration:g}-r{samplerate}"
+    tag = (
+        f"{SCORES_VERSION}-{version}-{render.soundfont_tag(soundfont)}-d{duration:g}-r{samplerate}"
+    )
     return config.cache_folder("scores") / tag
 
 
@@ -369,8 +379,14 @@ def _atomic_write_json(path: Path, record: dict) -> None:
 
 
 def render_piece(
-    entry: dict, tempo: float, instrumentation: str, *, duration: float, samplerate: int,
-    dest: Path, soundfont=None,
+    entry: dict,
+    tempo: float,
+    instrumentation: str,
+    *,
+    duration: float,
+    samplerate: int,
+    dest: Path,
+    soundfont=None,
 ) -> dict:
     """Parse, render and write one piece (or reuse its cached clip): its record.
 
@@ -475,9 +491,7 @@ def generate(
         log.info("rendering %d of %d pieces into %s", len(todo), len(entries), dest)
         # starting a worker (importing music21) costs about as much as rendering a few pieces
         n_jobs = max(1, min(n_jobs if n_jobs > 0 else (os.cpu_count() or 1), len(todo) // 8))
-        jobs = (
-            delayed(render_piece)(entries[i], *choices[i], **kwargs) for i in todo
-        )
+        jobs = (delayed(render_piece)(entries[i], *choices[i], **kwargs) for i in todo)
         made = (
             (render_piece(entries[i], *choices[i], **kwargs) for i in todo)
             if n_jobs == 1
@@ -560,8 +574,21 @@ def corpus(
         }
     )
     detail_columns = [
-        "piece", "composer", "form", "collection", "title", "metre", "beat_quarters", "tempo",
-        "beat_tempo", "instrumentation", "key", "mode", "key_reason", "n_parts", "n_notes",
+        "piece",
+        "composer",
+        "form",
+        "collection",
+        "title",
+        "metre",
+        "beat_quarters",
+        "tempo",
+        "beat_tempo",
+        "instrumentation",
+        "key",
+        "mode",
+        "key_reason",
+        "n_parts",
+        "n_notes",
     ]
     details = ok[detail_columns].assign(item_id=item_ids)
     details["key_name"] = [
@@ -577,8 +604,16 @@ def corpus(
 
 
 _TRUTH_COLUMNS = [
-    "title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo", "n_parts",
-    "n_notes", "loudness",
+    "title",
+    "key",
+    "mode",
+    "key_reason",
+    "metre",
+    "beat_quarters",
+    "beat_tempo",
+    "n_parts",
+    "n_notes",
+    "loudness",
 ]
 
 
@@ -586,5 +621,7 @@ def key_summary(details: pd.DataFrame) -> pd.DataFrame:
     """Clips whose key the score decides and the ones left out for the key, by reason."""
     reasons = details["key_reason"].where(details["key_reason"] != "", "decided")
     general = reasons.str.replace(r"final bass .*", "final bass fits neither key", regex=True)
-    general = general.str.replace(r"the key signature changes.*", "key signature changes", regex=True)
+    general = general.str.replace(
+        r"the key signature changes.*", "key signature changes", regex=True
+    )
     return general.value_counts().rename("clips").to_frame()
