@@ -82,9 +82,10 @@ def from_params(
     """The corpus a notebook's parameters describe (what each source needs, from one flat set).
 
     ``audio_path`` is the folder of ``scores`` (score files; default music21's corpus), ``fma``
-    (default: the ``GENRELAB_FMA_DIR`` setting) and ``folder``; ``reference_csv`` the folder source's reference table (its ``genre``, ``label``
-    or ``style`` column labels the clips, else the sub-folder names do); ``tracks`` the collected
-    tracks the ``deezer`` source downloads previews for. ``n_clips`` 0 means every clip.
+    (default: the ``GENRELAB_FMA_DIR`` setting) and ``folder``; ``reference_csv`` the folder
+    source's reference table (its ``genre``, ``label`` or ``style`` column labels the clips, else
+    the sub-folder names do); ``tracks`` the collected tracks the ``deezer`` source downloads
+    previews for. ``n_clips`` 0 means every clip.
     """
     n = n_clips if n_clips and n_clips > 0 else None
     label_column = _folder_label_column(reference_csv) if audio_source == "folder" else None
