@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 
-from genrelab import audio, config, data, execution, extraction, mixtures
+from genrelab import audio, config, data, execution, extraction, mixtures, schema
 from genrelab import selection as sel
 from genrelab.em import COVARIANCE_TYPES
 from genrelab.sources import synthetic
@@ -104,7 +104,7 @@ def main() -> None:
     truth = synthetic.generate_corpus(args.clips, seed=2026, n_jobs=2)  # cached after a first run
     paths = list(truth["path"])
     tracks = data.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
-    X, y = tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy()
+    X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
     groups = sel.artist_groups(tracks)
     Xs = StandardScaler().fit_transform(X)
     ks = range(1, 7)

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genrelab import config, data, persist, schema, selection
+from genrelab import config, data, persist, pipelines, schema
 from genrelab.predictor.model import PredictorSetupError, find_model_run
 from genrelab.predictor.widget import GenrePredictor
 
@@ -58,7 +58,7 @@ def build_run(root: Path) -> Path:
     run.mkdir(parents=True)
     tracks = data.snapshot_tracks()
     model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
-    pipe = selection.make_pipeline_for(model, "audio").fit(
+    pipe = pipelines.make_pipeline_for(model, "audio").fit(
         tracks[schema.AUDIO_FEATURES], tracks["genre"]
     )
     persist.save_model(

@@ -1,4 +1,4 @@
-"""genrelab.sources.deezer on recorded responses (the audio body is the committed FMA clip)."""
+"""genrelab.collect.deezer on recorded responses (the audio body is the committed FMA clip)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from fixtures.spotify.fakeapi import answer, dropped, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import config, http
-from genrelab.sources import deezer
+from genrelab import config
+from genrelab.collect import deezer, http
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
 

@@ -18,7 +18,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from test_audio import SR, click_track, make_bad_files
 
-from genrelab import config, data, execution, extraction
+from genrelab import config, data, execution, extraction, schema
 from genrelab import selection as sel
 from genrelab.mixtures import best_by_bic, bic_grid
 
@@ -182,7 +182,7 @@ def _search(scheduler=None):
 @pytest.fixture(scope="module")
 def tracks():
     tracks = data.snapshot_tracks().sample(800, random_state=0).reset_index(drop=True)
-    return tracks[sel.AUDIO_FEATURES], tracks["genre"].to_numpy(), sel.artist_groups(tracks)
+    return tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy(), sel.artist_groups(tracks)
 
 
 @pytest.fixture(scope="module")

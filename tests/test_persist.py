@@ -15,7 +15,7 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from genrelab import data, persist, runs, schema, selection
+from genrelab import data, persist, pipelines, runs, schema, selection
 from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
 
 
@@ -35,10 +35,10 @@ def saved_kinds(tracks: pd.DataFrame) -> dict[str, object]:
     out: dict[str, object] = {}
     grids = selection.default_grids()
     for feature_set in schema.FEATURE_SETS:
-        X = selection.model_frame(tracks, feature_set)
+        X = pipelines.model_frame(tracks, feature_set)
         for name, model in selection.default_models().items():
             for i, params in enumerate(ParameterGrid(grids[name])):
-                pipe = selection.make_pipeline_for(clone(model), feature_set).set_params(**params)
+                pipe = pipelines.make_pipeline_for(clone(model), feature_set).set_params(**params)
                 out[f"{feature_set} {name} #{i}"] = pipe.fit(X, tracks[schema.LABEL])
     X = tracks[schema.CONTINUOUS_FEATURES].to_numpy()
     for cov in COVARIANCE_TYPES:
@@ -70,7 +70,7 @@ def test_every_saved_kind_round_trips_through_the_one_loader(kinds, tracks, tmp_
     for i, (name, obj) in enumerate(kinds.items()):
         loaded = persist.load(persist.dump(obj, tmp_path / f"{i}.skops"))
         if name.startswith(("audio", "full")):
-            X = selection.model_frame(tracks, name.split()[0]).head(20)
+            X = pipelines.model_frame(tracks, name.split()[0]).head(20)
             method = "predict_proba" if hasattr(obj, "predict_proba") else "decision_function"
         else:
             X = tracks[schema.CONTINUOUS_FEATURES].head(20).to_numpy()
@@ -148,8 +148,8 @@ def test_a_file_that_is_not_skops_says_so(tmp_path):
 
 # --- the classifier, the mixture, the mapping -----------------------------------------------------
 def test_saved_model_round_trip(tracks, tmp_path):
-    X = selection.model_frame(tracks, "audio")
-    pipe = selection.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+    X = pipelines.model_frame(tracks, "audio")
+    pipe = pipelines.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
         X, tracks[schema.LABEL]
     )
     path = persist.save_model(

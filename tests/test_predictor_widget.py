@@ -10,7 +10,8 @@ import pytest
 from fixtures.models import RUNSTRING, crafted_skops, make_model_run, payload, save_mapping
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import config, data, runs, schema, spotify
+from genrelab import config, data, runs, schema
+from genrelab.collect import errors
 from genrelab.predictor import model as pm
 from genrelab.predictor.widget import GenrePredictor
 
@@ -206,7 +207,7 @@ def test_spotify_box_without_credentials_says_so_in_the_widget(
 def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
     tid = load("library")["facts"]["analysis_id"]
     with pytest.warns(
-        spotify.FeaturesSourceWarning
+        errors.FeaturesSourceWarning
     ):  # recorded: 403 on audio-features, then ReccoBeats
         assert widget.analyse_spotify(tid) is True
     ref = (

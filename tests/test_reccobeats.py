@@ -1,12 +1,12 @@
-"""genrelab.sources.reccobeats on recorded responses."""
+"""genrelab.collect.reccobeats on recorded responses."""
 
 from __future__ import annotations
 
 import pytest
 from fixtures.spotify.fakeapi import answer, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import data, http
-from genrelab.sources import reccobeats
+from genrelab import data
+from genrelab.collect import http, reccobeats
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
 

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from genrelab import data
+from genrelab import data, pipelines, scoring
 from genrelab import selection as sel
 
 
@@ -29,7 +29,7 @@ def test_honest_split_keeps_artists_apart(tracks):
 
 def test_honest_split_refuses_duplicated_tracks(tracks):
     doubled = pd.concat([tracks, tracks.iloc[:5]], ignore_index=True)
-    with pytest.raises(sel.TrainingDataError, match="dedup"):
+    with pytest.raises(pipelines.TrainingDataError, match="dedup"):
         sel.honest_split(doubled)
 
 
@@ -49,28 +49,52 @@ def test_artist_groups_give_missing_artists_their_own_group():
 def test_label_with_one_example_is_named(tracks):
     df = tracks.copy()
     df.loc[0, "genre"] = "polka"
-    with pytest.raises(sel.TrainingDataError, match=r"\['polka'\].*fewer than 2 examples"):
-        sel.model_frame(df, "audio")
+    with pytest.raises(pipelines.TrainingDataError, match=r"\['polka'\].*fewer than 2 examples"):
+        pipelines.model_frame(df, "audio")
 
 
-def test_all_nan_feature_is_named(tracks):
-    df = tracks.copy()
+def test_features_the_table_lacks_are_left_out(tracks):
+    df = tracks.drop(columns=["loudness", "track_album_release_date", "release_year"])
     df["valence"] = np.nan
-    with pytest.raises(sel.TrainingDataError, match=r"\['valence'\] are all NaN"):
-        sel.model_frame(df, "audio")
+    X = pipelines.model_frame(df, "audio")
+    assert "valence" not in X and "loudness" not in X and "energy" in X
+    assert data.features_missing(df) == ["loudness", "valence"]
+    assert "release_year" not in pipelines.feature_columns("full", table=df)
+    with pytest.raises(pipelines.TrainingDataError, match="none of the audio features"):
+        pipelines.model_frame(df[["track_id", "genre"]], "audio")
+
+
+def test_full_2026_is_full_without_popularity(tracks):
+    full, full_2026 = (pipelines.feature_columns(fs, table=tracks) for fs in ("full", "full_2026"))
+    assert "track_popularity" in full and "track_popularity" not in full_2026
+    assert set(full) - set(full_2026) == {"track_popularity"}
+
+
+def test_a_full_set_without_text_or_artist_still_fits(tracks):
+    df = tracks[["track_id", "genre", *pipelines.AUDIO_FEATURES, "release_year"]].iloc[:600]
+    X = pipelines.model_frame(df, "full")
+    assert list(X.columns) == [*pipelines.AUDIO_FEATURES, "release_year"]
+    model = LogisticRegression(max_iter=300)
+    pipe = pipelines.make_pipeline_for(model, "full", columns=X.columns).fit(X, df["genre"])
+    with_names = tracks.iloc[:600].drop(columns=["track_artist"])
+    X = pipelines.model_frame(with_names, "full_2026")
+    assert "track_name" in X and "track_artist" not in X
+    pipe = pipelines.make_pipeline_for(clone(model), "full_2026", columns=X.columns)
+    n_genres = with_names["genre"].nunique()
+    assert pipe.fit(X, with_names["genre"]).predict_proba(X).shape == (600, n_genres)
 
 
 def test_feature_set_naming_a_missing_column(tracks):
-    with pytest.raises(sel.TrainingDataError, match=r"\['lyrics'\]"):
-        sel.model_frame(tracks, "full", text_columns=["track_name", "lyrics"])
+    with pytest.raises(pipelines.TrainingDataError, match=r"\['lyrics'\]"):
+        pipelines.model_frame(tracks, "full", text_columns=["track_name", "lyrics"])
     with pytest.raises(ValueError, match="unknown feature set 'video'"):
-        sel.feature_columns("video")
+        pipelines.feature_columns("video")
 
 
 # --- the grid-search helper -----------------------------------------------------------------------
 def test_model_selection_summary_and_best(tracks):
     train, _ = sel.honest_split(tracks, seed=0)
-    X = sel.model_frame(tracks, "audio").iloc[train]
+    X = pipelines.model_frame(tracks, "audio").iloc[train]
     y = tracks["genre"].to_numpy()[train]
     groups = sel.artist_groups(tracks)[train]
     models = {
@@ -100,18 +124,18 @@ def test_model_selection_needs_a_grid_for_every_model():
 
 
 def test_every_default_model_fits_with_its_grid(tracks):
-    X = sel.model_frame(tracks, "audio")
+    X = pipelines.model_frame(tracks, "audio")
     y = tracks["genre"]
     models, grids = sel.default_models(), sel.default_grids()
     for name, model in models.items():
         params = {k: v[0] for k, v in grids[name].items()}
-        pipe = sel.make_pipeline_for(clone(model), "audio").set_params(**params).fit(X, y)
+        pipe = pipelines.make_pipeline_for(clone(model), "audio").set_params(**params).fit(X, y)
         assert pipe.score(X, y) > 0.3, name
 
 
 def test_svc_trains_on_a_subsample(tracks):
-    X = sel.model_frame(tracks, "audio")
-    svc = sel.SubsampledClassifier(max_samples=500, random_state=0).fit(X, tracks["genre"])
+    X = pipelines.model_frame(tracks, "audio")
+    svc = pipelines.SubsampledClassifier(max_samples=500, random_state=0).fit(X, tracks["genre"])
     assert svc.n_samples_fit_ == 500
     assert set(svc.predict(X)) <= set(tracks["genre"])
     assert not hasattr(svc, "predict_proba")  # an SVC without Platt scaling has no probabilities
@@ -127,7 +151,7 @@ def test_out_of_fold_text_probabilities_do_not_see_their_own_artist():
     genres = pd.Series(genres).groupby(artists).transform("first").to_numpy()
     names = [f"song zq{artist}x" for artist in artists]
     X = pd.DataFrame({"track_name": names, "track_album_name": "", "track_artist": artists})
-    stack = sel.OutOfFoldProba(group_column="track_artist")
+    stack = pipelines.OutOfFoldProba(group_column="track_artist")
     oof = stack.fit_transform(X, genres)
     in_sample = stack.transform(X)
     acc_oof = (stack.classes_[oof.argmax(1)] == genres).mean()
@@ -138,11 +162,11 @@ def test_out_of_fold_text_probabilities_do_not_see_their_own_artist():
 
 def test_full_pipeline_uses_out_of_fold_predictions_while_training(tracks):
     train, test = sel.honest_split(tracks, seed=0)
-    X = sel.model_frame(tracks, "full")
+    X = pipelines.model_frame(tracks, "full")
     y = tracks["genre"].to_numpy()
-    pipe = sel.make_pipeline_for(LogisticRegression(max_iter=1000), "full", inner_splits=3).fit(
-        X.iloc[train], y[train]
-    )
+    pipe = pipelines.make_pipeline_for(
+        LogisticRegression(max_iter=1000), "full", inner_splits=3
+    ).fit(X.iloc[train], y[train])
     names = pipe[0].get_feature_names_out()
     assert any(n.startswith("text__text_p_") for n in names) and "numeric__release_year" in names
     proba = pipe.predict_proba(X.iloc[test])
@@ -154,27 +178,29 @@ def test_classification_metrics_of_a_perfect_and_a_constant_model():
     X = pd.DataFrame({"x": [0, 1, 2, 3, 4, 5]})
     y = np.array(["a", "a", "b", "b", "c", "c"])
     perfect = DecisionTreeClassifier().fit(X, y)
-    m = sel.classification_metrics(perfect, X, y)
+    m = scoring.classification_metrics(perfect, X, y)
     assert (
         m["accuracy"] == 1
         and m["macro_f1"] == 1
         and m["top2_accuracy"] == 1
         and m["log_loss"] < 1e-6
     )
-    majority = sel.baselines()["majority"].fit(X, y)
-    m = sel.classification_metrics(majority, X, y)
+    majority = scoring.baselines()["majority"].fit(X, y)
+    m = scoring.classification_metrics(majority, X, y)
     assert np.isclose(m["accuracy"], 1 / 3) and m["recall"] == {"a": 1.0, "b": 0.0, "c": 0.0}
 
 
 def test_random_guess_is_near_chance():
     X = pd.DataFrame({"x": np.zeros(6000)})
     y = np.repeat(["a", "b", "c", "d", "e", "f"], 1000)
-    acc = sel.classification_metrics(sel.RandomGuess(random_state=0).fit(X, y), X, y)["accuracy"]
+    acc = scoring.classification_metrics(scoring.RandomGuess(random_state=0).fit(X, y), X, y)[
+        "accuracy"
+    ]
     assert abs(acc - 1 / 6) < 0.02
 
 
 def test_interval95():
-    mean, low, high = sel.interval95([0.5, 0.6, 0.7])
+    mean, low, high = scoring.interval95([0.5, 0.6, 0.7])
     assert (
         np.isclose(mean, 0.6) and low < 0.5 and high > 0.7 and np.isclose(mean - low, high - mean)
     )
@@ -183,8 +209,8 @@ def test_interval95():
 def test_top_confusions_and_confused_tracks(tracks):
     y = tracks["genre"].to_numpy()
     pred = np.where(y == "edm", "pop", y)
-    top = sel.top_confusions(y, pred)
+    top = scoring.top_confusions(y, pred)
     assert top.iloc[0][["true", "predicted"]].tolist() == ["edm", "pop"]
     assert np.isclose(top.iloc[0]["share_of_true"], 1.0)
-    table = sel.confused_tracks(tracks, pred, "edm", "pop", n=5)
+    table = scoring.confused_tracks(tracks, pred, "edm", "pop", n=5)
     assert len(table) == 5 and (table["genre"] == "edm").all()

@@ -1,4 +1,4 @@
-"""genrelab.spotify on recorded responses only (tests/fixtures/spotify, served by `responses`)."""
+"""genrelab.collect on recorded responses only (tests/fixtures/spotify, served by `responses`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,18 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, data, http, schema, spotify
+from genrelab import config, data, schema
+from genrelab.collect import (
+    analysis,
+    catalogue,
+    checkpoint,
+    errors,
+    http,
+    library,
+    spotify_client,
+    stages,
+    taxonomy,
+)
 from genrelab.runs import Run
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -39,7 +50,7 @@ def run_collect(**kw):
         "progress": False,
         **kw,
     }
-    return spotify.collect_tables(**kw)
+    return catalogue.collect_tables(**kw)
 
 
 def minimum_calls(features: str = "spotify") -> int:
@@ -67,8 +78,8 @@ def test_missing_credentials_say_how_to_set_them_and_that_the_snapshot_works(
     genrelab_env, monkeypatch
 ):
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET")
-    with pytest.raises(spotify.SpotifyCredentialsError) as err:
-        spotify.collect(TAXONOMY, progress=False)
+    with pytest.raises(errors.SpotifyCredentialsError) as err:
+        catalogue.collect(TAXONOMY, progress=False)
     msg = str(err.value)
     assert "SPOTIPY_CLIENT_SECRET" in msg and "SPOTIPY_CLIENT_ID=" in msg and ".env" in msg
     assert "source: snapshot" in msg and "offline" in msg
@@ -76,8 +87,8 @@ def test_missing_credentials_say_how_to_set_them_and_that_the_snapshot_works(
 
 def test_user_library_needs_a_redirect_uri(genrelab_env, monkeypatch):
     monkeypatch.delenv("SPOTIPY_REDIRECT_URI")
-    with pytest.raises(spotify.SpotifyCredentialsError, match="SPOTIPY_REDIRECT_URI"):
-        spotify.liked_tracks()
+    with pytest.raises(errors.SpotifyCredentialsError, match="SPOTIPY_REDIRECT_URI"):
+        library.liked_tracks()
 
 
 def test_refused_client_secret_gives_a_credentials_message(fake_api):
@@ -86,8 +97,8 @@ def test_refused_client_secret_gives_a_credentials_message(fake_api):
         "https://accounts.spotify.com/api/token",
         answer(400, {"error": "invalid_client", "error_description": "Invalid client secret"}),
     )
-    with pytest.raises(spotify.SpotifyCredentialsError, match="invalid_client") as err:
-        spotify.search("daft punk", client=spotify.public_client())
+    with pytest.raises(errors.SpotifyCredentialsError, match="invalid_client") as err:
+        library.search("daft punk", client=spotify_client.public_client())
     assert FAKE_SECRET not in str(err.value)
 
 
@@ -96,8 +107,8 @@ def test_401_refreshes_the_token_once_then_explains(fake_api):
     fake_api.set(
         "GET", url, answer(401, {"error": {"status": 401, "message": "The access token expired"}})
     )
-    with pytest.raises(spotify.SpotifyCredentialsError, match="401"):
-        spotify.search("daft punk")
+    with pytest.raises(errors.SpotifyCredentialsError, match="401"):
+        library.search("daft punk")
     assert (
         fake_api.count("api.spotify.com", "/search") == 2
     )  # the first try, one after a fresh token
@@ -108,7 +119,7 @@ def test_401_refreshes_the_token_once_then_explains(fake_api):
 def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     res = run_collect()
     tracks = res.tracks
-    assert list(tracks.columns) == [*schema.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
+    assert list(tracks.columns) == [*schema.SNAPSHOT_COLUMNS, *catalogue.EXTRA_COLUMNS]
     snap = data.load_tracks(invalid="drop")
     assert (
         tracks[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
@@ -178,7 +189,7 @@ def test_403_on_features_switches_once_to_reccobeats(fake_api):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run_collect()
-    switched = [w for w in caught if issubclass(w.category, spotify.FeaturesSourceWarning)]
+    switched = [w for w in caught if issubclass(w.category, errors.FeaturesSourceWarning)]
     assert len(switched) == 1 and "ReccoBeats" in str(switched[0].message)
     assert fake_api.count("api.spotify.com", "/audio-features") == 1
     assert fake_api.count("api.reccobeats.com") == math.ceil(FACTS["n_tracks"] / 40)
@@ -203,7 +214,7 @@ def test_features_source_spotify_raises_on_403(fake_api):
         answer(403, {"error": {"status": 403, "message": "Forbidden"}}),
     )
     with pytest.raises(
-        spotify.FeaturesForbiddenError, match="features_source='auto' or 'reccobeats'"
+        errors.FeaturesForbiddenError, match="features_source='auto' or 'reccobeats'"
     ):
         run_collect(features_source="spotify")
 
@@ -292,11 +303,11 @@ def test_crash_then_resume_gives_the_same_table_without_duplicate_calls(
 
 
 def test_a_torn_checkpoint_line_is_ignored(tmp_path):
-    ck = spotify.Checkpoint(tmp_path)
+    ck = checkpoint.Checkpoint(tmp_path)
     ck.save("playlists", {"a": {"tracks": []}})
     with open(tmp_path / "playlists.jsonl", "a") as fh:
         fh.write('{"k": "b", "v": {"tra')  # crash while writing
-    assert list(spotify.Checkpoint(tmp_path).load("playlists")) == ["a"]
+    assert list(checkpoint.Checkpoint(tmp_path).load("playlists")) == ["a"]
 
 
 def test_no_secret_in_any_file_the_run_writes(fake_api, genrelab_env):
@@ -305,8 +316,8 @@ def test_no_secret_in_any_file_the_run_writes(fake_api, genrelab_env):
     run.write_table(res.tracks, "tracks")
     run.write_table(res.playlists, "playlists")
     run.record("collection", **{k: v for k, v in res.stats.items() if k != "missing_feature_ids"})
-    with pytest.warns(spotify.FeaturesSourceWarning):  # also a 403 and ReccoBeats in the HTTP cache
-        spotify.analyze_track(load("library")["facts"]["analysis_id"])
+    with pytest.warns(errors.FeaturesSourceWarning):  # also a 403 and ReccoBeats in the HTTP cache
+        analysis.analyze_track(load("library")["facts"]["analysis_id"])
     basic = base64.b64encode(f"{FAKE_CLIENT_ID}:{FAKE_SECRET}".encode())
     files = [p for p in genrelab_env["tmp"].rglob("*") if p.is_file()]
     assert any(p.suffix == ".sqlite" for p in files) and any(p.suffix == ".parquet" for p in files)
@@ -347,7 +358,7 @@ def test_batch_endpoint_closed_falls_back_to_one_by_one(fake_api):
         )
     for aid, artist in artists.items():
         fake_api.set("GET", f"{API}/artists/{aid}", answer(200, artist))
-    with pytest.warns(spotify.SpotifyFallbackWarning, match="one by one"):
+    with pytest.warns(errors.SpotifyFallbackWarning, match="one by one"):
         res = run_collect(deezer_lookup=False)
     assert len(res.artists) == FACTS["artists"]
     assert (
@@ -385,8 +396,8 @@ def test_taxonomy_errors_name_the_file(tmp_path):
     bad = tmp_path / "tax.yaml"
     bad.write_text("genres:\n  pop: dance pop\n")
     with pytest.raises(ValueError, match=r"tax\.yaml.*pop"):
-        spotify.load_taxonomy(bad)
-    tax = spotify.load_taxonomy()
+        taxonomy.load_taxonomy(bad)
+    tax = taxonomy.load_taxonomy()
     assert list(tax) == ["pop", "hip hop", "rock", "edm", "latin", "metal"]
     assert all(3 <= len(s) <= 5 for s in tax.values())
 
@@ -424,7 +435,9 @@ def test_search_pages_of_ten_until_enough_playlists(fake_api):
             },
         ),
     )
-    c = spotify._Collector(spotify.public_client(), spotify.Checkpoint(None), progress=False)
+    c = stages.Collector(
+        spotify_client.public_client(), checkpoint.Checkpoint(None), progress=False
+    )
     found = c.search_playlists("trap", 12)
     assert [p["playlist_id"] for p in found] == [f"pl{i:020d}" for i in range(12)]
     assert fake_api.count("api.spotify.com", "/search") == 2
@@ -433,10 +446,10 @@ def test_search_pages_of_ten_until_enough_playlists(fake_api):
 # --- seed 002 -----------------------------------------------------------------------------------
 def test_collect_year_pages_the_search_and_gets_features(fake_api):
     facts = load("year")["facts"]
-    with pytest.warns(spotify.FeaturesSourceWarning):
-        df = spotify.collect_year(2020, 25, progress=False, deezer_lookup=False)
+    with pytest.warns(errors.FeaturesSourceWarning):
+        df = catalogue.collect_year(2020, 25, progress=False, deezer_lookup=False)
     assert df["track_id"].tolist() == facts["track_ids"]
-    assert list(df.columns) == [*schema.SNAPSHOT_COLUMNS, *spotify.EXTRA_COLUMNS]
+    assert list(df.columns) == [*schema.SNAPSHOT_COLUMNS, *catalogue.EXTRA_COLUMNS]
     assert (df["playlist_name"] == "year:2020").all() and df["playlist_id"].isna().all()
     assert (df["track_album_release_date"].str[:4] == "2020").all()
     assert fake_api.count("api.spotify.com", "/search") == 3  # pages of 10: 10 + 10 + 5
@@ -448,29 +461,29 @@ LIB = load("library")["facts"]
 
 
 def test_search_tracks_artists_albums(fake_api):
-    tr = spotify.search(LIB["search_q"], "track", limit=15)
+    tr = library.search(LIB["search_q"], "track", limit=15)
     assert len(tr) == 15 and tr["track_id"].is_unique and tr["isrc"].notna().all()
     assert fake_api.count("api.spotify.com", "/search") == 2  # limit 10, then 5
-    ar = spotify.search(LIB["search_q"], "artist")
+    ar = library.search(LIB["search_q"], "artist")
     assert ar["artist_name"].tolist() == ["Daft Punk", "Daft Punk Tribute"]
-    al = spotify.search(LIB["search_q"], "album")
+    al = library.search(LIB["search_q"], "album")
     assert len(al) == 3 and al["release_date"].notna().all()
     with pytest.raises(ValueError):
-        spotify.search("x", "show")
+        library.search("x", "show")
 
 
 def test_profile_currently_playing_top_and_liked(fake_api):
-    me = spotify.profile()
+    me = library.profile()
     assert me.loc[0, "user_id"] == "testuser" and pd.isna(me.loc[0, "country"])  # 2026: no country
-    now = spotify.currently_playing()
+    now = library.currently_playing()
     assert now.loc[0, "track_id"] == LIB["now_playing"] and bool(now.loc[0, "is_playing"])
-    top = spotify.top_tracks()
+    top = library.top_tracks()
     assert top["track_id"].tolist() == LIB["top_ids"] and top["rank"].tolist() == list(range(1, 13))
-    liked = spotify.liked_tracks()
+    liked = library.liked_tracks()
     assert liked["track_id"].tolist() == LIB["liked_ids"] and liked["added_at"].notna().all()
     assert fake_api.count("api.spotify.com", "/me/tracks") == 2  # two pages of 50
     # a user's own data is never stored in the HTTP cache: asking again asks Spotify again
-    spotify.liked_tracks()
+    library.liked_tracks()
     assert fake_api.count("api.spotify.com", "/me/tracks") == 4
 
 
@@ -480,20 +493,20 @@ def test_nothing_playing_is_an_empty_table(fake_api):
         f"{API}/me/player/currently-playing?additional_types=track",
         {"status": 204, "body": ""},
     )
-    assert spotify.currently_playing().empty
+    assert library.currently_playing().empty
 
 
 def test_categories_category_playlists_playlist_and_album_tracks(fake_api):
-    cats = spotify.categories()
+    cats = library.categories()
     assert cats["category_id"].tolist() == ["toplists", "pop", "rock", "latin"]
-    pls = spotify.category_playlists("pop")
+    pls = library.category_playlists("pop")
     assert pls["playlist_id"].tolist() == LIB["category_pls"]  # the null item is skipped
     pid = FACTS["playlists"]["A"]["id"]
-    tracks = spotify.playlist_tracks(pid)
+    tracks = library.playlist_tracks(pid)
     assert (
         len(tracks) == FACTS["playlists"]["A"]["n_tracks"] + 1
     )  # the duplicate item stays (it is in the playlist)
-    album = spotify.album_tracks(LIB["album_id"])
+    album = library.album_tracks(LIB["album_id"])
     assert len(album) == LIB["album_n"] and album["track_number"].tolist() == list(
         range(1, LIB["album_n"] + 1)
     )
@@ -515,8 +528,8 @@ class TinyModel:
 
 def test_analyze_track_gives_features_and_probabilities_and_caches(fake_api):
     model = TinyModel()
-    with pytest.warns(spotify.FeaturesSourceWarning):
-        a = spotify.analyze_track(LIB["analysis_id"], model)
+    with pytest.warns(errors.FeaturesSourceWarning):
+        a = analysis.analyze_track(LIB["analysis_id"], model)
     assert a.features_source == "reccobeats"
     assert model.seen == [schema.AUDIO_FEATURES]
     ref = snapshot_rows([LIB["analysis_id"]]).iloc[0]
@@ -525,20 +538,20 @@ def test_analyze_track_gives_features_and_probabilities_and_caches(fake_api):
     assert a.probabilities.sum() == pytest.approx(1.0) and a.predicted_genre in model.classes_
     assert a.to_frame().shape[0] == 1
     n = len(fake_api.calls)
-    again = spotify.analyze_track(f"spotify:track:{LIB['analysis_id']}", model)
+    again = analysis.analyze_track(f"spotify:track:{LIB['analysis_id']}", model)
     assert len(fake_api.calls) == n  # second look-up: no call
     pd.testing.assert_series_equal(again.probabilities, a.probabilities)
 
 
 def test_add_features_lists_what_is_missing(fake_api):
-    liked = spotify.liked_tracks()
+    liked = library.liked_tracks()
     extra = pd.DataFrame({"track_id": ["0000000000000000000000"]})
     fake_api.set(
         "GET",
         f"{API}/audio-features/?ids=" + ",".join(LIB["liked_ids"] + ["0000000000000000000000"]),
         *[answer(200, {"audio_features": load_liked_features() + [None]})],
     )
-    out = spotify.add_features(pd.concat([liked, extra], ignore_index=True))
+    out = library.add_features(pd.concat([liked, extra], ignore_index=True))
     assert out.attrs["missing_feature_ids"] == ["0000000000000000000000"]
     assert (
         out[schema.AUDIO_FEATURES].iloc[:-1].notna().all().all()
@@ -557,8 +570,8 @@ def load_liked_features() -> list[dict]:
 
 def test_without_a_cached_login_notebooks_get_told_how_to_log_in(fake_api, genrelab_env):
     (genrelab_env["tmp"] / "cache" / "spotify" / "token-user-me.json").unlink()
-    with pytest.raises(spotify.SpotifyCredentialsError, match="python -m genrelab.spotify login"):
-        spotify.liked_tracks()
+    with pytest.raises(errors.SpotifyCredentialsError, match="python -m genrelab.collect login"):
+        library.liked_tracks()
     assert fake_api.count("api.spotify.com") == 0
 
 
@@ -619,8 +632,8 @@ def test_collect_year_by_genre_labels_each_query(fake_api):
         "content",
         {i["href"].rsplit("/", 1)[1]: i for i in rb},
     )
-    with pytest.warns(spotify.FeaturesSourceWarning):
-        df = spotify.collect_year(
+    with pytest.warns(errors.FeaturesSourceWarning):
+        df = catalogue.collect_year(
             2020, 8, genres=["pop", "rock"], progress=False, deezer_lookup=False
         )
     assert df.groupby("playlist_genre")["track_id"].apply(list).to_dict() == {

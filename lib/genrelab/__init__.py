@@ -6,10 +6,14 @@ config            paths anchored at the project root; cache folders; settings fr
 schema            the shared vocabulary: columns, feature groups, pitch classes, metric keys
 runs              a run directory, every file name in it, ``record()`` into ``metrics.json``
 memo              content-addressed caching of expensive results (inputs, parameters, code)
-http              the HTTP session of the collection: cache, retries, rate limits
-spotify           Spotify collection (catalogue, user library, login CLI)
-sources.deezer    Deezer's API: tracks by ISRC, preview downloads
-sources.reccobeats  ReccoBeats' audio features by Spotify id
+collect           the collection side (Spotify, ReccoBeats, Deezer): collect.errors (every
+                  exception), collect.http (the cached, retrying session), collect.reccobeats,
+                  collect.deezer (tracks by ISRC, preview downloads), collect.spotify_client
+                  (credentials, logins, refusals as messages), collect.records (objects -> rows),
+                  collect.checkpoint, collect.taxonomy, collect.stages (the shared stages),
+                  collect.catalogue (``collect``, ``collect_year``), collect.library (a user's
+                  library, look-ups, ``add_features``), collect.analysis (one track),
+                  collect.__main__ (``python -m genrelab.collect login``)
 data              read and validate a tracks table (snapshot, file, collection); dedup
 eda               genre profiles and similarity (notebook 02)
 sources           audio corpora with reference features: one ``SOURCES`` table
@@ -29,7 +33,9 @@ audio             aubio features of one clip
 extraction        many clips: parallel, cached, a failures table
 peers             Essentia and librosa on the same clips (the optional ``[peers]`` extra)
 compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)
-selection         the grid-search helper, honest splits, stacking, metrics
+pipelines         what a classifier sees: feature sets, model frames, the stacked text feature
+selection         choosing a classifier: honest splits, the grid-search helper
+scoring           baselines, metrics with intervals, confusions, importances, the reading tree
 evaluation        notebook 03's study as dataclasses: honest split, test scores, full set, leaky
                   split, the evaluation (honest / leaky / baselines) recorded in metrics.json
 taste             a listener's features against the public's (no drawing)

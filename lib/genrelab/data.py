@@ -31,7 +31,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import config, schema, spotify
+from . import config, schema
+from .collect import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -517,7 +518,7 @@ def read_source(
 ) -> pd.DataFrame:
     """Read raw tracks from the embedded snapshot, a file, or a fresh Spotify collection.
 
-    ``collect_options`` go to :func:`genrelab.spotify.collect` when ``source="spotify"``.
+    ``collect_options`` go to :func:`genrelab.collect.catalogue.collect` when ``source="spotify"``.
     """
     if source == "snapshot":
         return read_tracks(None, label_column=label_column, column_map=column_map)
@@ -526,7 +527,7 @@ def read_source(
             raise ValueError("source='file' needs data_path (a CSV or parquet file)")
         return read_tracks(data_path, label_column=label_column, column_map=column_map)
     if source == "spotify":
-        df = spotify.collect(**collect_options)
+        df = catalogue.collect(**collect_options)
         if label_column not in df.columns:
             raise DataValidationError(f"collected table has no label column {label_column!r}")
         df["genre"] = df[label_column]

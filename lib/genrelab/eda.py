@@ -68,6 +68,12 @@ def correlation_sentence(corr: pd.DataFrame, n: int = 2) -> str:
     return f"Strongest together: {pairs(positive)}. Strongest against: {pairs(negative)}."
 
 
+def shape_table(df: pd.DataFrame, features) -> pd.DataFrame:
+    """Per feature: the share of rows at exactly 0 and the skewness (how far from a Gaussian)."""
+    cols = list(features)
+    return pd.DataFrame({"share exactly 0": (df[cols] == 0).mean(), "skewness": df[cols].skew()})
+
+
 def shape_sentence(df: pd.DataFrame, features, n: int = 3) -> str:
     """The features least like a Gaussian (largest absolute skewness; the share of tracks at
     exactly 0 where it is large), as one Markdown sentence."""

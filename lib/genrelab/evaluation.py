@@ -6,8 +6,9 @@ Each step is one function returning a dataclass, so the notebook only calls, dis
    train/test split (:class:`HonestSplit`);
 2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
    split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
-3. :func:`fit_full_model` - the full feature set (audio, release year, popularity, stacked text
-   probabilities) with its grouped cross-validation folds (:class:`FullModel`);
+3. :func:`fit_full_model` - a full feature set (audio, release year, popularity, stacked text
+   probabilities; ``full_2026`` without popularity) with its grouped cross-validation folds
+   (:class:`FullModel`), on the columns the table holds;
 4. :func:`leaky_comparison` - the seed's row split of the raw per-playlist table
    (:class:`LeakyComparison`);
 5. :func:`evaluate` - honest (per feature set), leaky and baselines side by side
@@ -22,7 +23,7 @@ Example
 >>> from genrelab import data, evaluation, selection               # doctest: +SKIP
 >>> rows = data.load_tracks(invalid="drop")                         # doctest: +SKIP
 >>> split = evaluation.split_tracks(rows, "drop_conflicting")       # doctest: +SKIP
->>> X = selection.model_frame(split.tracks, "audio")                # doctest: +SKIP
+>>> X = pipelines.model_frame(split.tracks, "audio")                # doctest: +SKIP
 >>> search = selection.grid_search(split.train_rows(X), split.y_train,
 ...                                split.groups_train)              # doctest: +SKIP
 >>> scores = evaluation.score_on_test(search, split, X)             # doctest: +SKIP
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import data
+from . import data, pipelines, scoring
 from . import selection as sel
 from .schema import LABEL, NAME_COLUMNS
 
@@ -79,6 +80,14 @@ class HonestSplit:
     seed: int
 
     @property
+    def artist_honest(self) -> bool:
+        """Whether the split holds out artists: False when the table names no artist, and each
+        track is then its own group (an artist may sit on both sides)."""
+        return self.group_column in self.tracks and bool(
+            self.tracks[self.group_column].notna().any()
+        )
+
+    @property
     def y_train(self) -> np.ndarray:
         return self.y[self.train]
 
@@ -100,6 +109,12 @@ class HonestSplit:
 
     def summary(self) -> str:
         """How many tracks and artists sit on each side (none on both)."""
+        if not self.artist_honest:
+            return (
+                f"{len(self.train):,} training and {len(self.test):,} test tracks, grouped by "
+                f"track: the table has no {self.group_column} column, so the split is not "
+                "artist-honest (an artist may sit on both sides)"
+            )
         return (
             f"{len(self.train):,} training and {len(self.test):,} test tracks; "
             f"{len(set(self.groups[self.train])):,} and {len(set(self.groups[self.test])):,} "
@@ -108,7 +123,8 @@ class HonestSplit:
 
     def policy(self, cv_folds: int) -> dict[str, Any]:
         """The evaluation policy in words, for ``metrics.json``."""
-        column, share = self.group_column, self.test_size
+        column = self.group_column if self.artist_honest else "track_id"
+        share = self.test_size
         return {
             "dedup": self.dedup_policy,
             "split": f"grouped by {column}, {1 - share:.0%}/{share:.0%}",
@@ -126,6 +142,8 @@ def split_tracks(
 ) -> HonestSplit:
     """Deduplicate the per-playlist ``rows`` and split the tracks with no artist on both sides."""
     tracks, report = data.dedup(rows, dedup_policy)
+    if group_column not in tracks:  # no artist column: every track its own group
+        tracks = tracks.assign(**{group_column: pd.NA})
     train, test = sel.honest_split(tracks, test_size, group_column, seed)
     return HonestSplit(
         tracks=tracks,
@@ -154,12 +172,12 @@ class Scored:
     metrics: dict[str, Any]
 
     def confusion(self) -> pd.DataFrame:
-        """Tracks per (true, predicted) class (:func:`genrelab.selection.confusion_counts`)."""
-        return sel.confusion_counts(self.y_true, self.predicted, self.classes)
+        """Tracks per (true, predicted) class (:func:`genrelab.scoring.confusion_counts`)."""
+        return scoring.confusion_counts(self.y_true, self.predicted, self.classes)
 
     def top_confusions(self, n: int = 5) -> pd.DataFrame:
-        """The most frequent mistakes (:func:`genrelab.selection.top_confusions`)."""
-        return sel.top_confusions(self.y_true, self.predicted, n)
+        """The most frequent mistakes (:func:`genrelab.scoring.top_confusions`)."""
+        return scoring.top_confusions(self.y_true, self.predicted, n)
 
     def confused_tracks(self, tracks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
         """The tracks behind the most frequent mistake, most confident first (``tracks``: the
@@ -168,7 +186,7 @@ class Scored:
         if top.empty:
             return tracks.iloc[:0]
         true, predicted = top.iloc[0]["true"], top.iloc[0]["predicted"]
-        return sel.confused_tracks(
+        return scoring.confused_tracks(
             tracks, self.predicted, true, predicted, n=n, proba=self.proba, classes=self.classes
         )
 
@@ -179,7 +197,7 @@ def score(model, X: pd.DataFrame, y, name: str = "") -> Scored:
     predicted = model.predict(X)
     proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
     classes = list(getattr(model, "classes_", np.unique(y)))
-    metrics = sel.prediction_metrics(y, predicted, proba, classes)
+    metrics = scoring.prediction_metrics(y, predicted, proba, classes)
     return Scored(name, y, predicted, proba, classes, metrics)
 
 
@@ -197,9 +215,9 @@ class TestScores:
         return self.models[self.best]
 
     def table(self) -> pd.DataFrame:
-        """One row per model, then per baseline (:func:`genrelab.selection.metrics_table`)."""
+        """One row per model, then per baseline (:func:`genrelab.scoring.metrics_table`)."""
         everything = {**self.models, **self.baselines}
-        return sel.metrics_table({name: s.metrics for name, s in everything.items()})
+        return scoring.metrics_table({name: s.metrics for name, s in everything.items()})
 
 
 def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFrame) -> TestScores:
@@ -207,7 +225,7 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
     fitted ``search`` on the held-out rows."""
     X_train, X_test = split.train_rows(X), split.test_rows(X)
     baselines = {
-        name: b.fit(X_train, split.y_train) for name, b in sel.baselines(split.seed).items()
+        name: b.fit(X_train, split.y_train) for name, b in scoring.baselines(split.seed).items()
     }
     fitted = {name: s.best_estimator_ for name, s in search.searches_.items()}
     return TestScores(
@@ -220,14 +238,20 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
 # --- the full feature set -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FullModel:
-    """The full feature set's pipeline, its parameters, grouped CV folds and test scores."""
+    """A full feature set's pipeline, its parameters, grouped CV folds and test scores."""
 
+    feature_set: str
     model_name: str
     pipeline: Any
     params: dict[str, Any]
     fold_scores: np.ndarray
     X: pd.DataFrame
     scored: Scored
+
+    @property
+    def features_used(self) -> list[str]:
+        """The columns the model read: the feature set's columns that the table holds."""
+        return list(self.X.columns)
 
 
 def fit_full_model(
@@ -238,10 +262,11 @@ def fit_full_model(
     text_columns: Sequence[str] = NAME_COLUMNS,
     cv_folds: int = 3,
     n_jobs: int | None = None,
+    feature_set: str = "full",
 ) -> FullModel:
-    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on the full
-    feature set of the training split, cross-validate it over artist-grouped folds and score it
-    on the held-out artists.
+    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on a full
+    feature set (``"full"`` or ``"full_2026"``) of the training split, cross-validate it over
+    artist-grouped folds and score it on the held-out artists.
 
     ``model_params`` are the model's own parameters; empty takes the audio grid search's best
     for that model (none if it was not searched).
@@ -255,14 +280,16 @@ def fit_full_model(
         params = search.searches_[model_name].best_params_
     else:
         params = {}
-    X = sel.model_frame(split.tracks, "full", text_columns)
+    X = pipelines.model_frame(split.tracks, feature_set, text_columns)
     X_train = split.train_rows(X)
-    pipeline = sel.make_pipeline_for(models[model_name], "full", text_columns, split.group_column)
+    pipeline = pipelines.make_pipeline_for(
+        models[model_name], feature_set, text_columns, split.group_column, columns=X.columns
+    )
     pipeline.set_params(**params).fit(X_train, split.y_train)
     cv = sel.grouped_cv(cv_folds, split.seed)
-    folds = sel.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
-    scored = score(pipeline, split.test_rows(X), split.y_test, f"full ({model_name})")
-    return FullModel(model_name, pipeline, params, folds, X, scored)
+    folds = scoring.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
+    scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
+    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------
@@ -286,7 +313,7 @@ def leaky_comparison(
 ) -> LeakyComparison:
     """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
     per-playlist ``rows`` (no dedup: the same track, and artist, on both sides)."""
-    X = sel.model_frame(rows, "audio")
+    X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
     leaky = clone(pipeline).fit(X.iloc[train], y[train])
@@ -300,14 +327,16 @@ def leaky_comparison(
 class ClassificationEvaluation:
     """Honest results per feature set, the leaky one, the baselines, and the policy behind them.
 
-    ``honest["audio"]`` and ``honest["full"]`` carry the 95 % interval of the grouped CV folds
-    (:func:`genrelab.selection.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
+    ``honest["audio"]`` and each full set's (``honest["full"]``, ``honest["full_2026"]``) carry
+    the 95 % interval of the grouped CV folds
+    (:func:`genrelab.scoring.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
     plain test metrics.
     """
 
     best_model: str
     full_model: str
     full_params: dict[str, Any]
+    features_used: dict[str, list[str]]  # per full feature set, the columns it read
     honest: dict[str, dict[str, Any]]
     leaky: dict[str, dict[str, Any]]
     baseline: dict[str, dict[str, Any]]
@@ -316,7 +345,11 @@ class ClassificationEvaluation:
     def labels(self) -> dict[tuple[str, str], str]:
         """Display labels for ``(kind, name)``: ``("honest", "audio")`` -> ``"honest · audio
         (random_forest)"``."""
-        names = {"audio": f"audio ({self.best_model})", "full": f"full ({self.full_model} + text)"}
+        names = {
+            "audio": f"audio ({self.best_model})",
+            "full": f"full ({self.full_model} + text)",
+            "full_2026": f"full_2026 ({self.full_model} + text, no popularity)",
+        }
         out = {("honest", fs): f"honest · {names.get(fs, fs)}" for fs in self.honest}
         out.update({("leaky", fs): f"leaky · {fs} (seed's row split)" for fs in self.leaky})
         out.update({("baseline", name): f"baseline · {name}" for name in self.baseline})
@@ -328,7 +361,7 @@ class ClassificationEvaluation:
         results, kind_of = {}, {}
         for (kind, name), label in self.labels().items():
             results[label], kind_of[label] = kinds[kind][name], kind
-        return sel.headline_table(results, kind_of)
+        return scoring.headline_table(results, kind_of)
 
     def improvement_over(self, baseline: str, feature_set: str = "audio") -> float:
         """Honest accuracy of a feature set minus a baseline's."""
@@ -341,7 +374,10 @@ class ClassificationEvaluation:
             "best_model": self.best_model,
             "honest": {
                 "audio": self.honest["audio"],
-                "full": {**self.honest["full"], "params": self.full_params},
+                **{
+                    fs: {**self.honest[fs], "params": self.full_params, "features_used": used}
+                    for fs, used in self.features_used.items()
+                },
             },
             "leaky": self.leaky,
             "baseline": self.baseline,
@@ -354,19 +390,23 @@ def evaluate(
     split: HonestSplit,
     search: sel.ModelSelection,
     scores: TestScores,
-    full: FullModel,
+    full: FullModel | Sequence[FullModel],
     leaky: LeakyComparison,
     cv_folds: int,
 ) -> ClassificationEvaluation:
-    """Put the honest results (audio: the chosen model; full), the leaky one and the baselines
-    side by side, with the policy that produced them."""
+    """Put the honest results (audio: the chosen model; each full feature set), the leaky one
+    and the baselines side by side, with the policy that produced them."""
+    fulls = [full] if isinstance(full, FullModel) else list(full)
     return ClassificationEvaluation(
         best_model=search.best_name_,
-        full_model=full.model_name,
-        full_params=full.params,
+        full_model=fulls[0].model_name if fulls else "",
+        full_params=fulls[0].params if fulls else {},
+        features_used={f.feature_set: f.features_used for f in fulls},
         honest={
-            "audio": sel.with_interval(scores.best_scored.metrics, search.fold_scores()),
-            "full": sel.with_interval(full.scored.metrics, full.fold_scores),
+            "audio": scoring.with_interval(scores.best_scored.metrics, search.fold_scores()),
+            **{
+                f.feature_set: scoring.with_interval(f.scored.metrics, f.fold_scores) for f in fulls
+            },
         },
         leaky={"audio": leaky.scored.metrics},
         baseline={name: s.metrics for name, s in scores.baselines.items()},
@@ -393,7 +433,7 @@ def feature_importances(
     n_jobs: int | None = None,
 ) -> Importances:
     """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
-    permutation = sel.permutation_importances(
+    permutation = scoring.permutation_importances(
         search.best_estimator_,
         split.test_rows(X),
         split.y_test,
@@ -403,7 +443,7 @@ def feature_importances(
     )
     if "random_forest" in search.searches_:
         forest = search.searches_["random_forest"].best_estimator_
-        impurity = sel.impurity_importances(forest, X.columns)
+        impurity = scoring.impurity_importances(forest, X.columns)
     else:
         impurity = permutation["mean"] * np.nan
     return Importances(impurity, permutation)
@@ -422,7 +462,7 @@ class ReadingTree:
 
 
 def reading_tree(split: HonestSplit, X: pd.DataFrame, depth: int = 3) -> ReadingTree:
-    """Fit :func:`genrelab.selection.fit_decision_tree` on the training rows of ``X``."""
-    tree = sel.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
+    """Fit :func:`genrelab.scoring.fit_decision_tree` on the training rows of ``X``."""
+    tree = scoring.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
     accuracy = (tree.predict(split.test_rows(X)) == split.y_test).mean()
     return ReadingTree(tree, depth, float(accuracy))

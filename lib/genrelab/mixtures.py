@@ -1,4 +1,10 @@
-"""Choosing and reading Gaussian mixtures: the BIC grid and the seed study's "mean distance".
+"""Choosing and reading Gaussian mixtures: the BIC grid, the seed study's "mean distance", and
+notebook 04's part 1 as small results.
+
+* :func:`seed_mixture` - the seed study's 2-D mixture and its test song (:class:`SeedMixture`);
+* :func:`choose_by_bic` - the BIC grid and its choice (:class:`BicChoice`);
+* :func:`fit_clusters` - a mixture's clusters against the genre labels (:class:`ClusterFit`);
+* :func:`genre_metrics` - the ``gmm`` section of ``metrics.json`` from those.
 
 Example
 -------
@@ -13,13 +19,15 @@ Example
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 from sklearn.utils import check_random_state
 
 from . import execution
@@ -28,7 +36,19 @@ from .em import COVARIANCE_TYPES, GaussianMixtureEM
 if TYPE_CHECKING:  # the optional Dask extra
     from distributed import Client
 
-__all__ = ["mean_distance", "bic_grid", "best_by_bic"]
+__all__ = [
+    "mean_distance",
+    "bic_grid",
+    "best_by_bic",
+    "bic_sentence",
+    "SeedMixture",
+    "seed_mixture",
+    "BicChoice",
+    "choose_by_bic",
+    "ClusterFit",
+    "fit_clusters",
+    "genre_metrics",
+]
 
 
 # --- the seed study's statistic and model selection -----------------------------------------
@@ -176,3 +196,175 @@ def bic_sentence(grid: pd.DataFrame) -> str:
             "would still pay, and the chosen k says more about the grid than about the data."
         )
     return f"{text}, inside the grid (k from {int(grid['n_components'].min())} to {largest})."
+
+
+# --- notebook 04, part 1 ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeedMixture:
+    """The seed study's mixture on two features, and where its test song falls."""
+
+    features: list[str]
+    gmm: GaussianMixtureEM
+    X: np.ndarray
+    labels: np.ndarray
+    mean_distance: float
+    test_song: list[float]
+    posterior: np.ndarray  # p(component | song), one value per component
+    song_log_likelihood: float
+
+    def table(self) -> pd.DataFrame:
+        """One row per component: its mean of each feature, weight and tracks."""
+        k = self.gmm.n_components
+        table = pd.DataFrame(self.gmm.means_, columns=self.features).assign(
+            weight=self.gmm.weights_, tracks=np.bincount(self.labels, minlength=k)
+        )
+        table.index.name = "cluster"
+        return table
+
+    def posterior_table(self) -> pd.DataFrame:
+        """One row: the posterior probability of each component given the test song."""
+        columns = [f"p(cluster {c} | song)" for c in range(self.gmm.n_components)]
+        return pd.DataFrame([self.posterior], columns=columns, index=["test song"])
+
+    def metrics(self) -> dict[str, Any]:
+        """The ``gmm.seed_2d`` part of ``metrics.json``."""
+        return {
+            "features": self.features,
+            "covariance_type": self.gmm.covariance_type,
+            "means": self.gmm.means_,
+            "weights": self.gmm.weights_,
+            "lower_bound": self.gmm.lower_bound_,
+            "mean_distance": self.mean_distance,
+            "test_song": self.test_song,
+            "test_song_posterior": self.posterior,
+        }
+
+
+def seed_mixture(
+    tracks: pd.DataFrame,
+    features: Sequence[str],
+    test_song: Sequence[float],
+    n_components: int = 2,
+    covariance_type: str = "diag",
+    **params,
+) -> SeedMixture:
+    """Fit the seed's mixture on the raw ``features`` of ``tracks`` and place ``test_song``.
+
+    ``params`` go to :class:`~genrelab.em.GaussianMixtureEM` (``n_init``, ``max_iter``, ``tol``,
+    ``random_state``).
+    """
+    if missing := [f for f in features if f not in tracks.columns]:
+        raise ValueError(
+            f"seed_features {list(features)}: the table has no column {missing}; "
+            f"choose two of {[c for c in tracks.columns if tracks[c].dtype.kind == 'f']}"
+        )
+    if len(test_song) != len(features):
+        raise ValueError(
+            f"the test song has {len(test_song)} values for {len(features)} features {features}"
+        )
+    X = tracks[list(features)].to_numpy(dtype=float)
+    gmm = GaussianMixtureEM(n_components, covariance_type=covariance_type, **params)
+    labels = gmm.fit_predict(X)
+    song = np.asarray([test_song], dtype=float)
+    return SeedMixture(
+        features=list(features),
+        gmm=gmm,
+        X=X,
+        labels=labels,
+        mean_distance=mean_distance(X, gmm.means_, gmm.predict_proba(X)),
+        test_song=list(test_song),
+        posterior=gmm.predict_proba(song)[0],
+        song_log_likelihood=float(gmm.score_samples(song)[0]),
+    )
+
+
+@dataclass(frozen=True)
+class BicChoice:
+    """The BIC grid (:func:`bic_grid`) and the (k, covariance type) with the lowest BIC."""
+
+    grid: pd.DataFrame
+    k: int
+    covariance_type: str
+
+    @property
+    def n_samples(self) -> int:
+        """Rows the grid was fitted on."""
+        return int(self.grid["n_samples"].iloc[0])
+
+    @property
+    def at_grid_edge(self) -> bool:
+        """The choice is the grid's largest k: more components might still pay."""
+        return self.k == int(self.grid["n_components"].max())
+
+    def table(self) -> pd.DataFrame:
+        """BIC by number of components (rows) and covariance type (columns)."""
+        return self.grid.pivot(index="n_components", columns="covariance_type", values="bic")
+
+    def sentence(self) -> str:
+        """The choice in one Markdown sentence (:func:`bic_sentence`)."""
+        return bic_sentence(self.grid)
+
+
+def choose_by_bic(
+    X,
+    n_components: Iterable[int],
+    covariance_types: Iterable[str],
+    *,
+    max_samples: int | None = None,
+    **params,
+) -> BicChoice:
+    """:func:`bic_grid` and its lowest BIC (:func:`best_by_bic`)."""
+    grid = bic_grid(X, n_components, covariance_types, max_samples=max_samples, **params)
+    best = best_by_bic(grid)
+    return BicChoice(grid, int(best["n_components"]), str(best["covariance_type"]))
+
+
+@dataclass(frozen=True)
+class ClusterFit:
+    """A mixture fitted on ``X``: its clusters, their agreement with the genres, its BIC."""
+
+    gmm: GaussianMixtureEM
+    labels: np.ndarray
+    ari: float  # adjusted Rand index of clusters vs genres (0 = chance, 1 = the genres)
+    ami: float  # adjusted mutual information, likewise
+    bic: float  # on the rows it was fitted on
+
+
+def fit_clusters(
+    X, genres, n_components: int, covariance_type: str = "full", **params
+) -> ClusterFit:
+    """Fit a :class:`~genrelab.em.GaussianMixtureEM` on ``X`` and compare its clusters with the
+    ``genres`` of the same rows (ARI, AMI). ``params`` go to the estimator."""
+    X = np.asarray(X, dtype=float)
+    genres = np.asarray(genres)
+    gmm = GaussianMixtureEM(n_components, covariance_type=covariance_type, **params)
+    labels = gmm.fit_predict(X)
+    return ClusterFit(
+        gmm=gmm,
+        labels=labels,
+        ari=float(adjusted_rand_score(genres, labels)),
+        ami=float(adjusted_mutual_info_score(genres, labels)),
+        bic=float(gmm.bic(X)),
+    )
+
+
+def genre_metrics(choice: BicChoice, chosen: ClusterFit, one_per_genre: ClusterFit) -> dict:
+    """The ``gmm`` section of ``metrics.json``: the BIC choice, the chosen mixture against the
+    genres, and the same covariance type with one component per genre."""
+    return {
+        "k_bic": choice.k,
+        "covariance_type_bic": choice.covariance_type,
+        "bic_n_tracks": choice.n_samples,
+        "k_bic_at_grid_edge": choice.at_grid_edge,
+        "ari_vs_genre": chosen.ari,
+        "ami_vs_genre": chosen.ami,
+        "lower_bound": chosen.gmm.lower_bound_,
+        "converged": chosen.gmm.converged_,
+        "n_iter": chosen.gmm.n_iter_,
+        "bic": chosen.bic,
+        "k_genres": {
+            "k": one_per_genre.gmm.n_components,
+            "ari_vs_genre": one_per_genre.ari,
+            "ami_vs_genre": one_per_genre.ami,
+        },
+    }

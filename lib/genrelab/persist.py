@@ -51,8 +51,8 @@ from .schema import AUDIO_FEATURES, LABEL
 #: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
 TRUSTED_TYPES: tuple[str, ...] = (
     "genrelab.em.GaussianMixtureEM",  # the predictor's mixture
-    "genrelab.selection.OutOfFoldProba",  # the stacked text probabilities (full feature set)
-    "genrelab.selection.SubsampledClassifier",  # the RBF SVC fitted on a subsample
+    "genrelab.pipelines.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.pipelines.SubsampledClassifier",  # the RBF SVC fitted on a subsample
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )
@@ -218,30 +218,41 @@ def feature_ranges(
 
 
 def save_model(
-    pipeline, run_dir: Path | str, *, train: pd.DataFrame, name: str, params: dict, metrics: dict
+    pipeline,
+    run_dir: Path | str,
+    *,
+    train: pd.DataFrame,
+    name: str,
+    params: dict,
+    metrics: dict,
+    features: Sequence[str] = AUDIO_FEATURES,
+    feature_set: str = "audio",
 ) -> Path:
     """Write the classifier as ``model.skops`` and ``model.json`` (features, ranges, classes...).
 
     Parameters
     ----------
-    pipeline : fitted classifier over :data:`AUDIO_FEATURES`
+    pipeline : fitted classifier over ``features``
     run_dir : path
         The run folder (``Run.dir``).
     train : DataFrame
         The training tracks: slider ranges and per-genre medians (column ``genre``).
     name, params, metrics
         The model's name, its chosen parameters and its held-out metrics, kept in ``model.json``.
+    features, feature_set
+        The columns the model reads (default: every audio feature) and the name of their set;
+        the predictor shows both.
     """
+    features = list(features)
     meta = {
         "name": name,
-        "features": list(AUDIO_FEATURES),
+        "feature_set": feature_set,
+        "features": features,
         "classes": [str(c) for c in pipeline.classes_],
-        "feature_ranges": feature_ranges(train),
+        "feature_ranges": feature_ranges(train, features),
         "params": params,
         "metrics": metrics,
-        "genre_medians": train.groupby(LABEL)[list(AUDIO_FEATURES)]
-        .median()
-        .to_dict(orient="index"),
+        "genre_medians": train.groupby(LABEL)[features].median().to_dict(orient="index"),
         "n_train": len(train),
     }
     return _save_pair(pipeline, run_dir, runs.MODEL_FILE, runs.MODEL_META_FILE, meta)

@@ -116,8 +116,15 @@ RELEASE_YEAR = "release_year"
 NAME_COLUMNS = ["track_name", "track_album_name", "track_artist"]
 #: Numeric columns beside the audio features in the full feature set.
 META_FEATURES = ["release_year", "track_popularity"]
-#: The classifier's feature sets (:func:`genrelab.selection.feature_columns`).
-FEATURE_SETS = ("audio", "full")
+#: The classifier's feature sets and the numeric columns each adds to the audio features
+#: (:func:`genrelab.pipelines.feature_columns`); both ``full`` sets add the text columns too.
+#: ``full_2026`` is what an app created in 2026 can still collect: Spotify's development-mode
+#: API no longer returns popularity (February 2026).
+FEATURE_SETS = {
+    "audio": (),
+    "full": ("release_year", "track_popularity"),
+    "full_2026": ("release_year",),
+}
 
 # --- pitch ---------------------------------------------------------------------------------------
 #: Pitch-class names, index = Spotify's ``key`` code (0 = C).
@@ -172,6 +179,8 @@ class Metric:
     HONEST_AUDIO_CI95 = "classification.honest.audio.ci95"
     HONEST_FULL_ACCURACY = "classification.honest.full.accuracy"
     HONEST_FULL_CI95 = "classification.honest.full.ci95"
+    HONEST_FULL_2026_ACCURACY = "classification.honest.full_2026.accuracy"
+    HONEST_FULL_2026_CI95 = "classification.honest.full_2026.ci95"
     LEAKY_AUDIO_ACCURACY = "classification.leaky.audio.accuracy"
     MAJORITY_ACCURACY = "classification.baseline.majority.accuracy"
     GMM_K_BIC = "gmm.k_bic"

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import data, schema, spotify
+from . import data, schema
+from .collect import library, spotify_client
 
 FEATURES = schema.CONTINUOUS_FEATURES
 
@@ -72,12 +73,12 @@ def liked_with_features(
     """The logged-in user's liked tracks with audio features (tracks without features dropped,
     listed).
 
-    Needs a user login (``python -m genrelab.spotify login``); ``client`` may be a
-    :func:`genrelab.spotify.user_client` for another user.
+    Needs a user login (``python -m genrelab.collect login``); ``client`` may be a
+    :func:`genrelab.collect.spotify_client.user_client` for another user.
     """
-    sp = client or spotify.user_client()
-    liked = spotify.liked_tracks(limit, client=sp)
-    with_features = spotify.add_features(liked, source=features_source, client=sp)
+    sp = client or spotify_client.user_client()
+    liked = library.liked_tracks(limit, client=sp)
+    with_features = library.add_features(liked, source=features_source, client=sp)
     out = with_features.dropna(subset=schema.AUDIO_FEATURES).reset_index(drop=True)
     out.attrs.update(with_features.attrs)
     out.attrs["user"] = "your liked tracks"

@@ -110,7 +110,9 @@ def header_html(meta: Mapping[str, Any], run_name: str, *, fallback: bool = Fals
     )
     return page_html(
         f'<p class="gl-help">{esc(HELP)}</p>'
-        f'<div class="gl-model">Model: <b>{esc(meta.get("name", "?"))}</b> from run '
+        f'<div class="gl-model">Model: <b>{esc(meta.get("name", "?"))}</b> on the '
+        f"{esc(meta.get('feature_set', 'audio'))} features "
+        f"({esc(', '.join(meta.get('features', [])))}) from run "
         f"<code>{esc(run_name)}</code> ({len(meta.get('classes', []))} genres, "
         f"{esc(meta.get('n_train', '?'))} training tracks{acc}).{esc(picked)}</div>"
     )

@@ -212,9 +212,15 @@ class ClusterModel:
 
 
 def cluster_settings(
-    run_dir: Path, k: int | None, covariance_type: str | None, max_tracks: int, seed: int
+    run_dir: Path,
+    k: int | None,
+    covariance_type: str | None,
+    max_tracks: int,
+    seed: int,
+    features: Sequence[str] | None = None,
 ) -> dict:
-    """The mixture's settings: the arguments, else notebook 04's choice in ``metrics.json``."""
+    """The mixture's settings: the arguments, else notebook 04's choice in ``metrics.json``;
+    ``features`` default to the continuous features."""
     metrics: dict = {}
     path = Path(run_dir) / runs.METRICS_FILE
     if path.exists():
@@ -227,7 +233,7 @@ def cluster_settings(
         "covariance_type": covariance_type
         or runs.lookup(metrics, schema.Metric.GMM_COVARIANCE_TYPE_BIC)
         or "full",
-        "features": list(schema.CONTINUOUS_FEATURES),
+        "features": list(features or schema.CONTINUOUS_FEATURES),
         "max_tracks": int(max_tracks),
         "seed": int(seed),
     }
@@ -252,6 +258,7 @@ def cluster_model(
     max_tracks: int = 5000,
     seed: int = 42,
     tracks: pd.DataFrame | None = None,
+    features: Sequence[str] | None = None,
 ) -> ClusterModel:
     """The run's Gaussian mixture for the predictor: loaded from its cache, or fitted and cached.
 
@@ -267,6 +274,8 @@ def cluster_model(
         Random state of the subset and of the EM initialisation.
     tracks : DataFrame, optional
         Tracks to fit on; default the run's ``tracks`` table (one row per track) or the snapshot.
+    features : list of str, optional
+        The features of the mixture; default the continuous features.
 
     Returns
     -------
@@ -275,7 +284,7 @@ def cluster_model(
         refitted when the settings change; a read-only run keeps it in memory).
     """
     run_dir = Path(run_dir)
-    settings = cluster_settings(run_dir, k, covariance_type, max_tracks, seed)
+    settings = cluster_settings(run_dir, k, covariance_type, max_tracks, seed, features)
     if tracks is None:
         cached = _cached_mixture(run_dir, settings)
         if cached is not None:
@@ -451,8 +460,15 @@ class PredictorModel:
         ranges = self.meta["feature_ranges"]
         probe = np.array([[ranges[f][q] for f in self.features] for q in ("p01", "median", "p99")])
         self.proba = ProbaFunction(self.saved.pipeline, self.features, probe=probe)
-        self.index = TrackIndex(tracks if tracks is not None else data.snapshot_tracks())
-        self.clusters = cluster_model(self.run_dir, max_tracks=gmm_max_tracks, seed=seed)
+        # neighbours and the mixture read the continuous features the classifier has (a table
+        # may lack some)
+        continuous = [f for f in schema.CONTINUOUS_FEATURES if f in self.features]
+        self.index = TrackIndex(
+            tracks if tracks is not None else data.snapshot_tracks(), features=continuous
+        )
+        self.clusters = cluster_model(
+            self.run_dir, max_tracks=gmm_max_tracks, seed=seed, features=continuous
+        )
         self._cont = [self.features.index(f) for f in self.clusters.features]
         self.mapping: AubioMapping | None = None
         self.mapping_error: str | None = None

@@ -3,10 +3,10 @@
 :class:`GenrePredictor` is the whole interface; notebooks/05_predictor.ipynb only constructs it
 and displays it, and ``make app`` serves that notebook with Voilà as a web page. Sliders (ranges
 from the training data, starting at its medians), a genre preset, a search over the snapshot's
-tracks, a Spotify track id / URL (:func:`genrelab.spotify.analyze_track`: needs credentials and
-network; without them the widget says why) and an audio file set the point; the model computes,
-:mod:`genrelab.predictor.html` renders. Every expected failure (no saved model, a refused model
-file, a bad upload, no credentials) is a message in the page, never a traceback.
+tracks, a Spotify track id / URL (:func:`genrelab.collect.analysis.analyze_track`: needs
+credentials and network; without them the widget says why) and an audio file set the point; the
+model computes, :mod:`genrelab.predictor.html` renders. Every expected failure (no saved model, a
+refused model file, a bad upload, no credentials) is a message in the page, never a traceback.
 
 Example
 -------
@@ -28,7 +28,8 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from .. import persist, runs, schema, spotify
+from .. import persist, runs, schema
+from ..collect import analysis
 from .html import (
     AUBIO_SHOWN,
     NO_MAPPING,
@@ -540,7 +541,7 @@ class GenrePredictor:
             return False
         self.spotify_message.value = message_html(f"fetching {text} \u2026", "info")
         try:
-            result = spotify.analyze_track(text)
+            result = analysis.analyze_track(text)
         except Exception as exc:  # credentials, network, unknown id: shown, not raised
             log.info("spotify look-up of %r failed: %s", text, exc)
             self.spotify_message.value = message_html(f"Could not fetch {text}:\n{exc}", "error")

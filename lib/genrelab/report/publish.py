@@ -26,6 +26,10 @@ END = "<!-- /results -->"
 CLASSIFICATION_ROWS = [
     ("honest · audio features", "classification.honest.audio"),
     ("honest · audio + year + popularity + stacked text model", "classification.honest.full"),
+    (
+        "honest · audio + year + stacked text model (no popularity: a 2026 app)",
+        "classification.honest.full_2026",
+    ),
     ("leaky · audio, the seed's stratified row split", "classification.leaky.audio"),
     ("baseline · random guess", "classification.baseline.random"),
     ("baseline · majority class", "classification.baseline.majority"),

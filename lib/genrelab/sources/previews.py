@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
-from . import deezer
+from ..collect import deezer
 from .corpus import AudioCorpus, subsample
 
 
@@ -23,7 +23,7 @@ def corpus(
     """30 s Deezer previews of ``tracks`` (by ``deezer_preview_url`` or ``isrc``), Spotify
     features as reference.
 
-    A thin layer over :func:`genrelab.sources.deezer.download_previews` (which checks status,
+    A thin layer over :func:`genrelab.collect.deezer.download_previews` (which checks status,
     content type, size and decodes each file before keeping it): tracks it could not deliver
     are in ``corpus.failures``.
 

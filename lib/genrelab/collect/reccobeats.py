@@ -12,7 +12,7 @@ without a word, so :func:`audio_features` returns the ids it did not find.
 
 Example
 -------
->>> from genrelab.sources import reccobeats
+>>> from genrelab.collect import reccobeats
 >>> features, missing = reccobeats.audio_features(["0r7CVbZTWZgbTCYdfa2P31"])  # doctest: +SKIP
 """
 
@@ -26,7 +26,9 @@ import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from .. import http, schema
+from .. import schema
+from . import http
+from .errors import ReccoBeatsError
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,6 @@ FEATURES = schema.ENDPOINT_FEATURES
 _SPOTIFY_ID = re.compile(
     r"(?:open\.spotify\.com/(?:intl-\w+/)?track/|spotify:track:)([0-9A-Za-z]{22})"
 )
-
-
-class ReccoBeatsError(RuntimeError):
-    """ReccoBeats answered a batch with an error that retries did not fix."""
 
 
 def spotify_id_from_href(href: str | None) -> str | None:

@@ -4,14 +4,14 @@
 ``external_ids.isrc``) returns a track with ``preview`` (a 30 s MP3 URL), ``bpm``, ``gain``,
 ``duration`` and ``rank``. An unknown ISRC is answered with HTTP 200 and
 ``{"error": {"code": 800, "message": "no data"}}``; the quota error (code 4, about 50
-requests per 5 seconds) is retried by :mod:`genrelab.http`, which also keeps the pace.
+requests per 5 seconds) is retried by :mod:`genrelab.collect.http`, which also keeps the pace.
 
 Preview URLs are signed and expire after a while: :func:`download_previews` looks the ISRC
 up again (bypassing the cache) when a stored URL answers 403/404/410.
 
 Example
 -------
->>> from genrelab.sources import deezer
+>>> from genrelab.collect import deezer
 >>> deezer.track_by_isrc("USUM71900764")["deezer_bpm"]       # doctest: +SKIP
 >>> files, failures = deezer.download_previews(tracks)       # doctest: +SKIP
 """
@@ -30,7 +30,9 @@ import requests
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from .. import config, http
+from .. import config
+from . import http
+from .errors import DeezerError
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,6 @@ COLUMNS = [
     "deezer_duration",
     "deezer_rank",
 ]
-
-
-class DeezerError(RuntimeError):
-    """Deezer answered with an error other than "no data"."""
 
 
 def track_url(isrc: str) -> str:

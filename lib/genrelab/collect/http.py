@@ -1,21 +1,24 @@
 """HTTP for every network source: one cached session with retries, rate limits and call counts.
 
-Every request of :mod:`genrelab.spotify`, :mod:`genrelab.sources.reccobeats` and
-:mod:`genrelab.sources.deezer` goes through a :func:`session`:
+Every request of :mod:`genrelab.collect` (Spotify, ReccoBeats, Deezer) goes through a
+:func:`session`:
 
 * a `requests-cache <https://requests-cache.readthedocs.io>`_ ``CachedSession`` on a SQLite file
   under :func:`genrelab.config.cache_dir` (git-ignored): a second identical run makes no call.
   Only ``GET`` answers with status 200 are stored; a user's own data (``/v1/me``) and audio files
   are never stored; ``Authorization`` headers are neither part of the key nor stored.
 * a :class:`RetryAdapter` on every network call (cache hits never reach it): ``429`` waits
-  ``Retry-After`` seconds, ``5xx`` answers and dropped connections retry with exponential
-  backoff, per-host rate limits (Deezer: 50 requests per 5 s) are respected, and the bearer
-  token of the Spotify Web API is added just before a request leaves (so a run served from
-  the cache needs no token either).
+  ``Retry-After`` seconds, ``5xx`` answers and connections dropped mid-answer retry with
+  exponential backoff, per-host rate limits (Deezer: 50 requests per 5 s) are respected, and
+  the bearer token of the Spotify Web API is added just before a request leaves (so a run
+  served from the cache needs no token either).
+* a host that cannot be reached at all (its name does not resolve, the connection is refused
+  or does not open within ``connect_timeout`` seconds) is not retried: :class:`NetworkError`
+  says so in one sentence at once, so an offline machine learns it in seconds, not minutes.
 
 Example
 -------
->>> from genrelab import http
+>>> from genrelab.collect import http
 >>> s = http.session(expire_days=7)                          # doctest: +SKIP
 >>> s.get("https://api.deezer.com/track/isrc:USUM71900764").json()["bpm"]   # doctest: +SKIP
 >>> s.calls                                                   # doctest: +SKIP
@@ -28,6 +31,7 @@ import collections
 import email.utils
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -36,9 +40,11 @@ from urllib.parse import urlsplit
 
 import requests
 import requests_cache
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from . import config
+from .. import config
+from .errors import NetworkError, RateLimitError
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +65,41 @@ DEFAULT_RATE_LIMITS = {
 }
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: Seconds a connection may take to open (reading an answer may take ``timeout``).
+CONNECT_TIMEOUT = 5.0
+
+OFFLINE = (
+    "Cannot reach {host}: {why}. Check the network connection (and any proxy setting); "
+    "`source: snapshot` in notebook 01 works offline."
+)
 
 
-class RateLimitError(RuntimeError):
-    """A server asked us to wait longer than we are allowed to (or kept answering 429)."""
+def unreachable(err: BaseException) -> str | None:
+    """Why no connection could be made at all (name resolution, refused, connect timeout).
+
+    ``None`` for a connection that opened and then dropped (that one is retried).
+    """
+    seen = set()
+    todo = [err]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, urllib3.exceptions.NameResolutionError | socket.gaierror):
+            return "its name could not be resolved (no network, or no DNS)"
+        if isinstance(e, requests.exceptions.ProxyError | urllib3.exceptions.ProxyError):
+            return "the proxy could not be reached"
+        if (
+            isinstance(e, requests.ConnectTimeout)
+            or type(e) is urllib3.exceptions.ConnectTimeoutError
+        ):
+            return "the connection did not open in time"
+        if isinstance(e, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+            return "the connection failed (refused or no route to the host)"
+        todo.extend([e.__cause__, e.__context__, getattr(e, "reason", None)])
+        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+    return None
 
 
 class RateLimit:
@@ -104,7 +141,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _deezer_transient(response: requests.Response) -> bool:
-    """Deezer answers 200 with ``{"error": {"code": 4}}`` (quota) or 700 (busy): retry, never cache."""
+    """Deezer's 200 with ``{"error": {"code": 4}}`` (quota) or 700 (busy): retry, never cache."""
     if urlsplit(response.url or "").hostname != "api.deezer.com":
         return False
     try:
@@ -120,8 +157,9 @@ class RetryAdapter(HTTPAdapter):
     Parameters
     ----------
     retries : int
-        Retries after the first attempt for 429, 5xx, Deezer's quota answers and dropped
-        connections / timeouts.
+        Retries after the first attempt for 429, 5xx, Deezer's quota answers and connections
+        dropped mid-answer / read timeouts. A host that cannot be reached at all raises
+        :class:`NetworkError` at once (see :func:`unreachable`).
     backoff_factor : float
         The n-th retry of a 5xx or dropped connection waits ``backoff_factor * 2**n`` seconds
         (plus up to 10 % jitter), at most ``backoff_max``.
@@ -185,11 +223,17 @@ class RetryAdapter(HTTPAdapter):
                 response = self._send_once(
                     request, force_token=False if not refreshed else True, **kwargs
                 )
+            except NetworkError:
+                raise  # from the token request: already said in one sentence
             except (
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as err:
+                why = unreachable(err)
+                if why is not None:
+                    host = urlsplit(request.url).hostname or request.url
+                    raise NetworkError(OFFLINE.format(host=host, why=why)) from None
                 if attempt >= self.retries:
                     raise
                 wait = self._backoff(attempt)
@@ -224,8 +268,9 @@ class RetryAdapter(HTTPAdapter):
                 wait = self._backoff(attempt) if wait is None else wait
                 if wait > self.max_retry_after:
                     raise RateLimitError(
-                        f"{request.url}: the server asks to wait {wait:.0f} s (Retry-After), more than "
-                        f"max_retry_after={self.max_retry_after:.0f} s. Rerun later: collections "
+                        f"{request.url}: the server asks to wait {wait:.0f} s (Retry-After), "
+                        f"more than max_retry_after={self.max_retry_after:.0f} s. Rerun later: "
+                        f"collections "
                         f"resume from their checkpoints."
                     )
             elif transient:
@@ -271,6 +316,7 @@ def session(
     max_retry_after: float = 600.0,
     rate_limits: dict | None = None,
     timeout: float = 20.0,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> requests_cache.CachedSession:
     """A cached session with :class:`RetryAdapter` mounted for every URL.
 
@@ -283,7 +329,9 @@ def session(
     rate_limits : dict, optional
         ``{host: (max_calls, seconds)}``; default :data:`DEFAULT_RATE_LIMITS`.
     timeout : float
-        Seconds before a request without an explicit timeout gives up (then it is retried).
+        Seconds an answer may take once connected (then the request is retried).
+    connect_timeout : float
+        Seconds a connection may take to open (then :class:`NetworkError`, no retry).
 
     The session has ``calls`` (a Counter of network requests per host) and ``cache_path``.
     """
@@ -318,12 +366,16 @@ def session(
         authed = RetryAdapter(token=token, **common)
         for host in token_hosts:
             s.mount(f"https://{host}/", authed)
-    _default_timeout(s, timeout)
+    _default_timeout(s, (connect_timeout, timeout))
     return s
 
 
 def plain_session(
-    *, retries: int = 5, backoff_factor: float = 0.5, timeout: float = 20.0
+    *,
+    retries: int = 5,
+    backoff_factor: float = 0.5,
+    timeout: float = 20.0,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> requests.Session:
     """An uncached session with the same retries (for token requests and file downloads)."""
     s = requests.Session()
@@ -331,15 +383,17 @@ def plain_session(
     adapter = RetryAdapter(retries=retries, backoff_factor=backoff_factor, calls=s.calls)
     s.mount("https://", adapter)
     s.mount("http://", adapter)
-    _default_timeout(s, timeout)
+    _default_timeout(s, (connect_timeout, timeout))
     return s
 
 
-def _default_timeout(s: requests.Session, timeout: float) -> None:
+def _default_timeout(s: requests.Session, timeout: tuple[float, float]) -> None:
+    """Give requests without a timeout (or ``timeout=None``, as spotipy's token requests) one."""
     original = s.request
 
     def request(method, url, **kwargs):
-        kwargs.setdefault("timeout", timeout)
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = timeout
         return original(method, url, **kwargs)
 
     s.request = request

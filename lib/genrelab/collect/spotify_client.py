@@ -1,0 +1,287 @@
+"""The Spotify Web API client: credentials, the two login flows, errors turned into messages.
+
+Credentials come only from the environment / ``.env`` (see :func:`credentials`):
+``SPOTIPY_CLIENT_ID`` and ``SPOTIPY_CLIENT_SECRET`` for public data (client-credentials flow),
+plus ``SPOTIPY_REDIRECT_URI`` for a user's own library (authorization-code flow, scopes
+:data:`SCOPES`). Without them every function raises :class:`SpotifyCredentialsError` saying
+how to set them; ``source: snapshot`` in notebook 01 works offline.
+
+Every request goes through :func:`genrelab.collect.http.session` (the HTTP cache, retries,
+rate limits); the bearer token is added only when a request really leaves, so a run served
+from the cache makes no call at all. Tokens are cached in ``data/cache/spotify/``
+(git-ignored, mode 600). :func:`translate_errors` turns Spotify's refusals into one-sentence
+messages (:mod:`genrelab.collect.errors`).
+
+Example
+-------
+>>> from genrelab.collect import spotify_client
+>>> sp = spotify_client.public_client(cache_expire_days=7)          # doctest: +SKIP
+>>> sp.http.calls                                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import spotipy
+from spotipy.cache_handler import CacheFileHandler
+from spotipy.exceptions import SpotifyException, SpotifyOauthError
+from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
+
+from .. import config
+from . import http
+from .errors import SpotifyCredentialsError
+
+log = logging.getLogger(__name__)
+
+#: Scopes of the authorization-code flow (the seed web app's): top tracks, liked tracks,
+#: currently playing, private playlists.
+SCOPES = (
+    "user-top-read",
+    "user-library-read",
+    "user-read-currently-playing",
+    "playlist-read-private",
+)
+#: The 2026 search limit for development-mode apps (items per page).
+SEARCH_LIMIT = 10
+#: Spotify's search stops at offset + limit = 1000.
+SEARCH_MAX_OFFSET = 1000
+PLAYLIST_ITEMS_LIMIT = 50
+TRACKS_BATCH = 50
+ARTISTS_BATCH = 50
+SPOTIFY_FEATURES_BATCH = 100
+
+MISSING_CREDENTIALS = """\
+Spotify credentials are missing: {missing} not set.
+Create an app at https://developer.spotify.com/dashboard, then put its keys in {env} (git-ignored):
+
+    SPOTIPY_CLIENT_ID=<your client id>
+    SPOTIPY_CLIENT_SECRET=<your client secret>
+    SPOTIPY_REDIRECT_URI=http://127.0.0.1:8888/callback   # only for your own library
+
+(or export them in the environment). Without credentials, `source: snapshot` in notebook 01 /
+params works offline on the embedded 2020 snapshot."""
+
+BAD_CREDENTIALS = """\
+Spotify refused the credentials ({detail}). Check SPOTIPY_CLIENT_ID / SPOTIPY_CLIENT_SECRET in {env}
+(copy them again from https://developer.spotify.com/dashboard) and, for a user's library, log in
+again with `python -m genrelab.collect login`. `source: snapshot` works offline."""
+
+
+# --- credentials and clients ----------------------------------------------------------------
+def credentials(*, user: bool = False) -> dict[str, str]:
+    """The Spotify app's credentials from the environment / ``.env`` (never from anywhere else).
+
+    Raises
+    ------
+    SpotifyCredentialsError
+        If one is missing; the message says how to set it and that the snapshot works offline.
+    """
+    names = ["SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"] + (
+        ["SPOTIPY_REDIRECT_URI"] if user else []
+    )
+    values = {n: config.setting(n) for n in names}
+    missing = [n for n, v in values.items() if not v]
+    if missing:
+        raise SpotifyCredentialsError(
+            MISSING_CREDENTIALS.format(
+                missing=" and ".join(missing), env=config.PROJECT_ROOT / ".env"
+            )
+        )
+    return values
+
+
+def _token_dir() -> Path:
+    return config.cache_folder("spotify")
+
+
+def _app_key(client_id: str) -> str:
+    return hashlib.sha256(client_id.encode()).hexdigest()[:10]
+
+
+class SpotifyClient(spotipy.Spotify):
+    """:class:`spotipy.Spotify` on genrelab's cached, retrying session.
+
+    Attributes
+    ----------
+    http : requests_cache.CachedSession
+        The session; ``http.calls`` counts network requests per host.
+    auth : SpotifyClientCredentials or SpotifyOAuth
+    kind : {"public", "user"}
+    features_forbidden : bool
+        Set after Spotify answered 403 on audio-features, so it is not asked again.
+    """
+
+    def __init__(self, auth, http_session, kind: str, requests_timeout: float | None = None):
+        # None: the session's own (connect, read) timeouts apply (genrelab.collect.http)
+        super().__init__(requests_session=http_session, requests_timeout=requests_timeout)
+        self.http = http_session
+        self.auth = auth
+        self.kind = kind
+        self.app = _app_key(auth.client_id)
+
+    @property
+    def features_forbidden(self) -> bool:
+        """Spotify answered 403 on audio-features for this app (remembered for the process)."""
+        return self.app in _FEATURES_FORBIDDEN
+
+    @features_forbidden.setter
+    def features_forbidden(self, value: bool) -> None:
+        (_FEATURES_FORBIDDEN.add if value else _FEATURES_FORBIDDEN.discard)(self.app)
+
+
+#: apps (hashed client ids) that got a 403 on audio-features in this process
+_FEATURES_FORBIDDEN: set[str] = set()
+
+
+NOT_LOGGED_IN = """\
+No Spotify login cached for user {user!r} ({path}). Log in once from a terminal:
+
+    python -m genrelab.collect login --user {user}
+
+(it opens the browser, or prints a URL with --no-browser), then run the notebook again. Public data
+(collect, search) needs no login; `source: snapshot` works offline."""
+
+
+def _token_provider(
+    auth, interactive: bool = True, user: str | None = None
+) -> Callable[[bool], str]:
+    def token(force_refresh: bool = False) -> str:
+        try:
+            if isinstance(auth, SpotifyOAuth):
+                cached = auth.cache_handler.get_cached_token()
+                if force_refresh and cached and cached.get("refresh_token"):
+                    return auth.refresh_access_token(cached["refresh_token"])["access_token"]
+                if not interactive and not auth.validate_token(cached):
+                    # never wait for a browser inside a notebook run: say how to log in
+                    raise SpotifyCredentialsError(
+                        NOT_LOGGED_IN.format(user=user, path=auth.cache_handler.cache_path)
+                    )
+                return auth.get_access_token(as_dict=False)
+            return auth.get_access_token(as_dict=False, check_cache=not force_refresh)
+        except SpotifyOauthError as err:
+            raise SpotifyCredentialsError(
+                BAD_CREDENTIALS.format(
+                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
+                )
+            ) from None
+
+    return token
+
+
+def public_client(cache_expire_days: float | None = 30, **http_options) -> SpotifyClient:
+    """A client for public data (client-credentials flow).
+
+    Parameters
+    ----------
+    cache_expire_days : float or None
+        Days before a cached answer is fetched again (``None``: never; ``0``: no HTTP cache).
+    **http_options
+        Passed to :func:`genrelab.collect.http.session` (``retries``, ``max_retry_after``, ...).
+    """
+    creds = credentials()
+    auth = SpotifyClientCredentials(
+        client_id=creds["SPOTIPY_CLIENT_ID"],
+        client_secret=creds["SPOTIPY_CLIENT_SECRET"],
+        cache_handler=CacheFileHandler(
+            cache_path=str(_token_dir() / f"token-app-{_app_key(creds['SPOTIPY_CLIENT_ID'])}.json")
+        ),
+        requests_session=http.plain_session(),
+    )
+    session = http.session(cache_expire_days, token=_token_provider(auth), **http_options)
+    return SpotifyClient(auth, session, "public")
+
+
+def user_client(
+    user: str = "me",
+    *,
+    scopes: Iterable[str] = SCOPES,
+    cache_expire_days: float | None = 30,
+    interactive: bool = False,
+    open_browser: bool = True,
+    **http_options,
+) -> SpotifyClient:
+    """A client for one user's library (authorization-code flow with :data:`SCOPES`).
+
+    Log in once from a terminal with ``python -m genrelab.collect login --user <name>``
+    (``interactive=True``: opens the browser, or prints a URL to paste back); the token is
+    cached in ``data/cache/spotify/token-user-<name>.json`` (mode 600) and refreshed
+    automatically afterwards. Without a cached login and with ``interactive=False`` (the
+    default, for notebooks) a clear error says how to log in instead of waiting for a browser.
+    ``user`` only names the token file, so two people can be compared side by side.
+    """
+    if not user or any(c in user for c in "/\\") or user.startswith("."):
+        raise ValueError(f"user must be a plain name, got {user!r}")
+    creds = credentials(user=True)
+    auth = SpotifyOAuth(
+        client_id=creds["SPOTIPY_CLIENT_ID"],
+        client_secret=creds["SPOTIPY_CLIENT_SECRET"],
+        redirect_uri=creds["SPOTIPY_REDIRECT_URI"],
+        scope=" ".join(scopes),
+        open_browser=open_browser,
+        cache_handler=CacheFileHandler(cache_path=str(_token_dir() / f"token-user-{user}.json")),
+        requests_session=http.plain_session(),
+    )
+    session = http.session(
+        cache_expire_days, token=_token_provider(auth, interactive, user), **http_options
+    )
+    return SpotifyClient(auth, session, "user")
+
+
+def translate_errors(fn):
+    """Turn 401s and refused tokens into :class:`SpotifyCredentialsError`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SpotifyException as err:
+            if err.http_status == 401:
+                raise SpotifyCredentialsError(
+                    BAD_CREDENTIALS.format(
+                        detail=f"HTTP 401: {err.msg.splitlines()[-1].strip()}",
+                        env=config.PROJECT_ROOT / ".env",
+                    )
+                ) from None
+            raise
+        except SpotifyOauthError as err:
+            raise SpotifyCredentialsError(
+                BAD_CREDENTIALS.format(
+                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
+                )
+            ) from None
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def expected_errors():
+    """Silence spotipy's ERROR log for answers we handle and report ourselves (403 -> fallback)."""
+    logger = logging.getLogger("spotipy.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def pages(sp: SpotifyClient, page: dict, limit: int | None, key: str | None = None):
+    """Items of a paged answer, following ``next`` until ``limit`` items."""
+    n = 0
+    while page:
+        if key and key in page:
+            page = page[key]
+        for item in page.get("items") or []:
+            yield item
+            n += 1
+            if limit and n >= limit:
+                return
+        if not page.get("next"):
+            return
+        page = sp.next(page)

@@ -1,0 +1,60 @@
+"""Notebook 03's study as dataclasses: the split says whether it is artist-honest, and each full
+feature set records the columns it read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from genrelab import data, evaluation, pipelines
+from genrelab import selection as sel
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    return data.snapshot_tracks("keep_first").sample(900, random_state=3).reset_index(drop=True)
+
+
+def _study(rows, full_sets):
+    split = evaluation.split_tracks(rows, "keep_first", seed=0)
+    X = pipelines.model_frame(split.tracks, "audio")
+    search = sel.grid_search(
+        split.train_rows(X),
+        split.y_train,
+        split.groups_train,
+        models=["logistic_regression"],
+        cv_folds=2,
+        seed=0,
+        progress=False,
+    )
+    scores = evaluation.score_on_test(search, split, X)
+    fulls = [
+        evaluation.fit_full_model(
+            split, search, "logistic_regression", {}, cv_folds=2, feature_set=fs
+        )
+        for fs in full_sets
+    ]
+    leaky = evaluation.leaky_comparison(rows, search.best_estimator_, seed=0)
+    return split, evaluation.evaluate(split, search, scores, fulls, leaky, cv_folds=2)
+
+
+def test_each_full_set_records_the_columns_it_read(rows):
+    without_popularity = rows.drop(columns=["track_popularity"])
+    split, result = _study(without_popularity, ["full", "full_2026"])
+    assert split.artist_honest and "none on both sides" in split.summary()
+    metrics = result.metrics()["honest"]
+    assert set(metrics) == {"audio", "full", "full_2026"}
+    # without popularity in the table the two full sets read the same columns
+    assert metrics["full"]["features_used"] == metrics["full_2026"]["features_used"]
+    assert "track_popularity" not in metrics["full"]["features_used"]
+    assert "release_year" in metrics["full_2026"]["features_used"]
+    labels = result.headline_table().index
+    assert any("full_2026" in label and "no popularity" in label for label in labels)
+
+
+def test_without_artists_the_split_says_it_is_not_artist_honest(rows):
+    split, result = _study(rows.drop(columns=["track_artist"]), [])
+    assert not split.artist_honest
+    assert "not artist-honest" in split.summary()
+    assert result.policy["split"].startswith("grouped by track_id")
+    assert set(result.metrics()["honest"]) == {"audio"}
