@@ -343,27 +343,49 @@ def test_a_playlist_closed_to_the_app_is_skipped_with_its_reason(fake_api):
         fake_api.recorded_objects("/audio-features", "audio_features"),
     )
     fake_api.by_ids(f"{API}/artists", "artists", fake_api.recorded_objects("/artists", "artists"))
-    res = run_collect(deezer_lookup=False)
+    res = run_collect(deezer_lookup=False, path="playlists")  # "auto" would switch paths
     status = res.playlists.set_index("playlist_id").loc[pid, "status"]
     assert status.startswith("skipped") and "development-mode" in status
     assert pid not in set(res.tracks.playlist_id) and res.tracks.playlist_id.nunique() == 4
     assert fake_api.count("api.spotify.com", f"{pid}/items") == 1
 
 
-def test_batch_endpoint_closed_falls_back_to_one_by_one(fake_api):
-    artists = fake_api.recorded_objects("/artists", "artists")
+def test_closed_artists_batch_gives_names_from_the_tracks_without_a_call_per_artist(fake_api):
+    # 2026: an app refused /artists?ids= gets artists without genres, popularity or followers,
+    # so one call per artist would only repeat the ids and names the tracks carry
     for rec in [i for i in load("catalogue")["interactions"] if "/v1/artists/?ids=" in i["url"]]:
         fake_api.set(
             "GET", rec["url"], answer(403, {"error": {"status": 403, "message": "Forbidden"}})
         )
-    for aid, artist in artists.items():
-        fake_api.set("GET", f"{API}/artists/{aid}", answer(200, artist))
-    with pytest.warns(errors.SpotifyFallbackWarning, match="one by one"):
+    with pytest.warns(errors.SpotifyFallbackWarning, match="come from the tracks"):
         res = run_collect(deezer_lookup=False)
     assert len(res.artists) == FACTS["artists"]
+    assert res.artists["artist_name"].notna().all()
     assert (
-        fake_api.count("api.spotify.com", "/v1/artists") == 1 + FACTS["artists"]
-    )  # one 403, then each
+        res.artists[["artist_genres", "artist_popularity", "artist_followers"]].isna().all().all()
+    )
+    assert fake_api.count("api.spotify.com", "/v1/artists") == 1  # the one 403, nothing else
+    # remembered: a second collection does not ask the closed batch endpoint again
+    fake_api.calls.clear()
+    run_collect(deezer_lookup=False, cache_expire_days=0)
+    assert fake_api.count("api.spotify.com", "/v1/artists") == 0
+
+
+def test_closed_tracks_batch_falls_back_to_one_by_one(fake_api):
+    ids = FACTS["incomplete_items"]
+    full = fake_api.recorded_objects("/tracks", "tracks")
+    fake_api.set(
+        "GET",
+        f"{API}/tracks/?ids={','.join(ids)}",
+        answer(403, {"error": {"status": 403, "message": "Forbidden"}}),
+    )
+    for tid in ids:
+        fake_api.set("GET", f"{API}/tracks/{tid}", answer(200, full[tid]))
+    with pytest.warns(errors.SpotifyFallbackWarning, match="one by one"):
+        res = run_collect(deezer_lookup=False)
+    one = res.tracks.drop_duplicates("track_id").set_index("track_id")
+    assert one.loc[ids, "isrc"].notna().all()
+    assert fake_api.count("api.spotify.com", "/v1/tracks") == 1 + len(ids)
 
 
 def test_max_tracks_per_playlist_asks_for_no_more(fake_api):

@@ -10,7 +10,9 @@ collect           the collection side (Spotify, ReccoBeats, Deezer): collect.err
                   exception), collect.http (the cached, retrying session), collect.reccobeats,
                   collect.deezer (tracks by ISRC, preview downloads), collect.spotify_client
                   (credentials, logins, refusals as messages), collect.records (objects -> rows),
+                  collect.refusals (Spotify's 2026 refusals, one sentence each),
                   collect.checkpoint, collect.taxonomy, collect.stages (the shared stages),
+                  collect.paths (playlists, genre search, the user's playlists),
                   collect.catalogue (``collect``, ``collect_year``), collect.library (a user's
                   library, look-ups, ``add_features``), collect.analysis (one track),
                   collect.__main__ (``python -m genrelab.collect login``)

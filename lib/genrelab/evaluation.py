@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from . import data, pipelines, scoring
+from . import data, memo, pipelines, scoring
 from . import selection as sel
 from .schema import LABEL, NAME_COLUMNS
 
@@ -54,6 +54,8 @@ __all__ = [
     "fit_full_model",
     "LeakyComparison",
     "leaky_comparison",
+    "fit_model",
+    "fit_and_cross_validate",
     "ClassificationEvaluation",
     "evaluate",
     "Importances",
@@ -235,6 +237,25 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
     )
 
 
+# --- the expensive fits, cached -------------------------------------------------------------------
+@memo.cached
+def fit_model(estimator, X: pd.DataFrame, y):
+    """``estimator`` fitted on ``X, y``; cached by the estimator's parameters, the data and the
+    code version (:func:`genrelab.memo.cached`)."""
+    return estimator.fit(X, y)
+
+
+@memo.cached(ignore=["n_jobs"])
+def fit_and_cross_validate(
+    pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
+) -> tuple[Any, np.ndarray]:
+    """``pipeline`` fitted on ``X, y`` and the accuracies of its clones refitted on each fold of
+    ``cv`` (:func:`genrelab.scoring.cv_accuracy`); cached like :func:`fit_model`, ``n_jobs``
+    left out of the key."""
+    pipeline.fit(X, y)
+    return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
+
+
 # --- the full feature set -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FullModel:
@@ -285,9 +306,14 @@ def fit_full_model(
     pipeline = pipelines.make_pipeline_for(
         models[model_name], feature_set, text_columns, split.group_column, columns=X.columns
     )
-    pipeline.set_params(**params).fit(X_train, split.y_train)
-    cv = sel.grouped_cv(cv_folds, split.seed)
-    folds = scoring.cv_accuracy(pipeline, X_train, split.y_train, cv, split.groups_train, n_jobs)
+    pipeline, folds = fit_and_cross_validate(
+        pipeline.set_params(**params),
+        X_train,
+        split.y_train,
+        sel.grouped_cv(cv_folds, split.seed),
+        split.groups_train,
+        n_jobs=n_jobs,
+    )
     scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
     return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
 
@@ -316,7 +342,7 @@ def leaky_comparison(
     X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
-    leaky = clone(pipeline).fit(X.iloc[train], y[train])
+    leaky = fit_model(clone(pipeline), X.iloc[train], y[train])
     ids = rows["track_id"]
     seen = float(ids.iloc[test].isin(ids.iloc[train]).mean())
     return LeakyComparison(leaky, score(leaky, X.iloc[test], y[test], "leaky audio"), seen)

@@ -4,20 +4,29 @@ A result is stored under a key made of its inputs hashed by value (data frames a
 their content, estimators by their parameters; :func:`joblib.hash`), and of the code version
 (:func:`code_version`, a hash of every source file of the package): an identical re-run reads
 it back, a changed parameter or changed code recomputes only what depends on it, and each hit
-or miss is logged with the key. :class:`joblib.Memory` stores the results, writing each one
-atomically, so concurrent runs may share the cache.
+or miss is logged (INFO on ``genrelab.memo``) with the key. Arguments that say *where* or *how
+fast* something is computed (``n_jobs``, ``scheduler``, ``progress``) are left out of the key
+(``ignore=``): a result computed on a Dask cluster is read back by a local run and vice versa.
+:class:`joblib.Memory` stores the results, writing each one atomically, so concurrent runs may
+share the cache.
 
 The cache holds pickles written by this package on this machine (``data/cache/results``); like
 any cache folder, it is trusted. Set ``GENRELAB_NO_CACHE=1`` to compute everything afresh.
 
+Log records reach the console only through a handler: :func:`show` attaches one (stderr) to
+``genrelab.memo``, and importing this module does it when ``GENRELAB_SHOW_CACHE=1`` is set, as
+the report runner does for its notebook kernels, so cache hits appear in the executed notebooks.
+
 Example
 -------
 >>> from genrelab import memo
->>> @memo.cached
-... def slow_square(x):
+>>> @memo.cached(ignore=["n_jobs"])
+... def slow_square(x, n_jobs=1):
 ...     return x * x
 >>> slow_square(3)  # doctest: +SKIP
 9
+>>> slow_square.in_cache(3, n_jobs=4)  # doctest: +SKIP
+True
 """
 
 from __future__ import annotations
@@ -25,11 +34,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import joblib
+from joblib.func_inspect import filter_args
 
 from . import config
 
@@ -38,6 +50,8 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: The setting that makes importing this module call :func:`show` (set by the report runner).
+SHOW_SETTING = "GENRELAB_SHOW_CACHE"
 
 
 @functools.cache
@@ -50,9 +64,13 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _flag(name: str) -> bool:
+    return config.setting(name, "0") not in ("0", "false", "False")
+
+
 def enabled() -> bool:
     """False when ``GENRELAB_NO_CACHE`` is set to anything but ``0`` or ``""``."""
-    return config.setting("GENRELAB_NO_CACHE", "0") in ("0", "false", "False")
+    return not _flag("GENRELAB_NO_CACHE")
 
 
 def memory() -> joblib.Memory:
@@ -60,25 +78,65 @@ def memory() -> joblib.Memory:
     return joblib.Memory(config.cache_folder("results") / code_version(), verbose=0)
 
 
-def cached(func: F) -> F:
+def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
     """Cache ``func``'s results by the value of its arguments and the code version.
 
-    The arguments must be hashable by :func:`joblib.hash` (data, parameters, unfitted
-    estimators); a function whose result depends on anything else (a file, the clock) must not
-    be cached. The wrapped function keeps its name, signature and docstring.
+    Use as ``@cached`` or ``@cached(ignore=["n_jobs"])``. The arguments must be hashable by
+    :func:`joblib.hash` (data, parameters, unfitted estimators); those named in ``ignore`` are
+    left out of the key, so they must not change the result (parallelism, where it runs,
+    progress bars). A function whose result depends on anything else (a file, the clock) must
+    not be cached. The wrapped function keeps its name, signature and docstring, and gains
+    ``in_cache(*args, **kwargs)``: whether that call would be read back.
     """
+    if func is None:
+        return functools.partial(cached, ignore=ignore)  # type: ignore[return-value]
+    ignored = list(ignore)
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    def memorized():
+        return memory().cache(func, ignore=ignored)
+
+    def key(args, kwargs) -> str:
+        """The call's key: the name of its folder in the cache (first 12 characters)."""
+        return joblib.hash(filter_args(func, ignored, args, kwargs))[:12]
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if not enabled():
             return func(*args, **kwargs)
-        memorized = memory().cache(func)
-        name = f"{func.__module__}.{func.__qualname__}"
-        key = joblib.hash((args, kwargs))[:12]
-        if memorized.check_call_in_cache(*args, **kwargs):
-            log.info("cache hit: %s [%s]", name, key)
-        else:
-            log.info("cache miss: %s [%s], computing", name, key)
-        return memorized(*args, **kwargs)
+        cache = memorized()
+        if cache.check_call_in_cache(*args, **kwargs):
+            log.info("cache hit: %s [%s]", name, key(args, kwargs))
+            return cache(*args, **kwargs)
+        log.info("cache miss: %s [%s], computing", name, key(args, kwargs))
+        start = time.perf_counter()
+        result = cache(*args, **kwargs)
+        log.debug("computed %s in %.1f s", name, time.perf_counter() - start)
+        return result
 
+    def in_cache(*args, **kwargs) -> bool:
+        return enabled() and memorized().check_call_in_cache(*args, **kwargs)
+
+    wrapper.in_cache = in_cache  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+class _ShowHandler(logging.StreamHandler):
+    """The handler :func:`show` attaches (a class of its own, so it is attached once)."""
+
+
+def show(level: int = logging.INFO) -> logging.Handler:
+    """Print the cache's hits and misses (``genrelab.memo`` at ``level``) to stderr, which a
+    notebook shows under the cell; calling it again changes the level only."""
+    handler = next((h for h in log.handlers if isinstance(h, _ShowHandler)), None)
+    if handler is None:
+        handler = _ShowHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        log.addHandler(handler)
+    handler.setLevel(level)
+    log.setLevel(min(level, log.level or level))
+    return handler
+
+
+if _flag(SHOW_SETTING):
+    show()

@@ -30,7 +30,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 from sklearn.utils import check_random_state
 
-from . import execution
+from . import execution, memo
 from .em import COVARIANCE_TYPES, GaussianMixtureEM
 
 if TYPE_CHECKING:  # the optional Dask extra
@@ -105,6 +105,7 @@ def _fit_cell(X, n_components: int, covariance_type: str, params: dict) -> dict:
     }
 
 
+@memo.cached(ignore=["scheduler"])
 def bic_grid(
     X,
     n_components: Iterable[int] = range(1, 11),

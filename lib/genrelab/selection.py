@@ -14,6 +14,7 @@ and test; its numbers are reported beside the honest ones, labelled *leaky*.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ from sklearn.model_selection import (
 )
 from sklearn.svm import SVC
 
-from . import execution
+from . import execution, memo
 from .pipelines import SubsampledClassifier, TrainingDataError, make_pipeline_for
 from .schema import NAME_COLUMNS
 
@@ -111,6 +112,28 @@ def default_grids() -> dict[str, dict[str, list]]:
     }
 
 
+@memo.cached(ignore=["n_jobs"])
+def search_model(
+    pipeline: BaseEstimator,
+    grid: Mapping[str, list],
+    X: pd.DataFrame,
+    y,
+    groups=None,
+    cv: Any = 5,
+    scoring: str = "accuracy",
+    n_jobs: int | None = None,
+) -> GridSearchCV:
+    """One model's grid search, refitted on all of ``X`` with its best parameters, cached by
+    the pipeline, the grid, the training data, the splitter (its folds and seed), the scorer
+    and the code version (:func:`genrelab.memo.cached`); ``n_jobs`` and where the fits run
+    (joblib's current backend, e.g. Dask's) do not change the result and are not in the key.
+    """
+    search = GridSearchCV(
+        pipeline, grid, cv=cv, scoring=scoring, n_jobs=n_jobs, refit=True, error_score="raise"
+    )
+    return search.fit(X, y, groups=groups)
+
+
 class ModelSelection:
     """Grid-search several models, each in a pipeline with a scaler; summarise every fold score.
 
@@ -177,24 +200,30 @@ class ModelSelection:
         self.scheduler = scheduler
 
     def fit(self, X: pd.DataFrame, y, groups=None, progress: bool = True) -> ModelSelection:
+        """Grid-search every model; each search is read from the cache (:func:`search_model`)
+        when it was run before on the same data, and the cluster is started only if one is
+        not."""
         from tqdm.auto import tqdm
 
+        pipes = {
+            name: make_pipeline_for(model, self.feature_set, self.text_columns, self.group_column)
+            for name, model in self.models.items()
+        }
+
+        def args(name: str) -> tuple:
+            return (pipes[name], self.grids[name], X, y, groups, self.cv, self.scoring)
+
+        all_cached = all(search_model.in_cache(*args(name)) for name in pipes)
+        where = (
+            contextlib.nullcontext(None)
+            if all_cached
+            else execution.joblib_cluster(self.scheduler, scatter=[X, y])
+        )
         self.searches_: dict[str, GridSearchCV] = {}
-        with execution.joblib_cluster(self.scheduler, scatter=[X, y]) as client:
-            for name in tqdm(self.models, desc="grid search", disable=not progress):
-                pipe = make_pipeline_for(
-                    self.models[name], self.feature_set, self.text_columns, self.group_column
-                )
-                search = GridSearchCV(
-                    pipe,
-                    self.grids[name],
-                    cv=self.cv,
-                    scoring=self.scoring,
-                    n_jobs=self.n_jobs if client is None else -1,
-                    refit=True,
-                    error_score="raise",
-                )
-                self.searches_[name] = search.fit(X, y, groups=groups)
+        with where as client:
+            for name in tqdm(pipes, desc="grid search", disable=not progress):
+                n_jobs = self.n_jobs if client is None else -1
+                self.searches_[name] = search_model(*args(name), n_jobs=n_jobs)
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
         self.best_estimator_ = self.searches_[self.best_name_].best_estimator_
         self.best_params_ = self.searches_[self.best_name_].best_params_

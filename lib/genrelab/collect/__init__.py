@@ -6,11 +6,13 @@ collect.errors          every exception and warning of the collection, one place
 collect.http            the session: HTTP cache, retries (429, 5xx), rate limits, call counts
 collect.reccobeats      ReccoBeats' audio features by Spotify id
 collect.deezer          Deezer: tracks by ISRC (preview URL, bpm), checked preview downloads
+collect.refusals        Spotify's 2026 refusals (403 / 404), one sentence each
 collect.spotify_client  credentials, the two login flows, Spotify's refusals as messages
 collect.records         Spotify objects -> rows; the snapshot's table schema
 collect.checkpoint      append-only checkpoints, so an interrupted collection resumes
 collect.taxonomy        the taxonomy file: genre -> subgenres
 collect.stages          the shared stages: search, playlist items, batches, features, Deezer
+collect.paths           the ways to a labelled track list: playlists, genre search, your own
 collect.catalogue       ``collect`` (seed 000) and ``collect_year`` (seed 002)
 collect.library         a user's library and public look-ups as DataFrames, ``add_features``
 collect.analysis        one track's features and genre probabilities (the predictor page)

@@ -1,14 +1,17 @@
-"""The catalogue collections: genres -> subgenres -> playlists -> tracks, artists, features.
+"""The catalogue collections: genres -> subgenres -> tracks (by the path the app can use) -> table.
 
 :func:`collect` (seed 000)
-    taxonomy (``params/taxonomy.yaml``: genre -> subgenres) -> playlist search per subgenre (10
-    per page, the 2026 limit) -> playlist items with pagination -> tracks (only the ones a
-    playlist item did not describe fully; 50 per call) -> artists (50 per call) -> audio
-    features (Spotify, 100 per call; on a 403 one warning and ReccoBeats, 40 per call, matched
-    back by href) -> Deezer preview URL and bpm by ISRC -> one row per (track, playlist) with
-    the snapshot's 23 columns and dtypes plus ``isrc``, ``deezer_preview_url``, ``deezer_bpm``.
-    Every resource is fetched once; every stage checkpoints, so an interrupted run resumes
-    with no duplicate and no lost row.
+    taxonomy (``params/taxonomy.yaml``: genre -> subgenres) -> a genre-labelled track list by
+    one of three paths (:mod:`genrelab.collect.paths`), chosen automatically: the seed's
+    playlists (search, then items) while the app may read them; at the first 403 on a
+    playlist's items (a development-mode app, 2026) a ``genre:"<subgenre>"`` track search, or
+    with a login the user's own playlists named in the taxonomy -> tracks a search or item did
+    not describe fully -> artists -> audio features (Spotify; ReccoBeats after its 403 or for a
+    development-mode app) -> Deezer preview URL and bpm by ISRC -> one row per (track, label)
+    in the snapshot's 23 columns and dtypes plus ``isrc``, ``deezer_preview_url``,
+    ``deezer_bpm``; the playlist columns are empty where there is no playlist. The path is
+    named in the log and in ``attrs["collection"]["path"]``. Every resource is fetched once;
+    every stage checkpoints, so an interrupted run resumes with no duplicate and no lost row.
 :func:`collect_year` (seed 002)
     N tracks of one year by paginated search (``year:2020``), then the same features chain.
 
@@ -16,33 +19,64 @@ Example
 -------
 >>> from genrelab.collect import catalogue
 >>> tracks = catalogue.collect(max_playlists_per_subgenre=2)  # doctest: +SKIP
->>> tracks.attrs["collection"]["http_calls"]                  # doctest: +SKIP
+>>> tracks.attrs["collection"]["path"]                        # doctest: +SKIP
+'genre_search'
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from .checkpoint import Checkpoint, default_checkpoint_dir
-from .records import EXTRA_COLUMNS, FEATURE_COLUMNS, assemble, report_missing, track_record
+from .errors import CollectionPathWarning, SpotifyCredentialsError
+from .paths import Gathered, by_genre_search, by_my_playlists, by_playlists
+from .records import EXTRA_COLUMNS, artists_frame, assemble, has_features, report_missing
 from .spotify_client import (
-    SEARCH_LIMIT,
     SEARCH_MAX_OFFSET,
     SpotifyClient,
     public_client,
     translate_errors,
+    user_client,
 )
 from .stages import Collector, FeaturesSource
-from .taxonomy import load_taxonomy
+from .taxonomy import TAXONOMY_YAML, load_my_playlists, load_taxonomy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXTRA_COLUMNS", "CollectResult", "collect", "collect_tables", "collect_year"]
+__all__ = [
+    "EXTRA_COLUMNS",
+    "PLAYLIST_TABLE_COLUMNS",
+    "CollectResult",
+    "CollectionPath",
+    "collect",
+    "collect_tables",
+    "collect_year",
+]
+
+CollectionPath = Literal["auto", "playlists", "genre_search", "my_playlists"]
+#: Columns of :attr:`CollectResult.playlists`
+PLAYLIST_TABLE_COLUMNS = [
+    "playlist_id",
+    "playlist_name",
+    "owner",
+    "playlist_genre",
+    "playlist_subgenre",
+    "query",
+    "n_items",
+    "n_tracks_collected",
+    "status",
+]
+_DESCRIBED = {
+    "genre_search": 'a genre:"<subgenre>" track search per subgenre',
+    "my_playlists": "your own and collaborative playlists named in the taxonomy's my_playlists",
+}
 
 
 @dataclass
@@ -52,10 +86,11 @@ class CollectResult:
     Attributes
     ----------
     tracks : DataFrame
-        One row per (track, playlist) with complete features: the snapshot's 23 columns and
-        dtypes plus :data:`EXTRA_COLUMNS` (what :func:`collect` returns).
+        One row per (track, playlist or label) with complete features: the snapshot's 23
+        columns and dtypes plus :data:`EXTRA_COLUMNS` (what :func:`collect` returns).
     playlists : DataFrame
-        One row per (playlist, genre, subgenre) found: id, name, owner, items, status.
+        One row per (playlist or query, genre, subgenre) asked (:data:`PLAYLIST_TABLE_COLUMNS`):
+        id, name, owner, the query, items, tracks collected, status.
     artists : DataFrame
         One row per artist: id, name, genres, popularity, followers (NA where Spotify no
         longer sends them).
@@ -64,7 +99,8 @@ class CollectResult:
     skipped_items : DataFrame
         Playlist items that are not tracks (local files, episodes, removed tracks), with reason.
     stats : dict
-        HTTP calls per host, counts per stage, the features source.
+        The ``path`` taken and why (``path_reason``), HTTP calls per host, counts per stage, the
+        features source.
     """
 
     tracks: pd.DataFrame
@@ -83,6 +119,82 @@ def _stats(sp: SpotifyClient, **extra) -> dict:
     return {"http_calls": int(sum(calls.values())), "http_calls_by_host": calls, **extra}
 
 
+def _check_features_source(features_source: str) -> None:
+    if features_source not in ("auto", "spotify", "reccobeats"):
+        raise ValueError(
+            f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}"
+        )
+
+
+def _no_rows(path: str, got: Gathered, taxonomy_file: Path) -> RuntimeError:
+    statuses = sorted({s["status"] for s in got.sources}) or ["nothing found"]
+    if path == "genre_search":
+        return RuntimeError(
+            f"no track found by genre search for any subgenre of {taxonomy_file} (Spotify's "
+            f'genre:"..." filter matches artists\' genres and may answer nothing): try other '
+            f"subgenre names."
+        )
+    if path == "my_playlists":
+        return RuntimeError(
+            f"no track collected from the playlists named in my_playlists of {taxonomy_file} "
+            f"(statuses: {statuses}): name playlists you own or collaborate on."
+        )
+    return RuntimeError(
+        f"no tracks collected from {len(got.sources)} playlists (statuses: {statuses}): a "
+        f"development-mode app may read only its user's playlists; use path='genre_search' "
+        f"(or 'my_playlists' with a login)."
+    )
+
+
+def _finish(
+    c: Collector,
+    got: Gathered,
+    *,
+    path: str,
+    reason: str,
+    deezer_lookup: bool,
+    with_artists: bool = True,
+    **counts,
+) -> CollectResult:
+    """The shared tail: complete the tracks, artists, features, Deezer, then the tables."""
+    records = got.records
+    incomplete = [t for t, r in records.items() if not r["complete"]]
+    for t, r in c.tracks(incomplete).items():
+        if r is not None:
+            records[t] = {**records[t], **r}
+    track_ids = list(dict.fromkeys(r["track_id"] for r in got.rows))
+    artist_ids = list(dict.fromkeys(a for t in track_ids for a in records[t]["artist_ids"] if a))
+    artists = c.artists(artist_ids, [records[t] for t in track_ids]) if with_artists else {}
+    feats, source, failed = c.features(track_ids)
+    with_features = [t for t in track_ids if has_features(feats.get(t))]
+    isrcs = [records[t]["isrc"] for t in with_features if records[t]["isrc"]]
+    deez = c.deezer(isrcs) if deezer_lookup else {}
+    tracks, missing = assemble(got.rows, records, feats, failed, source, deez)
+    report_missing(missing, len(track_ids))
+    playlists = pd.DataFrame(got.sources, columns=PLAYLIST_TABLE_COLUMNS)
+    playlists["n_items"] = pd.array(playlists["n_items"].tolist(), dtype="Int64")
+    artist_table = artists_frame(a for a in (artists.get(i) for i in artist_ids) if a)
+    skipped = pd.DataFrame(got.skipped, columns=["playlist_id", "reason"])
+    stats = _stats(
+        c.sp,
+        path=path,
+        path_reason=reason,
+        **counts,
+        rows=len(tracks),
+        tracks=len(track_ids),
+        tracks_with_features=len(with_features),
+        artists=len(artist_table),
+        features_source=source,
+        tracks_without_features=len(missing),
+        missing_feature_ids=missing["track_id"].tolist(),
+        skipped_items=len(skipped),
+        checkpoint_dir=str(c.ckpt.dir),
+    )
+    tracks.attrs["collection"] = stats
+    c.ckpt.clear()  # finished: a repeat is served by the HTTP cache, not by stale checkpoints
+    return CollectResult(tracks, playlists, artist_table, missing, skipped, stats)
+
+
 @translate_errors
 def collect_tables(
     taxonomy_path: str | Path | None = None,
@@ -92,152 +204,89 @@ def collect_tables(
     cache_expire_days: float | None = 30,
     checkpoint_dir: str | Path | None = None,
     *,
+    path: CollectionPath = "auto",
+    max_tracks_per_subgenre: int | None = None,
     deezer_lookup: bool = True,
     progress: bool = True,
     client: SpotifyClient | None = None,
 ) -> CollectResult:
     """The seed-000 collection with every table it gathers (see :func:`collect`)."""
-    if features_source not in ("auto", "spotify", "reccobeats"):
+    _check_features_source(features_source)
+    if path not in ("auto", "playlists", "genre_search", "my_playlists"):
         raise ValueError(
-            f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}"
+            f"path must be 'auto', 'playlists', 'genre_search' or 'my_playlists', got {path!r}"
         )
     if max_playlists_per_subgenre < 1:
         raise ValueError("max_playlists_per_subgenre must be >= 1")
-    taxonomy = load_taxonomy(taxonomy_path)
-    sp = client or public_client(cache_expire_days)
+    taxonomy_file = Path(taxonomy_path) if taxonomy_path else TAXONOMY_YAML
+    taxonomy = load_taxonomy(taxonomy_file)
+    named = load_my_playlists(taxonomy_file)
+    if path == "my_playlists" and not named:
+        raise ValueError(
+            f"{taxonomy_file}: path='my_playlists' needs a `my_playlists:` section (genre -> "
+            f"subgenre -> your playlists' names or ids)"
+        )
+    sp = client or (user_client if path == "my_playlists" else public_client)(
+        cache_expire_days=cache_expire_days
+    )
+    if path == "my_playlists" and sp.kind != "user":
+        raise SpotifyCredentialsError(
+            "path='my_playlists' reads your own playlists: it needs a login (a client from "
+            "`spotify_client.user_client()`, after `python -m genrelab.collect login`)."
+        )
+    n_per_subgenre = max_tracks_per_subgenre or min(
+        SEARCH_MAX_OFFSET, max_playlists_per_subgenre * (max_tracks_per_playlist or 100)
+    )
     spec = {
         "taxonomy": taxonomy,
         "playlists": max_playlists_per_subgenre,
         "tracks": max_tracks_per_playlist or 0,
+        "path": path,
+        "per_subgenre": n_per_subgenre,
+        "named": named,
+        "user": sp.kind,
     }
-    ckpt = Checkpoint(checkpoint_dir or default_checkpoint_dir("playlists", spec))
-    c = Collector(sp, ckpt, features_source, progress)
-
-    # 1. playlists per subgenre
-    searches = ckpt.load("search")
-    pairs = [(g, s) for g, subs in taxonomy.items() for s in subs]
-    for g, s in c.bar(pairs, "search", "subgenre"):
-        key = f"{g}|{s}"
-        if key not in searches:
-            ckpt.save("search", {key: c.search_playlists(s, max_playlists_per_subgenre)})
-    assignments = [(g, s, p) for g, s in pairs for p in searches[f"{g}|{s}"]]
-    unique_playlists = list(dict.fromkeys(p["playlist_id"] for _, _, p in assignments))
-
-    # 2. playlist contents, once per playlist (checkpoint per playlist)
-    contents = ckpt.load("playlists")
-    for pid in c.bar(unique_playlists, "playlists", "playlist"):
-        if pid not in contents:
-            ckpt.save("playlists", {pid: c.playlist_items(pid, max_tracks_per_playlist)})
-
-    # 3. tracks a playlist item did not describe fully
-    records: dict[str, dict] = {}
-    for pid in unique_playlists:
-        for r in contents[pid]["tracks"]:
-            if r["id"] not in records or (r["complete"] and not records[r["id"]]["complete"]):
-                records[r["id"]] = r
-    incomplete = [t for t, r in records.items() if not r["complete"]]
-    for t, r in c.tracks(incomplete).items():
-        if r is not None:
-            records[t] = r
-
-    # rows: one per (track, playlist, genre, subgenre), in taxonomy / search / playlist order
-    rows, seen = [], set()
-    for g, s, p in assignments:
-        for r in contents[p["playlist_id"]]["tracks"]:
-            key = (r["id"], p["playlist_id"], g, s)
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append(
-                {
-                    "track_id": r["id"],
-                    "track_name": r["name"],
-                    "playlist_id": p["playlist_id"],
-                    "playlist_name": p["playlist_name"],
-                    "playlist_genre": g,
-                    "playlist_subgenre": s,
-                }
-            )
-    if not rows:
-        statuses = {contents[p]["status"] for p in unique_playlists}
-        raise RuntimeError(
-            f"no tracks collected from {len(unique_playlists)} playlists "
-            f"(statuses: {sorted(statuses) or 'no playlist found'})."
-        )
-    track_ids = list(dict.fromkeys(r["track_id"] for r in rows))
-
-    # 4. artists
-    artist_ids = list(dict.fromkeys(a for t in track_ids for a in records[t]["artist_ids"] if a))
-    artists = c.artists(artist_ids)
-
-    # 5. features
-    feats, source, failed = c.features(track_ids)
-
-    # 6. tables
-    with_features = [
-        t
-        for t in track_ids
-        if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)
-    ]
-    deez = (
-        c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]])
-        if deezer_lookup
-        else {}
-    )
-    tracks, missing = assemble(rows, records, feats, failed, source, deez)
-    report_missing(missing, len(track_ids))
-    playlists = pd.DataFrame(
-        [
-            {
-                "playlist_id": p["playlist_id"],
-                "playlist_name": p["playlist_name"],
-                "owner": p["owner"],
-                "playlist_genre": g,
-                "playlist_subgenre": s,
-                "n_items": p["n_items"],
-                "n_tracks_collected": len(contents[p["playlist_id"]]["tracks"]),
-                "status": contents[p["playlist_id"]]["status"],
-            }
-            for g, s, p in assignments
-        ]
-    )
-    playlists["n_items"] = pd.array(playlists["n_items"].tolist(), dtype="Int64")
-    artist_table = pd.DataFrame(
-        [a for a in (artists.get(i) for i in artist_ids) if a],
-        columns=[
-            "artist_id",
-            "artist_name",
-            "artist_genres",
-            "artist_popularity",
-            "artist_followers",
-        ],
-    )
-    for col in ["artist_popularity", "artist_followers"]:
-        artist_table[col] = pd.array(artist_table[col].tolist(), dtype="Int64")
-    skipped = pd.DataFrame(
-        [
-            {"playlist_id": pid, "reason": why}
-            for pid in unique_playlists
-            for why in contents[pid]["skipped"]
-        ],
-        columns=["playlist_id", "reason"],
-    )
-    stats = _stats(
+    c = Collector(
         sp,
-        playlists=len(unique_playlists),
-        rows=len(tracks),
-        tracks=len(track_ids),
-        tracks_with_features=len(with_features),
-        artists=len(artist_table),
-        features_source=source,
-        tracks_without_features=len(missing),
-        missing_feature_ids=missing["track_id"].tolist(),
-        skipped_items=len(skipped),
-        checkpoint_dir=str(ckpt.dir),
+        Checkpoint(checkpoint_dir or default_checkpoint_dir("playlists", spec)),
+        features_source,
+        progress,
     )
-    tracks.attrs["collection"] = stats
-    ckpt.clear()  # finished: a repeat is served by the HTTP cache, not by stale checkpoints
-    return CollectResult(tracks, playlists, artist_table, missing, skipped, stats)
+    chosen, reason, got = path, "asked for", None
+    if path == "auto":
+        fallback = "my_playlists" if (sp.kind == "user" and named) else "genre_search"
+        if sp.dev_mode:
+            chosen = fallback
+            reason = "this app is in development mode (a refusal remembered from an earlier run)"
+        else:
+            got = by_playlists(
+                c, taxonomy, max_playlists_per_subgenre, max_tracks_per_playlist, stop_at_403=True
+            )
+            chosen, reason = "playlists", "the app may read the playlists it finds"
+            if got.refused == 403:
+                chosen, got = fallback, None
+                reason = "Spotify answered 403 on a playlist's items: a development-mode app"
+                warnings.warn(
+                    f"Spotify answers 403 on playlist items (a development-mode app may read "
+                    f"only playlists its user owns or collaborates on): collecting by "
+                    f"{_DESCRIBED[fallback]} instead (collection.path = {fallback!r}).",
+                    CollectionPathWarning,
+                    stacklevel=3,
+                )
+    if got is None:
+        if chosen == "playlists":
+            got = by_playlists(c, taxonomy, max_playlists_per_subgenre, max_tracks_per_playlist)
+        elif chosen == "genre_search":
+            got = by_genre_search(c, taxonomy, n_per_subgenre)
+        else:
+            got = by_my_playlists(c, named, max_tracks_per_playlist)
+    log.info("collection path: %s (%s)", chosen, reason)
+    if not got.rows:
+        raise _no_rows(chosen, got, taxonomy_file)
+    n_sources = len({s["playlist_id"] for s in got.sources if s["playlist_id"]})
+    return _finish(
+        c, got, path=chosen, reason=reason, deezer_lookup=deezer_lookup, playlists=n_sources
+    )
 
 
 def collect(
@@ -248,22 +297,26 @@ def collect(
     cache_expire_days: float | None = 30,
     checkpoint_dir: str | Path | None = None,
     *,
+    path: CollectionPath = "auto",
+    max_tracks_per_subgenre: int | None = None,
     deezer_lookup: bool = True,
     progress: bool = True,
     client: SpotifyClient | None = None,
 ) -> pd.DataFrame:
-    """Collect a fresh tracks table from Spotify, as the seed did (seed 000).
+    """Collect a fresh tracks table from Spotify, as the seed did (seed 000), by a path that works.
 
     Parameters
     ----------
     taxonomy_path : path, optional
-        YAML ``genres: {genre: [subgenre, ...]}``; default ``params/taxonomy.yaml``.
+        YAML ``genres: {genre: [subgenre, ...]}`` (and optionally ``my_playlists:``, see
+        :mod:`genrelab.collect.taxonomy`); default ``params/taxonomy.yaml``.
     max_playlists_per_subgenre : int
         Playlists searched per subgenre (pages of 10).
     max_tracks_per_playlist : int or None
         Tracks read per playlist (pages of 50); ``None`` or 0 reads them all.
     features_source : {"auto", "spotify", "reccobeats"}
-        ``"auto"`` asks Spotify and, on its 403, switches once to ReccoBeats with one warning.
+        ``"auto"`` asks Spotify and, on its 403 (or for a development-mode app), uses
+        ReccoBeats with one warning.
     cache_expire_days : float or None
         Days before a cached HTTP answer is fetched again (``None``: never; ``0``: no cache).
     checkpoint_dir : path, optional
@@ -271,26 +324,39 @@ def collect(
         ``data/cache/collect/playlists-<hash of the parameters>``, so rerunning the same call
         resumes an interrupted one. The stage files are removed when a collection finishes
         (a repeat is then served by the HTTP cache).
+    path : {"auto", "playlists", "genre_search", "my_playlists"}
+        ``"auto"`` takes the seed's playlist path and, at the first 403 on a playlist's items,
+        switches once (one :class:`~genrelab.collect.errors.CollectionPathWarning`) to
+        ``"my_playlists"`` (with a user client and a ``my_playlists:`` section) or
+        ``"genre_search"``; an app known to be in development mode goes there directly.
+    max_tracks_per_subgenre : int, optional
+        Tracks per subgenre of the genre search; default ``max_playlists_per_subgenre x
+        max_tracks_per_playlist`` (100 for "all"), at most 1,000 (where Spotify's search ends).
     deezer_lookup : bool
         Look each ISRC up on Deezer for ``deezer_preview_url`` and ``deezer_bpm``.
     client : SpotifyClient, optional
-        Default :func:`public_client` (credentials from ``.env``).
+        Default :func:`~genrelab.collect.spotify_client.public_client` (credentials from
+        ``.env``); ``path="my_playlists"`` defaults to the logged-in user's client.
 
     Returns
     -------
     DataFrame
-        One row per (track, playlist, genre, subgenre): :data:`genrelab.schema.SNAPSHOT_COLUMNS`
-        with the snapshot's dtypes, then ``isrc``, ``deezer_preview_url``, ``deezer_bpm``.
-        Tracks without complete features are left out, logged with their ids and listed in
-        ``attrs["collection"]["missing_feature_ids"]``; ``attrs["collection"]`` also holds the
-        HTTP calls made and the features source. :func:`collect_tables` returns the
-        playlists, artists and skipped-items tables too.
+        One row per (track, playlist or query, genre, subgenre):
+        :data:`genrelab.schema.SNAPSHOT_COLUMNS` with the snapshot's dtypes, then ``isrc``,
+        ``deezer_preview_url``, ``deezer_bpm``; ``playlist_id`` and ``playlist_name`` are NA
+        for the genre search. Tracks without complete features are left out, logged with their
+        ids and listed in ``attrs["collection"]["missing_feature_ids"]``;
+        ``attrs["collection"]`` also holds the ``path`` taken (``"playlists"``,
+        ``"genre_search"`` or ``"my_playlists"``) and why, the HTTP calls made and the features
+        source. :func:`collect_tables` returns the playlists, artists and skipped-items tables.
 
     Raises
     ------
     SpotifyCredentialsError
         Credentials missing or refused (the message says how to set them; the snapshot works
         offline).
+    SpotifyAccessError
+        Spotify refuses what no path can work around (403 on search: no Premium owner).
     """
     return collect_tables(
         taxonomy_path,
@@ -299,6 +365,8 @@ def collect(
         features_source,
         cache_expire_days,
         checkpoint_dir,
+        path=path,
+        max_tracks_per_subgenre=max_tracks_per_subgenre,
         deezer_lookup=deezer_lookup,
         progress=progress,
         client=client,
@@ -322,19 +390,18 @@ def collect_year(
 
     The query is ``year:<year>`` (or ``genre:"<g>" year:<year>`` for each of ``genres``,
     ``n_tracks`` each, labelled with that genre). Pages of 10; Spotify's search stops at
-    offset 1000, so one query yields at most 1000 tracks.
+    offset 1000, so one query yields at most 1000 tracks. Works the same for
+    development-mode apps (features then from ReccoBeats).
 
     Returns
     -------
     DataFrame
         The snapshot's columns and dtypes plus :data:`EXTRA_COLUMNS`, one row per track;
         ``playlist_name`` holds the search query, ``playlist_id`` is NA, ``playlist_genre``
-        is the genre queried (NA without ``genres``), ``playlist_subgenre`` is NA.
+        is the genre queried (NA without ``genres``), ``playlist_subgenre`` is NA;
+        ``attrs["collection"]["path"]`` is ``"year_search"``.
     """
-    if features_source not in ("auto", "spotify", "reccobeats"):
-        raise ValueError(
-            f"features_source must be 'auto', 'spotify' or 'reccobeats', got {features_source!r}"
-        )
+    _check_features_source(features_source)
     queries = (
         [(f'genre:"{g}" year:{year}', g) for g in genres] if genres else [(f"year:{year}", None)]
     )
@@ -343,76 +410,15 @@ def collect_year(
         checkpoint_dir or default_checkpoint_dir("year", {"queries": queries, "n": n_tracks})
     )
     c = Collector(sp, ckpt, features_source, progress)
-    pages = ckpt.load("search-tracks")
-    records: dict[str, dict] = {}
-    rows = []
+    got = Gathered()
     for q, g in queries:
-        got: dict[str, dict] = {}
-        offset = 0
-        with c.bar(None, f"search {q}", "track", total=n_tracks) as bar:
-            while len(got) < n_tracks and offset < SEARCH_MAX_OFFSET:
-                key = f"{q}|{offset}"
-                if key not in pages:
-                    page = sp.search(q=q, type="track", limit=SEARCH_LIMIT, offset=offset)["tracks"]
-                    ckpt.save(
-                        "search-tracks",
-                        {
-                            key: {
-                                "tracks": [
-                                    track_record(t)
-                                    for t in page.get("items") or []
-                                    if t and t.get("id")
-                                ],
-                                "next": bool(page.get("next")),
-                            }
-                        },
-                    )
-                before = len(got)
-                for r in pages[key]["tracks"]:
-                    if r["id"] not in got and len(got) < n_tracks:
-                        got[r["id"]] = r
-                bar.update(len(got) - before)
-                if not pages[key]["next"]:
-                    break
-                offset += SEARCH_LIMIT
-        for tid, r in got.items():
-            records.setdefault(tid, r)
-            rows.append(
-                {
-                    "track_id": tid,
-                    "track_name": r["name"],
-                    "playlist_id": None,
-                    "playlist_name": q,
-                    "playlist_genre": g,
-                    "playlist_subgenre": None,
-                }
-            )
-    incomplete = [t for t, r in records.items() if not r["complete"]]
-    for t, r in c.tracks(incomplete).items():
-        if r is not None:
-            records[t] = r
-    track_ids = list(records)
-    feats, source, failed = c.features(track_ids)
-    with_features = [
-        t
-        for t in track_ids
-        if feats.get(t) and all(feats[t].get(k) is not None for k in FEATURE_COLUMNS)
-    ]
-    deez = (
-        c.deezer([records[t]["isrc"] for t in with_features if records[t]["isrc"]])
-        if deezer_lookup
-        else {}
+        got.add(c.search_tracks(q, n_tracks), g, None, None, q)
+    result = _finish(
+        c,
+        got,
+        path="year_search",
+        reason="asked for",
+        deezer_lookup=deezer_lookup,
+        with_artists=False,
     )
-    tracks, missing = assemble(rows, records, feats, failed, source, deez)
-    report_missing(missing, len(track_ids))
-    tracks.attrs["collection"] = _stats(
-        sp,
-        tracks=len(track_ids),
-        rows=len(tracks),
-        features_source=source,
-        tracks_without_features=len(missing),
-        missing_feature_ids=missing["track_id"].tolist(),
-        checkpoint_dir=str(ckpt.dir),
-    )
-    ckpt.clear()
-    return tracks
+    return result.tracks

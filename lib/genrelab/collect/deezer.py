@@ -56,13 +56,18 @@ def track_url(isrc: str) -> str:
 
 
 def parse_track(body: dict) -> dict:
-    """The fields we keep from a Deezer track object (``bpm`` 0 means unknown: NaN)."""
+    """The fields we keep from a Deezer track object (``bpm`` 0 means unknown: NaN).
+
+    A track with ``readable: false`` (not playable in Deezer's catalogue) or an empty
+    ``preview`` has no preview URL (None).
+    """
     bpm = body.get("bpm")
+    preview = body.get("preview") if body.get("readable", True) is not False else None
     return {
         "deezer_id": body.get("id"),
         "deezer_title": body.get("title"),
         "deezer_artist": (body.get("artist") or {}).get("name"),
-        "deezer_preview_url": body.get("preview") or None,
+        "deezer_preview_url": preview or None,
         "deezer_bpm": float(bpm) if bpm else float("nan"),
         "deezer_gain": float(body["gain"]) if body.get("gain") is not None else float("nan"),
         "deezer_duration": body.get("duration"),

@@ -13,7 +13,11 @@ class SpotifyCredentialsError(RuntimeError):
     """Credentials are missing or refused; the message says how to set them."""
 
 
-class SpotifyAccessError(RuntimeError):
+class SpotifyAPIError(RuntimeError):
+    """Spotify answered an error the collection cannot work around (after the retries)."""
+
+
+class SpotifyAccessError(SpotifyAPIError):
     """Spotify refuses this app an endpoint (403 / 404 for development-mode apps in 2026).
 
     The message names the endpoint and says what the app can do instead.

@@ -217,12 +217,11 @@ class RetryAdapter(HTTPAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         kwargs = dict(stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-        attempt, refreshed = 0, False
+        attempt, refreshed, force = 0, False, False
         while True:
+            fresh, force = force, False  # a fresh token only for the attempt after a 401
             try:
-                response = self._send_once(
-                    request, force_token=False if not refreshed else True, **kwargs
-                )
+                response = self._send_once(request, force_token=fresh, **kwargs)
             except NetworkError:
                 raise  # from the token request: already said in one sentence
             except (
@@ -251,7 +250,7 @@ class RetryAdapter(HTTPAdapter):
                 continue
             status = response.status_code
             if status == 401 and self.token is not None and not refreshed:
-                refreshed = True  # the token may have expired a moment ago: refresh once
+                refreshed = force = True  # the token may have expired a moment ago: refresh once
                 continue
             transient = status == 200 and _deezer_transient(response)
             if status not in RETRY_STATUS and not transient:

@@ -24,6 +24,8 @@ from .. import schema
 from .checkpoint import Checkpoint
 from .records import (
     FEATURE_COLUMNS,
+    artist_record,
+    artists_frame,
     playlists_frame,
     records_from_items,
     track_record,
@@ -114,17 +116,7 @@ def search(
     if type == "track":
         return tracks_frame([track_record(t) for t in items])
     if type == "artist":
-        return pd.DataFrame(
-            {
-                "artist_id": [a["id"] for a in items],
-                "artist_name": [a.get("name") for a in items],
-                "artist_genres": ["; ".join(a.get("genres") or []) for a in items],
-                "artist_popularity": pd.array([a.get("popularity") for a in items], dtype="Int64"),
-                "artist_followers": pd.array(
-                    [(a.get("followers") or {}).get("total") for a in items], dtype="Int64"
-                ),
-            }
-        )
+        return artists_frame(artist_record(a) for a in items)
     if type == "album":
         return pd.DataFrame(
             {

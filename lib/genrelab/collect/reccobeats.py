@@ -8,7 +8,9 @@ answers) for Spotify ids:
 ``GET https://api.reccobeats.com/v1/audio-features?ids=<id>,<id>,...`` returns
 ``{"content": [...]}``. Each item has ReccoBeats' own ``id`` and an ``href`` pointing at the
 Spotify track; results are matched back by that href. Unknown ids are dropped by the server
-without a word, so :func:`audio_features` returns the ids it did not find.
+without a word, so :func:`audio_features` returns the ids it did not find. An answer may hold
+several items for one Spotify track (several ReccoBeats entries): the first complete one is
+kept, so each track has one row.
 
 Example
 -------
@@ -78,6 +80,7 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
         raise ReccoBeatsError(f"ReccoBeats audio-features: not JSON ({err})") from err
     wanted = set(ids)
     out: dict[str, dict | None] = {i: None for i in ids}
+    repeated = 0
     for item in content:
         if not isinstance(item, dict):
             continue
@@ -89,8 +92,16 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
                 item.get("href"),
             )
             continue
-        out[sid] = {f: float(item[f]) for f in FEATURES if item.get(f) is not None}
-        out[sid]["reccobeats_id"] = item.get("id")
+        feats = {f: float(item[f]) for f in FEATURES if item.get(f) is not None}
+        if out[sid] is not None:
+            repeated += 1
+            if len(out[sid]) - 1 >= len(FEATURES) or len(feats) <= len(out[sid]) - 1:
+                continue  # the first complete item wins
+        out[sid] = {**feats, "reccobeats_id": item.get("id")}
+    if repeated:
+        log.info(
+            "ReccoBeats sent %d extra item(s) for tracks already answered: first kept", repeated
+        )
     return out
 
 

@@ -44,6 +44,49 @@ def track_record(t: dict) -> dict:
     }
 
 
+ARTIST_COLUMNS = [
+    "artist_id",
+    "artist_name",
+    "artist_genres",
+    "artist_popularity",
+    "artist_followers",
+]
+
+
+def artist_record(a: dict) -> dict:
+    """The fields we keep from an artist object; what 2026's Spotify no longer sends is None.
+
+    Development-mode apps get artists without ``genres``, ``popularity`` and ``followers``:
+    those stay missing (None), not an empty string or 0.
+    """
+    return {
+        "artist_id": a.get("id"),
+        "artist_name": a.get("name"),
+        "artist_genres": "; ".join(a["genres"]) if isinstance(a.get("genres"), list) else None,
+        "artist_popularity": a.get("popularity"),
+        "artist_followers": (a.get("followers") or {}).get("total"),
+    }
+
+
+def artists_from_tracks(records: Iterable[dict]) -> dict[str, dict]:
+    """Artist records from the tracks' simplified artists (ids and names; nothing else)."""
+    out: dict[str, dict] = {}
+    for r in records:
+        for aid, name in zip(r["artist_ids"], r["artist_names"]):
+            if aid and aid not in out:
+                out[aid] = artist_record({"id": aid, "name": name})
+    return out
+
+
+def artists_frame(artists: Iterable[dict]) -> pd.DataFrame:
+    """One row per artist (:data:`ARTIST_COLUMNS`); popularity and followers as ``Int64``."""
+    table = pd.DataFrame(list(artists), columns=ARTIST_COLUMNS)
+    for col in ["artist_popularity", "artist_followers"]:
+        table[col] = pd.array(table[col].tolist(), dtype="Int64")
+    table["artist_genres"] = table["artist_genres"].astype("str")
+    return table
+
+
 def item_track(item: dict | None) -> tuple[dict | None, str | None]:
     """The track of a playlist / library item (``item`` in 2026, ``track`` before), or why not."""
     if not item:
@@ -51,10 +94,11 @@ def item_track(item: dict | None) -> tuple[dict | None, str | None]:
     t = item.get("item") or item.get("track")
     if not t:
         return None, "no track (removed or unavailable)"
-    if item.get("is_local") or t.get("is_local"):
+    if item.get("is_local") or t.get("is_local") or str(t.get("uri")).startswith("spotify:local:"):
         return None, "local file"
-    if t.get("type", "track") != "track":
-        return None, f"not a track ({t.get('type')})"
+    if t.get("type", "track") != "track" or t.get("episode") is True:
+        # with additional_types=track Spotify still sends episodes, in a track-like shape
+        return None, f"not a track ({t.get('type') if t.get('type') != 'track' else 'episode'})"
     if not t.get("id"):
         return None, "no Spotify id"
     return t, None

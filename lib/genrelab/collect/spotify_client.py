@@ -24,7 +24,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -34,8 +37,8 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
 from .. import config
-from . import http
-from .errors import SpotifyCredentialsError
+from . import http, refusals
+from .errors import SpotifyAccessError, SpotifyAPIError, SpotifyCredentialsError
 
 log = logging.getLogger(__name__)
 
@@ -115,28 +118,105 @@ class SpotifyClient(spotipy.Spotify):
     kind : {"public", "user"}
     features_forbidden : bool
         Set after Spotify answered 403 on audio-features, so it is not asked again.
+    dev_mode : bool
+        Set after a 403 on the items of a playlist the user neither owns nor collaborates on
+        (only development-mode apps get it): ``collect(path="auto")`` then goes straight to a
+        path such an app can use.
+    refused(what), refuse(what)
+        Whether Spotify refused this app ``what`` (e.g. ``"batch /artists"``), and recording it:
+        a refused endpoint is not asked again.
     """
 
-    def __init__(self, auth, http_session, kind: str, requests_timeout: float | None = None):
+    def __init__(
+        self,
+        auth,
+        http_session,
+        kind: str,
+        requests_timeout: float | None = None,
+        user: str | None = None,
+    ):
         # None: the session's own (connect, read) timeouts apply (genrelab.collect.http)
         super().__init__(requests_session=http_session, requests_timeout=requests_timeout)
         self.http = http_session
         self.auth = auth
         self.kind = kind
         self.app = _app_key(auth.client_id)
+        #: who reads: "app" (client credentials) or "user:<name>" (what one may read, the
+        #: other may not)
+        self.who = "app" if user is None else f"user:{user}"
 
     @property
     def features_forbidden(self) -> bool:
-        """Spotify answered 403 on audio-features for this app (remembered for the process)."""
-        return self.app in _FEATURES_FORBIDDEN
+        """Spotify answered 403 on audio-features for this app (see :func:`refused`)."""
+        return refused(self.app, "audio-features")
 
     @features_forbidden.setter
     def features_forbidden(self, value: bool) -> None:
-        (_FEATURES_FORBIDDEN.add if value else _FEATURES_FORBIDDEN.discard)(self.app)
+        remember_refusal(self.app, "audio-features", value)
+
+    @property
+    def dev_mode(self) -> bool:
+        """Spotify refused this app another user's playlist items (see :func:`refused`)."""
+        return refused(self.app, "development-mode")
+
+    @dev_mode.setter
+    def dev_mode(self, value: bool) -> None:
+        remember_refusal(self.app, "development-mode", value)
+
+    def refused(self, what: str) -> bool:
+        """Whether Spotify refused this app ``what`` (see :func:`refused`)."""
+        return refused(self.app, what)
+
+    def refuse(self, what: str) -> None:
+        """Remember that Spotify refused this app ``what``."""
+        remember_refusal(self.app, what)
 
 
-#: apps (hashed client ids) that got a 403 on audio-features in this process
-_FEATURES_FORBIDDEN: set[str] = set()
+#: (app, what) pairs seen in this process: apps (hashed client ids) refused audio-features,
+#: batch endpoints or other users' playlist items
+_REFUSED: set[tuple[str, str]] = set()
+#: Days a refusal is remembered on disk before Spotify is asked again (an app can be granted
+#: extended quota; delete ``data/cache/spotify/refusals-*.json`` to ask at once).
+REFUSAL_DAYS = 30
+
+
+def _refusals_file(app: str) -> Path:
+    return _token_dir() / f"refusals-{app}.json"
+
+
+def refused(app: str, what: str) -> bool:
+    """Whether Spotify refused ``app`` ``what`` in this process or, on disk, recently.
+
+    Remembered so that a re-run neither asks a closed endpoint again nor probes the playlist
+    path of a development-mode app: an identical re-run then makes no call at all.
+    """
+    if (app, what) in _REFUSED:
+        return True
+    try:
+        when = json.loads(_refusals_file(app).read_text()).get(what)
+    except (OSError, ValueError, AttributeError):
+        return False
+    if isinstance(when, int | float) and time.time() - when < REFUSAL_DAYS * 86400:
+        _REFUSED.add((app, what))
+        return True
+    return False
+
+
+def remember_refusal(app: str, what: str, value: bool = True) -> None:
+    """Record (or forget) a refusal for this process and on disk (atomically)."""
+    (_REFUSED.add if value else _REFUSED.discard)((app, what))
+    path = _refusals_file(app)
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        stored = {}
+    if value:
+        stored[what] = time.time()
+    else:
+        stored.pop(what, None)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stored))
+    os.replace(tmp, path)
 
 
 NOT_LOGGED_IN = """\
@@ -230,11 +310,16 @@ def user_client(
     session = http.session(
         cache_expire_days, token=_token_provider(auth, interactive, user), **http_options
     )
-    return SpotifyClient(auth, session, "user")
+    return SpotifyClient(auth, session, "user", user=user)
 
 
 def translate_errors(fn):
-    """Turn 401s and refused tokens into :class:`SpotifyCredentialsError`."""
+    """Turn Spotify's errors into one-sentence exceptions.
+
+    401s and refused tokens become :class:`SpotifyCredentialsError`; the 2026 refusals of
+    :mod:`genrelab.collect.refusals` :class:`SpotifyAccessError`; any other error answer
+    :class:`SpotifyAPIError` naming the status and endpoint.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -248,7 +333,15 @@ def translate_errors(fn):
                         env=config.PROJECT_ROOT / ".env",
                     )
                 ) from None
-            raise
+            sentence = refusals.explain(err.http_status, err.msg)
+            if sentence:
+                raise SpotifyAccessError(sentence) from None
+            path = refusals.api_path(err.msg) or "?"
+            detail = (err.msg or "").splitlines()[-1].strip() or "no detail"
+            raise SpotifyAPIError(
+                f"Spotify answered HTTP {err.http_status} on /{path} ({detail})"
+                + ("; try again later." if (err.http_status or 0) >= 500 else ".")
+            ) from None
         except SpotifyOauthError as err:
             raise SpotifyCredentialsError(
                 BAD_CREDENTIALS.format(

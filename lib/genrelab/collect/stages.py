@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from spotipy.exceptions import SpotifyException
 from tqdm.auto import tqdm
 
-from . import deezer, reccobeats
+from . import deezer, reccobeats, refusals
 from .checkpoint import Checkpoint
 from .errors import FeaturesForbiddenError, FeaturesSourceWarning, SpotifyFallbackWarning
-from .records import item_track, spotify_features, track_record
+from .records import (
+    artist_record,
+    artists_from_tracks,
+    item_track,
+    spotify_features,
+    track_record,
+)
 from .spotify_client import (
     ARTISTS_BATCH,
     PLAYLIST_ITEMS_LIMIT,
@@ -30,11 +35,16 @@ from .spotify_client import (
     TRACKS_BATCH,
     SpotifyClient,
     expected_errors,
+    pages,
 )
 
 log = logging.getLogger(__name__)
 
 FeaturesSource = Literal["auto", "spotify", "reccobeats"]
+PLAYLIST_403 = (
+    "Spotify answers 403 for this playlist's items: since March 2026 development-mode apps may "
+    "only read playlists their user owns or collaborates on"
+)
 
 
 def _batches(ids: list[str], size: int) -> list[list[str]]:
@@ -71,13 +81,7 @@ class Collector:
             for p in page.get("items") or []:
                 if not p or not p.get("id") or p["id"] in found:
                     continue
-                total = (p.get("items") or p.get("tracks") or {}).get("total")
-                found[p["id"]] = {
-                    "playlist_id": p["id"],
-                    "playlist_name": p.get("name"),
-                    "owner": (p.get("owner") or {}).get("id"),
-                    "n_items": total,
-                }
+                found[p["id"]] = playlist_summary(p)
                 if len(found) == n:
                     break
             if not page.get("next"):
@@ -85,25 +89,87 @@ class Collector:
             offset += SEARCH_LIMIT
         return list(found.values())
 
+    def search_tracks(self, query: str, n: int) -> list[dict]:
+        """Up to ``n`` distinct track records for ``query``, in Spotify's order.
+
+        Pages of 10 (the 2026 limit) below offset 1,000 (where Spotify's search stops), each
+        checkpointed; null items and tracks without an id are skipped.
+        """
+        pages = self.ckpt.load("search-tracks")
+        got: dict[str, dict] = {}
+        offset = 0
+        with self.bar(None, f"search {query}", "track", total=n) as bar:
+            while len(got) < n and offset < SEARCH_MAX_OFFSET:
+                key = f"{query}|{offset}"
+                if key not in pages:
+                    page = self.sp.search(q=query, type="track", limit=SEARCH_LIMIT, offset=offset)
+                    page = page["tracks"]
+                    found = [track_record(t) for t in page.get("items") or [] if t and t.get("id")]
+                    self.ckpt.save(
+                        "search-tracks", {key: {"tracks": found, "next": bool(page.get("next"))}}
+                    )
+                before = len(got)
+                for r in pages[key]["tracks"]:
+                    if r["id"] not in got and len(got) < n:
+                        got[r["id"]] = r
+                bar.update(len(got) - before)
+                if not pages[key]["next"]:
+                    break
+                offset += SEARCH_LIMIT
+        return list(got.values())
+
+    def my_playlists(self) -> list[dict]:
+        """The logged-in user's playlists (own, collaborative and followed; ``/me/playlists``)."""
+        done = self.ckpt.load("my-playlists")
+        if "all" not in done:
+            first = self.sp.current_user_playlists(limit=PLAYLIST_ITEMS_LIMIT)
+            mine = [playlist_summary(p) for p in pages(self.sp, first, None) if p and p.get("id")]
+            self.ckpt.save("my-playlists", {"all": mine})
+        return done["all"]
+
     # playlist contents --------------------------------------------------------------------
-    def playlist_items(self, playlist_id: str, max_tracks: int | None) -> dict:
-        """All track records of one playlist (``next`` pages), or the reason it was skipped."""
+    def playlist_items(
+        self, playlist_id: str, max_tracks: int | None, owner: str | None = None
+    ) -> dict:
+        """All track records of one playlist (``next`` pages), or the reason it was skipped.
+
+        A 403 (a development-mode app reading a playlist its user neither owns nor
+        collaborates on) is remembered (``SpotifyClient.dev_mode``); a 404 on one of Spotify's
+        editorial playlists says so. ``http_status`` holds the refusal's status.
+        """
         limit = PLAYLIST_ITEMS_LIMIT if not max_tracks else min(PLAYLIST_ITEMS_LIMIT, max_tracks)
+        refusal = f"playlist items {self.sp.who} {playlist_id}"
+        if self.sp.refused(refusal):  # asked before and refused: not asked again
+            return {
+                "tracks": [],
+                "skipped": [],
+                "status": f"skipped: {PLAYLIST_403} (remembered)",
+                "http_status": 403,
+            }
         try:
             with expected_errors():
                 page = self.sp.playlist_items(playlist_id, limit=limit, additional_types=("track",))
         except SpotifyException as err:
-            if err.http_status in (403, 404):
+            if err.http_status not in (403, 404):
+                raise
+            if err.http_status == 403:
+                self.sp.dev_mode = True
+                self.sp.refuse(refusal)
+                reason = PLAYLIST_403
+            elif refusals.is_editorial(playlist_id, owner):
                 reason = (
-                    "Spotify answers 403 for this playlist's items: since March 2026 "
-                    "development-mode apps may only read playlists their user owns or "
-                    "collaborates on"
-                    if err.http_status == 403
-                    else "playlist not found (404)"
+                    "Spotify answers 404: its own editorial playlists are closed to new apps "
+                    "since 2024-11-27"
                 )
-                log.warning("playlist %s skipped: %s", playlist_id, reason)
-                return {"tracks": [], "skipped": [], "status": f"skipped: {reason}"}
-            raise
+            else:
+                reason = "playlist not found (404)"
+            log.warning("playlist %s skipped: %s", playlist_id, reason)
+            return {
+                "tracks": [],
+                "skipped": [],
+                "status": f"skipped: {reason}",
+                "http_status": err.http_status,
+            }
         tracks, skipped = [], []
         while True:
             for item in page.get("items") or []:
@@ -111,77 +177,85 @@ class Collector:
                 if t is None:
                     skipped.append(why)
                     continue
-                tracks.append(track_record(t))
+                tracks.append({**track_record(t), "added_at": item.get("added_at")})
                 if max_tracks and len(tracks) >= max_tracks:
                     break
             if (max_tracks and len(tracks) >= max_tracks) or not page.get("next"):
                 break
             page = self.sp.next(page)
-        return {"tracks": tracks, "skipped": skipped, "status": "ok"}
+        return {"tracks": tracks, "skipped": skipped, "status": "ok", "http_status": 200}
 
     # batched look-ups with a one-by-one fallback -----------------------------------------
-    def _batched(
-        self,
-        stage: str,
-        ids: list[str],
-        size: int,
-        many: Callable,
-        one: Callable,
-        key: str,
-        parse: Callable,
-    ) -> dict[str, Any]:
-        done = self.ckpt.load(stage)
+    def _batch_refused(self, key: str, what: str) -> None:
+        self.sp.refuse(f"batch /{key}")
+        warnings.warn(
+            f"Spotify answers 403 on the batch endpoint /{key} (closed for development-mode "
+            f"apps since February 2026): {what}.",
+            SpotifyFallbackWarning,
+            stacklevel=4,
+        )
+
+    def tracks(self, ids: list[str]) -> dict[str, dict | None]:
+        """Full track records (ISRC, release date) of ``ids``: 50 per call, else one by one."""
+        done = self.ckpt.load("tracks")
         todo = [i for i in dict.fromkeys(ids) if i not in done]
-        one_by_one = False
-        for batch in self.bar(_batches(todo, size), stage, "batch"):
+        one_by_one = self.sp.refused("batch /tracks")  # refused before: not asked again
+        for batch in self.bar(_batches(todo, TRACKS_BATCH), "tracks", "batch"):
             if not one_by_one:
                 try:
                     with expected_errors():
-                        objs = many(batch)[key]
+                        objs = self.sp.tracks(batch)["tracks"]
                     self.ckpt.save(
-                        stage, {i: (parse(o) if o else None) for i, o in zip(batch, objs)}
+                        "tracks", {i: track_record(o) if o else None for i, o in zip(batch, objs)}
                     )
                     continue
                 except SpotifyException as err:
                     if err.http_status != 403:
                         raise
                     one_by_one = True
-                    warnings.warn(
-                        f"Spotify answers 403 on the batch endpoint /{key} (closed for "
-                        f"development-mode apps since February 2026): fetching {key} one "
-                        f"by one instead.",
-                        SpotifyFallbackWarning,
-                        stacklevel=3,
-                    )
+                    self._batch_refused("tracks", "fetching tracks one by one instead")
             for i in batch:
                 try:
-                    o = one(i)
+                    with expected_errors():
+                        o = self.sp.track(i)
                 except SpotifyException as err:
                     if err.http_status not in (400, 403, 404):
                         raise
-                    log.warning("%s %s: HTTP %s, skipped", key, i, err.http_status)
+                    log.warning("track %s: HTTP %s, skipped", i, err.http_status)
                     o = None
-                self.ckpt.save(stage, {i: parse(o) if o else None})
+                self.ckpt.save("tracks", {i: track_record(o) if o else None})
         return {i: done.get(i) for i in ids}
 
-    def tracks(self, ids: list[str]) -> dict[str, dict | None]:
-        return self._batched(
-            "tracks", ids, TRACKS_BATCH, self.sp.tracks, self.sp.track, "tracks", track_record
-        )
+    def artists(self, ids: list[str], records: list[dict]) -> dict[str, dict | None]:
+        """Artist records of ``ids``: 50 per call; once the batch is refused, from ``records``.
 
-    def artists(self, ids: list[str]) -> dict[str, dict | None]:
-        def parse(a):
-            return {
-                "artist_id": a.get("id"),
-                "artist_name": a.get("name"),
-                "artist_genres": "; ".join(a.get("genres") or []),
-                "artist_popularity": a.get("popularity"),
-                "artist_followers": (a.get("followers") or {}).get("total"),
-            }
-
-        return self._batched(
-            "artists", ids, ARTISTS_BATCH, self.sp.artists, self.sp.artist, "artists", parse
-        )
+        Apps refused the batch endpoint (development mode, 2026) also get artist objects
+        without genres, popularity and followers, so one call per artist would add nothing to
+        the ids and names the tracks already carry: none is made.
+        """
+        done = self.ckpt.load("artists")
+        todo = [i for i in dict.fromkeys(ids) if i not in done]
+        if todo and not self.sp.refused("batch /artists"):
+            for batch in self.bar(_batches(todo, ARTISTS_BATCH), "artists", "batch"):
+                try:
+                    with expected_errors():
+                        objs = self.sp.artists(batch)["artists"]
+                except SpotifyException as err:
+                    if err.http_status != 403:
+                        raise
+                    self._batch_refused(
+                        "artists",
+                        "artist ids and names come from the tracks (such apps get no artist "
+                        "genres, popularity or followers)",
+                    )
+                    break
+                self.ckpt.save(
+                    "artists", {i: artist_record(o) if o else None for i, o in zip(batch, objs)}
+                )
+        if any(i not in done for i in ids):
+            named = artists_from_tracks(records)
+            self.ckpt.save("artists", {i: named.get(i) for i in ids if i not in done})
+        return {i: done.get(i) for i in ids}
 
     # features ----------------------------------------------------------------------------
     def features(self, ids: list[str]) -> tuple[dict[str, dict | None], str, dict[str, str]]:
@@ -190,11 +264,8 @@ class Collector:
         meta = self.ckpt.load("features_meta")
         source = self.features_source
         if source == "auto":
-            source = (
-                "reccobeats"
-                if (meta.get("spotify_forbidden") or self.sp.features_forbidden)
-                else "spotify"
-            )
+            forbidden = meta.get("spotify_forbidden") or self.sp.features_forbidden
+            source = "reccobeats" if forbidden else "spotify"
         failed: dict[str, str] = {}
         if source == "spotify":
             done = self.ckpt.load("features-spotify")
@@ -211,11 +282,7 @@ class Collector:
                         raise
                     self.sp.features_forbidden = True
                     if self.features_source == "spotify":
-                        raise FeaturesForbiddenError(
-                            "Spotify answers 403 on /audio-features: the endpoint is closed "
-                            "for apps created (or in development mode) after 2024-11-27. Use "
-                            "features_source='auto' or 'reccobeats'."
-                        ) from None
+                        raise FeaturesForbiddenError(refusals.FEATURES_403) from None
                     warnings.warn(
                         "Spotify answers 403 on /audio-features (closed for new and "
                         "development-mode apps since 2024-11-27): switching to ReccoBeats "
@@ -250,6 +317,7 @@ class Collector:
 
     # deezer ------------------------------------------------------------------------------
     def deezer(self, isrcs: list[str]) -> dict[str, dict | None]:
+        """Deezer's preview URL and bpm per ISRC (None: Deezer does not know it)."""
         done = self.ckpt.load("deezer")
         todo = [i for i in dict.fromkeys(isrcs) if i and i not in done]
         for isrc in self.bar(todo, "deezer", "isrc"):
@@ -267,3 +335,14 @@ class Collector:
                 },
             )
         return done
+
+
+def playlist_summary(p: dict) -> dict:
+    """The fields we keep from a simplified playlist object."""
+    return {
+        "playlist_id": p["id"],
+        "playlist_name": p.get("name"),
+        "owner": (p.get("owner") or {}).get("id"),
+        "collaborative": bool(p.get("collaborative")),
+        "n_items": (p.get("items") or p.get("tracks") or {}).get("total"),
+    }

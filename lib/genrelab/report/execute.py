@@ -8,6 +8,7 @@ an incomplete run again with the same parameters resumes at its first notebook n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata as md
 import json
@@ -25,7 +26,7 @@ from pathlib import Path
 import papermill as pm
 import yaml
 
-from .. import config, runs
+from .. import config, memo, runs
 from ..runs import Run
 from .params import check_params, load_params, notebook_parameters
 from .render import render_html
@@ -173,6 +174,25 @@ def _point_latest(run: Run) -> None:
 
 
 # --- running -------------------------------------------------------------------------------------
+#: What the notebook kernels inherit, unless set already: they print the results cache's hits
+#: and misses under the cells, and OpenMP threads (HistGradientBoosting's) sleep instead of
+#: spinning while they wait: on a shared machine spinning threads made a fit 9x slower (70 s
+#: against 7.5 s, the same model; ``benchmarks/bench_report.py --openmp``).
+KERNEL_ENVIRONMENT = {memo.SHOW_SETTING: "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    """Set :data:`KERNEL_ENVIRONMENT` (what is not set already) while the kernels start."""
+    added = {k: v for k, v in KERNEL_ENVIRONMENT.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def _setup_logging(run: Run) -> logging.Handler:
     handler = logging.FileHandler(run.path(runs.LOG_FILE), mode="a")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
@@ -317,7 +337,8 @@ def run_report(
         run.path(runs.ENVIRONMENT_FILE).write_text(json.dumps(environment_info(), indent=2))
         log.info("run %s: %d notebooks, parameters from %s", run.id, len(plan), params_path)
         total = time.perf_counter()
-        failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
+        with _kernel_environment():
+            failed = _run_plan(run, state, plan, jobs=jobs, progress_bar=progress_bar and jobs == 1)
         state["complete"] = failed is None
         write_state(run, state)
         index = render_html(run, state)
