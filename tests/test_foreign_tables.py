@@ -113,6 +113,7 @@ def test_every_notebook_runs_and_the_numbers_are_recorded(foreign_run):
     assert metrics["collection"]["tracks"] == N_TRACKS
     honest = metrics["classification"]["honest"]["audio"]["accuracy"]
     majority = metrics["classification"]["baseline"]["majority"]["accuracy"]
+    print(f"{name}: honest audio accuracy {honest:.1%}, majority baseline {majority:.1%}")
     assert honest > majority, (name, honest, majority)
     assert 0 < metrics["gmm"]["k_bic"]
     html = (run.dir / "report.html").read_text()
