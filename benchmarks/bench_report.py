@@ -120,7 +120,8 @@ def slowest_cells(run_id: str, top: int) -> None:
         for i, cell in enumerate(nb["cells"]):
             seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
             if seconds is not None and cell["cell_type"] == "code":
-                first = next((line for line in cell["source"].splitlines() if line.strip()), "")
+                source = "".join(cell["source"])  # nbformat stores a list of lines or one string
+                first = next((line for line in source.splitlines() if line.strip()), "")
                 rows.append((seconds, path.stem, i, first[:70]))
     for seconds, stem, i, first in sorted(rows, reverse=True)[:top]:
         print(f"{seconds:7.1f} s  {stem} cell {i:2d}  {first}")

@@ -56,6 +56,7 @@ __all__ = [
     "leaky_comparison",
     "fit_model",
     "fit_and_cross_validate",
+    "permutation_importances",
     "ClassificationEvaluation",
     "evaluate",
     "Importances",
@@ -254,6 +255,16 @@ def fit_and_cross_validate(
     left out of the key."""
     pipeline.fit(X, y)
     return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
+
+
+@memo.cached(ignore=["n_jobs"])
+def permutation_importances(model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None):
+    """:func:`genrelab.scoring.permutation_importances` of the fitted ``model``, cached by the
+    model's fitted state, the rows scored, the repeats and the seed (the report's slowest cell
+    on an identical re-run before it was cached)."""
+    return scoring.permutation_importances(
+        model, X, y, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs
+    )
 
 
 # --- the full feature set -------------------------------------------------------------------------
@@ -459,7 +470,7 @@ def feature_importances(
     n_jobs: int | None = None,
 ) -> Importances:
     """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
-    permutation = scoring.permutation_importances(
+    permutation = permutation_importances(
         search.best_estimator_,
         split.test_rows(X),
         split.y_test,
