@@ -9,10 +9,11 @@ analysis and numpy summarises the framewise arrays.
 feature                how
 =====================  ==========================================================================
 tempo                  BPM at the metrical level chosen by :mod:`genrelab.tempo`: aubio ``tempo``
-                       (beat tracker) refined by the median inter-beat interval, then x1/2, x1
-                       or x2 of it, whichever scores best on the onset envelope's autocorrelation,
-                       the beat grid's fit and a log-normal tempo prior; ``tempo_aubio`` is
-                       aubio's own guess, ``tempo_confidence`` aubio's confidence
+                       (beat tracker) refined by the median inter-beat interval and aubio's own
+                       estimate, times 1/3 ... 3, and the onset envelope's autocorrelation
+                       peaks, whichever scores best on the autocorrelation (comb energy), the
+                       beat grid's coverage and off-beat contrast and a log-normal tempo prior;
+                       ``tempo_aubio`` is aubio's own guess, ``tempo_confidence`` its confidence
 beat_regularity        share of inter-beat intervals within 5 % (+ one hop) of the median one
 beat_strength          onset-detection strength at the beats / its mean (pulse clarity)
 onset_rate             aubio ``onset`` (hfc, 46 ms hop) detections per second
@@ -74,7 +75,7 @@ from .tempo import choose_tempo, onset_envelope
 log = logging.getLogger(__name__)
 
 #: Part of every result and of the cache key: bump it whenever any output can change.
-EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-3"
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-4"
 SAMPLERATE = 22050
 HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
 WIN = 1024  # tempo / onset / spectral window
@@ -464,7 +465,8 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
         out["beat_regularity"] = 0.0
     tracker = bpm if np.isfinite(bpm) and bpm > 0 else 0.0
     env, fps = onset_envelope(y, sr)
-    out["tempo"] = choose_tempo(env, fps, tracker)["tempo"]  # the metrical level (tempo.py)
+    level = choose_tempo(env, fps, tracker, others=(bpm_aubio,))  # the metrical level (tempo.py)
+    out["tempo"] = level["tempo"]
     out["tempo_aubio"] = bpm_aubio
     out["tempo_confidence"] = float(tempo.get_confidence())
     out["n_beats"] = int(beats.size)

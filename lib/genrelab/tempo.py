@@ -7,17 +7,26 @@ chooses the level instead of taking the tracker's first guess, in numpy on whole
 1. :func:`onset_envelope` - a log-compressed spectral flux on 24 log-spaced bands (hop 512 at
    22,050 Hz: 43 frames per second), the onset strength of Ellis 2007 / librosa;
 2. :func:`autocorrelation` - its autocorrelation (FFT), normalised to 1 at lag 0;
-3. :func:`choose_tempo` - candidate tempi: the tracker's tempo times 1/2, 2/3, 1, 3/2 and 2, and
-   the highest autocorrelation peaks between 40 and 240 BPM, each refined to the autocorrelation
-   peak nearest to it; each candidate is scored by
+3. :func:`choose_tempo` - candidate tempi: the beat tracker's tempi (the median inter-beat
+   interval and aubio's own estimate) times 1/3, 1/2, 2/3, 3/4, 1, 4/3, 3/2, 2 and 3
+   (:data:`RATIOS`), and the :data:`N_PEAKS` highest autocorrelation peaks between 40 and
+   240 BPM; each is scored by
 
    * the **comb energy**: the autocorrelation at 1, 2, 3 and 4 periods (a strong pulse repeats),
-   * the **beat-grid fit**: how far the envelope on the best-phased grid of beats at that period
-     stands above the envelope's mean (beats fall on onsets),
+     and the autocorrelation at the period itself and at half of it (a beat is usually divided);
+   * the **beat-grid fit** of the best-phased grid of beats at that period: the envelope on it
+     over the envelope's mean, and its **coverage**, the share of its beats on an onset;
+   * the **off-beat contrast**: the envelope on the grid over the envelope half a period later,
+     with a small *negative* weight (a grid whose off-beats are empty is often a subdivision of
+     the beat a score notates: running eighths have empty sixteenths between them);
+     a pulse with no subdivision at all (a click track) is decided by the prior;
    * a **log-normal tempo prior** (:data:`PRIOR_BPM`, :data:`PRIOR_OCTAVES` standard deviation
-     in octaves), the listeners' preference for moderate tempi (Ellis 2007; Moelants 2002).
+     in octaves), the listeners' preference for moderate tempi (Ellis 2007; Moelants 2002);
+   * a bonus for the estimates themselves (:data:`TRACKER_BONUS`, :data:`OTHERS_BONUS`).
 
-   The score is ``comb ** COMB_WEIGHT * grid ** GRID_WEIGHT * prior``; the best candidate wins.
+   The score is the product of these terms, each raised to its weight (:data:`WEIGHTS`); the best
+   candidate wins. The weights were chosen on the tune half of the ``scores`` corpus (even piece
+   index) and the synthetic corpus (``benchmarks/bench_peers.py`` reports the held-out half).
 
 Example
 -------
@@ -36,19 +45,23 @@ import functools
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import maximum_filter1d
 
 ENV_HOP = 512  # onset envelope hop (23 ms at 22,050 Hz)
 ENV_WIN = 1024
 N_BANDS = 24
 MIN_BPM, MAX_BPM = 40.0, 240.0  # candidates outside are not considered
-PRIOR_BPM = 110.0  # centre of the log-normal tempo prior
+PRIOR_BPM = 140.0  # centre of the log-normal tempo prior
 PRIOR_OCTAVES = 0.5  # its standard deviation, in octaves
-COMB_WEIGHT = 1.0
-GRID_WEIGHT = 1.0
-COVERAGE_WEIGHT = 1.0
-TRACKER_BONUS = 1.0  # the tracker's own level must be beaten by this factor
-RATIOS = (0.5, 1.0, 2.0)  # candidate levels around the tracker's tempo
-N_PEAKS = 0  # autocorrelation peaks added as candidates
+#: exponents of the score's terms (see the module docstring)
+WEIGHTS = {"comb": 2.0, "period": 0.5, "half": 0.5, "fit": 2.0, "coverage": 2.0, "contrast": -0.1}
+TRACKER_BONUS = 1.0  # factor for the tracker's tempo itself
+OTHERS_BONUS = float(np.exp(0.5))  # factor for the other estimates themselves (aubio's own)
+HALF_FLOOR = 0.1  # the autocorrelation at half the period is floored here (no division: neutral)
+CONTRAST_MAX = 10.0  # the off-beat contrast is clipped here
+RATIOS = (1 / 3, 0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0, 3.0)  # levels around the tracker's tempi
+N_PEAKS = 8  # autocorrelation peaks added as candidates
+FLOOR = 1e-2  # autocorrelations and coverages are floored here before the product
 
 
 @functools.lru_cache(maxsize=4)
@@ -126,20 +139,21 @@ def _refine(ac: np.ndarray, lags: np.ndarray, spread: float = 0.06) -> np.ndarra
 
 
 def _grid_fit(env: np.ndarray, lags: np.ndarray, n_phases: int = 16):
-    """(fit, coverage) of the best-phased beat grid at each lag.
+    """(fit, off-beat fit, coverage) of the best-phased beat grid at each lag.
 
     ``fit``: mean envelope on the grid over the envelope's mean (beats fall on onsets);
-    ``coverage``: share of the grid's beats with an onset (envelope above its 60th percentile)
-    within a frame. A beat may land a frame early or late: the max over +-1 frame counts.
+    ``off``: the same half a period later (on the off-beats); ``coverage``: share of the grid's
+    beats with an onset (envelope above its 60th percentile). A beat may land a frame early or
+    late: the max over +-1 frame counts.
     """
     n = len(env)
     mean = env.mean()
-    fit, coverage = np.ones_like(lags), np.ones_like(lags)
+    fit, off, coverage = np.ones_like(lags), np.ones_like(lags), np.ones_like(lags)
     if mean <= 0:
-        return fit, coverage
+        return fit, off, coverage
     threshold = np.percentile(env, 60)
     near = np.maximum(np.maximum(env, np.roll(env, 1)), np.roll(env, -1))
-    for i, lag in enumerate(lags):  # a handful of candidates, not frames
+    for i, lag in enumerate(lags):  # a few dozen candidates, not frames
         beats = np.arange(0.0, n - lag, lag)
         phases = np.arange(n_phases) * lag / n_phases
         pos = np.clip(np.rint(phases[:, None] + beats[None, :]).astype(int), 0, n - 1)
@@ -147,7 +161,9 @@ def _grid_fit(env: np.ndarray, lags: np.ndarray, n_phases: int = 16):
         best = int(np.argmax(on_grid.mean(axis=1)))
         fit[i] = on_grid[best].mean() / mean
         coverage[i] = np.mean(on_grid[best] > threshold)
-    return fit, coverage
+        between = np.clip(np.rint(phases[best] + lag / 2 + beats).astype(int), 0, n - 1)
+        off[i] = near[between].mean() / mean
+    return fit, off, coverage
 
 
 def prior(bpm: np.ndarray, centre: float = PRIOR_BPM, octaves: float = PRIOR_OCTAVES):
@@ -160,13 +176,13 @@ def choose_tempo(
     fps: float,
     tracker_bpm: float = 0.0,
     *,
+    others: tuple = (),
     centre: float = PRIOR_BPM,
     octaves: float = PRIOR_OCTAVES,
-    comb_weight: float = COMB_WEIGHT,
-    grid_weight: float = GRID_WEIGHT,
-    coverage_weight: float = COVERAGE_WEIGHT,
+    weights: dict | None = None,
     ratios: tuple = RATIOS,
     tracker_bonus: float = TRACKER_BONUS,
+    others_bonus: float = OTHERS_BONUS,
     n_peaks: int = N_PEAKS,
 ) -> dict:
     """The tempo (BPM) at the best-scoring metrical level (see the module docstring).
@@ -176,9 +192,15 @@ def choose_tempo(
     env, fps
         The onset envelope and its frame rate (:func:`onset_envelope`).
     tracker_bpm
-        A beat tracker's tempo; its multiples are candidates (0: autocorrelation peaks only).
-    centre, octaves, comb_weight, grid_weight
-        The prior and the weights of the score.
+        A beat tracker's tempo; its multiples are candidates (0: autocorrelation peaks only)
+        and it gets ``tracker_bonus``.
+    others
+        Other estimates (e.g. aubio's own tempo beside the median inter-beat interval) whose
+        multiples are candidates too; they get ``others_bonus``.
+    centre, octaves, weights, ratios, tracker_bonus, others_bonus, n_peaks
+        The prior, the exponents of the score's terms (:data:`WEIGHTS` by default), the
+        candidate levels, the factors for the estimates themselves and the number of
+        autocorrelation peaks added.
 
     Returns
     -------
@@ -186,39 +208,49 @@ def choose_tempo(
         ``tempo`` (BPM, 0.0 when the envelope is flat), ``tempo_ratio`` (chosen / tracker tempo)
         and ``tempo_score`` (the winner's score over the sum of all candidates' scores).
     """
+    w = {**WEIGHTS, **(weights or {})}
+    fallback = float(tracker_bpm) if tracker_bpm > 0 else 0.0
+    flat = {"tempo": fallback, "tempo_ratio": 1.0, "tempo_score": 0.0}
     min_lag, max_lag = 60.0 * fps / MAX_BPM, 60.0 * fps / MIN_BPM
-    n_lags = int(np.ceil(4 * max_lag)) + 2
+    n_lags = int(np.ceil(4 * max_lag)) + 4
     if len(env) < 2 * max_lag or not np.any(env):
-        fallback = float(tracker_bpm) if tracker_bpm > 0 else 0.0
-        return {"tempo": fallback, "tempo_ratio": 1.0, "tempo_score": 0.0}
+        return flat
     ac = autocorrelation(env, min(n_lags, len(env) - 1))
-    cands = []
-    if tracker_bpm > 0:
-        cands.extend(60.0 * fps / (tracker_bpm * np.array(ratios)))
+    near = maximum_filter1d(ac, 3)  # a period may be a frame off at 2, 3, 4 periods
+    estimates = [b for b in (tracker_bpm, *others) if np.isfinite(b) and b > 0]
+    lags = [60.0 * fps / (b * np.asarray(ratios, float)) for b in estimates]
     lo, hi = int(np.floor(min_lag)), int(np.ceil(max_lag))
     seg = ac[lo : hi + 1]
     is_peak = (seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:])
     peaks = lo + 1 + np.flatnonzero(is_peak)
-    cands.extend(peaks[np.argsort(ac[peaks])[::-1][:n_peaks]].astype(float))
-    lags = np.array(cands, float)
-    own = np.zeros(len(lags), bool)
-    own_level = np.zeros(len(lags), bool)  # a multiple of the tracker's tempo
-    if tracker_bpm > 0:
-        own[: len(ratios)] = np.isclose(ratios, 1.0)
-        own_level[: len(ratios)] = True
+    peaks = peaks[np.argsort(ac[peaks])[::-1][:n_peaks]].astype(float)
+    n_levels = sum(len(x) for x in lags)
+    # the estimates' multiples keep their precise period; autocorrelation peaks are refined
+    lags = np.concatenate([*lags, _refine(ac, peaks, 0.04)]) if n_levels or peaks.size else peaks
+    unit = np.concatenate([np.isclose(ratios, 1.0)] * len(estimates) + [np.zeros(len(peaks), bool)])
+    first = np.zeros(len(lags), bool)
+    first[: len(ratios) if tracker_bpm > 0 else 0] = True
+    own, other = unit & first, unit & ~first
     keep = (lags >= min_lag) & (lags <= max_lag)
-    lags, own, own_level = lags[keep], own[keep], own_level[keep]
+    lags, own, other = lags[keep], own[keep], other[keep]
     if lags.size == 0:
-        fallback = float(tracker_bpm) if tracker_bpm > 0 else 0.0
-        return {"tempo": fallback, "tempo_ratio": 1.0, "tempo_score": 0.0}
-    # the tracker's multiples keep its precise period; autocorrelation peaks are refined
-    lags = np.where(own_level, lags, _refine(ac, lags))
-    comb = sum(np.clip(_interp(ac, k * lags), 0.0, None) for k in (1, 2, 3, 4)) / 4
-    grid, coverage = _grid_fit(env, lags)
+        return flat
+    at = {k: np.clip(_interp(near, k * lags), FLOOR, None) for k in (1, 2, 3, 4)}
+    half = np.clip(_interp(near, 0.5 * lags), HALF_FLOOR, None)
+    comb = (at[1] + at[2] + at[3] + at[4]) / 4
+    fit, off, coverage = _grid_fit(env, lags)
+    contrast = np.clip(fit / np.clip(off, FLOOR, None), FLOOR, CONTRAST_MAX)
     bpm = 60.0 * fps / lags
-    score = np.clip(comb, 1e-6, None) ** comb_weight * grid**grid_weight
-    score = score * np.clip(coverage, 1e-3, None) ** coverage_weight * prior(bpm, centre, octaves)
-    score = np.where(own, score * tracker_bonus, score)
+    score = (
+        comb ** w["comb"]
+        * at[1] ** w["period"]
+        * half ** w["half"]
+        * np.clip(fit, FLOOR, None) ** w["fit"]
+        * np.clip(coverage, FLOOR, None) ** w["coverage"]
+        * contrast ** w["contrast"]
+        * prior(bpm, centre, octaves)
+    )
+    score = score * np.where(own, tracker_bonus, 1.0) * np.where(other, others_bonus, 1.0)
     best = int(np.argmax(score))
     return {
         "tempo": float(bpm[best]),
