@@ -13,8 +13,9 @@ peer           what it computes
                optional extra, never a dependency of genrelab.
 ``librosa``    tempo: ``librosa.beat.beat_track`` (default onset envelope, tempo prior of 120
                BPM); key and mode: the mean ``librosa.feature.chroma_cqt`` correlated with the
-               Krumhansl-Kessler profiles (:func:`genrelab.audio.key_from_chroma`); on the clip
-               decoded at 22,050 Hz mono (librosa's default rate). ISC licence.
+               Krumhansl-Kessler profiles (:func:`genrelab.audio.key_from_chroma` with
+               ``profile="krumhansl"``, the usual recipe); on the clip decoded at 22,050 Hz
+               mono (librosa's default rate). ISC licence.
 =============  ================================================================================
 
 Each clip is decoded by :func:`genrelab.audio.load_audio` (soundfile), the same decoder the aubio
@@ -117,7 +118,7 @@ def librosa_features(source, samplerate: int | None = None) -> dict:
     y, sr = load_audio(source, samplerate, target_rate=22050)
     tempo, beats = librosa.beat.beat_track(y=y, sr=sr)
     chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
-    key = key_from_chroma(chroma)
+    key = key_from_chroma(chroma, profile="krumhansl")
     return {
         "tempo": float(np.atleast_1d(tempo)[0]),
         "n_beats": len(beats),
