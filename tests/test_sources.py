@@ -287,6 +287,13 @@ def test_the_default_catalogue_is_large_varied_and_has_no_bach():
         scores.generate(pd.DataFrame({"piece": ["x"], "path": ["/c/bach/bwv1.mxl"]}))
 
 
+def test_the_validation_catalogue_is_bach_chorales_only():
+    val = scores.validation_catalogue()
+    assert len(val) == scores.VALIDATION_PIECES and val["piece"].is_unique
+    assert val["piece"].str.startswith("music21:bach/bwv").all()
+    assert not set(val["piece"]) & set(scores.catalogue()["piece"])
+
+
 def _score(sharps: int, bass_line: list[str], *, change_to: int | None = None, metre="4/4"):
     """A two-part score: a melody over ``bass_line`` (one whole note each)."""
     top, bass = stream.Part(), stream.Part()

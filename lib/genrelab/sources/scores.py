@@ -67,6 +67,7 @@ TEMPO_RANGE = (60.0, 150.0)  # quarter-note BPM, drawn log-uniformly per piece
 DEFAULT_INSTRUMENTATIONS = ("piano", "strings", "winds", "organ", "guitar")
 DEFAULT_VELOCITY = 80
 CATALOGUE_SEED = 0  # the default catalogue's picks do not depend on the corpus seed
+VALIDATION_PIECES = 60  # Bach chorales in the validation catalogue
 
 #: music21 corpus collections of the default catalogue:
 #: folder -> (composer label, form, at most this many pieces)
@@ -180,6 +181,24 @@ def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.
             keep = np.sort(rng.choice(len(entries), size=cap, replace=False))
             entries = [entries[i] for i in keep]
         rows += entries
+    return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
+
+
+def validation_catalogue(n_pieces: int = VALIDATION_PIECES) -> pd.DataFrame:
+    """The reserved pieces, for the one independent validation only: a seeded sample of the Bach
+    chorales (``bach/bwv*.mxl``) of music21's corpus, in the shape of :func:`catalogue`."""
+    base = corpus_root()
+    paths = sorted(
+        Path(p)
+        for p in m21corpus.getCorePaths()
+        if Path(p).relative_to(base).parts[0] == "bach"
+        and Path(p).name.startswith("bwv")
+        and Path(p).suffix == ".mxl"
+        and Path(p).stat().st_size <= MAX_BYTES[".mxl"]
+    )
+    rng = np.random.default_rng(CATALOGUE_SEED)
+    keep = np.sort(rng.choice(len(paths), size=min(n_pieces, len(paths)), replace=False))
+    rows = [_entry(paths[i], base, None, "Bach", "chorale", "music21") for i in keep]
     return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
 
 
@@ -461,15 +480,19 @@ def generate(
     dest: str | Path | None = None,
     n_jobs: int = 1,
     progress: bool = False,
+    validation: bool = False,
 ) -> pd.DataFrame:
     """Render (or reuse) one clip per row of ``pieces`` (a :func:`catalogue`): their records.
+
+    The reserved (Bach) pieces raise ``ValueError`` unless ``validation`` is true (the one
+    independent validation, :func:`validation_catalogue`).
 
     Returns one row per piece: the catalogue's columns, ``tempo``, ``instrumentation``,
     ``status`` (``ok`` / ``failed``), ``reason``, ``clip_path`` and the truth of
     :func:`render_piece` (``key``, ``mode``, ``key_reason``, ``metre``, ``beat_tempo``,
     ``loudness``...).
     """
-    if any(_reserved(Path(p)) for p in pieces["path"]):
+    if not validation and any(_reserved(Path(p)) for p in pieces["path"]):
         raise ValueError("the Bach pieces are reserved for independent validation")
     soundfont = Path(soundfont) if soundfont is not None else render.soundfont_path()
     dest = Path(dest) if dest is not None else default_dir(duration, samplerate, soundfont)
@@ -516,6 +539,7 @@ def corpus(
     n_jobs: int = 1,
     progress: bool = False,
     dest: str | Path | None = None,
+    validation: bool = False,
 ) -> AudioCorpus:
     """Pieces rendered from their scores, with the scores' ground truth.
 
@@ -533,6 +557,9 @@ def corpus(
         The rendering choices (:func:`draw_rendering`), clip length in seconds.
     n_jobs, progress
         Processes rendering missing clips; a tqdm bar.
+    validation : bool
+        The reserved Bach chorales (:func:`validation_catalogue`) instead of the catalogue: for
+        the one independent validation of a final method, never for developing or tuning.
 
     Returns
     -------
@@ -545,7 +572,10 @@ def corpus(
     label_columns = ("composer", "form", "collection", "instrumentation")
     if label not in label_columns:
         raise ValueError(f"label must be one of {label_columns}, got {label!r}")
-    pieces = catalogue() if path is None else folder_catalogue(path)
+    if validation:
+        pieces = validation_catalogue()
+    else:
+        pieces = catalogue() if path is None else folder_catalogue(path)
     pieces = subsample(pieces, n_clips, seed)
     table = generate(
         pieces,
@@ -556,6 +586,7 @@ def corpus(
         n_jobs=n_jobs,
         progress=progress,
         dest=dest,
+        validation=validation,
     )
     ok = table[table["status"] == "ok"].reset_index(drop=True)
     if ok.empty:  # nothing rendered: the columns a rendered piece would have, no rows
