@@ -78,6 +78,7 @@ def from_params(
     reference_csv: str = "",
     tracks: pd.DataFrame | None = None,
     progress: bool = False,
+    clip_seconds: float = 30.0,
 ) -> AudioCorpus:
     """The corpus a notebook's parameters describe (what each source needs, from one flat set).
 
@@ -85,7 +86,8 @@ def from_params(
     (default: the ``GENRELAB_FMA_DIR`` setting) and ``folder``; ``reference_csv`` the folder
     source's reference table (its ``genre``, ``label`` or ``style`` column labels the clips, else
     the sub-folder names do); ``tracks`` the collected tracks the ``deezer`` source downloads
-    previews for. ``n_clips`` 0 means every clip.
+    previews for. ``n_clips`` 0 means every clip; ``clip_seconds`` is the length of the pieces
+    the ``scores`` source renders.
     """
     n = n_clips if n_clips and n_clips > 0 else None
     label_column = _folder_label_column(reference_csv) if audio_source == "folder" else None
@@ -96,6 +98,7 @@ def from_params(
             "path": audio_path or None,
             "n_jobs": n_jobs,
             "progress": progress,
+            "duration": clip_seconds,
         },
         "fma": {"root": audio_path or None, "n_clips": n},
         "folder": {
