@@ -187,15 +187,10 @@ def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.
 def validation_catalogue(n_pieces: int = VALIDATION_PIECES) -> pd.DataFrame:
     """The reserved pieces, for the one independent validation only: a seeded sample of the Bach
     chorales (``bach/bwv*.mxl``) of music21's corpus, in the shape of :func:`catalogue`."""
-    base = corpus_root()
-    paths = sorted(
-        Path(p)
-        for p in m21corpus.getCorePaths()
-        if Path(p).relative_to(base).parts[0] == "bach"
-        and Path(p).name.startswith("bwv")
-        and Path(p).suffix == ".mxl"
-        and Path(p).stat().st_size <= MAX_BYTES[".mxl"]
-    )
+    base, limit = corpus_root(), MAX_BYTES[".mxl"]
+    paths = [p for p in sorted(map(Path, m21corpus.getCorePaths())) if p.suffix == ".mxl"]
+    paths = [p for p in paths if p.relative_to(base).parts[0] == "bach" and p.name[:3] == "bwv"]
+    paths = [p for p in paths if p.stat().st_size <= limit]
     rng = np.random.default_rng(CATALOGUE_SEED)
     keep = np.sort(rng.choice(len(paths), size=min(n_pieces, len(paths)), replace=False))
     rows = [_entry(paths[i], base, None, "Bach", "chorale", "music21") for i in keep]
@@ -483,9 +478,7 @@ def generate(
     validation: bool = False,
 ) -> pd.DataFrame:
     """Render (or reuse) one clip per row of ``pieces`` (a :func:`catalogue`): their records.
-
-    The reserved (Bach) pieces raise ``ValueError`` unless ``validation`` is true (the one
-    independent validation, :func:`validation_catalogue`).
+    Reserved (Bach) pieces raise ``ValueError`` unless ``validation`` (the one validation).
 
     Returns one row per piece: the catalogue's columns, ``tempo``, ``instrumentation``,
     ``status`` (``ok`` / ``failed``), ``reason``, ``clip_path`` and the truth of
@@ -558,8 +551,7 @@ def corpus(
     n_jobs, progress
         Processes rendering missing clips; a tqdm bar.
     validation : bool
-        The reserved Bach chorales (:func:`validation_catalogue`) instead of the catalogue: for
-        the one independent validation of a final method, never for developing or tuning.
+        The reserved Bach chorales (:func:`validation_catalogue`): the one validation, not tuning.
 
     Returns
     -------
