@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
@@ -158,6 +159,33 @@ def test_out_of_fold_text_probabilities_do_not_see_their_own_artist():
     acc_in = (stack.classes_[in_sample.argmax(1)] == genres).mean()
     assert acc_in > 0.9 and acc_oof < 0.6, (acc_in, acc_oof)
     np.testing.assert_allclose(oof.sum(axis=1), 1.0)
+
+
+class CountingVectorizer(HashingVectorizer):
+    """A real (stateless) hashing vectorizer that counts the texts it is given."""
+
+    seen = 0
+
+    def transform(self, X):
+        CountingVectorizer.seen += len(X)
+        return super().transform(X)
+
+
+def test_each_text_is_vectorized_once_and_rows_are_unchanged(tracks):
+    X = pipelines.model_frame(tracks, "full")
+    cols = ["track_name", "track_album_name", "track_artist"]
+    text = X[cols].agg(" | ".join, axis=1).to_numpy()
+    reference = HashingVectorizer(n_features=2**12).transform(text)
+    stack = pipelines.OutOfFoldProba(vectorizer=CountingVectorizer(n_features=2**12))
+    CountingVectorizer.seen = 0
+    first = stack._features(X.iloc[:1500])
+    again = stack._features(X.iloc[500:])  # 1,000 texts seen, 500 new
+    assert CountingVectorizer.seen == len(set(text[:1500])) + len(
+        set(text[1500:]) - set(text[:1500])
+    )
+    assert abs(first - reference[:1500]).sum() == 0 and abs(again - reference[500:]).sum() == 0
+    other = pipelines.OutOfFoldProba(vectorizer=HashingVectorizer(n_features=2**10))
+    assert other._features(X.iloc[:10]).shape == (10, 2**10)  # another vectorizer, its own rows
 
 
 def test_full_pipeline_uses_out_of_fold_predictions_while_training(tracks):

@@ -15,10 +15,13 @@ Feature sets
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
+import joblib
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
@@ -128,6 +131,39 @@ def text_vectorizer():
     )
 
 
+class _TextRows:
+    """Each distinct text vectorized once per process and vectorizer: the rows of a stateless
+    vectorizer are the same whichever rows are vectorized with them, and the out-of-fold
+    stacking, the cross-validation folds and both full feature sets ask for the same names
+    again and again (4 s a time for the snapshot's 28k names). Up to :attr:`max_rows` rows are
+    kept; past them the cache starts afresh."""
+
+    max_rows = 200_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._key = None
+        self._index: dict[str, int] = {}
+        self._matrix = None
+
+    def transform(self, vectorizer, text: np.ndarray):
+        key = joblib.hash(clone(vectorizer))  # its parameters (transform caches a stop-word id)
+        with self._lock:
+            if key != self._key or len(self._index) > self.max_rows:
+                self._key, self._index, self._matrix = key, {}, None
+            new = [t for t in dict.fromkeys(text) if t not in self._index]
+            if new:
+                block = sp.csr_matrix(vectorizer.transform(new))
+                self._index.update(zip(new, range(len(self._index), len(self._index) + len(new))))
+                self._matrix = block if self._matrix is None else sp.vstack([self._matrix, block])
+                self._matrix = sp.csr_matrix(self._matrix)
+            rows = np.fromiter((self._index[t] for t in text), dtype=np.int64, count=len(text))
+            return self._matrix[rows]
+
+
+_TEXT_ROWS = _TextRows()
+
+
 def text_model() -> Pipeline:
     """TF-IDF weighting of the hashed n-grams into Complement Naive Bayes."""
     return make_pipeline(TfidfTransformer(sublinear_tf=True), ComplementNB(alpha=0.3))
@@ -170,11 +206,11 @@ class OutOfFoldProba(TransformerMixin, BaseEstimator):
         self.n_splits = n_splits
 
     def _features(self, X: pd.DataFrame):
-        text = (
-            X[list(self.text_columns)].fillna("").astype("str").agg(" | ".join, axis=1).to_numpy()
-        )
+        parts = X[list(self.text_columns)].fillna("").astype("str")
+        first, *rest = parts.columns
+        text = parts[first].str.cat([parts[c] for c in rest], sep=" | ").to_numpy()
         vectorizer = self.vectorizer if self.vectorizer is not None else text_vectorizer()
-        return vectorizer.transform(text)
+        return _TEXT_ROWS.transform(vectorizer, text)
 
     def _fit(self, features, y) -> OutOfFoldProba:
         self.estimator_ = clone(self.estimator if self.estimator is not None else text_model()).fit(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from scipy.stats import gaussian_kde
 
 from ..schema import LABEL, PITCH_CLASSES
 from .style import genre_palette, grid
@@ -41,6 +42,20 @@ def subgenre_counts(tracks, label: str = LABEL, sub: str = "playlist_subgenre") 
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[g]) for g in colors]
     ax.legend(handles, list(colors), title=label, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
+
+
+def _density(values: np.ndarray, clip, gridsize: int = 200, cut: float = 3.0):
+    """A Gaussian kernel density (Scott's bandwidth) on a grid over the sample +- ``cut``
+    bandwidths, within ``clip``: what ``seaborn.kdeplot`` draws, without its overhead per call
+    (60 curves took 6.8 s through it). ``None`` when there is nothing to estimate."""
+    values = values[np.isfinite(values)]
+    if len(values) < 2 or np.ptp(values) == 0:
+        return None
+    kde = gaussian_kde(values)
+    bw = float(np.sqrt(kde.covariance[0, 0]))
+    lo, hi = max(values.min() - cut * bw, clip[0]), min(values.max() + cut * bw, clip[1])
+    x = np.linspace(lo, hi, gridsize)
+    return x, kde(x)
 
 
 def feature_densities(df, features, label: str = LABEL) -> plt.Figure:
@@ -75,15 +90,8 @@ def feature_densities(df, features, label: str = LABEL) -> plt.Figure:
             values = df[feat] / 60_000 if feat == "duration_ms" else df[feat]
             clip = values.quantile([0.001, 0.999]).to_numpy()
             for g in genres:
-                sns.kdeplot(
-                    values[df[label] == g],
-                    ax=ax,
-                    color=colors[g],
-                    lw=1.3,
-                    clip=clip,
-                    label=g,
-                    warn_singular=False,
-                )
+                if (curve := _density(values[df[label] == g].to_numpy(float), clip)) is not None:
+                    ax.plot(*curve, color=colors[g], lw=1.3, label=g)
             ax.set_ylabel("density")
             ax.set_yticks([])
         ax.set_title("duration (min)" if feat == "duration_ms" else feat)
