@@ -589,7 +589,8 @@ def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = 
             "key_acc": k.get("key_acc", nan),
         }
 
-    rows = {"genrelab (aubio)": {**scores(table), "x_real_time": nan, "note": ""}}
+    own_note = "x real time: benchmarks/bench_peers.py (the whole feature set)"
+    rows = {"genrelab (aubio)": {**scores(table), "x_real_time": nan, "note": own_note}}
     metrics = {}
     for name in names:
         try:
@@ -604,7 +605,10 @@ def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = 
         audio_s = float(table["duration"].sum()) if "duration" in table else nan
         row = {**scores(est), "x_real_time": audio_s / float(est["cpu_s"].sum()), "note": ""}
         rows[name], metrics[name] = row, {k: v for k, v in row.items() if k != "note"}
-    return pd.DataFrame(rows).T, metrics
+    out = pd.DataFrame(rows).T
+    numbers = [c for c in out.columns if c != "note"]
+    out[numbers] = out[numbers].astype(float)
+    return out, metrics
 
 
 # --------------------------------------------------------------------------- a real clip
