@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,3 +82,37 @@ def test_code_version_changes_with_the_sources(tmp_path, monkeypatch):
         assert memo.code_version() != before
     finally:
         memo.code_version.cache_clear()
+
+
+def test_text_columns_and_object_arrays_are_keyed_by_their_content():
+    names = pd.DataFrame({"name": ["a", "b", "c"] * 20, "x": np.arange(60.0)})
+    labels = np.array(["pop", "rock"] * 30, dtype=object)
+    keys = [memo._compact(v) for v in (names, labels)]
+    changed = names.copy()
+    changed.loc[5, "name"] = "z"
+    assert joblib.hash(memo._compact(names.copy())) == joblib.hash(keys[0])
+    assert joblib.hash(memo._compact(changed)) != joblib.hash(keys[0])
+    assert joblib.hash(memo._compact(names[["x", "name"]])) != joblib.hash(keys[0])
+    assert joblib.hash(memo._compact(labels[::-1])) != joblib.hash(keys[1])
+    column_means(names[["x"]])
+    column_means(changed[["x"]])  # the same numbers: read back
+    assert len(CALLS) == 1
+
+
+def test_unhashable_cells_fall_back_to_joblib():
+    cells = pd.DataFrame({"genres": [["pop"], ["rock", "pop"]]})
+    assert memo._compact(cells) is cells
+
+
+def test_padding_bytes_of_structured_arrays_are_not_in_the_key():
+    # a fitted tree's nodes are such an array; read back from the cache in another process,
+    # their padding held other bytes and the same model got another key
+    nodes = np.dtype({"names": ["left", "flag"], "formats": ["<i8", "u1"], "itemsize": 16})
+    clean = np.zeros(3, nodes)
+    raw = clean.view(np.uint8).reshape(3, 16).copy()
+    raw[:, 9:] = 7  # the padding only
+    dirty = raw.view(nodes).reshape(3)
+    assert joblib.hash(clean) != joblib.hash(dirty)
+    assert memo._hash(clean) == memo._hash(dirty)
+    dirty["flag"][1] = 1
+    assert memo._hash(clean) != memo._hash(dirty)

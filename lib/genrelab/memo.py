@@ -41,7 +41,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import joblib
+import numpy as np
+import pandas as pd
 from joblib.func_inspect import filter_args
+from joblib.hashing import NumpyHasher
+from numpy.lib import recfunctions
 
 from . import config
 
@@ -93,32 +97,84 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
     ignored = list(ignore)
     name = f"{func.__module__}.{func.__qualname__}"
 
+    def compute(key: str, call: tuple):
+        """``func`` on ``call`` (its arguments), stored by ``key`` (what Memory hashes)."""
+        args, kwargs = call
+        return func(*args, **kwargs)
+
+    # stored in func's own folder of the cache, as if Memory cached func itself
+    compute.__module__, compute.__name__, compute.__qualname__ = (
+        func.__module__,
+        func.__name__,
+        func.__qualname__,
+    )
+
     def memorized():
-        return memory().cache(func, ignore=ignored)
+        return memory().cache(compute, ignore=["call"])
 
     def key(args, kwargs) -> str:
-        """The call's key: the name of its folder in the cache (first 12 characters)."""
-        return joblib.hash(filter_args(func, ignored, args, kwargs))[:12]
+        """The call's key, hashed once per call (``joblib.hash`` of :func:`_compact` arguments)."""
+        return _hash(_compact(filter_args(func, ignored, args, kwargs)))
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if not enabled():
             return func(*args, **kwargs)
-        cache = memorized()
-        if cache.check_call_in_cache(*args, **kwargs):
-            log.info("cache hit: %s [%s]", name, key(args, kwargs))
-            return cache(*args, **kwargs)
-        log.info("cache miss: %s [%s], computing", name, key(args, kwargs))
+        cache, call_key, call = memorized(), key(args, kwargs), (args, kwargs)
+        if cache.check_call_in_cache(call_key, call):
+            log.info("cache hit: %s [%s]", name, call_key[:12])
+            return cache(call_key, call)
+        log.info("cache miss: %s [%s], computing", name, call_key[:12])
         start = time.perf_counter()
-        result = cache(*args, **kwargs)
+        result = cache(call_key, call)
         log.debug("computed %s in %.1f s", name, time.perf_counter() - start)
         return result
 
     def in_cache(*args, **kwargs) -> bool:
-        return enabled() and memorized().check_call_in_cache(*args, **kwargs)
+        return enabled() and memorized().check_call_in_cache(key(args, kwargs), (args, kwargs))
 
     wrapper.in_cache = in_cache  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+class _Hasher(NumpyHasher):
+    """joblib's hasher, blind to the padding bytes of structured arrays: a fitted tree's nodes
+    are one, and their padding is whatever memory held, so the same forest hashed differently
+    once read back from the cache (a miss on every re-run for a key holding a fitted model)."""
+
+    def save(self, obj):
+        if isinstance(obj, np.ndarray) and obj.dtype.fields is not None:
+            obj = recfunctions.repack_fields(obj)  # a packed copy, no padding
+        super().save(obj)
+
+
+def _hash(value) -> str:
+    return _Hasher(hash_name="md5").hash(value)
+
+
+def _compact(value):
+    """What the key hashes for ``value``: a pandas object or an array of Python objects by the
+    vectorised digests of :func:`pandas.util.hash_pandas_object` (with its columns, dtypes and
+    index) instead of ``joblib.hash`` pickling every string of it (5 s for the training names of
+    the snapshot, 0.05 s so); dicts, lists and tuples element by element; anything else as it is.
+    """
+    try:
+        if isinstance(value, pd.DataFrame):
+            dtypes = [str(t) for t in value.dtypes]
+            digest = pd.util.hash_pandas_object(value, index=True).to_numpy()
+            return ("DataFrame", list(value.columns), dtypes, digest)
+        if isinstance(value, pd.Series):
+            digest = pd.util.hash_pandas_object(value, index=True).to_numpy()
+            return ("Series", value.name, str(value.dtype), digest)
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            return ("ndarray", value.shape, pd.util.hash_array(value.ravel()))
+    except TypeError:  # unhashable cells (lists, dicts): joblib pickles them
+        return value
+    if type(value) in (dict, list, tuple):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        compact = {k: _compact(v) for k, v in items}
+        return compact if isinstance(value, dict) else (type(value).__name__, *compact.values())
+    return value
 
 
 class _ShowHandler(logging.StreamHandler):
