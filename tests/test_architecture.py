@@ -28,6 +28,7 @@ LAYERS = [
         "genrelab.em_math",
         "genrelab.em",
         "genrelab.mixtures",
+        "genrelab.tempo",
         "genrelab.audio",
         "genrelab.extraction",
         "genrelab.peers",

@@ -58,6 +58,28 @@ def test_tempo_of_a_click_track(bpm):
     assert feats["onset_rate"] == pytest.approx(bpm / 60, rel=0.25)
 
 
+def test_slow_piece_read_at_its_tempo_not_double(tmp_path):
+    """A 70 BPM string-quartet finale: aubio's tracker locks on the eighth notes (140 BPM), the
+    metrical-level choice of genrelab.tempo reads the quarter note the score is written in."""
+    from genrelab.sources import scores
+
+    cat = scores.catalogue()
+    piece = cat[cat["piece"] == "music21:mozart/k458/movement4"]
+    assert len(piece) == 1, "the piece left music21's corpus"
+    clip = scores.generate(
+        piece,
+        0,
+        tempo_range=(70.0, 70.0),
+        instrumentations=("strings",),
+        duration=20.0,
+        dest=tmp_path,
+    )
+    assert clip["status"].iloc[0] == "ok", clip["reason"].iloc[0]
+    feats = audio.extract_features(clip["clip_path"].iloc[0])
+    assert feats["tempo_aubio"] == pytest.approx(140.0, rel=0.04)  # the tracker's first guess
+    assert feats["tempo"] == pytest.approx(70.0, rel=0.04)
+
+
 def test_random_clicks_are_less_regular_than_a_metronome():
     rng = np.random.default_rng(3)
     t = np.arange(12 * SR) / SR
@@ -79,13 +101,18 @@ def test_key_and_mode_of_a_chord_loop(root, minor, name):
     assert feats["key_confidence"] > 0
 
 
-def test_key_profiles_recognise_themselves():
+@pytest.mark.parametrize("profile", sorted(audio.KEY_PROFILES))
+def test_key_profiles_recognise_themselves(profile):
+    major, minor = audio.KEY_PROFILES[profile]
     for k in range(12):
-        assert audio.key_from_chroma(np.roll(audio.KK_MAJOR, k))[["key", "mode"][0]] == k
-        got = audio.key_from_chroma(np.roll(audio.KK_MINOR, k))
+        got = audio.key_from_chroma(np.roll(major, k), profile)
+        assert (got["key"], got["mode"]) == (k, 1)
+        got = audio.key_from_chroma(np.roll(minor, k), profile)
         assert (got["key"], got["mode"]) == (k, 0)
-    flat = audio.key_from_chroma(np.ones(12))
+    flat = audio.key_from_chroma(np.ones(12), profile)
     assert flat["key"] == -1 and flat["key_strength"] == 0
+    with pytest.raises(ValueError, match="unknown key profile"):
+        audio.key_from_chroma(major, "bogus")
 
 
 def test_loudness_of_a_calibrated_sine():
@@ -126,10 +153,18 @@ def test_every_result_has_the_same_finite_descriptors_and_the_version(fma_featur
 
 
 def test_real_fma_clip_tempo_matches_echo_nest(fma_features):
-    """Track 2 of FMA: the Echo Nest says 165.9 BPM."""
+    """Track 2 of FMA (hip-hop): the Echo Nest says 165.9 BPM, an estimate itself.
+
+    genrelab reads it at the metrical level below (83 BPM, a hip-hop tempo); the test accepts
+    the Echo Nest's tempo or its half (Accuracy2 restricted to the octave). A listener would
+    agree with 83: the onset envelope of every band (kick < 150 Hz, mid, hi-hats) repeats
+    more strongly at 0.72 s (83 BPM) than at 0.36 s (166 BPM), autocorrelation 0.25 / 0.33 /
+    0.54 against 0.18 / 0.16 / 0.36; aubio's own first guess (109 BPM) is neither.
+    """
     echonest = pd.read_csv(config.FMA_ECHONEST_CSV).set_index("track_id").loc[2, "tempo"]
     assert echonest == pytest.approx(165.922)
-    assert fma_features["tempo"] == pytest.approx(echonest, rel=0.04)
+    tempo = fma_features["tempo"]
+    assert min(abs(tempo / echonest - 1), abs(2 * tempo / echonest - 1)) < 0.04, tempo
     assert fma_features["duration"] == pytest.approx(29.98, abs=0.05)
     assert -30 < fma_features["loudness"] < -5
 
@@ -244,7 +279,7 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
         assert any(name in rec.getMessage() for rec in caplog.records), f"no log line for {name}"
     assert (batch.features["extractor_version"] == audio.EXTRACTOR_VERSION).all()
     by_file = batch.features.set_index("file")
-    assert by_file.loc["fma.mp3", "tempo"] == pytest.approx(165.9, rel=0.04)
+    assert by_file.loc["fma.mp3", "tempo"] == pytest.approx(165.9 / 2, rel=0.04)  # see above
     for name in ("stereo.wav", "vorbis.ogg", "lossless.flac", "mono_PCM_U8.wav"):
         assert by_file.loc[name, "tempo"] == pytest.approx(100, rel=0.04), name
 

@@ -265,3 +265,123 @@ def test_from_params_dispatches_on_the_notebook_parameters(
         sources.from_params("deezer")
     with pytest.raises(ValueError, match="unknown audio source"):
         sources.from_params("radio")
+
+
+# --- scores: real compositions rendered from their scores -----------------------------------------
+from music21 import key as m21key  # noqa: E402
+from music21 import meter, stream  # noqa: E402
+from music21 import note as m21note  # noqa: E402
+from music21 import tie as m21tie  # noqa: E402
+
+from genrelab.sources import render, scores  # noqa: E402
+
+
+def test_the_default_catalogue_is_large_varied_and_has_no_bach():
+    cat = scores.catalogue()
+    assert len(cat) >= 100
+    assert cat["composer"].nunique() >= 8 and cat["form"].nunique() >= 6
+    assert cat["piece"].is_unique
+    assert not cat["path"].str.lower().str.contains("bach").any()
+    assert not cat["piece"].str.lower().str.contains("bach").any()
+    with pytest.raises(ValueError, match="reserved"):
+        scores.generate(pd.DataFrame({"piece": ["x"], "path": ["/c/bach/bwv1.mxl"]}))
+
+
+def test_the_validation_catalogue_is_bach_chorales_only():
+    val = scores.validation_catalogue()
+    assert len(val) == scores.VALIDATION_PIECES and val["piece"].is_unique
+    assert val["piece"].str.startswith("music21:bach/bwv").all()
+    assert not set(val["piece"]) & set(scores.catalogue()["piece"])
+
+
+def _score(sharps: int, bass_line: list[str], *, change_to: int | None = None, metre="4/4"):
+    """A two-part score: a melody over ``bass_line`` (one whole note each)."""
+    top, bass = stream.Part(), stream.Part()
+    for part in (top, bass):
+        part.append([m21key.KeySignature(sharps), meter.TimeSignature(metre)])
+    for i, name in enumerate(bass_line):
+        if change_to is not None and i == len(bass_line) - 1:
+            bass.append(m21key.KeySignature(change_to))
+        bass.append(m21note.Note(f"{name}3", quarterLength=4))
+        top.append(m21note.Note(f"{name}5", quarterLength=4))
+    return stream.Score([top, bass])
+
+
+@pytest.mark.parametrize(
+    "sharps,bass,change,expected",
+    [
+        (1, ["G", "D", "G"], None, (7, 1, "")),  # G major: ends on G
+        (1, ["E", "B", "E"], None, (4, 0, "")),  # E minor: ends on E
+        (-3, ["C", "G", "C"], None, (0, 0, "")),  # C minor
+        (1, ["A", "E", "D"], None, (-1, -1, "neither")),  # a Mixolydian-like ending
+        (0, ["C", "G", "C"], 2, (-1, -1, "changes")),
+    ],
+)
+def test_key_and_mode_from_the_signature_and_the_final_bass(sharps, bass, change, expected):
+    truth = scores.score_truth(_score(sharps, bass, change_to=change))
+    key, mode, reason = expected
+    assert (truth.key, truth.mode) == (key, mode)
+    assert (reason in truth.key_reason) if reason else truth.key_reason == ""
+    assert truth.metre == "4/4" and truth.beat_quarters == 1.0
+
+
+def test_compound_metre_beat_and_tied_notes_merged():
+    part = stream.Part()
+    part.append([meter.TimeSignature("6/8"), m21key.KeySignature(0)])
+    first, second = m21note.Note("C4", quarterLength=1.5), m21note.Note("C4", quarterLength=1.5)
+    first.tie, second.tie = m21tie.Tie("start"), m21tie.Tie("stop")
+    part.append([first, second, m21note.Note("E4", quarterLength=3)])
+    score = stream.Score([part])
+    notes = scores.score_notes(score)
+    assert list(notes.onset) == [0.0, 3.0] and list(notes.duration) == [3.0, 3.0]
+    assert list(notes.pitch) == [60, 64]
+    truth = scores.score_truth(score)
+    assert truth.metre == "6/8" and truth.beat_quarters == 1.5
+
+
+def test_instrumentations_and_tempo_draws():
+    assert render.programs_for("strings", 4) == [40, 40, 41, 42]
+    assert render.programs_for("piano", 3) == [0, 0, 0]
+    with pytest.raises(ValueError, match="unknown instrumentation"):
+        render.programs_for("kazoo", 2)
+    draws = [scores.draw_rendering(f"piece{i}", 42) for i in range(200)]
+    tempi = np.array([t for t, _ in draws])
+    assert tempi.min() >= scores.TEMPO_RANGE[0] and tempi.max() <= scores.TEMPO_RANGE[1]
+    assert {i for _, i in draws} == set(scores.DEFAULT_INSTRUMENTATIONS)
+    assert draws == [scores.draw_rendering(f"piece{i}", 42) for i in range(200)]
+    assert draws != [scores.draw_rendering(f"piece{i}", 43) for i in range(200)]
+
+
+def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
+    folder_ = tmp_path / "scores" / "tester"
+    folder_.mkdir(parents=True)
+    _score(1, ["G", "C", "D", "G"] * 2).write("musicxml", fp=folder_ / "tune.musicxml")
+    (tmp_path / "scores" / "bach").mkdir()
+    _score(0, ["C", "G", "C"]).write(
+        "musicxml", fp=tmp_path / "scores" / "bach" / "choral.musicxml"
+    )
+    cat = scores.folder_catalogue(tmp_path / "scores")
+    assert list(cat["composer"]) == ["tester"]  # the Bach folder is left out
+    dest = tmp_path / "clips"
+    corpus = scores.corpus(path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)
+    assert len(corpus) == 1 and corpus.failures.empty
+    ref = corpus.reference.iloc[0]
+    tempo, instrumentation = scores.draw_rendering(cat["piece"].iloc[0], 1)
+    assert ref["tempo"] == tempo and (ref["key"], ref["mode"]) == (7, 1)
+    assert corpus.details["instrumentation"].iloc[0] == instrumentation
+    y, sr = sf.read(corpus.items["path"].iloc[0])
+    assert sr == 22050 and len(y) == 6 * 22050 and np.abs(y).max() > 0.3
+    assert not list(dest.glob(".*tmp*")), "a temporary file was left behind"
+    mtime = os.path.getmtime(corpus.items["path"].iloc[0])
+    again = scores.corpus(path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)
+    assert os.path.getmtime(again.items["path"].iloc[0]) == mtime  # reused, not rendered again
+    other = scores.corpus(path=tmp_path / "scores", dest=dest, duration=6.0, seed=2)
+    assert other.items["path"].iloc[0] != corpus.items["path"].iloc[0]  # another tempo: new file
+    assert sources.load_source("scores", path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)
+
+
+def test_an_unreadable_score_is_a_failure_with_its_reason(tmp_path):
+    (tmp_path / "broken.musicxml").write_text("<score-partwise><oops")
+    corpus = scores.corpus(path=tmp_path, dest=tmp_path / "clips", duration=4.0)
+    assert len(corpus) == 0
+    assert "music21 cannot read it" in corpus.failures["reason"].iloc[0]

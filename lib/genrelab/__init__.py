@@ -24,6 +24,8 @@ sources.synthetic the generated corpus with its ground truth; sources.synthesis 
 sources.fma       an FMA tree with the Echo Nest features
 sources.folder    any folder of audio, with an optional reference CSV
 sources.previews  Deezer 30 s previews of collected tracks
+sources.scores    real compositions rendered from their scores (music21), truth from the score
+sources.render    notes to audio through a General MIDI soundfont (midirenderer, TimGM6mb)
 execution         where parallel work runs: local joblib, or Dask (``GENRELAB_DASK_SCHEDULER``)
 persist           the one way fitted objects are saved and loaded (skops, explicit trusted types)
 em_math           the arithmetic of the EM estimator (sufficient statistics, Cholesky factors)
@@ -31,6 +33,7 @@ em                ``GaussianMixtureEM``: a Gaussian mixture fitted by EM, scikit
 mixtures          the BIC grid and the seed study's mean distance
 audio             aubio features of one clip
 extraction        many clips: parallel, cached, a failures table
+peers             Essentia and librosa on the same clips (the optional ``[peers]`` extra)
 compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)
 pipelines         what a classifier sees: feature sets, model frames, the stacked text feature
 selection         choosing a classifier: honest splits, the grid-search helper

@@ -8,8 +8,12 @@ analysis and numpy summarises the framewise arrays.
 =====================  ==========================================================================
 feature                how
 =====================  ==========================================================================
-tempo                  BPM of aubio ``tempo`` (beat tracker), refined by the median inter-beat
-                       interval; ``tempo_confidence`` is aubio's confidence
+tempo                  BPM at the metrical level chosen by :mod:`genrelab.tempo`: aubio ``tempo``
+                       (beat tracker) refined by the median inter-beat interval and aubio's own
+                       estimate, times 1/3 ... 3, and the onset envelope's autocorrelation
+                       peaks, whichever scores best on the autocorrelation (comb energy), the
+                       beat grid's coverage and off-beat contrast and a log-normal tempo prior;
+                       ``tempo_aubio`` is aubio's own guess, ``tempo_confidence`` its confidence
 beat_regularity        share of inter-beat intervals within 5 % (+ one hop) of the median one
 beat_strength          onset-detection strength at the beats / its mean (pulse clarity)
 onset_rate             aubio ``onset`` (hfc, 46 ms hop) detections per second
@@ -25,7 +29,7 @@ mfcc_mean_i, _std_i    aubio ``mfcc`` (40 mel bands, 13 coefficients) on the sam
 chroma_<pc>            12 pitch classes from the spectral peaks of an 8192-point aubio ``pvoc``
                        (2.7 Hz bins, C2-B6), square-root compressed, frame-normalised mean
 band_<name>_db         energy share (dB) of six aubio ``filterbank`` bands (sub ... high)
-key, mode, key_*       Krumhansl-Kessler key profiles correlated with the chroma (24 keys);
+key, mode, key_*       Albrecht-Shanahan key profiles correlated with the chroma (24 keys);
                        ``key_strength`` = best correlation, ``key_confidence`` = best - second
 pitch_salience         mean aubio ``pitch("yinfast")`` confidence; ``voiced_fraction`` = share
                        of frames with confidence > 0.8; ``pitch_median`` (Hz, voiced frames).
@@ -66,11 +70,12 @@ from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
 from .schema import PITCH_CLASSES
+from .tempo import choose_tempo, onset_envelope
 
 log = logging.getLogger(__name__)
 
 #: Part of every result and of the cache key: bump it whenever any output can change.
-EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-2"
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-4"
 SAMPLERATE = 22050
 HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
 WIN = 1024  # tempo / onset / spectral window
@@ -82,6 +87,16 @@ SILENCE_DB = -60.0  # peak level (dBFS) under which a clip counts as silent
 #: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+#: Albrecht & Shanahan (2013) profiles: pitch-class durations in 490 common-practice pieces.
+AS_MAJOR = np.array(
+    [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.08, 0.008, 0.081]
+)
+AS_MINOR = np.array(
+    [0.22, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052]
+)
+#: key profile name -> (major, minor), C first
+KEY_PROFILES = {"albrecht": (AS_MAJOR, AS_MINOR), "krumhansl": (KK_MAJOR, KK_MINOR)}
+KEY_PROFILE = "albrecht"  # the extractor's profiles
 N_MFCC = 13
 
 
@@ -279,8 +294,13 @@ def loudness_stats(y: np.ndarray, sr: int) -> dict:
     return {"loudness": integrated, "loudness_range": lra, "crest_db": crest}
 
 
-def key_from_chroma(chroma: np.ndarray) -> dict:
-    """Key and mode by correlating a 12-bin chroma with the 24 rotated Krumhansl-Kessler profiles.
+def key_from_chroma(chroma: np.ndarray, profile: str = KEY_PROFILE) -> dict:
+    """Key and mode by correlating a 12-bin chroma with 24 rotated key profiles.
+
+    ``profile`` names a pair of :data:`KEY_PROFILES`: ``albrecht`` (Albrecht & Shanahan 2013,
+    the extractor's; on the tune half of the scores corpus it scored 0.81 MIREX against 0.78
+    for Krumhansl-Kessler, and the synthetic corpus held) or ``krumhansl`` (Krumhansl & Kessler
+    1982).
 
     Returns ``key`` (0 = C), ``mode`` (1 = major, 0 = minor, Spotify's convention),
     ``key_name``, ``key_strength`` (best Pearson r) and ``key_confidence`` (best r minus the
@@ -289,7 +309,10 @@ def key_from_chroma(chroma: np.ndarray) -> dict:
     chroma = np.asarray(chroma, float)
     if chroma.shape != (12,) or not np.isfinite(chroma).all() or np.ptp(chroma) == 0:
         return {"key": -1, "mode": -1, "key_name": "", "key_strength": 0.0, "key_confidence": 0.0}
-    profiles = np.array([np.roll(p, k) for p in (KK_MAJOR, KK_MINOR) for k in range(12)])  # 24 x 12
+    if profile not in KEY_PROFILES:
+        raise ValueError(f"unknown key profile {profile!r}; choose one of {sorted(KEY_PROFILES)}")
+    major, minor = KEY_PROFILES[profile]
+    profiles = np.array([np.roll(p, k) for p in (major, minor) for k in range(12)])  # 24 x 12
     pz = (profiles - profiles.mean(1, keepdims=True)) / profiles.std(1, keepdims=True)
     cz = (chroma - chroma.mean()) / chroma.std()
     r = pz @ cz / 12
@@ -458,7 +481,10 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     else:
         bpm = bpm_aubio
         out["beat_regularity"] = 0.0
-    out["tempo"] = bpm if np.isfinite(bpm) and bpm > 0 else 0.0
+    tracker = bpm if np.isfinite(bpm) and bpm > 0 else 0.0
+    env, fps = onset_envelope(y, sr)
+    level = choose_tempo(env, fps, tracker, others=(bpm_aubio,))  # the metrical level (tempo.py)
+    out["tempo"] = level["tempo"]
     out["tempo_aubio"] = bpm_aubio
     out["tempo_confidence"] = float(tempo.get_confidence())
     out["n_beats"] = int(beats.size)

@@ -1,9 +1,11 @@
 """How close do features computed from the audio (aubio) come to the reference features?
 
 * :func:`tempo_accuracy` - MIREX-style tempo scores: Accuracy1 (within +-4 % of the
-  reference) and Accuracy2 (also at 2x, 3x, 1/2 or 1/3 of it: octave errors forgiven).
+  reference) and Accuracy2 (also at 2x, 3x, 1/2 or 1/3 of it: octave errors forgiven), each hit
+  scored by ``mir_eval.tempo.detection``.
 * :func:`key_accuracy` - key and mode right, and the MIREX weighted key score (fifth 0.5,
-  relative 0.3, parallel 0.2).
+  relative 0.3, parallel 0.2) from ``mir_eval.key.weighted_score`` (:func:`mirex_key_score`,
+  descending fifths allowed as MIREX has since 2017).
 * :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
   each reference feature (energy, danceability, tempo, loudness... whatever the source has).
 * :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.em.GaussianMixtureEM`)
@@ -19,8 +21,10 @@ Example
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
+import mir_eval
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -31,7 +35,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import config
+from . import config, peers
 from .audio import extract_features
 from .em import GaussianMixtureEM
 from .extraction import feature_columns
@@ -54,20 +58,39 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
 
 
 # --------------------------------------------------------------------------- tempo and key
+def _tempo_hit(estimated: float, reference: float, tol: float) -> bool:
+    """``mir_eval.tempo.detection`` with one reference tempo: within ``tol`` of it."""
+    if not (np.isfinite(estimated) and estimated >= 0):
+        return False
+    _, one_correct, _ = mir_eval.tempo.detection(
+        np.array([reference, 0.0]), 1.0, np.array([estimated, estimated]), tol=tol
+    )
+    return bool(one_correct)
+
+
 def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
     """Per clip: ``acc1`` (within ``tol`` of the reference), ``acc2`` (within ``tol`` of any of
-    :data:`TEMPO_FACTORS` times it)."""
+    :data:`TEMPO_FACTORS` times it), each scored by ``mir_eval.tempo.detection``.
+
+    Clips without a positive finite reference score ``False`` here and are left out by
+    :func:`tempo_accuracy`.
+    """
     est = np.asarray(estimated, float)
     ref = np.asarray(reference, float)
     if est.shape != ref.shape:
         raise ValueError(
             f"estimated and reference tempi differ in shape: {est.shape} vs {ref.shape}"
         )
+    known = np.isfinite(ref) & (ref > 0)
+    acc1 = np.array([k and _tempo_hit(e, r, tol) for e, r, k in zip(est, ref, known)], bool)
+    acc2 = np.array(
+        [
+            k and any(_tempo_hit(e, f * r, tol) for f in TEMPO_FACTORS)
+            for e, r, k in zip(est, ref, known)
+        ],
+        bool,
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        acc1 = np.abs(est / ref - 1) <= tol
-        acc2 = np.zeros_like(acc1)
-        for f in TEMPO_FACTORS:
-            acc2 |= np.abs(est / (f * ref) - 1) <= tol
         ratio = est / ref
     return pd.DataFrame(
         {"estimated": est, "reference": ref, "ratio": ratio, "acc1": acc1, "acc2": acc2}
@@ -93,6 +116,46 @@ def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
     }
 
 
+def mir_eval_key(key: int, mode: int) -> str:
+    """A (key, mode) pair as mir_eval's key string (``"C# major"``; ``"X"`` when unknown)."""
+    if key is None or mode is None or not np.isfinite(key) or key < 0 or mode not in (0, 1):
+        return "X"
+    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
+
+
+#: Does the installed mir_eval take ``allow_descending_fifths`` (added after 0.8.2)?
+_MIR_EVAL_FIFTHS = (
+    "allow_descending_fifths" in inspect.signature(mir_eval.key.weighted_score).parameters
+)
+
+
+def mirex_key_score(
+    est_key: int, est_mode: int, ref_key: int, ref_mode: int, *, allow_descending_fifths=True
+) -> float:
+    """MIREX weighted key score of one estimate: ``mir_eval.key.weighted_score``.
+
+    1 same key, 0.5 a perfect fifth above (same mode), 0.3 relative, 0.2 parallel, else 0. With
+    ``allow_descending_fifths`` (the MIREX scoring since 2017) a fifth below scores 0.5 too:
+    passed to mir_eval when it takes the argument, else added here to mir_eval's score (mir_eval
+    0.8.2, the current release, scores only the ascending fifth).
+    """
+    ref, est = mir_eval_key(ref_key, ref_mode), mir_eval_key(est_key, est_mode)
+    if _MIR_EVAL_FIFTHS:
+        return float(
+            mir_eval.key.weighted_score(ref, est, allow_descending_fifths=allow_descending_fifths)
+        )
+    score = float(mir_eval.key.weighted_score(ref, est))
+    if (
+        allow_descending_fifths
+        and score == 0.0
+        and "X" not in (ref, est)
+        and int(est_mode) == int(ref_mode)
+        and (int(est_key) - int(ref_key)) % 12 == 5
+    ):
+        return 0.5
+    return score
+
+
 def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> str:
     """``same``, ``fifth`` (dominant or subdominant, same mode), ``relative``, ``parallel`` or
     ``other``."""
@@ -110,14 +173,12 @@ def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> st
     return "other"
 
 
-_MIREX_WEIGHTS = {"same": 1.0, "fifth": 0.5, "relative": 0.3, "parallel": 0.2, "other": 0.0}
-
-
 def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
-    """Key accuracy (tonic and mode right), tonic-only and mode-only accuracy, MIREX weighted score.
+    """Key accuracy (tonic and mode right), tonic-only and mode-only accuracy, MIREX weighted score
+    (:func:`mirex_key_score`, descending fifths allowed).
 
     Clips with an unknown reference key (NaN or -1) are left out. Without ``ref_mode``, only
-    the tonic is compared.
+    the tonic is compared. An estimate without a key (-1) scores 0.
     """
     ek, em = np.asarray(est_key, float), np.asarray(est_mode, float)
     rk = np.asarray(ref_key, float)
@@ -136,12 +197,17 @@ def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
     tonic = ek == rk
     out = {"tonic_acc": float(tonic.mean()), "n": n}
     if np.isfinite(rm).all():
+        ek = np.where(np.isfinite(ek), ek, -1).astype(int)
+        em = np.where(np.isfinite(em), em, -1).astype(int)
         relations = [
-            key_relation(int(a), int(b), int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)
+            key_relation(int(a), int(b), int(c), int(d)) if a >= 0 else "other"
+            for a, b, c, d in zip(ek, em, rk, rm)
         ]
         out["key_acc"] = float(np.mean([r == "same" for r in relations]))
         out["mode_acc"] = float((em == rm).mean())
-        out["key_mirex"] = float(np.mean([_MIREX_WEIGHTS[r] for r in relations]))
+        out["key_mirex"] = float(
+            np.mean([mirex_key_score(a, b, int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)])
+        )
         out["relations"] = pd.Series(relations).value_counts().to_dict()
     else:
         out.update(key_acc=float(tonic.mean()), mode_acc=float("nan"), key_mirex=float("nan"))
@@ -495,6 +561,54 @@ def evaluate(
     }
     metrics.update({n: (clusters or {}).get(n, nan) for n in CLUSTER_SCORES})
     return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
+
+
+# --------------------------------------------------------------------------- peer extractors
+def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = False):
+    """genrelab (aubio) and each peer of ``names`` (:mod:`genrelab.peers`) on the same clips.
+
+    ``table`` is a joined table (:func:`join`: ``path``, aubio's ``tempo`` / ``key`` / ``mode``,
+    ``ref_tempo``, ``ref_key``, ``ref_mode``). Returns ``(rows, metrics)``: one row per extractor
+    with ``tempo_acc1``, ``tempo_acc2``, ``key_mirex``, ``key_acc``, ``x_real_time`` (seconds of
+    audio per CPU second, peers only: aubio's run in the extraction batch) and ``note`` (how to
+    install a missing peer); ``metrics`` is ``{peer: {metric: value}}`` for ``run.record``.
+    """
+    nan = float("nan")
+
+    def scores(est: pd.DataFrame) -> dict:
+        t = tempo_accuracy(est["tempo"], table["ref_tempo"]) if "ref_tempo" in table else {}
+        k = (
+            key_accuracy(est["key"], est["mode"], table["ref_key"], table.get("ref_mode"))
+            if "ref_key" in table
+            else {}
+        )
+        return {
+            "tempo_acc1": t.get("tempo_acc1", nan),
+            "tempo_acc2": t.get("tempo_acc2", nan),
+            "key_mirex": k.get("key_mirex", nan),
+            "key_acc": k.get("key_acc", nan),
+        }
+
+    own_note = "x real time: benchmarks/bench_peers.py (the whole feature set)"
+    rows = {"genrelab (aubio)": {**scores(table), "x_real_time": nan, "note": own_note}}
+    metrics = {}
+    for name in names:
+        try:
+            est = peers.extract_peers(table["path"], name, progress=progress)
+        except peers.PeerMissing as exc:
+            rows[name] = {"note": str(exc)}
+            continue
+        for column, missing in (("tempo", nan), ("key", -1), ("mode", -1)):
+            if column not in est:  # every clip failed
+                est[column] = missing
+        est = est.set_index("path").reindex(table["path"]).reset_index()
+        audio_s = float(table["duration"].sum()) if "duration" in table else nan
+        row = {**scores(est), "x_real_time": audio_s / float(est["cpu_s"].sum()), "note": ""}
+        rows[name], metrics[name] = row, {k: v for k, v in row.items() if k != "note"}
+    out = pd.DataFrame(rows).T
+    numbers = [c for c in out.columns if c != "note"]
+    out[numbers] = out[numbers].astype(float)
+    return out, metrics
 
 
 # --------------------------------------------------------------------------- a real clip

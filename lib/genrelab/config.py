@@ -59,6 +59,7 @@ CACHE_FOLDERS = {
     "collect": "checkpoints of interrupted Spotify collections",
     "features": "aubio features, one parquet table per extractor version and settings",
     "synthetic": "generated synthetic clips with their ground truth",
+    "scores": "pieces rendered from their scores (FLAC + JSON truth), one folder per renderer",
     "previews": "downloaded Deezer 30 s previews",
     "results": "expensive results (grid searches, fitted models), one folder per code version",
 }

@@ -75,8 +75,8 @@ def tempo_scatter(
         xlim=(lo, hi),
         ylim=(lo, hi),
         xlabel="reference tempo (BPM)",
-        ylabel="aubio tempo (BPM)",
-        title="Tempo: aubio vs the reference",
+        ylabel="genrelab tempo (BPM)",
+        title="Tempo: genrelab vs the reference",
     )
     ticks = [t for t in (40, 50, 60, 80, 100, 120, 150, 200, 250, 300) if lo <= t <= hi]
     for axis in (ax.xaxis, ax.yaxis):
@@ -84,7 +84,8 @@ def tempo_scatter(
         axis.set_major_formatter(ScalarFormatter())
         axis.set_minor_locator(NullLocator())
         axis.set_minor_formatter(NullFormatter())
-    ax.legend(loc="lower right", fontsize=9)
+    # outside the axes: inside, it would cover the 1/2x and 1/3x lines and their points
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     return fig
 
 

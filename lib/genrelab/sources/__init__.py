@@ -5,6 +5,8 @@ source         audio                                           reference feature
 =============  ==============================================  ==============================
 ``synthetic``  generated 30 s clips in four styles, offline    ground-truth tempo, key, mode,
                (:mod:`.synthetic`)                             loudness
+``scores``     real compositions rendered from their scores    the scores' tempo, key, mode,
+               (music21's corpus or a folder, :mod:`.scores`)  metre; loudness
 ``fma``        a folder laid out like FMA, ``NNN/NNNNNN.mp3``  Echo Nest features
                (:mod:`.fma`)
 ``deezer``     30 s previews of the collected tracks, by ISRC  Spotify / ReccoBeats features
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fma, folder, previews, synthetic
+from . import fma, folder, previews, scores, synthetic
 from .corpus import ITEM_COLUMNS, AudioCorpus, subsample
 
 __all__ = ["ITEM_COLUMNS", "SOURCES", "AudioCorpus", "from_params", "load_source", "subsample"]
@@ -38,6 +40,7 @@ __all__ = ["ITEM_COLUMNS", "SOURCES", "AudioCorpus", "from_params", "load_source
 #: name -> the function that builds its :class:`AudioCorpus`
 SOURCES: dict[str, Callable[..., AudioCorpus]] = {
     "synthetic": synthetic.corpus,
+    "scores": scores.corpus,
     "fma": fma.corpus,
     "deezer": previews.corpus,
     "folder": folder.corpus,
@@ -75,18 +78,28 @@ def from_params(
     reference_csv: str = "",
     tracks: pd.DataFrame | None = None,
     progress: bool = False,
+    clip_seconds: float = 30.0,
 ) -> AudioCorpus:
     """The corpus a notebook's parameters describe (what each source needs, from one flat set).
 
-    ``audio_path`` is the folder of ``fma`` (default: the ``GENRELAB_FMA_DIR`` setting) and
-    ``folder``; ``reference_csv`` the folder source's reference table (its ``genre``, ``label``
-    or ``style`` column labels the clips, else the sub-folder names do); ``tracks`` the collected
-    tracks the ``deezer`` source downloads previews for. ``n_clips`` 0 means every clip.
+    ``audio_path`` is the folder of ``scores`` (score files; default music21's corpus), ``fma``
+    (default: the ``GENRELAB_FMA_DIR`` setting) and ``folder``; ``reference_csv`` the folder
+    source's reference table (its ``genre``, ``label`` or ``style`` column labels the clips, else
+    the sub-folder names do); ``tracks`` the collected tracks the ``deezer`` source downloads
+    previews for. ``n_clips`` 0 means every clip; ``clip_seconds`` is the length of the pieces
+    the ``scores`` source renders.
     """
     n = n_clips if n_clips and n_clips > 0 else None
     label_column = _folder_label_column(reference_csv) if audio_source == "folder" else None
     kwargs = {
         "synthetic": {"n_clips": n or 120, "n_jobs": n_jobs, "progress": progress},
+        "scores": {
+            "n_clips": n,
+            "path": audio_path or None,
+            "n_jobs": n_jobs,
+            "progress": progress,
+            "duration": clip_seconds,
+        },
         "fma": {"root": audio_path or None, "n_clips": n},
         "folder": {
             "path": audio_path or None,

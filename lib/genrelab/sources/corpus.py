@@ -28,6 +28,9 @@ class AudioCorpus:
         What ``label`` means (``"style"``, ``"genre"``).
     failures : pandas.DataFrame
         Items the source could not deliver (e.g. a failed download): ``item_id``, ``reason``.
+    details : pandas.DataFrame
+        Optional descriptions of the items that are not features (``item_id`` plus e.g. the
+        composer, metre, instrumentation of a rendered score); empty when the source has none.
     """
 
     name: str
@@ -37,6 +40,7 @@ class AudioCorpus:
     failures: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["item_id", "reason"])
     )
+    details: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["item_id"]))
 
     def __post_init__(self):
         missing = [c for c in ITEM_COLUMNS if c not in self.items]

@@ -1,0 +1,250 @@
+"""Notes to audio through a General MIDI soundfont: the renderer behind the ``scores`` source.
+
+A score's notes (onsets and durations in quarter notes, MIDI pitches, velocities, one part each)
+are written as a standard MIDI file at one constant tempo with :mod:`mido`, then rendered by
+`midirenderer <https://pypi.org/project/midirenderer/>`_ (the Rust SoundFont synthesizer
+``rustysynth`` behind a Python wheel: no system library, no audio device) through a General MIDI
+soundfont, mixed to mono and resampled to the requested rate.
+
+The default soundfont is **TimGM6mb** (Tim Brechbill, 6 MB, GPL-2.0, MuseScore's first default
+font), which the ``pretty_midi`` wheel ships as package data: ``pip install`` brings it, nothing is
+downloaded at run time (data/README.md states its licence). Any other ``.sf2`` file can be passed.
+
+:data:`INSTRUMENTATIONS` maps an ensemble name to General MIDI programs, top part first and the
+bass part last; :func:`programs_for` assigns them to a score's parts.
+
+Example
+-------
+>>> from genrelab.sources import render
+>>> notes = render.Notes.from_rows([(0.0, 1.0, 60, 80, 0), (1.0, 1.0, 64, 80, 0)])
+>>> y = render.render(notes, bpm=120, programs=[0], duration=2.0)   # doctest: +SKIP
+>>> y.shape                                                          # doctest: +SKIP
+(44100,)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import midirenderer
+import mido
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+#: The soundfont the ``pretty_midi`` wheel ships (GPL-2.0; see data/README.md).
+SOUNDFONT_NAME = "TimGM6mb.sf2"
+SOUNDFONT_LICENSE = "GPL-2.0 (TimGM6mb by Tim Brechbill, shipped in the pretty_midi wheel)"
+
+#: Part of every cache key: bump when the audio rendered from the same notes can change.
+RENDER_VERSION = (
+    f"genrelab-render-1/midirenderer-{importlib.metadata.version('midirenderer')}"
+    f"/mido-{importlib.metadata.version('mido')}"
+)
+
+TICKS_PER_QUARTER = 960
+DRUM_CHANNEL = 9  # General MIDI percussion: never given to a part
+
+#: Ensemble name -> General MIDI programs (0-based), top part first, the bass part last.
+INSTRUMENTATIONS: dict[str, tuple[int, ...]] = {
+    "piano": (0,),  # acoustic grand on every part
+    "strings": (40, 40, 41, 42),  # violin, violin, viola, cello
+    "winds": (73, 68, 71, 70),  # flute, oboe, clarinet, bassoon
+    "brass": (56, 60, 57, 58),  # trumpet, horn, trombone, tuba
+    "organ": (19,),  # church organ
+    "guitar": (24, 24, 24, 32),  # nylon guitars, acoustic bass
+    "harpsichord": (6,),
+}
+
+
+class RenderError(ValueError):
+    """Notes that cannot be rendered (empty, out of range); the message says why."""
+
+
+@dataclass(frozen=True)
+class Notes:
+    """The notes of a score, one array per field (times in quarter notes from the start).
+
+    Attributes
+    ----------
+    onset, duration : numpy.ndarray of float
+        Start and length of each note in quarter notes.
+    pitch, velocity, part : numpy.ndarray of int
+        MIDI pitch (0-127), MIDI velocity (1-127) and part index (0 = top part).
+    """
+
+    onset: np.ndarray
+    duration: np.ndarray
+    pitch: np.ndarray
+    velocity: np.ndarray
+    part: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows) -> Notes:
+        """From ``(onset, duration, pitch, velocity, part)`` tuples."""
+        arr = np.asarray(list(rows), dtype=float).reshape(-1, 5)
+        return cls(
+            onset=arr[:, 0],
+            duration=arr[:, 1],
+            pitch=arr[:, 2].astype(int),
+            velocity=arr[:, 3].astype(int),
+            part=arr[:, 4].astype(int),
+        )
+
+    def __len__(self) -> int:
+        return len(self.onset)
+
+    @property
+    def n_parts(self) -> int:
+        return int(self.part.max()) + 1 if len(self) else 0
+
+    def until(self, quarters: float) -> Notes:
+        """The notes that start before ``quarters``, cut to end there at the latest."""
+        keep = self.onset < quarters
+        end = np.minimum(self.onset[keep] + self.duration[keep], quarters)
+        return Notes(
+            self.onset[keep],
+            end - self.onset[keep],
+            self.pitch[keep],
+            self.velocity[keep],
+            self.part[keep],
+        )
+
+
+def programs_for(instrumentation: str, n_parts: int) -> list[int]:
+    """General MIDI program of each part: the ensemble's top programs in order, its last (bass)
+    program on the lowest part, the middle ones repeated for the parts between.
+
+    Examples
+    --------
+    >>> programs_for("strings", 4), programs_for("strings", 2), programs_for("winds", 6)
+    ([40, 40, 41, 42], [40, 42], [73, 68, 71, 71, 71, 70])
+    """
+    if instrumentation not in INSTRUMENTATIONS:
+        raise ValueError(
+            f"unknown instrumentation {instrumentation!r}; choose one of {sorted(INSTRUMENTATIONS)}"
+        )
+    progs = INSTRUMENTATIONS[instrumentation]
+    if n_parts <= 1:
+        return [progs[0]][:n_parts]
+    upper = list(progs[:-1]) or [progs[0]]
+    out = [upper[min(i, len(upper) - 1)] for i in range(n_parts - 1)]
+    return [*out, progs[-1]]
+
+
+# --------------------------------------------------------------------------- the soundfont
+def soundfont_path() -> Path:
+    """The TimGM6mb soundfont inside the installed ``pretty_midi`` package (not imported)."""
+    spec = importlib.util.find_spec("pretty_midi")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        path = Path(folder) / SOUNDFONT_NAME
+        if path.exists():
+            return path
+    raise FileNotFoundError(
+        f"{SOUNDFONT_NAME} not found: it ships with the pretty_midi package "
+        "(`pip install pretty_midi`, a genrelab dependency)"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _soundfont_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+@functools.lru_cache(maxsize=8)
+def soundfont_tag(path: str | Path | None = None) -> str:
+    """``<file stem>-<first 10 hex digits of its BLAKE2b hash>``: the soundfont part of a cache
+    key (a different file under the same name is a different soundfont)."""
+    path = Path(path) if path is not None else soundfont_path()
+    digest = hashlib.blake2b(_soundfont_bytes(str(path)), digest_size=5).hexdigest()
+    return f"{path.stem}-{digest}"
+
+
+# --------------------------------------------------------------------------- notes -> MIDI -> audio
+def to_midi(notes: Notes, bpm: float, programs: list[int]) -> bytes:
+    """A type-1 standard MIDI file of ``notes`` at ``bpm`` quarter notes per minute.
+
+    One track and one channel per part (channel 10, General MIDI percussion, skipped; parts
+    beyond fifteen share the last channel), each starting with its program change.
+    """
+    if len(notes) == 0:
+        raise RenderError("no notes to render")
+    if not (np.all((notes.pitch >= 0) & (notes.pitch <= 127))):
+        raise RenderError("MIDI pitches must lie in 0..127")
+    if bpm <= 0 or not math.isfinite(bpm):
+        raise RenderError(f"tempo must be a positive number of BPM, got {bpm}")
+    n_parts = notes.n_parts
+    if len(programs) < n_parts:
+        raise RenderError(f"{n_parts} parts but only {len(programs)} programs")
+    mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
+    meta = mido.MidiTrack()
+    meta.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
+    mid.tracks.append(meta)
+    channels = [c for c in range(16) if c != DRUM_CHANNEL]
+    on = np.round(notes.onset * TICKS_PER_QUARTER).astype(np.int64)
+    off = np.maximum(on + 1, np.round((notes.onset + notes.duration) * TICKS_PER_QUARTER))
+    off = off.astype(np.int64)
+    velocity = np.clip(notes.velocity, 1, 127)
+    for part in range(n_parts):
+        channel = channels[min(part, len(channels) - 1)]
+        track = mido.MidiTrack()
+        track.append(mido.Message("program_change", channel=channel, program=programs[part]))
+        idx = np.flatnonzero(notes.part == part)
+        # (tick, 0 = note off first at equal ticks so a repeated pitch re-strikes, pitch, velocity)
+        events = sorted(
+            [(int(off[i]), 0, int(notes.pitch[i]), 0) for i in idx]
+            + [(int(on[i]), 1, int(notes.pitch[i]), int(velocity[i])) for i in idx]
+        )
+        last = 0
+        for tick, kind, pitch, vel in events:
+            msg = "note_on" if kind else "note_off"
+            track.append(
+                mido.Message(msg, channel=channel, note=pitch, velocity=vel, time=tick - last)
+            )
+            last = tick
+        mid.tracks.append(track)
+    buffer = io.BytesIO()
+    mid.save(file=buffer)
+    return buffer.getvalue()
+
+
+def render_midi(midi: bytes, soundfont: str | Path | None = None) -> tuple[np.ndarray, int]:
+    """Render standard MIDI file bytes: (stereo float32 samples ``(n, 2)``, sample rate)."""
+    path = str(soundfont if soundfont is not None else soundfont_path())
+    try:
+        wav = midirenderer.render_wave_from(_soundfont_bytes(path), midi)
+    except (ValueError, RuntimeError) as exc:
+        raise RenderError(f"midirenderer could not render the notes: {exc}") from None
+    data, rate = sf.read(io.BytesIO(wav), dtype="float32", always_2d=True)
+    return data, rate
+
+
+def render(
+    notes: Notes,
+    bpm: float,
+    programs: list[int],
+    duration: float,
+    *,
+    samplerate: int = 22050,
+    soundfont: str | Path | None = None,
+) -> np.ndarray:
+    """The first ``duration`` seconds of ``notes`` played at ``bpm``, mono float32 at
+    ``samplerate`` (silence-padded when the music is shorter)."""
+    clipped = notes.until(duration * bpm / 60.0)
+    stereo, rate = render_midi(to_midi(clipped, bpm, programs), soundfont)
+    mono = stereo.mean(axis=1)
+    if rate != samplerate:
+        g = math.gcd(rate, samplerate)
+        mono = resample_poly(mono, samplerate // g, rate // g).astype(np.float32)
+    n = int(round(duration * samplerate))
+    out = np.zeros(n, np.float32)
+    out[: min(n, len(mono))] = mono[:n]
+    return out

@@ -1,0 +1,650 @@
+"""Real compositions rendered from their scores: audio with a ground truth taken from the score.
+
+Pieces come from music21's bundled corpus (the default :func:`catalogue`: quartets, songs, piano
+pieces, madrigals, masses, fiddle tunes, folk songs... across a dozen composers and collections)
+or from any folder of MIDI / MusicXML / ABC / Humdrum files (:func:`folder_catalogue`). Each piece
+is parsed with music21 and its first ``duration`` seconds rendered through a General MIDI
+soundfont (:mod:`.render`) in one of several instrumentations, at a tempo drawn per piece.
+
+**The Bach chorales are reserved for an independent validation**: every path with ``bach`` in it
+(J. S. and C. P. E. Bach alike) is left out of every catalogue this module builds, so nothing is
+developed or tuned on them (``tests/test_sources.py`` checks it).
+
+Ground truth, from the score:
+
+``tempo``   quarter notes per minute of the rendering (drawn log-uniformly from ``tempo_range``
+            per piece; the score's own tempo marks are replaced by this one tempo)
+``key``,    the key signature (of the bass part) and the final bass note, as MIREX keyed its MIDI
+``mode``    collection: the final bass on the major tonic of the signature -> major, on its
+            relative minor -> minor; any other ending, no signature, or a signature that changes
+            leaves the key undecided (NaN, ``key_reason`` says why; the pieces stay for tempo)
+``metre``   the first time signature (``6/8``...); ``beat_tempo`` is the BPM of its beat
+            (the dotted quarter in compound metres, the half note in 2/2)
+``loudness`` RMS level (dBFS) of the written file
+
+Clips are cached in ``<cache>/scores/<render version>-<soundfont>-d<duration>-r<rate>/`` as FLAC
+with a JSON sidecar; a file's name carries the piece, its tempo and its instrumentation, so any
+change of piece, tempo, instrumentation, soundfont, renderer version, duration or rate renders a
+new file, and an identical request renders nothing. Writes are atomic (a unique temporary name,
+then ``os.replace``): several processes may fill one cold cache. Everything runs offline.
+
+Example
+-------
+>>> from genrelab.sources import scores
+>>> corpus = scores.corpus(n_clips=40, seed=42)          # doctest: +SKIP
+>>> corpus.details[["composer", "metre", "tempo", "key_name"]].head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from joblib import Parallel, delayed
+from music21 import chord, converter, dynamics, key, meter, note
+from music21 import corpus as m21corpus
+from tqdm.auto import tqdm
+
+from .. import config, schema
+from . import render
+from .corpus import AudioCorpus, subsample
+
+log = logging.getLogger(__name__)
+
+#: Bump when the notes or truth taken from a score can change (part of the cache folder).
+SCORES_VERSION = "scores-1"
+RESERVED = "bach"  # reserved for independent validation: never in a catalogue
+TEMPO_RANGE = (60.0, 150.0)  # quarter-note BPM, drawn log-uniformly per piece
+DEFAULT_INSTRUMENTATIONS = ("piano", "strings", "winds", "organ", "guitar")
+DEFAULT_VELOCITY = 80
+CATALOGUE_SEED = 0  # the default catalogue's picks do not depend on the corpus seed
+VALIDATION_PIECES = 60  # Bach chorales in the validation catalogue
+
+#: music21 corpus collections of the default catalogue:
+#: folder -> (composer label, form, at most this many pieces)
+COLLECTIONS: dict[str, tuple[str, str, int]] = {
+    "haydn": ("Haydn", "string quartet", 9),
+    "mozart": ("Mozart", "string quartet", 16),
+    "beethoven": ("Beethoven", "string quartet", 12),
+    "schumann_robert": ("Schumann", "song / quartet", 7),
+    "schumann_clara": ("Schumann", "piano piece", 5),
+    "joplin": ("Joplin", "rag", 1),
+    "handel": ("Handel", "aria", 1),
+    "verdi": ("Verdi", "aria", 1),
+    "weber": ("Weber", "piano piece", 1),
+    "liliuokalani": ("Liliuokalani", "song", 1),
+    "johnson_j_r": ("Johnson", "hymn", 1),
+    "leadSheet": ("lead sheet", "song", 2),
+    "monteverdi": ("Monteverdi", "madrigal", 14),
+    "palestrina": ("Palestrina", "mass", 14),
+    "trecento": ("trecento", "ballata / madrigal", 8),
+    "ryansMammoth": ("fiddle tunes", "fiddle tune", 26),
+    "oneills1850": ("fiddle tunes", "fiddle tune", 12),
+    "essenFolksong": ("folk songs", "folk song", 16),
+}
+#: Larger files take seconds to parse: the default catalogue leaves them out.
+MAX_BYTES = {".mxl": 60_000, ".krn": 60_000, ".abc": None, ".xml": 200_000, ".musicxml": 200_000}
+SCORE_SUFFIXES = (".mxl", ".musicxml", ".xml", ".krn", ".abc", ".mid", ".midi")
+_FORMAT_PREFERENCE = {".mxl": 0, ".musicxml": 1, ".xml": 2, ".krn": 3, ".abc": 4}
+
+
+class ScoreError(ValueError):
+    """A score that cannot be turned into a clip (unreadable, no notes...); ``reason`` says why."""
+
+    def __init__(self, piece: str, reason: str):
+        self.piece, self.reason = piece, reason
+        super().__init__(f"{piece}: {reason}")
+
+
+# --------------------------------------------------------------------------- catalogues
+def _reserved(path: Path) -> bool:
+    return RESERVED in str(path).lower()
+
+
+def corpus_root() -> Path:
+    """The folder of music21's bundled corpus (``.../music21/corpus``)."""
+    first = Path(m21corpus.getCorePaths()[0])
+    return next(p for p in first.parents if p.name == "corpus")
+
+
+def _abc_numbers(path: Path) -> list[int]:
+    """The tune numbers (``X:`` fields) of an ABC file, in file order."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [int(n) for n in re.findall(r"(?m)^X:\s*(\d+)", text)]
+
+
+def _entry(path: Path, root: Path, number: int | None, composer: str, form: str, source: str):
+    rel = path.relative_to(root).with_suffix("").as_posix()
+    piece = f"{source}:{rel}" + (f"#{number}" if number is not None else "")
+    return {
+        "piece": piece,
+        "path": str(path),
+        "number": number,
+        "composer": composer,
+        "form": form,
+        "collection": rel.split("/")[0] if "/" in rel else source,
+    }
+
+
+def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.DataFrame:
+    """The default pieces: music21's bundled corpus, :data:`COLLECTIONS`, Bach left out.
+
+    One format per piece (MusicXML before Humdrum before ABC), files over :data:`MAX_BYTES`
+    left out, the tunes of an ABC collection counted one by one; where a collection holds more
+    than its cap, a seeded (:data:`CATALOGUE_SEED`) sample. Sorted by piece.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``piece`` (unique id), ``path``, ``number`` (ABC tune number or ``None``), ``composer``,
+        ``form``, ``collection``.
+    """
+    collections = COLLECTIONS if collections is None else collections
+    base = corpus_root()
+    by_folder: dict[str, list[Path]] = {}
+    for p in m21corpus.getCorePaths():
+        p = Path(p)
+        folder = p.relative_to(base).parts[0]
+        if folder in collections and not _reserved(p) and p.suffix in _FORMAT_PREFERENCE:
+            by_folder.setdefault(folder, []).append(p)
+    rows = []
+    rng = np.random.default_rng(CATALOGUE_SEED)
+    for folder, (composer, form, cap) in collections.items():
+        best: dict[str, Path] = {}
+        for p in sorted(by_folder.get(folder, [])):
+            limit = MAX_BYTES.get(p.suffix)
+            if limit is not None and p.stat().st_size > limit:
+                continue
+            stem = p.with_suffix("").as_posix()
+            if (
+                stem not in best
+                or _FORMAT_PREFERENCE[p.suffix] < _FORMAT_PREFERENCE[best[stem].suffix]
+            ):
+                best[stem] = p
+        entries = []
+        for p in sorted(best.values()):
+            numbers = _abc_numbers(p) if p.suffix == ".abc" else []
+            if len(numbers) > 1:
+                entries += [_entry(p, base, n, composer, form, "music21") for n in numbers]
+            else:
+                entries.append(_entry(p, base, None, composer, form, "music21"))
+        if len(entries) > cap:
+            keep = np.sort(rng.choice(len(entries), size=cap, replace=False))
+            entries = [entries[i] for i in keep]
+        rows += entries
+    return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
+
+
+def validation_catalogue(n_pieces: int = VALIDATION_PIECES) -> pd.DataFrame:
+    """The reserved pieces, for the one independent validation only: a seeded sample of the Bach
+    chorales (``bach/bwv*.mxl``) of music21's corpus, in the shape of :func:`catalogue`."""
+    base, limit = corpus_root(), MAX_BYTES[".mxl"]
+    paths = [p for p in sorted(map(Path, m21corpus.getCorePaths())) if p.suffix == ".mxl"]
+    paths = [p for p in paths if p.relative_to(base).parts[0] == "bach" and p.name[:3] == "bwv"]
+    paths = [p for p in paths if p.stat().st_size <= limit]
+    rng = np.random.default_rng(CATALOGUE_SEED)
+    keep = np.sort(rng.choice(len(paths), size=min(n_pieces, len(paths)), replace=False))
+    rows = [_entry(paths[i], base, None, "Bach", "chorale", "music21") for i in keep]
+    return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
+
+
+def folder_catalogue(path: str | Path, *, composer_from_folder: bool = True) -> pd.DataFrame:
+    """Every score file under ``path`` (MIDI, MusicXML, ABC, Humdrum), Bach left out, in the
+    shape of :func:`catalogue`; the composer is the first sub-folder's name (else ``unknown``)."""
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"score folder {root} does not exist")
+    rows = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix.lower() not in SCORE_SUFFIXES or _reserved(p.relative_to(root)):
+            continue
+        rel = p.relative_to(root)
+        composer = rel.parts[0] if composer_from_folder and len(rel.parts) > 1 else "unknown"
+        rows.append(_entry(p, root, None, composer, "", "folder"))
+    if not rows:
+        raise FileNotFoundError(f"no score files ({', '.join(SCORE_SUFFIXES)}) under {root}")
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ a score -> notes + truth
+@dataclass
+class ScoreTruth:
+    """What a score says about itself (before any rendering choice)."""
+
+    key: int  # 0 = C, -1 when undecided
+    mode: int  # 1 = major, 0 = minor, -1 when undecided
+    key_reason: str  # "" when decided, else why not
+    metre: str  # "4/4"; "" without a time signature
+    beat_quarters: float  # quarter notes per beat of the metre (1.5 in 6/8, 2 in 2/2)
+    sharps: int | None
+    final_bass: int | None  # MIDI pitch of the final bass note
+    title: str
+
+
+def parse(path: str | Path, number: int | None = None):
+    """Parse a score with music21 (no pickle cache written outside genrelab's cache)."""
+    try:
+        return converter.parse(str(path), number=number, forceSource=True, storePickle=False)
+    except Exception as exc:  # noqa: BLE001 - music21 raises many kinds for a bad file
+        raise ScoreError(
+            str(path), f"music21 cannot read it ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _parts(score) -> list:
+    parts = list(getattr(score, "parts", []))
+    return parts if parts else [score]
+
+
+def score_notes(score) -> render.Notes:
+    """Every sounding note of ``score`` in quarter notes, ties merged, dynamics as velocities.
+
+    Grace notes and unpitched notes are left out; a part's dynamics (``p``, ``f``...) set the
+    velocity of the notes after them (music21's volume scalars), :data:`DEFAULT_VELOCITY`
+    before the first one.
+    """
+    rows: list[list[float]] = []
+    for index, part in enumerate(_parts(score)):
+        velocity = DEFAULT_VELOCITY
+        open_ties: dict[int, int] = {}  # MIDI pitch -> row of the note a tie continues
+        flat = part.flatten()
+        for el in flat.getElementsByClass([note.Note, chord.Chord, dynamics.Dynamic]):
+            if isinstance(el, dynamics.Dynamic):
+                if el.volumeScalar is not None:
+                    velocity = int(np.clip(round(127 * el.volumeScalar), 20, 127))
+                continue
+            length = float(el.quarterLength)
+            if length <= 0 or el.duration.isGrace:
+                continue
+            onset = float(el.offset)
+            members = [el] if isinstance(el, note.Note) else list(el.notes)
+            for member in members:
+                midi = int(member.pitch.midi)
+                tie = (
+                    member.tie.type
+                    if member.tie is not None
+                    else (el.tie.type if el.tie is not None else None)
+                )
+                if tie in ("continue", "stop") and midi in open_ties:
+                    row = rows[open_ties[midi]]
+                    row[1] = onset + length - row[0]
+                    if tie == "stop":
+                        del open_ties[midi]
+                    continue
+                rows.append([onset, length, midi, velocity, index])
+                if tie in ("start", "continue"):
+                    open_ties[midi] = len(rows) - 1
+    if not rows:
+        return render.Notes.from_rows([])
+    arr = np.array(rows)
+    arr = arr[np.lexsort((arr[:, 2], arr[:, 0]))]
+    return render.Notes.from_rows(arr)
+
+
+def score_truth(score, notes: render.Notes | None = None) -> ScoreTruth:
+    """Key and mode (key signature + final bass note), metre and title of a parsed score."""
+    parts = _parts(score)
+    bass = parts[-1]
+    signatures = [ks.sharps for ks in bass.recurse().getElementsByClass(key.KeySignature)]
+    times = list(bass.recurse().getElementsByClass(meter.TimeSignature))
+    if not times:
+        times = list(score.recurse().getElementsByClass(meter.TimeSignature))
+    metre = times[0].ratioString if times else ""
+    beat = float(times[0].beatDuration.quarterLength) if times else 1.0
+    title = ""
+    if score.metadata is not None:
+        title = score.metadata.title or score.metadata.movementName or ""
+    notes = score_notes(score) if notes is None else notes
+    final_bass = None
+    if len(notes):
+        # the bass part's last attack (its lowest note when it ends on a chord); the notes of the
+        # whole score when the bass part has none
+        lowest = notes.part == notes.part.max()
+        onset = notes.onset[lowest]
+        final_bass = int(notes.pitch[lowest][onset >= onset.max() - 1e-6].min())
+    undecided = {"key": -1, "mode": -1}
+    sharps = signatures[0] if signatures else None
+    if not signatures:
+        reason = "no key signature"
+    elif len(set(signatures)) > 1:
+        reason = (
+            f"the key signature changes ({', '.join(map(str, dict.fromkeys(signatures)))} sharps)"
+        )
+    elif final_bass is None:
+        reason = "no notes"
+    else:
+        major = (7 * sharps) % 12
+        minor = (major + 9) % 12
+        pc = final_bass % 12
+        if pc == major:
+            return ScoreTruth(major, 1, "", metre, beat, sharps, final_bass, title)
+        if pc == minor:
+            return ScoreTruth(minor, 0, "", metre, beat, sharps, final_bass, title)
+        reason = (
+            f"final bass {schema.PITCH_CLASSES[pc]} is neither {schema.PITCH_CLASSES[major]} "
+            f"(major) nor {schema.PITCH_CLASSES[minor]} (minor) of the signature"
+        )
+    return ScoreTruth(
+        undecided["key"], undecided["mode"], reason, metre, beat, sharps, final_bass, title
+    )
+
+
+# --------------------------------------------------------------------------- choices per piece
+def draw_rendering(
+    piece: str,
+    seed: int,
+    tempo_range: tuple[float, float] = TEMPO_RANGE,
+    instrumentations: tuple[str, ...] = DEFAULT_INSTRUMENTATIONS,
+) -> tuple[float, str]:
+    """(tempo, instrumentation) of ``piece`` for corpus ``seed``: log-uniform in ``tempo_range``,
+    uniform over ``instrumentations``; depends only on ``(seed, piece)``."""
+    lo, hi = tempo_range
+    if not 0 < lo <= hi:
+        raise ValueError(f"tempo_range must be 0 < low <= high, got {tempo_range}")
+    if not instrumentations:
+        raise ValueError("instrumentations is empty")
+    digest = int.from_bytes(hashlib.blake2b(piece.encode(), digest_size=8).digest(), "little")
+    rng = np.random.default_rng([seed, digest])
+    tempo = round(float(np.exp(rng.uniform(np.log(lo), np.log(hi)))), 2)
+    return tempo, instrumentations[int(rng.integers(len(instrumentations)))]
+
+
+def default_dir(duration: float = 30.0, samplerate: int = 22050, soundfont=None) -> Path:
+    """``<cache>/scores/<scores version>-<render version>-<soundfont>-d<duration>-r<rate>``."""
+    version = render.RENDER_VERSION.replace("/", "_")
+    tag = (
+        f"{SCORES_VERSION}-{version}-{render.soundfont_tag(soundfont)}-d{duration:g}-r{samplerate}"
+    )
+    return config.cache_folder("scores") / tag
+
+
+def _slug(piece: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9]+", "_", piece.split(":", 1)[-1]).strip("_")[-60:]
+    return f"{text}-{hashlib.blake2b(piece.encode(), digest_size=4).hexdigest()}"
+
+
+def _clip_name(piece: str, tempo: float, instrumentation: str) -> str:
+    return f"{_slug(piece)}_{instrumentation}_{tempo:.2f}bpm"
+
+
+def _read_record(sidecar: Path, expected: dict) -> dict | None:
+    if not sidecar.exists() or not sidecar.with_suffix(".flac").exists():
+        return None
+    try:
+        stored = json.loads(sidecar.read_text())
+    except ValueError:
+        return None
+    return stored if all(stored.get(k) == v for k, v in expected.items()) else None
+
+
+def _atomic_write_json(path: Path, record: dict) -> None:
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.json")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def render_piece(
+    entry: dict,
+    tempo: float,
+    instrumentation: str,
+    *,
+    duration: float,
+    samplerate: int,
+    dest: Path,
+    soundfont=None,
+) -> dict:
+    """Parse, render and write one piece (or reuse its cached clip): its record.
+
+    A piece that cannot be read, has no notes, or whose rendering fails comes back with
+    ``status="failed"`` and a ``reason`` (and is not written).
+    """
+    name = _clip_name(entry["piece"], tempo, instrumentation)
+    flac, sidecar = dest / f"{name}.flac", dest / f"{name}.json"
+    expected = {"piece": entry["piece"], "tempo": tempo, "instrumentation": instrumentation}
+    cached = _read_record(sidecar, expected)
+    if cached is not None:
+        return cached
+    base = {**expected, "status": "failed", "file": flac.name}
+    try:
+        score = parse(entry["path"], entry.get("number"))
+        notes = score_notes(score)
+        if len(notes) == 0:
+            raise ScoreError(entry["piece"], "no notes")
+        truth = score_truth(score, notes)
+        programs = render.programs_for(instrumentation, notes.n_parts)
+        audio = render.render(
+            notes, tempo, programs, duration, samplerate=samplerate, soundfont=soundfont
+        )
+    except ScoreError as exc:
+        return {**base, "reason": exc.reason}
+    except render.RenderError as exc:
+        return {**base, "reason": str(exc)}
+    peak = float(np.max(np.abs(audio)))
+    if peak <= 1e-4:
+        return {**base, "reason": "the rendering is silent"}
+    audio = (audio * (10 ** (-3 / 20) / peak)).astype(np.float32)  # peak at -3 dBFS
+    tmp = flac.with_name(f".{flac.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.flac")
+    sf.write(tmp, audio, samplerate, subtype="PCM_16", format="FLAC")
+    written = sf.read(tmp, dtype="float64")[0]
+    os.replace(tmp, flac)
+    sounding = notes.until(duration * tempo / 60.0)
+    record = {
+        **base,
+        "status": "ok",
+        "reason": "",
+        "title": truth.title,
+        "key": truth.key,
+        "mode": truth.mode,
+        "key_reason": truth.key_reason,
+        "sharps": truth.sharps,
+        "final_bass": truth.final_bass,
+        "metre": truth.metre,
+        "beat_quarters": truth.beat_quarters,
+        "beat_tempo": round(tempo / truth.beat_quarters, 2),
+        "n_parts": notes.n_parts,
+        "n_notes": len(sounding),
+        "programs": programs,
+        "loudness": round(float(20 * np.log10(np.sqrt(np.mean(written**2)) + 1e-12)), 2),
+        "duration_s": len(written) / samplerate,
+        "scores_version": SCORES_VERSION,
+        "render_version": render.RENDER_VERSION,
+    }
+    _atomic_write_json(sidecar, record)
+    return record
+
+
+# --------------------------------------------------------------------------- the corpus
+def generate(
+    pieces: pd.DataFrame,
+    seed: int = 42,
+    *,
+    tempo_range: tuple[float, float] = TEMPO_RANGE,
+    instrumentations: tuple[str, ...] = DEFAULT_INSTRUMENTATIONS,
+    duration: float = 30.0,
+    samplerate: int = 22050,
+    soundfont: str | Path | None = None,
+    dest: str | Path | None = None,
+    n_jobs: int = 1,
+    progress: bool = False,
+    validation: bool = False,
+) -> pd.DataFrame:
+    """Render (or reuse) one clip per row of ``pieces`` (a :func:`catalogue`): their records.
+    Reserved (Bach) pieces raise ``ValueError`` unless ``validation`` (the one validation).
+
+    Returns one row per piece: the catalogue's columns, ``tempo``, ``instrumentation``,
+    ``status`` (``ok`` / ``failed``), ``reason``, ``clip_path`` and the truth of
+    :func:`render_piece` (``key``, ``mode``, ``key_reason``, ``metre``, ``beat_tempo``,
+    ``loudness``...).
+    """
+    if not validation and any(_reserved(Path(p)) for p in pieces["path"]):
+        raise ValueError("the Bach pieces are reserved for independent validation")
+    soundfont = Path(soundfont) if soundfont is not None else render.soundfont_path()
+    dest = Path(dest) if dest is not None else default_dir(duration, samplerate, soundfont)
+    dest.mkdir(parents=True, exist_ok=True)
+    entries = pieces.to_dict("records")
+    for e in entries:
+        e["number"] = None if pd.isna(e.get("number")) else int(e["number"])
+    choices = [draw_rendering(e["piece"], seed, tempo_range, instrumentations) for e in entries]
+    kwargs = {"duration": duration, "samplerate": samplerate, "dest": dest, "soundfont": soundfont}
+    records: list[dict | None] = [None] * len(entries)
+    todo = []
+    for i, (e, (tempo, instr)) in enumerate(zip(entries, choices)):
+        name = _clip_name(e["piece"], tempo, instr)
+        expected = {"piece": e["piece"], "tempo": tempo, "instrumentation": instr}
+        records[i] = _read_record(dest / f"{name}.json", expected)
+        if records[i] is None:
+            todo.append(i)
+    if todo:
+        log.info("rendering %d of %d pieces into %s", len(todo), len(entries), dest)
+        # starting a worker (importing music21) costs about as much as rendering a few pieces
+        n_jobs = max(1, min(n_jobs if n_jobs > 0 else (os.cpu_count() or 1), len(todo) // 8))
+        jobs = (delayed(render_piece)(entries[i], *choices[i], **kwargs) for i in todo)
+        made = (
+            (render_piece(entries[i], *choices[i], **kwargs) for i in todo)
+            if n_jobs == 1
+            else Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        )
+        for i, rec in zip(todo, tqdm(made, total=len(todo), desc="scores", disable=not progress)):
+            records[i] = rec
+    table = pd.DataFrame([{**e, **r} for e, r in zip(entries, records)])
+    table["clip_path"] = [str(dest / f) for f in table["file"]]
+    return table
+
+
+def corpus(
+    n_clips: int | None = None,
+    seed: int = 42,
+    *,
+    path: str | Path | None = None,
+    label: str = "composer",
+    tempo_range: tuple[float, float] = TEMPO_RANGE,
+    instrumentations: tuple[str, ...] = DEFAULT_INSTRUMENTATIONS,
+    duration: float = 30.0,
+    n_jobs: int = 1,
+    progress: bool = False,
+    dest: str | Path | None = None,
+    validation: bool = False,
+) -> AudioCorpus:
+    """Pieces rendered from their scores, with the scores' ground truth.
+
+    Parameters
+    ----------
+    n_clips : int, optional
+        At most this many pieces, a seeded sample of the catalogue (default: all of it).
+    seed : int
+        Draws the sample, and each piece's tempo and instrumentation.
+    path : path, optional
+        A folder of score files (:func:`folder_catalogue`) instead of music21's corpus.
+    label : str
+        What labels the clips: ``composer``, ``form``, ``collection`` or ``instrumentation``.
+    tempo_range, instrumentations, duration
+        The rendering choices (:func:`draw_rendering`), clip length in seconds.
+    n_jobs, progress
+        Processes rendering missing clips; a tqdm bar.
+    validation : bool
+        The reserved Bach chorales (:func:`validation_catalogue`): the one validation, not tuning.
+
+    Returns
+    -------
+    AudioCorpus
+        ``reference``: ``tempo`` (quarter-note BPM), ``key``, ``mode`` (NaN when the score does
+        not decide), ``loudness``; ``details``: one row per clip with the piece, composer, form,
+        metre, ``beat_tempo``, instrumentation, title, ``key_reason``...; ``failures``: the
+        pieces that could not be rendered.
+    """
+    label_columns = ("composer", "form", "collection", "instrumentation")
+    if label not in label_columns:
+        raise ValueError(f"label must be one of {label_columns}, got {label!r}")
+    if validation:
+        pieces = validation_catalogue()
+    else:
+        pieces = catalogue() if path is None else folder_catalogue(path)
+    pieces = subsample(pieces, n_clips, seed)
+    table = generate(
+        pieces,
+        seed,
+        tempo_range=tempo_range,
+        instrumentations=tuple(instrumentations),
+        duration=duration,
+        n_jobs=n_jobs,
+        progress=progress,
+        dest=dest,
+        validation=validation,
+    )
+    ok = table[table["status"] == "ok"].reset_index(drop=True)
+    if ok.empty:  # nothing rendered: the columns a rendered piece would have, no rows
+        ok = ok.reindex(columns=[*ok.columns, *_TRUTH_COLUMNS]).astype({"key": float})
+    failed = table[table["status"] != "ok"]
+    item_ids = [_slug(p) for p in ok["piece"]]
+    items = pd.DataFrame({"item_id": item_ids, "path": ok["clip_path"], "label": ok[label]})
+    decided = ok["key"] >= 0
+    reference = pd.DataFrame(
+        {
+            "item_id": item_ids,
+            "tempo": ok["tempo"].astype(float),
+            "key": ok["key"].where(decided).astype(float),
+            "mode": ok["mode"].where(decided).astype(float),
+            "loudness": ok["loudness"].astype(float),
+        }
+    )
+    detail_columns = [
+        "piece",
+        "composer",
+        "form",
+        "collection",
+        "title",
+        "metre",
+        "beat_quarters",
+        "tempo",
+        "beat_tempo",
+        "instrumentation",
+        "key",
+        "mode",
+        "key_reason",
+        "n_parts",
+        "n_notes",
+    ]
+    details = ok[detail_columns].assign(item_id=item_ids)
+    details["key_name"] = [
+        f"{schema.PITCH_CLASSES[int(k)]} {'major' if m == 1 else 'minor'}" if k >= 0 else ""
+        for k, m in zip(details["key"], details["mode"])
+    ]
+    failures = pd.DataFrame(
+        {"item_id": [_slug(p) for p in failed["piece"]], "reason": failed["reason"]}
+    )
+    return AudioCorpus(
+        "scores", items, reference, label_name=label, failures=failures, details=details
+    )
+
+
+_TRUTH_COLUMNS = [
+    "title",
+    "key",
+    "mode",
+    "key_reason",
+    "metre",
+    "beat_quarters",
+    "beat_tempo",
+    "n_parts",
+    "n_notes",
+    "loudness",
+]
+
+
+def key_summary(details: pd.DataFrame) -> pd.DataFrame:
+    """Clips whose key the score decides and the ones left out for the key, by reason."""
+    reasons = details["key_reason"].where(details["key_reason"] != "", "decided")
+    general = reasons.str.replace(r"final bass .*", "final bass fits neither key", regex=True)
+    general = general.str.replace(
+        r"the key signature changes.*", "key signature changes", regex=True
+    )
+    return general.value_counts().rename("clips").to_frame()
