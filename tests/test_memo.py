@@ -116,3 +116,20 @@ def test_padding_bytes_of_structured_arrays_are_not_in_the_key():
     assert memo._hash(clean) == memo._hash(dirty)
     dirty["flag"][1] = 1
     assert memo._hash(clean) != memo._hash(dirty)
+
+
+def test_a_fitted_model_read_back_from_disk_has_the_same_key(tmp_path):
+    # empty arrays with other strides, arrays shared by the trees (copies once read back):
+    # the same model, so the same key
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 3)), rng.integers(0, 3, 300)
+    model = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(X, y)
+    joblib.dump(model, tmp_path / "model.joblib")
+    assert memo._hash(joblib.load(tmp_path / "model.joblib")) == memo._hash(model)
+    shared = np.arange(4.0)
+    assert memo._hash([shared, shared]) == memo._hash([shared, shared.copy()])
+    loop: list = [1]
+    loop.append(loop)
+    assert memo._hash(loop) == memo._hash(loop)  # an object holding itself still hashes

@@ -138,18 +138,43 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
 
 
 class _Hasher(NumpyHasher):
-    """joblib's hasher, blind to the padding bytes of structured arrays: a fitted tree's nodes
-    are one, and their padding is whatever memory held, so the same forest hashed differently
-    once read back from the cache (a miss on every re-run for a key holding a fitted model)."""
+    """joblib's hasher, blind to how an array sits in memory: the padding bytes of structured
+    arrays (a fitted tree's nodes: whatever memory held) and the strides of empty arrays or of
+    axes of length 1 (HistGradientBoosting's empty category bitsets: (0, 0) when fitted, (32, 4)
+    read back). Either made the same fitted model hash differently once read back from the
+    cache: a miss on every re-run for a key holding a model (with :func:`_hash`'s sharing)."""
 
     def save(self, obj):
-        if isinstance(obj, np.ndarray) and obj.dtype.fields is not None:
-            obj = recfunctions.repack_fields(obj)  # a packed copy, no padding
+        if isinstance(obj, np.ndarray) and not isinstance(obj, np.memmap):
+            if obj.size == 0:  # nothing but its shape and type (numpy gives any strides)
+                obj = ("empty array", obj.shape, obj.dtype.descr)
+            else:
+                if obj.dtype.fields is not None:
+                    obj = recfunctions.repack_fields(obj)  # a packed copy, no padding
+                if obj.strides != _c_strides(obj):
+                    obj = np.array(obj, order="C")  # a copy with the canonical strides
         super().save(obj)
 
 
+def _c_strides(array: np.ndarray) -> tuple[int, ...]:
+    """The strides of a fresh C-ordered array of that shape and dtype."""
+    strides, step = [], array.itemsize
+    for length in reversed(array.shape):
+        strides.append(step)
+        step *= max(length, 1)
+    return tuple(reversed(strides))
+
+
 def _hash(value) -> str:
-    return _Hasher(hash_name="md5").hash(value)
+    """The md5 of ``value`` by :class:`_Hasher`, with pickle's memo off: an object met twice is
+    hashed twice, so sharing does not count (a fitted model shares arrays that a copy read back
+    from the cache holds twice). An object that holds itself falls back to the memo."""
+    hasher = _Hasher(hash_name="md5")
+    hasher.fast = True
+    try:
+        return hasher.hash(value)
+    except RecursionError:
+        return _Hasher(hash_name="md5").hash(value)
 
 
 def _compact(value):
