@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from . import data, memo, pipelines, scoring
@@ -288,7 +289,7 @@ class FullModel:
 
 def fit_full_model(
     split: HonestSplit,
-    search: sel.ModelSelection,
+    search: sel.ModelSelection | None,
     model_name: str,
     model_params: Mapping[str, Any] | None = None,
     text_columns: Sequence[str] = NAME_COLUMNS,
@@ -308,7 +309,7 @@ def fit_full_model(
         raise ValueError(f"unknown full model {model_name!r}; choose from {list(models)}")
     if model_params:
         params = {f"model__{name}": value for name, value in model_params.items()}
-    elif model_name in search.searches_:
+    elif search is not None and model_name in search.searches_:
         params = search.searches_[model_name].best_params_
     else:
         params = {}
@@ -327,6 +328,30 @@ def fit_full_model(
     )
     scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
     return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
+
+
+def fit_full_models(
+    split: HonestSplit,
+    search: sel.ModelSelection,
+    model_name: str,
+    model_params: Mapping[str, Any] | None = None,
+    text_columns: Sequence[str] = NAME_COLUMNS,
+    cv_folds: int = 3,
+    n_jobs: int | None = None,
+    feature_sets: Sequence[str] = ("full", "full_2026"),
+) -> list[FullModel]:
+    """:func:`fit_full_model` for each of ``feature_sets``, up to ``n_jobs`` sets at once (one
+    process each, its fits one after the other: a set's fit and folds then keep a core busy
+    all along instead of leaving one idle in its last round of folds). The same models."""
+    if not model_params and model_name in getattr(search, "searches_", {}):
+        prefixed = search.searches_[model_name].best_params_
+        model_params = {name.removeprefix("model__"): v for name, v in prefixed.items()}
+    args = (split, None, model_name, model_params, text_columns, cv_folds)
+    if len(feature_sets) > 1 and (n_jobs or 1) > 1:
+        return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
+            delayed(fit_full_model)(*args, 1, feature_set) for feature_set in feature_sets
+        )
+    return [fit_full_model(*args, n_jobs, feature_set) for feature_set in feature_sets]
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------
