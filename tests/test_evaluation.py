@@ -3,6 +3,7 @@ feature set records the columns it read."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,3 +59,18 @@ def test_without_artists_the_split_says_it_is_not_artist_honest(rows):
     assert "not artist-honest" in split.summary()
     assert result.policy["split"].startswith("grouped by track_id")
     assert set(result.metrics()["honest"]) == {"audio"}
+
+
+def test_full_sets_side_by_side_are_the_sets_one_by_one(rows):
+    split = evaluation.split_tracks(rows, "keep_first", seed=0)
+    one_by_one = [
+        evaluation.fit_full_model(split, None, "random_forest", {}, cv_folds=2, feature_set=fs)
+        for fs in ("full", "full_2026")
+    ]
+    side_by_side = evaluation.fit_full_models(
+        split, None, "random_forest", {}, cv_folds=2, n_jobs=2, feature_sets=("full", "full_2026")
+    )
+    assert [f.feature_set for f in side_by_side] == ["full", "full_2026"]
+    for a, b in zip(one_by_one, side_by_side):
+        np.testing.assert_array_equal(a.fold_scores, b.fold_scores)
+        np.testing.assert_array_equal(a.scored.predicted, b.scored.predicted)

@@ -304,6 +304,17 @@ def fit_full_model(
     ``model_params`` are the model's own parameters; empty takes the audio grid search's best
     for that model (none if it was not searched).
     """
+    params, X, fit_args = _full_fit(
+        split, search, model_name, model_params, text_columns, cv_folds, feature_set
+    )
+    pipeline, folds = fit_and_cross_validate(*fit_args, n_jobs=n_jobs)
+    scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
+    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
+
+
+def _full_fit(split, search, model_name, model_params, text_columns, cv_folds, feature_set):
+    """A full set's pipeline parameters, model frame and :func:`fit_and_cross_validate`'s
+    arguments."""
     models = sel.default_models(split.seed)
     if model_name not in models:
         raise ValueError(f"unknown full model {model_name!r}; choose from {list(models)}")
@@ -314,20 +325,12 @@ def fit_full_model(
     else:
         params = {}
     X = pipelines.model_frame(split.tracks, feature_set, text_columns)
-    X_train = split.train_rows(X)
     pipeline = pipelines.make_pipeline_for(
         models[model_name], feature_set, text_columns, split.group_column, columns=X.columns
     )
-    pipeline, folds = fit_and_cross_validate(
-        pipeline.set_params(**params),
-        X_train,
-        split.y_train,
-        sel.grouped_cv(cv_folds, split.seed),
-        split.groups_train,
-        n_jobs=n_jobs,
-    )
-    scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
-    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
+    cv = sel.grouped_cv(cv_folds, split.seed)
+    fit_args = (pipeline.set_params(**params), split.train_rows(X), split.y_train, cv)
+    return params, X, (*fit_args, split.groups_train)
 
 
 def fit_full_models(
@@ -347,7 +350,11 @@ def fit_full_models(
         prefixed = search.searches_[model_name].best_params_
         model_params = {name.removeprefix("model__"): v for name, v in prefixed.items()}
     args = (split, None, model_name, model_params, text_columns, cv_folds)
-    if len(feature_sets) > 1 and (n_jobs or 1) > 1:
+    cached = all(
+        fit_and_cross_validate.in_cache(*_full_fit(*args, feature_set)[2])
+        for feature_set in feature_sets
+    )
+    if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
         return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
             delayed(fit_full_model)(*args, 1, feature_set) for feature_set in feature_sets
         )
