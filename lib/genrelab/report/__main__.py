@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 
 from .. import config, runs
-from .execute import NotebookFailed, run_report
+from .execute import DEFAULT_JOBS, NotebookFailed, run_report
 from .publish import publish
 
 
@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=int(config.setting("GENRELAB_REPORT_JOBS", "1")),
+        default=int(config.setting("GENRELAB_REPORT_JOBS", str(DEFAULT_JOBS))),
         help="notebooks run at the same time when they do not depend on each other "
-        "(default: GENRELAB_REPORT_JOBS or 1)",
+        f"(default: GENRELAB_REPORT_JOBS or {DEFAULT_JOBS}: 02, 03 and 04 together after 01)",
     )
     parser.add_argument(
         "--publish",

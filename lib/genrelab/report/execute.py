@@ -64,6 +64,13 @@ NEEDS = {
 }
 
 
+#: Notebooks at once for ``make report`` (the command line's default): 02, 03 and 04 together
+#: after 01. On the 2-core machine (``benchmarks/bench_report.py --jobs N``), against one at a
+#: time: default parameters cold 157 s -> 128 s of wall time, identical re-run 90 s -> 58 s;
+#: quick 68 s -> 52 s and 54 s -> 38 s. Their own parallel parts (n_jobs) share the cores.
+DEFAULT_JOBS = 3
+
+
 class NotebookFailed(RuntimeError):
     """A notebook raised; the message names the notebook and the failing cell."""
 
