@@ -304,9 +304,15 @@ def fit_full_model(
     ``model_params`` are the model's own parameters; empty takes the audio grid search's best
     for that model (none if it was not searched).
     """
-    params, X, fit_args = _full_fit(
+    prepared = _full_fit(
         split, search, model_name, model_params, text_columns, cv_folds, feature_set
     )
+    return _fit_prepared(split, model_name, feature_set, prepared, n_jobs)
+
+
+def _fit_prepared(split, model_name, feature_set, prepared, n_jobs) -> FullModel:
+    """Fit, cross-validate and score a full set prepared by :func:`_full_fit`."""
+    params, X, fit_args = prepared
     pipeline, folds = fit_and_cross_validate(*fit_args, n_jobs=n_jobs)
     scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
     return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
@@ -335,7 +341,7 @@ def _full_fit(split, search, model_name, model_params, text_columns, cv_folds, f
 
 def fit_full_models(
     split: HonestSplit,
-    search: sel.ModelSelection,
+    search: sel.ModelSelection | None,
     model_name: str,
     model_params: Mapping[str, Any] | None = None,
     text_columns: Sequence[str] = NAME_COLUMNS,
@@ -346,19 +352,14 @@ def fit_full_models(
     """:func:`fit_full_model` for each of ``feature_sets``, up to ``n_jobs`` sets at once (one
     process each, its fits one after the other: a set's fit and folds then keep a core busy
     all along instead of leaving one idle in its last round of folds). The same models."""
-    if not model_params and model_name in getattr(search, "searches_", {}):
-        prefixed = search.searches_[model_name].best_params_
-        model_params = {name.removeprefix("model__"): v for name, v in prefixed.items()}
-    args = (split, None, model_name, model_params, text_columns, cv_folds)
-    cached = all(
-        fit_and_cross_validate.in_cache(*_full_fit(*args, feature_set)[2])
-        for feature_set in feature_sets
-    )
+    args = (split, search, model_name, model_params, text_columns, cv_folds)
+    prepared = {feature_set: _full_fit(*args, feature_set) for feature_set in feature_sets}
+    cached = all(fit_and_cross_validate.in_cache(*p[2]) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
         return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
-            delayed(fit_full_model)(*args, 1, feature_set) for feature_set in feature_sets
+            delayed(_fit_prepared)(split, model_name, fs, p, 1) for fs, p in prepared.items()
         )
-    return [fit_full_model(*args, n_jobs, feature_set) for feature_set in feature_sets]
+    return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in prepared.items()]
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------

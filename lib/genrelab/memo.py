@@ -113,7 +113,7 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
         return memory().cache(compute, ignore=["call"])
 
     def key(args, kwargs) -> str:
-        """The call's key, hashed once per call (``joblib.hash`` of :func:`_compact` arguments)."""
+        """The call's key, hashed once a call: :func:`_hash` of the :func:`_compact` arguments."""
         return _hash(_compact(filter_args(func, ignored, args, kwargs)))
 
     @functools.wraps(func)

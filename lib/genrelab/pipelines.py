@@ -155,8 +155,8 @@ class _TextRows:
             if new:
                 block = sp.csr_matrix(vectorizer.transform(new))
                 self._index.update(zip(new, range(len(self._index), len(self._index) + len(new))))
-                self._matrix = block if self._matrix is None else sp.vstack([self._matrix, block])
-                self._matrix = sp.csr_matrix(self._matrix)
+                blocks = [block] if self._matrix is None else [self._matrix, block]
+                self._matrix = sp.vstack(blocks, format="csr")
             rows = np.fromiter((self._index[t] for t in text), dtype=np.int64, count=len(text))
             return self._matrix[rows]
 

@@ -103,9 +103,7 @@ def readme_block(results: dict) -> str:
             f"| wall time, up to {results.get('jobs', 1)} at once | "
             f"{results['notebooks_wall_seconds']:.1f} |"
         )
-    lines += [
-        END,
-    ]
+    lines.append(END)
     return "\n".join(lines)
 
 
