@@ -163,6 +163,12 @@ def test_evaluate_uses_what_the_reference_has():
     bare = compare.evaluate(table.assign(label=pd.NA), seed=0)  # e.g. a folder without a CSV
     assert np.isnan(bare.metrics["tempo_acc1"]) and np.isnan(bare.metrics["key_acc"])
     assert bare.mimic.empty and bare.clusters is None and np.isnan(bare.metrics["ari_ref_vs_aubio"])
+    # a level measured from the audio is not a reference: left out of the mimic targets
+    honest = compare.evaluate(
+        full.assign(ref_energy=rng.uniform(size=n)), seed=0, not_references=("loudness",)
+    )
+    assert "loudness" not in honest.metrics["mimic_r2"]
+    assert "energy" in honest.metrics["mimic_r2"]
 
 
 # --- our wrappers agree with mir_eval -----------------------------------------------------------

@@ -505,13 +505,16 @@ def evaluate(
     n_init: int = 5,
     aubio_features: str = "compact",
     cv: int = 5,
+    not_references: tuple[str, ...] = (),
 ) -> Evaluation:
     """Every comparison of a joined table (:func:`join`), skipping what the reference lacks.
 
     Tempo scores need ``ref_tempo``; key scores ``ref_key`` (and ``ref_mode``); the mimic
     regression every numeric ``ref_*`` column but key / mode; the EM comparison at least one
     continuous reference feature. ``k`` = 0 fits one component per label (4 without labels).
-    Missing parts are NaN in ``metrics``.
+    Missing parts are NaN in ``metrics``. ``not_references`` names reference columns that were
+    measured from the audio itself (e.g. the scores corpus's ``loudness``, the RMS of the
+    rendering): they are left out of the mimic targets, whose R^2 would otherwise be circular.
     """
     nan = float("nan")
     tempo = (
@@ -528,7 +531,9 @@ def evaluate(
     aub = aubio_matrix(table, aubio_features)
     mimic = mimic_r2(
         aubio_matrix(table, "all"),
-        ref.rename(columns=lambda c: c.removeprefix("ref_")),
+        ref.rename(columns=lambda c: c.removeprefix("ref_")).drop(
+            columns=list(not_references), errors="ignore"
+        ),
         cv=cv,
         seed=seed,
     )
