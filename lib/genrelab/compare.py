@@ -258,7 +258,7 @@ def mimic_r2(
             for c in reference.columns
             if pd.api.types.is_numeric_dtype(reference[c]) and c not in DISCRETE_FEATURES
         ]
-    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 25)))
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 6, 33)))
     rows = []
     for target in targets:
         y = reference[target].astype(float)
