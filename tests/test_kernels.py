@@ -4,6 +4,7 @@ fresh kernel, with its imports done, and a kernel that cannot start falls back t
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import Future
 
 import nbformat
@@ -94,3 +95,13 @@ def test_a_kernel_that_failed_to_start_means_a_fresh_one(tmp_path, caplog):
         assert kernels.ready(failed, tmp_path / "03_x.ipynb") is None
     assert "03_x.ipynb" in caplog.text and "no such kernel" in caplog.text
     assert kernels.ready(None, tmp_path / "03_x.ipynb") is None
+
+
+def test_a_kernel_started_ahead_yields_the_cores_to_the_running_notebooks(tmp_path):
+    nb = _notebook(tmp_path / "n.ipynb", "import os\nprint(os.nice(0))")
+    km = kernels.start_kernel(nb)
+    try:
+        out = pm.execute_notebook(nb, tmp_path / "o.ipynb", km=km, progress_bar=False)
+    finally:
+        kernels.shutdown(km)
+    assert int(out.cells[0].outputs[0]["text"]) == os.nice(0) + kernels.NICENESS
