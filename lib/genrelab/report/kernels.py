@@ -77,8 +77,8 @@ def start_kernel(notebook: Path, kernel_name: str = "python3") -> KernelManager:
     """A kernel in the notebook's folder with the notebook's imports done; its manager."""
     km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
     km.start_kernel(cwd=str(Path(notebook).parent))
-    if hasattr(os, "setpriority") and km.provisioner is not None and km.provisioner.pid:
-        os.setpriority(os.PRIO_PROCESS, km.provisioner.pid, NICENESS)
+    if km.provisioner is not None and km.provisioner.pid:
+        _lower_priority(km.provisioner.pid)
     kc = km.blocking_client()
     kc.start_channels()
     try:
@@ -91,6 +91,19 @@ def start_kernel(notebook: Path, kernel_name: str = "python3") -> KernelManager:
         raise
     kc.stop_channels()
     return km
+
+
+def _lower_priority(pid: int) -> None:
+    """Nice the kernel by :data:`NICENESS`, and its scheduling group where Linux has one: a
+    kernel starts in a session of its own, and with autogroups (``sched_autogroup_enabled``)
+    the scheduler shares the cores between sessions before it looks at a process's nice."""
+    if not hasattr(os, "setpriority"):
+        return
+    os.setpriority(os.PRIO_PROCESS, pid, NICENESS)
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(str(NICENESS))
+    except OSError:  # no autogroups (other systems, or disabled)
+        pass
 
 
 def shutdown(km: KernelManager) -> None:
