@@ -287,6 +287,7 @@ def _run_plan(
                 write_state(run, state)
                 print(f"[{run.id}] {nb.name} ...", flush=True)
                 out = run.path(nb.name)
+                kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
                 kernel = kernels.take(nb)
                 running[pool.submit(_execute, nb, out, nb_params, progress_bar, kernel)] = nb
             if not running:

@@ -73,11 +73,15 @@ def warm_up_code(modules: list[str]) -> str:
     return f"exec({body!r}, {{}})"
 
 
-def start_kernel(notebook: Path, kernel_name: str = "python3") -> KernelManager:
-    """A kernel in the notebook's folder with the notebook's imports done; its manager."""
+def start_kernel(
+    notebook: Path, kernel_name: str = "python3", *, ahead: bool = True
+) -> KernelManager:
+    """A kernel in the notebook's folder with the notebook's imports done; its manager.
+
+    ``ahead``: the kernel is started before its notebook can run, at a lower priority."""
     km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
     km.start_kernel(cwd=str(Path(notebook).parent))
-    if km.provisioner is not None and km.provisioner.pid:
+    if ahead and km.provisioner is not None and km.provisioner.pid:
         _lower_priority(km.provisioner.pid)
     kc = km.blocking_client()
     kc.start_channels()
@@ -137,10 +141,11 @@ class KernelPool:
         """Kernels started ahead and not taken yet."""
         return len(self._starting)
 
-    def prepare(self, notebook: Path) -> None:
-        """Start the notebook's kernel in the background (once)."""
+    def prepare(self, notebook: Path, *, ahead: bool = True) -> None:
+        """Start the notebook's kernel in the background (once); ``ahead=False`` for a notebook
+        that runs now (its kernel keeps the normal priority)."""
         if notebook not in self:
-            future = self._threads.submit(start_kernel, notebook, self.kernel_name)
+            future = self._threads.submit(start_kernel, notebook, self.kernel_name, ahead=ahead)
             self._starting[Path(notebook).stem] = future
 
     def take(self, notebook: Path) -> Future | None:
