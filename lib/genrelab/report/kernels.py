@@ -176,5 +176,5 @@ def ready(future: Future | None, notebook: Path) -> KernelManager | None:
     try:
         return future.result()
     except Exception as err:  # noqa: BLE001 - the notebook starts its own kernel instead
-        log.warning("%s: the kernel started ahead failed (%s); starting a new one", notebook, err)
+        log.warning("%s: its kernel from the pool failed (%s); papermill starts one", notebook, err)
         return None
