@@ -47,7 +47,8 @@ plots             every figure, by topic: plots.style (the style, palettes from 
 predictor         the genre predictor: predictor.model (no widgets), predictor.proba (fast
                   one-row probabilities), predictor.html, predictor.widget (the ipywidget)
 report            ``make report``: report.params (checks), report.execute (papermill, run state),
-                  report.render (report.html), report.publish (figures/, results/, README),
+                  report.kernels (kernels started ahead, imports done), report.render
+                  (report.html), report.publish (figures/, results/, README),
                   report.__main__ (the command line)
 """
 

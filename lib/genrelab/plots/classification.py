@@ -94,7 +94,9 @@ def accuracy_comparison(
         "baseline": (0.6, 0.6, 0.6),
     }
     t = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.2))
+    # the long row names take the left; the bars keep about 5 inches of their own
+    width = max(8.0, 5.0 + 0.085 * max(len(str(name)) for name in t.index))
+    fig, ax = plt.subplots(figsize=(width, 0.45 * len(t) + 1.2))
     ax.barh(t.index, t["accuracy"], color=t["kind"].map(kind_colors))
     if {"ci_low", "ci_high"} <= set(t.columns):
         has = t["ci_low"].notna()
@@ -115,7 +117,7 @@ def accuracy_comparison(
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_colors.values()]
     ax.legend(handles, list(kind_colors), loc="lower right")
-    ax.set_title(title)
+    fig.suptitle(title, fontweight="bold")  # centred on the figure, not on the narrow axes
     return fig
 
 

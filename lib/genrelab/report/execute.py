@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ import yaml
 
 from .. import config, memo, runs
 from ..runs import Run
+from . import kernels as warm
 from .params import check_params, load_params, notebook_parameters
 from .render import render_html
 
@@ -208,8 +209,12 @@ def _setup_logging(run: Run) -> logging.Handler:
     return handler
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool) -> NotebookResult:
+def _execute(
+    notebook: Path, output: Path, parameters: dict, progress_bar: bool, kernel: Future | None
+) -> NotebookResult:
+    """Run one notebook with papermill, in ``kernel`` when one was started ahead for it."""
     start = time.perf_counter()
+    km = warm.ready(kernel, notebook)
     try:
         pm.execute_notebook(
             notebook,
@@ -219,12 +224,16 @@ def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool)
             progress_bar=progress_bar,
             log_output=True,
             kernel_name="python3",
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as err:
         where = f"cell {err.cell_index} (execution count {err.exec_count})"
         return NotebookResult(
             notebook.stem, time.perf_counter() - start, False, f"{where}: {err.ename}: {err.evalue}"
         )
+    finally:
+        if km is not None:
+            warm.shutdown(km)
     return NotebookResult(notebook.stem, time.perf_counter() - start, True)
 
 
@@ -258,25 +267,39 @@ def _run_plan(
     run: Run, state: dict, plan: list[tuple[Path, dict]], *, jobs: int, progress_bar: bool
 ) -> NotebookResult | None:
     """Run the notebooks not done yet, up to ``jobs`` at once, each when its prerequisites
-    are done; after a failure nothing new starts. Returns the first failure, if any."""
+    are done; after a failure nothing new starts. Returns the first failure, if any.
+
+    The kernels of the next ``jobs`` notebooks that can start once the running ones are done
+    are started ahead, with their imports (:mod:`.kernels`)."""
     needs = _needs(plan)
     done = {name for name, e in state["notebooks"].items() if e["status"] == "ok"}
     pending = [(nb, p) for nb, p in plan if nb.stem not in done]
     failed: NotebookResult | None = None
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    slots = max(1, jobs)
+    with ThreadPoolExecutor(max_workers=slots) as pool, warm.KernelPool(workers=slots) as kernels:
         running: dict = {}
         while pending or running:
             for nb, nb_params in list(pending):
-                if failed or len(running) >= max(1, jobs) or not needs[nb.stem] <= done:
+                if failed or len(running) >= slots or not needs[nb.stem] <= done:
                     continue
                 pending.remove((nb, nb_params))
                 state["notebooks"][nb.stem] = {"status": "running"}
                 write_state(run, state)
                 print(f"[{run.id}] {nb.name} ...", flush=True)
                 out = run.path(nb.name)
-                running[pool.submit(_execute, nb, out, nb_params, progress_bar)] = nb
+                kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
+                kernel = kernels.take(nb)
+                running[pool.submit(_execute, nb, out, nb_params, progress_bar, kernel)] = nb
             if not running:
                 break  # a failure, or prerequisites that can no longer be met
+            under_way = done | {nb.stem for nb in running.values()}
+            upcoming = [
+                nb
+                for nb, _ in pending
+                if not failed and needs[nb.stem] <= under_way and nb not in kernels
+            ]
+            for nb in upcoming[: max(0, slots - kernels.waiting)]:
+                kernels.prepare(nb)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 nb = running.pop(future)
