@@ -368,6 +368,8 @@ def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
     ref = corpus.reference.iloc[0]
     tempo, instrumentation = scores.draw_rendering(cat["piece"].iloc[0], 1)
     assert ref["tempo"] == tempo and (ref["key"], ref["mode"]) == (7, 1)
+    # its level is measured from the rendering: a reference column, but not the score's truth
+    assert "loudness" in corpus.reference and corpus.measured == ("loudness",)
     assert corpus.details["instrumentation"].iloc[0] == instrumentation
     y, sr = sf.read(corpus.items["path"].iloc[0])
     assert sr == 22050 and len(y) == 6 * 22050 and np.abs(y).max() > 0.3

@@ -31,6 +31,10 @@ class AudioCorpus:
     details : pandas.DataFrame
         Optional descriptions of the items that are not features (``item_id`` plus e.g. the
         composer, metre, instrumentation of a rendered score); empty when the source has none.
+    measured : tuple of str
+        Reference columns measured from the audio itself rather than known from elsewhere (the
+        scores corpus's ``loudness`` is the RMS of its rendering): not a reference for the
+        extractor to mimic (:func:`genrelab.compare.evaluate`'s ``not_references``).
     """
 
     name: str
@@ -41,6 +45,7 @@ class AudioCorpus:
         default_factory=lambda: pd.DataFrame(columns=["item_id", "reason"])
     )
     details: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["item_id"]))
+    measured: tuple[str, ...] = ()
 
     def __post_init__(self):
         missing = [c for c in ITEM_COLUMNS if c not in self.items]

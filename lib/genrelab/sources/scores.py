@@ -621,23 +621,13 @@ def corpus(
     failures = pd.DataFrame(
         {"item_id": [_slug(p) for p in failed["piece"]], "reason": failed["reason"]}
     )
-    return AudioCorpus(
-        "scores", items, reference, label_name=label, failures=failures, details=details
-    )
+    # the level is the RMS of the rendering: measured from the audio, not the score's truth
+    measured = ("loudness",)
+    return AudioCorpus("scores", items, reference, label, failures, details, measured)
 
 
-_TRUTH_COLUMNS = [
-    "title",
-    "key",
-    "mode",
-    "key_reason",
-    "metre",
-    "beat_quarters",
-    "beat_tempo",
-    "n_parts",
-    "n_notes",
-    "loudness",
-]
+_TRUTH_COLUMNS = ["title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo"]
+_TRUTH_COLUMNS += ["n_parts", "n_notes", "loudness"]
 
 
 def key_summary(details: pd.DataFrame) -> pd.DataFrame:
