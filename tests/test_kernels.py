@@ -62,6 +62,8 @@ def test_a_notebook_runs_in_its_warm_kernel_as_in_a_fresh_one(tmp_path):
     finally:
         kernels.shutdown(km)
     assert not km.is_alive()
+    # papermill's client of the kernel is stopped too (else it warns whenever it is collected)
+    assert km.clients and not any(kc.channels_running for kc in km.clients)
     fresh = pm.execute_notebook(nb, tmp_path / "fresh.ipynb", progress_bar=False)
     warm_text = warm.cells[0].outputs[0]["text"]
     assert warm_text.startswith("[True, False]"), warm_text  # email imported ahead, xml never

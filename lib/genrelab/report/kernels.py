@@ -34,6 +34,21 @@ START_TIMEOUT = 120
 NICENESS = 10
 
 
+class RunnerKernelManager(KernelManager):
+    """A kernel manager that remembers the clients it hands out: nbclient leaves its client's
+    channels running on a kernel it did not start, and a client garbage-collected with running
+    channels warns at a random later moment; :func:`shutdown` stops them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.clients: list = []
+
+    def client(self, **kwargs):
+        kc = super().client(**kwargs)
+        self.clients.append(kc)
+        return kc
+
+
 def imported_modules(notebook: Path) -> list[str]:
     """The modules a notebook's code cells import, in order of first appearance.
 
@@ -79,7 +94,7 @@ def start_kernel(
     """A kernel in the notebook's folder with the notebook's imports done; its manager.
 
     ``ahead``: the kernel is started before its notebook can run, at a lower priority."""
-    km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
+    km = RunnerKernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
     km.start_kernel(cwd=str(Path(notebook).parent))
     if ahead and km.provisioner is not None and km.provisioner.pid:
         _lower_priority(km.provisioner.pid)
@@ -111,7 +126,11 @@ def _lower_priority(pid: int) -> None:
 
 
 def shutdown(km: KernelManager) -> None:
-    """Stop a kernel and free its files and ports (a kernel that died already is fine)."""
+    """Stop a kernel, its clients' channels, and free its files and ports (a kernel that died
+    already is fine)."""
+    for kc in getattr(km, "clients", []):
+        if kc.channels_running:
+            kc.stop_channels()
     try:
         if km.has_kernel:
             km.shutdown_kernel(now=False)
