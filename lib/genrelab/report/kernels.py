@@ -90,7 +90,7 @@ def warm_up_code(modules: list[str]) -> str:
 
 def start_kernel(
     notebook: Path, kernel_name: str = "python3", *, ahead: bool = True
-) -> KernelManager:
+) -> RunnerKernelManager:
     """A kernel in the notebook's folder with the notebook's imports done; its manager.
 
     ``ahead``: the kernel is started before its notebook can run, at a lower priority."""
@@ -125,10 +125,10 @@ def _lower_priority(pid: int) -> None:
         pass
 
 
-def shutdown(km: KernelManager) -> None:
+def shutdown(km: RunnerKernelManager) -> None:
     """Stop a kernel, its clients' channels, and free its files and ports (a kernel that died
     already is fine)."""
-    for kc in getattr(km, "clients", []):
+    for kc in km.clients:
         if kc.channels_running:
             kc.stop_channels()
     try:
@@ -188,7 +188,7 @@ class KernelPool:
         self.close()
 
 
-def ready(future: Future | None, notebook: Path) -> KernelManager | None:
+def ready(future: Future | None, notebook: Path) -> RunnerKernelManager | None:
     """Wait for a kernel from :meth:`KernelPool.take`; ``None`` if there is none or it failed."""
     if future is None:
         return None
