@@ -272,9 +272,9 @@ def mimic_r2(
         Xo, yo = X[ok].values, y[ok].values
         # R^2 of the pooled out-of-fold predictions: a mean of per-fold R^2 explodes on folds
         # of 2-3 clips whose target barely varies (12 clips gave -600)
-        pred = cross_val_predict(model, Xo, yo, cv=folds)
+        splits = list(folds.split(Xo))  # the same folds for both fits and the spread
+        pred = cross_val_predict(model, Xo, yo, cv=splits)
         line = np.empty_like(yo)
-        splits = list(folds.split(Xo))
         for tr, te in splits:
             line[te] = _single_feature_fit(Xo[tr], yo[tr], Xo[te])
         corr = X[ok].corrwith(y[ok]).abs()
