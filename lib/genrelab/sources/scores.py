@@ -621,9 +621,15 @@ def corpus(
     failures = pd.DataFrame(
         {"item_id": [_slug(p) for p in failed["piece"]], "reason": failed["reason"]}
     )
-    # the level is the RMS of the rendering: measured from the audio, not the score's truth
-    measured = ("loudness",)
-    return AudioCorpus("scores", items, reference, label, failures, details, measured)
+    return AudioCorpus(
+        "scores",
+        items,
+        reference,
+        label_name=label,
+        failures=failures,
+        details=details,
+        measured=("loudness",),  # the RMS of the rendering: measured, not the score's truth
+    )
 
 
 _TRUTH_COLUMNS = ["title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo"]
