@@ -163,12 +163,18 @@ def test_evaluate_uses_what_the_reference_has():
     bare = compare.evaluate(table.assign(label=pd.NA), seed=0)  # e.g. a folder without a CSV
     assert np.isnan(bare.metrics["tempo_acc1"]) and np.isnan(bare.metrics["key_acc"])
     assert bare.mimic.empty and bare.clusters is None and np.isnan(bare.metrics["ari_ref_vs_aubio"])
-    # a level measured from the audio is not a reference: left out of the mimic targets
-    honest = compare.evaluate(
-        full.assign(ref_energy=rng.uniform(size=n)), seed=0, not_references=("loudness",)
+    # a level measured from the audio is not a reference: left out of the mimic targets and of
+    # the reference clusters (here it alone separates the labels, the other columns do not)
+    by_level = full.assign(
+        ref_tempo=100.0 + rng.standard_normal(n),
+        ref_loudness=np.where(labels == "a", -30.0, -10.0) + 0.1 * rng.standard_normal(n),
+        ref_energy=rng.uniform(size=n),
     )
+    assert compare.evaluate(by_level, seed=0).metrics["ari_ref_vs_labels"] > 0.6
+    honest = compare.evaluate(by_level, seed=0, not_references=("loudness",))
     assert "loudness" not in honest.metrics["mimic_r2"]
     assert "energy" in honest.metrics["mimic_r2"]
+    assert honest.metrics["ari_ref_vs_labels"] < 0.2
 
 
 # --- our wrappers agree with mir_eval -----------------------------------------------------------

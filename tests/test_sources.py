@@ -370,6 +370,9 @@ def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
     assert ref["tempo"] == tempo and (ref["key"], ref["mode"]) == (7, 1)
     # its level is measured from the rendering: a reference column, but not the score's truth
     assert "loudness" in corpus.reference and corpus.measured == ("loudness",)
+    # what the score itself says of the texture: notes a second of the clip, and its voices
+    assert ref["voices"] == corpus.details["n_parts"].iloc[0]
+    assert ref["note_rate"] == pytest.approx(corpus.details["n_notes"].iloc[0] / 6.0)
     assert corpus.details["instrumentation"].iloc[0] == instrumentation
     y, sr = sf.read(corpus.items["path"].iloc[0])
     assert sr == 22050 and len(y) == 6 * 22050 and np.abs(y).max() > 0.3

@@ -522,7 +522,8 @@ def evaluate(
     continuous reference feature. ``k`` = 0 fits one component per label (4 without labels).
     Missing parts are NaN in ``metrics``. ``not_references`` names reference columns that were
     measured from the audio itself (e.g. the scores corpus's ``loudness``, the RMS of the
-    rendering): they are left out of the mimic targets, whose R^2 would otherwise be circular.
+    rendering): they are left out of the mimic targets, whose R^2 would otherwise be circular,
+    and out of the reference clusters, which would otherwise share a descriptor with aubio's.
     """
     nan = float("nan")
     tempo = (
@@ -535,13 +536,13 @@ def evaluate(
         if "ref_key" in table
         else {"key_acc": nan, "tonic_acc": nan, "mode_acc": nan, "key_mirex": nan, "n": 0}
     )
-    ref = reference_matrix(table)
+    ref = reference_matrix(table).drop(
+        columns=[f"ref_{name}" for name in not_references], errors="ignore"
+    )
     aub = aubio_matrix(table, aubio_features)
     mimic = mimic_r2(
         aubio_matrix(table, "all"),
-        ref.rename(columns=lambda c: c.removeprefix("ref_")).drop(
-            columns=list(not_references), errors="ignore"
-        ),
+        ref.rename(columns=lambda c: c.removeprefix("ref_")),
         cv=cv,
         seed=seed,
     )

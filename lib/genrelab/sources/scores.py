@@ -557,9 +557,10 @@ def corpus(
     -------
     AudioCorpus
         ``reference``: ``tempo`` (quarter-note BPM), ``key``, ``mode`` (NaN when the score does
-        not decide), ``loudness``; ``details``: one row per clip with the piece, composer, form,
-        metre, ``beat_tempo``, instrumentation, title, ``key_reason``...; ``failures``: the
-        pieces that could not be rendered.
+        not decide), ``note_rate`` (notes a second), ``voices`` (parts), ``loudness``
+        (measured: :attr:`AudioCorpus.measured`); ``details``: one row per clip with the piece,
+        composer, form, metre, ``beat_tempo``, instrumentation, title, ``key_reason``...;
+        ``failures``: the pieces that could not be rendered.
     """
     label_columns = ("composer", "form", "collection", "instrumentation")
     if label not in label_columns:
@@ -593,6 +594,8 @@ def corpus(
             "tempo": ok["tempo"].astype(float),
             "key": ok["key"].where(decided).astype(float),
             "mode": ok["mode"].where(decided).astype(float),
+            "note_rate": (ok["n_notes"] / ok["duration_s"]).astype(float),  # notes a second
+            "voices": ok["n_parts"].astype(float),
             "loudness": ok["loudness"].astype(float),
         }
     )
@@ -633,7 +636,7 @@ def corpus(
 
 
 _TRUTH_COLUMNS = ["title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo"]
-_TRUTH_COLUMNS += ["n_parts", "n_notes", "loudness"]
+_TRUTH_COLUMNS += ["n_parts", "n_notes", "loudness", "duration_s"]
 
 
 def key_summary(details: pd.DataFrame) -> pd.DataFrame:
