@@ -30,6 +30,7 @@ LAYERS = [
         "genrelab.mixtures",
         "genrelab.tempo",
         "genrelab.audio",
+        "genrelab.key",
         "genrelab.extraction",
         "genrelab.peers",
         "genrelab.pipelines",

@@ -32,6 +32,7 @@ em_math           the arithmetic of the EM estimator (sufficient statistics, Cho
 em                ``GaussianMixtureEM``: a Gaussian mixture fitted by EM, scikit-learn's contract
 mixtures          the BIC grid and the seed study's mean distance
 audio             aubio features of one clip
+key               its key and mode: pitch-resolved chroma, the bass line, opening and final chords
 extraction        many clips: parallel, cached, a failures table
 peers             Essentia and librosa on the same clips (the optional ``[peers]`` extra)
 compare           aubio vs reference features: tempo, key, mimicry, clusters (no drawing)

@@ -27,10 +27,14 @@ flatness               geometric / arithmetic mean of the same magnitude spectra
 zcr                    zero-crossing rate per frame (mean and std)
 mfcc_mean_i, _std_i    aubio ``mfcc`` (40 mel bands, 13 coefficients) on the same spectra
 chroma_<pc>            12 pitch classes from the spectral peaks of an 8192-point aubio ``pvoc``
-                       (2.7 Hz bins, C2-B6), square-root compressed, frame-normalised mean
+                       (2.7 Hz bins, C2-B6) at their interpolated pitch, square-root
+                       compressed, frame-normalised mean (:mod:`genrelab.key`)
 band_<name>_db         energy share (dB) of six aubio ``filterbank`` bands (sub ... high)
-key, mode, key_*       Albrecht-Shanahan key profiles correlated with the chroma (24 keys);
-                       ``key_strength`` = best correlation, ``key_confidence`` = best - second
+key, mode, key_*       :func:`genrelab.key.estimate_key`: the chroma correlated with the
+                       Albrecht-Shanahan key profiles, plus the bass line's histogram, the
+                       opening chord (tonic triads) and, when the piece ends in the clip, its
+                       final bass note as the tonic; ``key_strength`` = best score,
+                       ``key_confidence`` = best - second
 pitch_salience         mean aubio ``pitch("yinfast")`` confidence; ``voiced_fraction`` = share
                        of frames with confidence > 0.8; ``pitch_median`` (Hz, voiced frames).
                        (yinfast is YIN computed by FFT, as fast as yinfft here; aubio 0.4.12's
@@ -58,7 +62,6 @@ Example
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from pathlib import Path
@@ -66,16 +69,30 @@ from pathlib import Path
 import aubio
 import numpy as np
 import soundfile as sf
-from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly, sosfilt
 
+from .key import (  # noqa: F401  (profiles and key_from_chroma re-exported: audio's API)
+    AS_MAJOR,
+    AS_MINOR,
+    CHROMA_HIGH,
+    CHROMA_LOW,
+    KEY_PROFILE,
+    KEY_PROFILES,
+    KK_MAJOR,
+    KK_MINOR,
+    estimate_key,
+    fold_to_chroma,
+    key_from_chroma,
+    mean_chroma,
+    note_salience,
+)
 from .schema import PITCH_CLASSES
 from .tempo import choose_tempo, onset_envelope
 
 log = logging.getLogger(__name__)
 
 #: Part of every result and of the cache key: bump it whenever any output can change.
-EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-5"
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-6k"
 SAMPLERATE = 22050
 HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
 WIN = 1024  # tempo / onset / spectral window
@@ -84,19 +101,6 @@ CHROMA_WIN = 8192  # 2.7 Hz bins at 22,050 Hz, hop = window (chroma only needs s
 MIN_DURATION = 3.0  # seconds: shorter clips go to the failures table
 SILENCE_DB = -60.0  # peak level (dBFS) under which a clip counts as silent
 
-#: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
-KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-#: Albrecht & Shanahan (2013) profiles: pitch-class durations in 490 common-practice pieces.
-AS_MAJOR = np.array(
-    [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.08, 0.008, 0.081]
-)
-AS_MINOR = np.array(
-    [0.22, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052]
-)
-#: key profile name -> (major, minor), C first
-KEY_PROFILES = {"albrecht": (AS_MAJOR, AS_MINOR), "krumhansl": (KK_MAJOR, KK_MINOR)}
-KEY_PROFILE = "albrecht"  # the extractor's profiles
 N_MFCC = 13
 
 
@@ -294,40 +298,6 @@ def loudness_stats(y: np.ndarray, sr: int) -> dict:
     return {"loudness": integrated, "loudness_range": lra, "crest_db": crest}
 
 
-def key_from_chroma(chroma: np.ndarray, profile: str = KEY_PROFILE) -> dict:
-    """Key and mode by correlating a 12-bin chroma with 24 rotated key profiles.
-
-    ``profile`` names a pair of :data:`KEY_PROFILES`: ``albrecht`` (Albrecht & Shanahan 2013,
-    the extractor's; on the tune half of the scores corpus it scored 0.81 MIREX against 0.78
-    for Krumhansl-Kessler, and the synthetic corpus held) or ``krumhansl`` (Krumhansl & Kessler
-    1982).
-
-    Returns ``key`` (0 = C), ``mode`` (1 = major, 0 = minor, Spotify's convention),
-    ``key_name``, ``key_strength`` (best Pearson r) and ``key_confidence`` (best r minus the
-    runner-up's).
-    """
-    chroma = np.asarray(chroma, float)
-    if chroma.shape != (12,) or not np.isfinite(chroma).all() or np.ptp(chroma) == 0:
-        return {"key": -1, "mode": -1, "key_name": "", "key_strength": 0.0, "key_confidence": 0.0}
-    if profile not in KEY_PROFILES:
-        raise ValueError(f"unknown key profile {profile!r}; choose one of {sorted(KEY_PROFILES)}")
-    major, minor = KEY_PROFILES[profile]
-    profiles = np.array([np.roll(p, k) for p in (major, minor) for k in range(12)])  # 24 x 12
-    pz = (profiles - profiles.mean(1, keepdims=True)) / profiles.std(1, keepdims=True)
-    cz = (chroma - chroma.mean()) / chroma.std()
-    r = pz @ cz / 12
-    order = np.argsort(r)[::-1]
-    best = int(order[0])
-    key, mode = best % 12, int(best < 12)
-    return {
-        "key": key,
-        "mode": mode,
-        "key_name": f"{PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
-        "key_strength": float(r[best]),
-        "key_confidence": float(r[best] - r[order[1]]),
-    }
-
-
 def _stats(prefix: str, values: np.ndarray, out: dict) -> None:
     if values.size:
         out[f"{prefix}_mean"] = float(np.mean(values))
@@ -342,43 +312,14 @@ BAND_EDGES = (20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 8000.0, 11000.0)
 BAND_NAMES = ("sub", "bass", "lowmid", "mid", "highmid", "high")
 
 
-@functools.lru_cache(maxsize=4)
-def _chroma_weights(n_fft: int, sr: int) -> tuple[int, int, np.ndarray]:
-    """(first bin, last bin, (12, bins) matrix) mapping C2..B6 FFT bins to pitch classes.
-
-    Each semitone's bump is normalised to unit sum, so a flat (noise) spectrum gives a flat
-    chroma however many FFT bins a pitch class covers.
-    """
-    freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
-    fmin, fmax = 440.0 * 2 ** ((36 - 69.5) / 12), 440.0 * 2 ** ((96 - 69.5) / 12)  # C2 .. B6
-    lo, hi = int(np.searchsorted(freqs, fmin)), int(np.searchsorted(freqs, fmax))
-    midi = 69 + 12 * np.log2(freqs[lo:hi] / 440.0)
-    note = np.round(midi).astype(int)
-    weight = np.exp(-0.5 * ((midi - note) / 0.2) ** 2)
-    weight /= np.bincount(note - note.min(), weights=weight)[note - note.min()]
-    out = np.zeros((12, hi - lo))
-    out[note % 12, np.arange(hi - lo)] = weight
-    return lo, hi, out
-
-
 def chroma_from_spectra(mags: np.ndarray, sr: int) -> np.ndarray:
-    """Mean 12-bin chroma (C first) of stacked magnitude spectra ``(frames, n_fft/2+1)``.
+    """Mean 12-bin chroma (C first, C2-B6) of stacked magnitude spectra ``(frames, n_fft/2+1)``.
 
-    Only spectral peaks (local maxima above twice the local mean) count, so drums and noise
-    add little; magnitudes are square-root compressed; each frame is scaled to max 1.
+    Spectral peaks at their interpolated pitch, square-root compressed, each frame scaled to
+    max 1: :func:`genrelab.key.note_salience` and :func:`genrelab.key.mean_chroma`.
     """
-    n_fft = (mags.shape[1] - 1) * 2
-    lo, hi, weights = _chroma_weights(n_fft, sr)
-    x = mags[:, lo - 1 : hi + 1].astype(np.float64)
-    core = x[:, 1:-1]
-    peaks = (core > x[:, :-2]) & (core >= x[:, 2:])
-    local = uniform_filter1d(x, 41, axis=1, mode="nearest")[:, 1:-1]
-    peaks &= core > 2.0 * local
-    # einsum, not BLAS: the same sums whatever the threads (see tempo.onset_envelope)
-    chroma = np.einsum("fb,kb->fk", np.sqrt(np.where(peaks, core, 0.0)), weights)
-    top = chroma.max(axis=1)
-    chroma = chroma[top > 0] / top[top > 0, None]
-    return chroma.mean(axis=0) if len(chroma) else np.zeros(12)
+    notes = note_salience(mags, sr, CHROMA_LOW, CHROMA_HIGH)
+    return mean_chroma(fold_to_chroma(notes, CHROMA_LOW))
 
 
 class _Analyzers:
@@ -555,10 +496,10 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     cmags = np.empty((n3, CHROMA_WIN // 2 + 1), np.float32)
     for i, f in enumerate(y[: n3 * CHROMA_WIN].reshape(n3, CHROMA_WIN)):
         cmags[i] = cpv(f).norm
-    chroma = chroma_from_spectra(cmags, sr)
-    for pc, v in zip(PITCH_CLASSES, chroma):
+    key = estimate_key(cmags, sr)  # chroma, bass, opening and closing chords (genrelab.key)
+    for pc, v in zip(PITCH_CLASSES, key.pop("chroma")):
         out[f"chroma_{pc}"] = float(v)
-    out.update(key_from_chroma(chroma))
+    out.update(key)
 
     out.update(loudness_stats(y, sr))
     out["extractor_version"] = EXTRACTOR_VERSION
