@@ -399,6 +399,43 @@ def extract_features(
     return _analyse(y, sr)
 
 
+def track_beats(y: np.ndarray, sr: int, tempo=None) -> tuple[np.ndarray, float, float]:
+    """aubio's beat tracker over ``y`` (hop :data:`HOP`): beat times, tempo and regularity.
+
+    Parameters
+    ----------
+    y, sr
+        Mono samples and their rate.
+    tempo : aubio.tempo, optional
+        A fresh tracker (one is made when omitted); aubio's own estimate and confidence can be
+        read from it afterwards (``get_bpm``, ``get_confidence``).
+
+    Returns
+    -------
+    (numpy.ndarray, float, float)
+        The beat times (s); the tempo (BPM) of the median inter-beat interval after the
+        tracker's warm-up (aubio's own estimate with fewer than 4 intervals, 0.0 when neither
+        is finite and positive); the beat regularity (share of intervals within 5 % + one hop
+        of the median one, 0.0 with fewer than 4).
+    """
+    tempo = aubio.tempo("default", WIN, HOP, sr) if tempo is None else tempo
+    n1 = len(y) // HOP
+    beats = [tempo.get_last_s() for f in y[: n1 * HOP].reshape(n1, HOP) if tempo(f)[0]]
+    beats = np.asarray(beats)
+    ibi = np.diff(beats)
+    ibi = ibi[(ibi > 0.2) & (ibi < 2.0)]  # 30-300 BPM
+    if ibi.size >= 4:
+        steady = ibi[ibi.size // 4 :]  # skip the tracker's warm-up
+        period = float(np.median(steady))
+        bpm = 60.0 / period
+        tolerance = 0.05 * period + HOP / sr  # beat times are quantised to the hop
+        regularity = float(np.mean(np.abs(steady - period) <= tolerance))
+    else:
+        bpm = float(tempo.get_bpm())
+        regularity = 0.0
+    return beats, (bpm if np.isfinite(bpm) and bpm > 0 else 0.0), regularity
+
+
 def _analyse(y: np.ndarray, sr: int) -> dict:
     if sr not in _ANALYZERS:
         _ANALYZERS[sr] = _Analyzers(sr)
@@ -407,23 +444,9 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     out: dict = {"duration": len(y) / sr}
 
     # --- pass 1 (hop 512): beat tracking
-    n1 = len(y) // HOP
     tempo = obj["tempo"]
-    beats = [tempo.get_last_s() for f in y[: n1 * HOP].reshape(n1, HOP) if tempo(f)[0]]
-    beats = np.asarray(beats)
-    ibi = np.diff(beats)
-    ibi = ibi[(ibi > 0.2) & (ibi < 2.0)]  # 30-300 BPM
+    beats, tracker, out["beat_regularity"] = track_beats(y, sr, tempo)
     bpm_aubio = float(tempo.get_bpm())
-    if ibi.size >= 4:
-        steady = ibi[ibi.size // 4 :]  # skip the tracker's warm-up
-        period = float(np.median(steady))
-        bpm = 60.0 / period
-        tolerance = 0.05 * period + HOP / sr  # beat times are quantised to the hop
-        out["beat_regularity"] = float(np.mean(np.abs(steady - period) <= tolerance))
-    else:
-        bpm = bpm_aubio
-        out["beat_regularity"] = 0.0
-    tracker = bpm if np.isfinite(bpm) and bpm > 0 else 0.0
     env, fps = onset_envelope(y, sr)
     level = choose_tempo(env, fps, tracker, others=(bpm_aubio,))  # the metrical level (tempo.py)
     out["tempo"] = level["tempo"]
