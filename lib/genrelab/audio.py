@@ -74,17 +74,12 @@ from scipy.signal import resample_poly, sosfilt
 from .key import (  # noqa: F401  (profiles and key_from_chroma re-exported: audio's API)
     AS_MAJOR,
     AS_MINOR,
-    CHROMA_HIGH,
-    CHROMA_LOW,
     KEY_PROFILE,
     KEY_PROFILES,
     KK_MAJOR,
     KK_MINOR,
     estimate_key,
-    fold_to_chroma,
     key_from_chroma,
-    mean_chroma,
-    note_salience,
 )
 from .schema import PITCH_CLASSES
 from .tempo import choose_tempo, onset_envelope
@@ -310,16 +305,6 @@ def _stats(prefix: str, values: np.ndarray, out: dict) -> None:
 #: Edges (Hz) of the triangular aubio filterbank bands summarised as ``band_*`` features.
 BAND_EDGES = (20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 8000.0, 11000.0)
 BAND_NAMES = ("sub", "bass", "lowmid", "mid", "highmid", "high")
-
-
-def chroma_from_spectra(mags: np.ndarray, sr: int) -> np.ndarray:
-    """Mean 12-bin chroma (C first, C2-B6) of stacked magnitude spectra ``(frames, n_fft/2+1)``.
-
-    Spectral peaks at their interpolated pitch, square-root compressed, each frame scaled to
-    max 1: :func:`genrelab.key.note_salience` and :func:`genrelab.key.mean_chroma`.
-    """
-    notes = note_salience(mags, sr, CHROMA_LOW, CHROMA_HIGH)
-    return mean_chroma(fold_to_chroma(notes, CHROMA_LOW))
 
 
 class _Analyzers:
