@@ -1,4 +1,4 @@
-"""Throughput of genrelab.audio against a naive aubio loop measured in the same run.
+"""Throughput of genrelab.audio.features against a naive aubio loop measured in the same run.
 
 (a) Times real time per core, decoding included: one process extracts 30 s clips one after the
     other - the synthetic corpus's FLAC files (22,050 Hz mono) and the real FMA MP3 (44,100 Hz
@@ -32,8 +32,9 @@ import aubio
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
-from genrelab import audio, config, extraction
-from genrelab.sources import synthetic
+from genrelab.audio import features as audio, batch as extraction
+from genrelab import config
+from genrelab.audio.sources import synthetic
 
 
 # --- the naive reference ----------------------------------------------------------------------
@@ -138,10 +139,10 @@ def main() -> None:
         w_nm, c_nm = timed(lambda: naive_extract(mp3), max(1, args.repeat - 1))
     print("\n(a) one process, decoding included            x real time (CPU)   x real time (wall)")
     print(
-        f"    genrelab.audio, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           {seconds / w_f:8.0f}x"
+        f"    genrelab.audio.features, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           {seconds / w_f:8.0f}x"
     )
     print(
-        f"    genrelab.audio, FMA MP3 30 s               {3 * mp3_seconds / c_m:8.0f}x           "
+        f"    genrelab.audio.features, FMA MP3 30 s               {3 * mp3_seconds / c_m:8.0f}x           "
         f"{3 * mp3_seconds / w_m:8.0f}x"
     )
     print(

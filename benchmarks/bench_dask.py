@@ -37,10 +37,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 
-from genrelab import audio, config, data, execution, extraction, mixtures, schema
-from genrelab import selection as sel
-from genrelab.em import COVARIANCE_TYPES
-from genrelab.sources import synthetic
+from genrelab.audio import features as audio, batch as extraction
+from genrelab import config, execution, schema
+from genrelab.tables import read as data
+from genrelab.mixture import bic as mixtures
+from genrelab.classify import selection as sel
+from genrelab.mixture.em import COVARIANCE_TYPES
+from genrelab.audio.sources import synthetic
 
 FMA_TRACKS = 106_574
 FMA_WORKERS = 32
@@ -83,9 +86,9 @@ def selection_run(X, y, groups, models, grids, n_jobs=None, scheduler=None):
 
 def warm_up() -> None:
     """On each worker, the imports a first task would pay (numpy, aubio, scikit-learn)."""
-    import genrelab.extraction  # noqa: F401
-    import genrelab.mixtures  # noqa: F401
-    import genrelab.selection  # noqa: F401
+    import genrelab.audio.batch  # noqa: F401
+    import genrelab.mixture.bic  # noqa: F401
+    import genrelab.classify.selection  # noqa: F401
 
 
 def row(name: str, seconds: float, reference: float, note: str = "") -> None:

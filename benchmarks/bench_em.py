@@ -1,4 +1,4 @@
-"""Benchmark of genrelab.em.GaussianMixtureEM against two references measured in the same run.
+"""Benchmark of genrelab.mixture.em.GaussianMixtureEM against two references measured in the same run.
 
 (a) scikit-learn's GaussianMixture on the snapshot's unique tracks x 9 standardized continuous
     features, k=6, full covariances, the same initial parameters and the same number of EM
@@ -31,8 +31,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from genrelab import data, schema
-from genrelab.em import GaussianMixtureEM
+from genrelab.tables import read as data
+from genrelab import schema
+from genrelab.mixture.em import GaussianMixtureEM
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 

@@ -4,7 +4,7 @@ For each clip of a corpus with a ground truth (``scores``: pieces rendered from 
 the default; or ``synthetic``) every extractor decodes the file and analyses it in this one
 process, one clip after the other:
 
-* **genrelab (aubio)** - :func:`genrelab.audio.extract_features`, the whole feature set;
+* **genrelab (aubio)** - :func:`genrelab.audio.features.extract_features`, the whole feature set;
 * **Essentia** - RhythmExtractor2013 (multifeature) + KeyExtractor (bgate): rhythm and key only;
 * **librosa** - ``beat.beat_track`` + a chroma-CQT key: beat and key only.
 
@@ -20,7 +20,7 @@ position in the corpus, the half genrelab's tempo and key choices were tuned on)
 **held-out** (odd). Without the ``[peers]`` extra the peers' rows say how to install them.
 
 ``--validation`` renders and scores the reserved Bach chorales instead
-(:func:`genrelab.sources.scores.validation_catalogue`): the one independent validation of a
+(:func:`genrelab.audio.sources.scores.validation_catalogue`): the one independent validation of a
 final method, run once and reported apart; nothing may be tuned after it.
 
 Usage::
@@ -41,8 +41,8 @@ import pandas as pd
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
-from genrelab import audio, compare, peers
-from genrelab.sources import scores, synthetic
+from genrelab.audio import features as audio, compare, peers
+from genrelab.audio.sources import scores, synthetic
 
 
 def _aubio(paths) -> pd.DataFrame:

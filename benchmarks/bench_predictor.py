@@ -37,7 +37,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genrelab import config, data, persist, pipelines, schema
+from genrelab import config, persist, schema
+from genrelab.tables import read as data
+from genrelab.classify import features as pipelines
 from genrelab.predictor.model import PredictorSetupError, find_model_run
 from genrelab.predictor.widget import GenrePredictor
 

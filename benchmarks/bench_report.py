@@ -131,7 +131,8 @@ HGB_FIT = """
 import sys, time
 import numpy as np
 from threadpoolctl import threadpool_limits
-from genrelab import data, evaluation, pipelines, selection
+from genrelab.tables import read as data
+from genrelab.classify import evaluation, features as pipelines, selection
 rows = data.snapshot_tracks("keep_first")
 split = evaluation.split_tracks(rows, "drop_conflicting")
 X = pipelines.model_frame(split.tracks, "audio")

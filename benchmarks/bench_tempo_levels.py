@@ -1,6 +1,6 @@
-"""The metrical-level choice of genrelab.tempo on its inputs, dumped once: variants in seconds.
+"""The metrical-level choice of genrelab.audio.tempo on its inputs, dumped once: variants in seconds.
 
-Choosing the tempo's level (:func:`genrelab.tempo.choose_tempo`) needs only the onset envelope
+Choosing the tempo's level (:func:`genrelab.audio.tempo.choose_tempo`) needs only the onset envelope
 and the beat tracker's tempi, not the audio. ``--dump`` computes them once (seconds) for every
 clip of the ``scores`` corpus (seed 42, as ``bench_peers.py``; the Bach chorales never: they are
 reserved for validation), for 120 synthetic clips and for click tracks of 60-175 BPM, into a
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genrelab import audio, compare, tempo
-from genrelab.sources import scores, synthetic
+from genrelab.audio import features as audio, compare, tempo
+from genrelab.audio.sources import scores, synthetic
 
 DEFAULT_STORE = Path(tempfile.gettempdir()) / "genrelab_tempo_levels.pkl"
 CLICK_BPMS = tuple(range(60, 180, 5))  # 60-175 BPM

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from genrelab import audio, config, extraction
+from genrelab.audio import features as audio, batch as extraction
+from genrelab import config
 
 SR = audio.SAMPLERATE
 
@@ -60,8 +61,8 @@ def test_tempo_of_a_click_track(bpm):
 
 def test_slow_piece_read_at_its_tempo_not_double(tmp_path):
     """A 70 BPM string-quartet finale: aubio's tracker locks on the eighth notes (140 BPM), the
-    metrical-level choice of genrelab.tempo reads the quarter note the score is written in."""
-    from genrelab.sources import scores
+    metrical-level choice of genrelab.audio.tempo reads the quarter note the score is written in."""
+    from genrelab.audio.sources import scores
 
     cat = scores.catalogue()
     piece = cat[cat["piece"] == "music21:mozart/k458/movement4"]
@@ -265,7 +266,7 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
     paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [
         str(tmp_path / "in" / "gone.wav")
     ]
-    with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
+    with caplog.at_level(logging.WARNING, logger="genrelab.audio.features"):
         batch = extraction.extract_batch(
             paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False, min_clips_per_job=0
         )  # really in two processes

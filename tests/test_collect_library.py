@@ -17,7 +17,8 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import data, schema
+from genrelab.tables import read as data
+from genrelab import schema
 from genrelab.collect import analysis, deezer, errors, http, library, reccobeats, spotify_client
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")

@@ -22,7 +22,8 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, data, schema
+from genrelab import config, schema
+from genrelab.tables import read as data
 from genrelab.collect import catalogue, errors, spotify_client
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import compare, extraction, schema, sources
+from genrelab.audio import compare, batch as extraction, sources
+from genrelab import schema
 
 
 def test_tempo_accuracy_one_and_two():

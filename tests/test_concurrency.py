@@ -7,9 +7,9 @@ import multiprocessing as mp
 
 import pandas as pd
 
-from genrelab import extraction
+from genrelab.audio import batch as extraction
 from genrelab.runs import Run
-from genrelab.sources import synthetic
+from genrelab.audio.sources import synthetic
 
 N_PROCESSES = 4
 

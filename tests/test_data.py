@@ -8,7 +8,8 @@ import logging
 import pandas as pd
 import pytest
 
-from genrelab import config, data, schema
+from genrelab import config, schema
+from genrelab.tables import read as data
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +145,7 @@ def test_drop_invalid_rows_logs_and_returns_them(tmp_path, good_rows, caplog):
     rows = good_rows.copy()
     rows.loc[[2, 7], "energy"] = 2.0
     path = write_csv(rows, tmp_path / "two_bad.csv")
-    with caplog.at_level(logging.WARNING, logger="genrelab.data"):
+    with caplog.at_level(logging.WARNING, logger="genrelab.tables.read"):
         valid, problems = data.validate_tracks(data.read_tracks(path), invalid="drop")
     assert len(valid) == 8
     assert problems["row"].tolist() == [2, 7]
@@ -282,7 +283,7 @@ def test_sample_tracks_keeps_all_rows_of_each_track():
 
 
 def test_snapshot_tracks_drops_the_known_row_without_a_warning(caplog):
-    with caplog.at_level(logging.INFO, logger="genrelab.data"):
+    with caplog.at_level(logging.INFO, logger="genrelab.tables.read"):
         tracks = data.snapshot_tracks()
     assert len(tracks) == 28_355 - 1_687
     dropped = [r for r in caplog.records if "row 11363" in r.getMessage()]

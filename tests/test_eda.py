@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from genrelab import eda
+from genrelab.explore import profiles as eda
 
 
 def _table() -> pd.DataFrame:

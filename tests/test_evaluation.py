@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import data, evaluation, pipelines
-from genrelab import selection as sel
+from genrelab.tables import read as data
+from genrelab.classify import evaluation, features as pipelines
+from genrelab.classify import selection as sel
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,11 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from test_audio import SR, click_track, make_bad_files
 
-from genrelab import config, data, execution, extraction, schema
-from genrelab import selection as sel
-from genrelab.mixtures import best_by_bic, bic_grid
+from genrelab import config, execution, schema
+from genrelab.tables import read as data
+from genrelab.audio import batch as extraction
+from genrelab.classify import selection as sel
+from genrelab.mixture.bic import best_by_bic, bic_grid
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +119,7 @@ def clips(tmp_path_factory):
 def test_extraction_on_dask_equals_the_local_path(client, clips, tmp_path, caplog):
     paths, expected_bad = clips
     local = extraction.extract_batch(paths, cache=tmp_path / "local.parquet", progress=False)
-    with caplog.at_level(logging.WARNING, logger="genrelab.extraction"):
+    with caplog.at_level(logging.WARNING, logger="genrelab.audio.batch"):
         remote = extraction.extract_batch(
             paths, cache=tmp_path / "dask.parquet", progress=False, scheduler=client
         )

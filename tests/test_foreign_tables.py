@@ -11,7 +11,8 @@ import nbformat
 import pytest
 import yaml
 
-from genrelab import config, data, persist, report, schema
+from genrelab import config, persist, report, schema
+from genrelab.tables import read as data
 from genrelab.predictor import html
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import aubio
 import numpy as np
 import pytest
 
-from genrelab import audio, key
+from genrelab.audio import features as audio, key
 
 SR = audio.SAMPLERATE
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import mixtures
+from genrelab.mixture import bic as mixtures
 
 
 def _grid(X, ks):

@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from genrelab import peers
+from genrelab.audio import peers
 
 
 def test_a_missing_peer_says_how_to_install_it(monkeypatch, tmp_path):

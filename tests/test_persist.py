@@ -15,8 +15,10 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from genrelab import data, persist, pipelines, runs, schema, selection
-from genrelab.em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab.tables import read as data
+from genrelab import persist, runs, schema
+from genrelab.classify import features as pipelines, selection
+from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,13 @@ import pytest  # noqa: E402
 import seaborn as sns  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
-from genrelab import compare, data, plots, schema, taste  # noqa: E402
-from genrelab.em import GaussianMixtureEM  # noqa: E402
-from genrelab.mixtures import bic_grid  # noqa: E402
-from genrelab.runs import Run  # noqa: E402
+from genrelab.audio import compare
+from genrelab.tables import read as data
+from genrelab import plots, schema
+from genrelab.explore import taste
+from genrelab.mixture.em import GaussianMixtureEM
+from genrelab.mixture.bic import bic_grid
+from genrelab.runs import Run
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from genrelab import config, data, persist, pipelines, runs, schema
+from genrelab import config, persist, runs, schema
+from genrelab.tables import read as data
+from genrelab.classify import features as pipelines
 from genrelab.predictor import model as pm
 from genrelab.predictor.proba import ProbaFunction
 

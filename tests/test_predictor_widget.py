@@ -10,7 +10,8 @@ import pytest
 from fixtures.models import RUNSTRING, crafted_skops, make_model_run, payload, save_mapping
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import config, data, runs, schema
+from genrelab import config, runs, schema
+from genrelab.tables import read as data
 from genrelab.collect import errors
 from genrelab.predictor import model as pm
 from genrelab.predictor.widget import GenrePredictor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures.spotify.fakeapi import answer, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import data
+from genrelab.tables import read as data
 from genrelab.collect import http, reccobeats
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")

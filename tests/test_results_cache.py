@@ -14,8 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import config, data, evaluation, execution, memo, mixtures, pipelines
-from genrelab import selection as sel
+from genrelab import config, execution, memo
+from genrelab.tables import read as data
+from genrelab.classify import evaluation, features as pipelines
+from genrelab.mixture import bic as mixtures
+from genrelab.classify import selection as sel
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +138,7 @@ def test_a_bic_grid_computed_on_dask_is_read_back_locally(caplog, monkeypatch):
     with caplog.at_level(logging.INFO, logger="genrelab.memo"):
         local = mixtures.bic_grid(X, **kw)
     (message,) = _messages(caplog)
-    assert message.startswith("cache hit: genrelab.mixtures.bic_grid ["), message
+    assert message.startswith("cache hit: genrelab.mixture.bic.bic_grid ["), message
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     monkeypatch.setenv("GENRELAB_NO_CACHE", "1")
     assert not mixtures.bic_grid.in_cache(X, **kw)
@@ -147,7 +150,7 @@ def test_the_report_kernels_show_the_hits(tmp_path):
     cache's hits and misses on stderr: what a notebook shows under the cell."""
     code = (
         "import numpy as np\n"
-        "from genrelab import mixtures\n"
+        "from genrelab.mixture import bic as mixtures\n"
         "X = np.random.default_rng(0).normal(size=(60, 2))\n"
         "mixtures.bic_grid(X, [1], ['diag'], random_state=0)\n"
         "mixtures.bic_grid(X, [1], ['diag'], random_state=0)\n"
@@ -163,8 +166,8 @@ def test_the_report_kernels_show_the_hits(tmp_path):
     )
     lines = [line for line in out.stderr.splitlines() if line.startswith("genrelab.memo")]
     assert len(lines) == 2, out.stderr
-    assert lines[0].startswith("genrelab.memo: cache miss: genrelab.mixtures.bic_grid [")
-    assert lines[1].startswith("genrelab.memo: cache hit: genrelab.mixtures.bic_grid [")
+    assert lines[0].startswith("genrelab.memo: cache miss: genrelab.mixture.bic.bic_grid [")
+    assert lines[1].startswith("genrelab.memo: cache hit: genrelab.mixture.bic.bic_grid [")
     env.pop(memo.SHOW_SETTING)
     quiet = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

@@ -10,8 +10,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from genrelab import data, pipelines, scoring
-from genrelab import selection as sel
+from genrelab.tables import read as data
+from genrelab.classify import features as pipelines, scoring
+from genrelab.classify import selection as sel
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ import requests
 import responses
 import soundfile as sf
 
-from genrelab import audio, config, sources
-from genrelab.sources import fma, folder, synthesis, synthetic
+from genrelab.audio import features as audio, sources
+from genrelab import config
+from genrelab.audio.sources import fma, folder, synthesizer as synthesis, synthetic
 
 
 # --- synthetic ----------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ from music21 import meter, stream  # noqa: E402
 from music21 import note as m21note  # noqa: E402
 from music21 import tie as m21tie  # noqa: E402
 
-from genrelab.sources import render, scores  # noqa: E402
+from genrelab.audio.sources import soundfont as render, scores
 
 
 def test_the_default_catalogue_is_large_varied_and_has_no_bach():

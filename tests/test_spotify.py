@@ -21,18 +21,9 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, data, schema
-from genrelab.collect import (
-    analysis,
-    catalogue,
-    checkpoint,
-    errors,
-    http,
-    library,
-    spotify_client,
-    stages,
-    taxonomy,
-)
+from genrelab import config, schema
+from genrelab.tables import read as data
+from genrelab.collect import analysis, catalogue, checkpoint, errors, http, library, spotify_client, stages, taxonomy
 from genrelab.runs import Run
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")

@@ -1,4 +1,4 @@
-"""genrelab.taste: user vs public per feature, two users side by side, offline stand-in user."""
+"""genrelab.explore.taste: user vs public per feature, two users side by side, offline stand-in user."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import data, schema, taste
+from genrelab.tables import read as data
+from genrelab import schema
+from genrelab.explore import taste
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
 

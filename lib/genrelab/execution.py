@@ -18,7 +18,7 @@ Three ways to use a cluster, all returning the local path's results:
 * :func:`cluster` yields a :class:`distributed.Client` (or ``None`` for local joblib);
 * :func:`joblib_backend` runs scikit-learn's joblib work (``GridSearchCV``, ``cross_val_score``)
   on the client's workers, with the training data scattered to them once; :func:`joblib_cluster`
-  is the two in one ``with`` (what :class:`genrelab.selection.ModelSelection` uses);
+  is the two in one ``with`` (what :class:`genrelab.classify.selection.ModelSelection` uses);
 * :func:`map_items` and :func:`map_tasks` run a function over items (or keyword sets) as Dask
   futures with a progress bar; failures come back as :class:`Outcome` data, never as a crash
   of the batch. The scheduling is Dask's: this module only submits and gathers.
@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import joblib
 from tqdm.auto import tqdm
 
-from . import config
+from genrelab import config
 
 if TYPE_CHECKING:  # the optional extra; imported at run time only when a cluster is used
     from distributed import Client
@@ -391,7 +391,7 @@ def map_items(
     Parameters
     ----------
     fn : callable
-        A module-level function the workers can import (e.g. ``genrelab.extraction``'s).
+        A module-level function the workers can import (e.g. ``genrelab.audio.batch``'s).
     items : iterable
         Small arguments (paths, ids): each is sent with its task.
     client : distributed.Client or None

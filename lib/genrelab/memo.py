@@ -47,7 +47,7 @@ from joblib.func_inspect import filter_args
 from joblib.hashing import NumpyHasher
 from numpy.lib import recfunctions
 
-from . import config
+from genrelab import config
 
 log = logging.getLogger(__name__)
 

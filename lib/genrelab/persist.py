@@ -44,15 +44,15 @@ from typing import Any
 import pandas as pd
 import skops.io as sio
 
-from . import runs
-from .schema import AUDIO_FEATURES, LABEL
+from genrelab import runs
+from genrelab.schema import AUDIO_FEATURES, LABEL
 
 #: The types :func:`load` trusts beyond skops' own safe list, by exact name: what the package's
 #: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
 TRUSTED_TYPES: tuple[str, ...] = (
-    "genrelab.em.GaussianMixtureEM",  # the predictor's mixture
-    "genrelab.pipelines.OutOfFoldProba",  # the stacked text probabilities (full feature set)
-    "genrelab.pipelines.SubsampledClassifier",  # the RBF SVC fitted on a subsample
+    "genrelab.mixture.em.GaussianMixtureEM",  # the predictor's mixture
+    "genrelab.classify.features.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.classify.features.SubsampledClassifier",  # the RBF SVC fitted on a subsample
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )

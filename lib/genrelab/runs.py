@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock
 
-from . import config
-from .schema import Section
+from genrelab import config
+from genrelab.schema import Section
 
 # --- every file name inside a run directory -------------------------------------------------------
 METRICS_FILE = "metrics.json"  # every notebook's numbers (Run.record)

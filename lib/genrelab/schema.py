@@ -97,7 +97,7 @@ INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 COLLECTION_EXTRA_COLUMNS = ["isrc", "deezer_preview_url", "deezer_bpm"]
 #: The optional parts of a tracks table: part -> (the column that holds it, what a note calls
 #: it). Only a track id, a label and some audio features are required; a section of a notebook
-#: that needs a missing part is skipped with a note (:func:`genrelab.data.skip_note`).
+#: that needs a missing part is skipped with a note (:func:`genrelab.tables.read.skip_note`).
 OPTIONAL_PARTS = {
     "artists": ("track_artist", "artists"),
     "track_names": ("track_name", "track names"),
@@ -117,7 +117,7 @@ NAME_COLUMNS = ["track_name", "track_album_name", "track_artist"]
 #: Numeric columns beside the audio features in the full feature set.
 META_FEATURES = ["release_year", "track_popularity"]
 #: The classifier's feature sets and the numeric columns each adds to the audio features
-#: (:func:`genrelab.pipelines.feature_columns`); both ``full`` sets add the text columns too.
+#: (:func:`genrelab.classify.features.feature_columns`); both ``full`` sets add the text columns too.
 #: ``full_2026`` is what an app created in 2026 can still collect: Spotify's development-mode
 #: API no longer returns popularity (February 2026).
 FEATURE_SETS = {

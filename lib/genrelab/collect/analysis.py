@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import config, schema
-from .checkpoint import Checkpoint
-from .records import track_record
-from .spotify_client import SpotifyClient, public_client, translate_errors
-from .stages import Collector, FeaturesSource
+from genrelab import config, schema
+from genrelab.collect.checkpoint import Checkpoint
+from genrelab.collect.records import track_record
+from genrelab.collect.spotify_client import SpotifyClient, public_client, translate_errors
+from genrelab.collect.stages import Collector, FeaturesSource
 
 
 @dataclass

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from genrelab import config
 
 log = logging.getLogger(__name__)
 

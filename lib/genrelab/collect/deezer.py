@@ -30,9 +30,9 @@ import requests
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from .. import config
-from . import http
-from .errors import DeezerError
+from genrelab import config
+from genrelab.collect import http
+from genrelab.collect.errors import DeezerError
 
 log = logging.getLogger(__name__)
 

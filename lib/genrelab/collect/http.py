@@ -43,8 +43,8 @@ import requests_cache
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from .. import config
-from .errors import NetworkError, RateLimitError
+from genrelab import config
+from genrelab.collect.errors import NetworkError, RateLimitError
 
 log = logging.getLogger(__name__)
 

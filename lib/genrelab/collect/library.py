@@ -20,28 +20,11 @@ from typing import Literal
 
 import pandas as pd
 
-from .. import schema
-from .checkpoint import Checkpoint
-from .records import (
-    FEATURE_COLUMNS,
-    artist_record,
-    artists_frame,
-    playlists_frame,
-    records_from_items,
-    track_record,
-    tracks_frame,
-)
-from .spotify_client import (
-    PLAYLIST_ITEMS_LIMIT,
-    SEARCH_LIMIT,
-    SEARCH_MAX_OFFSET,
-    SpotifyClient,
-    pages,
-    public_client,
-    translate_errors,
-    user_client,
-)
-from .stages import Collector, FeaturesSource
+from genrelab import schema
+from genrelab.collect.checkpoint import Checkpoint
+from genrelab.collect.records import FEATURE_COLUMNS, artist_record, artists_frame, playlists_frame, records_from_items, track_record, tracks_frame
+from genrelab.collect.spotify_client import PLAYLIST_ITEMS_LIMIT, SEARCH_LIMIT, SEARCH_MAX_OFFSET, SpotifyClient, pages, public_client, translate_errors, user_client
+from genrelab.collect.stages import Collector, FeaturesSource
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from .stages import Collector
+from genrelab.collect.stages import Collector
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from .. import schema
-from . import http
-from .errors import ReccoBeatsError
+from genrelab import schema
+from genrelab.collect import http
+from genrelab.collect.errors import ReccoBeatsError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .. import schema
+from genrelab import schema
 
 log = logging.getLogger(__name__)
 

@@ -36,9 +36,9 @@ from spotipy.cache_handler import CacheFileHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
-from .. import config
-from . import http, refusals
-from .errors import SpotifyAccessError, SpotifyAPIError, SpotifyCredentialsError
+from genrelab import config
+from genrelab.collect import http, refusals
+from genrelab.collect.errors import SpotifyAccessError, SpotifyAPIError, SpotifyCredentialsError
 
 log = logging.getLogger(__name__)
 

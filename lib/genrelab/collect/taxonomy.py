@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import config
+from genrelab import config
 
 TAXONOMY_YAML = config.PARAMS_DIR / "taxonomy.yaml"
 

@@ -1,6 +1,6 @@
 """Figures of the audio study (notebook 04 part 2): aubio against the reference features.
 
-The numbers come from :mod:`genrelab.compare`; a figure whose data the source lacks (no
+The numbers come from :mod:`genrelab.audio.compare`; a figure whose data the source lacks (no
 reference tempo, nothing to predict, too few clips to cluster) is a placeholder saying so.
 
 Example
@@ -20,7 +20,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
-from .style import grid, placeholder
+from genrelab.plots.style import grid, placeholder
 
 __all__ = ["tempo_scatter", "mimic_bars", "cluster_heatmaps"]
 
@@ -90,7 +90,7 @@ def tempo_scatter(
 
 
 def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
-    """Cross-validated R^2 per reference feature (:func:`genrelab.compare.mimic_r2`).
+    """Cross-validated R^2 per reference feature (:func:`genrelab.audio.compare.mimic_r2`).
 
     Ridge on every descriptor (bar, ± one sd over folds) and a straight line on the best single
     descriptor (dot). R^2 below -0.5 is drawn at -0.5.
@@ -143,7 +143,7 @@ def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
 
 
 def cluster_heatmaps(result: dict | None, *, label_name: str = "label") -> plt.Figure:
-    """Heatmaps of the EM partitions (:func:`genrelab.compare.cluster_comparison`'s result).
+    """Heatmaps of the EM partitions (:func:`genrelab.audio.compare.cluster_comparison`'s result).
 
     Reference clusters x aubio clusters (Hungarian-ordered) and, when the result holds label
     tables, the labels x each partition's clusters; counts annotated.

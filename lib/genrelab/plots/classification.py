@@ -1,6 +1,6 @@
 """Figures of the classification study (notebook 03): accuracies, confusions, importances, a tree.
 
-The numbers come from :mod:`genrelab.evaluation` (the headline table, confusion counts,
+The numbers come from :mod:`genrelab.classify.evaluation` (the headline table, confusion counts,
 importances); these functions only draw them.
 
 Example
@@ -23,7 +23,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 from sklearn.tree import plot_tree
 
-from .style import grid
+from genrelab.plots.style import grid
 
 __all__ = ["accuracy_comparison", "confusion_heatmap", "importances", "decision_tree"]
 
@@ -31,7 +31,7 @@ __all__ = ["accuracy_comparison", "confusion_heatmap", "importances", "decision_
 def confusion_heatmap(counts: pd.DataFrame, title: str = "Confusion matrix") -> plt.Figure:
     """Row-normalized confusion matrix (recall on the diagonal) with counts in each cell.
 
-    ``counts``: true classes x predicted classes (:meth:`genrelab.evaluation.Scored.confusion`).
+    ``counts``: true classes x predicted classes (:meth:`genrelab.classify.evaluation.Scored.confusion`).
     """
     values = counts.to_numpy()
     share = values / values.sum(axis=1, keepdims=True)
@@ -86,7 +86,7 @@ def accuracy_comparison(
 
     ``table`` has the columns ``accuracy``, ``kind`` (honest, leaky or baseline) and optionally
     ``ci_low`` / ``ci_high``
-    (:meth:`genrelab.evaluation.ClassificationEvaluation.headline_table`).
+    (:meth:`genrelab.classify.evaluation.ClassificationEvaluation.headline_table`).
     """
     kind_colors = {
         "honest": sns.color_palette()[0],

@@ -7,7 +7,7 @@ Every function draws on a new figure (or on ``ax``) and returns the figure, for
 Example
 -------
 >>> import numpy as np
->>> from genrelab.em import GaussianMixtureEM
+>>> from genrelab.mixture.em import GaussianMixtureEM
 >>> from genrelab.plots import mixtures
 >>> X = np.random.default_rng(0).normal(size=(200, 2))
 >>> gmm = GaussianMixtureEM(2, random_state=0).fit(X)
@@ -27,7 +27,7 @@ from matplotlib.patches import Ellipse
 from matplotlib.ticker import StrMethodFormatter
 from sklearn.decomposition import PCA
 
-from .style import cluster_palette, figure_and_axes, genre_order
+from genrelab.plots.style import cluster_palette, figure_and_axes, genre_order
 
 __all__ = ["clusters_2d", "bic_curves", "cluster_genres", "pca_clusters", "cluster_profiles"]
 
@@ -144,7 +144,7 @@ def bic_curves(grid: pd.DataFrame, *, ax=None):
     Parameters
     ----------
     grid : DataFrame
-        :func:`genrelab.mixtures.bic_grid`'s table.
+        :func:`genrelab.mixture.bic.bic_grid`'s table.
     """
     fig, ax = figure_and_axes(ax, (8.5, 4.5))
     sns.lineplot(

@@ -25,7 +25,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from ..runs import Run
+from genrelab.runs import Run
 
 __all__ = [
     "use_style",

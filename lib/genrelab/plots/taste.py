@@ -1,6 +1,6 @@
 """Figures of a listener's taste (notebook 02): a user against the public, two users side by side.
 
-The numbers come from :mod:`genrelab.taste`. The public is drawn as grey bars, users as lines
+The numbers come from :mod:`genrelab.explore.taste`. The public is drawn as grey bars, users as lines
 in colour-blind-safe blue and vermillion; densities are normalised per group, so a user with 50
 tracks and a public of 26,000 share one scale.
 
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from .. import schema
-from ..taste import FEATURES, percentile_of
-from .style import grid
+from genrelab import schema
+from genrelab.explore.taste import FEATURES, percentile_of
+from genrelab.plots.style import grid
 
 __all__ = ["user_vs_public", "two_users", "PUBLIC_COLOR", "USER_COLORS"]
 
@@ -64,7 +64,7 @@ def user_vs_public(
     """Per-feature distributions: the public as grey bars, the user as a line, medians marked.
 
     Each panel's title gives the user's median percentile in the public
-    (:func:`genrelab.taste.percentile_of`).
+    (:func:`genrelab.explore.taste.percentile_of`).
     """
     user_label = user_label or user.attrs.get("user", "user")
     fig, axes = grid(len(features), ncols, _PANEL, extra_height=_LEGEND_HEIGHT)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.colors import to_hex
 
-from ..plots import genre_palette
+from genrelab.plots import genre_palette
 
 CSS = """<style>
 .gl-app {font-family: var(--jp-ui-font-family, system-ui, sans-serif); color: #222;}

@@ -9,7 +9,7 @@ point in the space of :data:`genrelab.schema.AUDIO_FEATURES`:
   continuous features (:func:`cluster_model`; k and the covariance type notebook 04 chose by BIC,
   read from ``metrics.json``), cached in the run;
 * the nearest tracks and a search by name or artist (:class:`TrackIndex`);
-* for an audio file: aubio descriptors (:func:`genrelab.audio.extract_features`) and, when the run
+* for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and, when the run
   holds one, a mapping from them to the reference features (:class:`AubioMapping`).
 
 Every skops file is read through :mod:`genrelab.persist`, which refuses any type the package
@@ -52,9 +52,11 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .. import audio, config, data, persist, runs, schema
-from ..em import GaussianMixtureEM
-from .proba import ProbaFunction
+from genrelab.audio import features as audio
+from genrelab import config, persist, runs, schema
+from genrelab.tables import read as data
+from genrelab.mixture.em import GaussianMixtureEM
+from genrelab.predictor.proba import ProbaFunction
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +182,7 @@ class ClusterModel:
     Attributes
     ----------
     pipeline : Pipeline
-        ``StandardScaler`` + fitted :class:`~genrelab.em.GaussianMixtureEM`.
+        ``StandardScaler`` + fitted :class:`~genrelab.mixture.em.GaussianMixtureEM`.
     meta : dict
         ``k``, ``covariance_type``, ``features``, ``n_tracks``, ``source``, ``seed``,
         ``genre_share`` (per cluster: share of its tracks in each genre, hard assignment).

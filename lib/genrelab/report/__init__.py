@@ -25,10 +25,10 @@ and headline numbers into the repository). ``python -m genrelab.report`` is the 
     python -m genrelab.report --publish reference     # chosen figures + results/ + README
 """
 
-from .execute import NotebookFailed, NotebookResult, numbered_notebooks, run_report
-from .params import ParameterError, check_params, load_params, notebook_parameters
-from .publish import publish
-from .render import headline_rows, render_html
+from genrelab.report.execute import NotebookFailed, NotebookResult, numbered_notebooks, run_report
+from genrelab.report.params import ParameterError, check_params, load_params, notebook_parameters
+from genrelab.report.publish import publish
+from genrelab.report.render import headline_rows, render_html
 
 __all__ = [
     "NotebookFailed",

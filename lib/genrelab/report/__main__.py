@@ -6,9 +6,9 @@ import argparse
 import sys
 from datetime import datetime
 
-from .. import config, runs
-from .execute import DEFAULT_JOBS, NotebookFailed, run_report
-from .publish import publish
+from genrelab import config, runs
+from genrelab.report.execute import DEFAULT_JOBS, NotebookFailed, run_report
+from genrelab.report.publish import publish
 
 
 def main(argv: list[str] | None = None) -> int:

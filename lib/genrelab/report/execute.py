@@ -26,11 +26,11 @@ from pathlib import Path
 import papermill as pm
 import yaml
 
-from .. import config, memo, runs
-from ..runs import Run
-from . import kernels as warm
-from .params import check_params, load_params, notebook_parameters
-from .render import render_html
+from genrelab import config, memo, runs
+from genrelab.runs import Run
+from genrelab.report import kernels as warm
+from genrelab.report.params import check_params, load_params, notebook_parameters
+from genrelab.report.render import render_html
 
 log = logging.getLogger("genrelab.report")
 

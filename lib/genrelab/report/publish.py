@@ -13,10 +13,10 @@ import json
 import shutil
 from pathlib import Path
 
-from .. import config, runs
-from ..runs import Run
-from .execute import read_state
-from .render import format_value, headline_rows
+from genrelab import config, runs
+from genrelab.runs import Run
+from genrelab.report.execute import read_state
+from genrelab.report.render import format_value, headline_rows
 
 RESULTS_FILE = "results.json"
 BEGIN = "<!-- results: written by `make figures` from results/results.json; do not edit -->"

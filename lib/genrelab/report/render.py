@@ -8,9 +8,9 @@ import json
 import nbformat
 from nbconvert import HTMLExporter
 
-from .. import runs
-from ..runs import Run
-from ..schema import Metric, Section
+from genrelab import runs
+from genrelab.runs import Run
+from genrelab.schema import Metric, Section
 
 #: metrics.json entries shown first on report.html and in the README (absent ones are skipped)
 HEADLINE_METRICS = [

@@ -30,7 +30,7 @@ then ``os.replace``): several processes may fill one cold cache. Everything runs
 
 Example
 -------
->>> from genrelab.sources import scores
+>>> from genrelab.audio.sources import scores
 >>> corpus = scores.corpus(n_clips=40, seed=42)          # doctest: +SKIP
 >>> corpus.details[["composer", "metre", "tempo", "key_name"]].head()  # doctest: +SKIP
 """
@@ -54,9 +54,9 @@ from music21 import chord, converter, dynamics, key, meter, note
 from music21 import corpus as m21corpus
 from tqdm.auto import tqdm
 
-from .. import config, schema
-from . import render
-from .corpus import AudioCorpus, subsample
+from genrelab import config, schema
+from genrelab.audio.sources import soundfont as render
+from genrelab.audio.sources.corpus import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Scoring genre classifiers: baselines, metrics with intervals, confusions, importances, a tree.
 
-Computation only: :mod:`genrelab.evaluation` assembles these into notebook 03's results and
+Computation only: :mod:`genrelab.classify.evaluation` assembles these into notebook 03's results and
 :mod:`genrelab.plots.classification` draws them.
 """
 

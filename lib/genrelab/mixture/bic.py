@@ -30,8 +30,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 from sklearn.utils import check_random_state
 
-from . import execution, memo
-from .em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab import execution, memo
+from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
 
 if TYPE_CHECKING:  # the optional Dask extra
     from distributed import Client
@@ -251,7 +251,7 @@ def seed_mixture(
 ) -> SeedMixture:
     """Fit the seed's mixture on the raw ``features`` of ``tracks`` and place ``test_song``.
 
-    ``params`` go to :class:`~genrelab.em.GaussianMixtureEM` (``n_init``, ``max_iter``, ``tol``,
+    ``params`` go to :class:`~genrelab.mixture.em.GaussianMixtureEM` (``n_init``, ``max_iter``, ``tol``,
     ``random_state``).
     """
     if missing := [f for f in features if f not in tracks.columns]:
@@ -334,7 +334,7 @@ class ClusterFit:
 def fit_clusters(
     X, genres, n_components: int, covariance_type: str = "full", **params
 ) -> ClusterFit:
-    """Fit a :class:`~genrelab.em.GaussianMixtureEM` on ``X`` and compare its clusters with the
+    """Fit a :class:`~genrelab.mixture.em.GaussianMixtureEM` on ``X`` and compare its clusters with the
     ``genres`` of the same rows (ARI, AMI). ``params`` go to the estimator."""
     X = np.asarray(X, dtype=float)
     genres = np.asarray(genres)

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import fma, folder, previews, scores, synthetic
-from .corpus import ITEM_COLUMNS, AudioCorpus, subsample
+from genrelab.audio.sources import fma, folder, scores, synthetic
+from genrelab.collect import previews
+from genrelab.audio.sources.corpus import ITEM_COLUMNS, AudioCorpus, subsample
 
 __all__ = ["ITEM_COLUMNS", "SOURCES", "AudioCorpus", "from_params", "load_source", "subsample"]
 

@@ -1,6 +1,6 @@
 """Musical key and mode of a clip from the long-window spectra the extractor already has.
 
-:func:`estimate_key` is what :func:`genrelab.audio.extract_features` reports as ``key``,
+:func:`estimate_key` is what :func:`genrelab.audio.features.extract_features` reports as ``key``,
 ``mode`` and ``chroma_*``. It reads the magnitude spectra of the 8192-point, non-overlapping
 aubio ``pvoc`` pass (2.7 Hz bins, one frame per 0.37 s at 22,050 Hz) and combines four cues,
 each one a piece of common-practice harmony rather than a fitted curve:
@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from .schema import PITCH_CLASSES
+from genrelab.schema import PITCH_CLASSES
 
 #: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])

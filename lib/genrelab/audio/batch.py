@@ -1,6 +1,6 @@
 """Many clips at once: parallel aubio extraction, a content-addressed cache, a failures table.
 
-:func:`extract_batch` runs :func:`genrelab.audio.extract_features` over a list of files in
+:func:`extract_batch` runs :func:`genrelab.audio.features.extract_features` over a list of files in
 parallel (joblib), shows a tqdm bar, caches results in a parquet table keyed by each file's
 content hash and the extractor settings (an identical re-run extracts nothing), and returns
 the bad files in a failures table (empty, truncated, not audio, silent, too short) instead of
@@ -38,8 +38,9 @@ from filelock import FileLock
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from . import audio, config, execution
-from .audio import MIN_DURATION, AudioError, extract_features
+from genrelab.audio import features as audio
+from genrelab import config, execution
+from genrelab.audio.features import MIN_DURATION, AudioError, extract_features
 
 if TYPE_CHECKING:  # the optional Dask extra
     from distributed import Client

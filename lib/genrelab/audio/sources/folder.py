@@ -10,7 +10,7 @@ can serve as its label (``label_from_folder=True``).
 
 Example
 -------
->>> from genrelab.sources import folder
+>>> from genrelab.audio.sources import folder
 >>> corpus = folder.corpus("~/Music/clips", reference_csv="~/Music/clips/features.csv",
 ...                        label_column="genre")                       # doctest: +SKIP
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import AUDIO_EXTENSIONS
-from .corpus import AudioCorpus, subsample
+from genrelab.schema import AUDIO_EXTENSIONS
+from genrelab.audio.sources.corpus import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def corpus(
     n_clips: int | None = None,
     seed: int = 42,
 ) -> AudioCorpus:
-    """An :class:`~genrelab.sources.AudioCorpus` of every audio file under ``path``.
+    """An :class:`~genrelab.audio.sources.AudioCorpus` of every audio file under ``path``.
 
     Parameters
     ----------

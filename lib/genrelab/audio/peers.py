@@ -18,7 +18,7 @@ peer           what it computes
                mono (librosa's default rate). ISC licence.
 =============  ================================================================================
 
-Each clip is decoded by :func:`genrelab.audio.load_audio` (soundfile), the same decoder the aubio
+Each clip is decoded by :func:`genrelab.audio.features.load_audio` (soundfile), the same decoder the aubio
 extractor uses, so differences come from the analysis only.
 
 Example
@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .audio import AudioError, key_from_chroma, load_audio
-from .schema import PITCH_CLASSES
+from genrelab.audio.features import AudioError, key_from_chroma, load_audio
+from genrelab.schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ per style (RMS -20 to -6 dBFS) and the ground truth is the RMS level actually wr
 
 Example
 -------
->>> from genrelab.sources import synthetic
+>>> from genrelab.audio.sources import synthetic
 >>> truth = synthetic.generate_corpus(n_clips=8, seed=1)      # doctest: +SKIP
 >>> truth[["style", "tempo", "key_name", "mode", "loudness"]].head()  # doctest: +SKIP
 """
@@ -42,9 +42,9 @@ import soundfile as sf
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .. import config, schema
-from .corpus import AudioCorpus
-from .synthesis import render_clip
+from genrelab import config, schema
+from genrelab.audio.sources.corpus import AudioCorpus
+from genrelab.audio.sources.synthesizer import render_clip
 
 log = logging.getLogger(__name__)
 

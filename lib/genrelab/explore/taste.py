@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import data, schema
-from .collect import library, spotify_client
+from genrelab.tables import read as data
+from genrelab import schema
+from genrelab.collect import library, spotify_client
 
 FEATURES = schema.CONTINUOUS_FEATURES
 

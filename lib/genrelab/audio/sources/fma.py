@@ -13,7 +13,7 @@ Genre labels are optional: FMA's ``fma_metadata/tracks.csv`` (two header rows; t
 
 Example
 -------
->>> from genrelab.sources import fma
+>>> from genrelab.audio.sources import fma
 >>> corpus = fma.corpus("/data/fma_small",
 ...                     tracks_csv="/data/fma_metadata/tracks.csv")  # doctest: +SKIP
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import config, schema
-from .corpus import AudioCorpus, subsample
+from genrelab import config, schema
+from genrelab.audio.sources.corpus import AudioCorpus, subsample
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def corpus(
     tracks_csv: str | Path | None = None,
     require_reference: bool = True,
 ) -> AudioCorpus:
-    """An :class:`~genrelab.sources.AudioCorpus` of an FMA tree.
+    """An :class:`~genrelab.audio.sources.AudioCorpus` of an FMA tree.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The arithmetic of :class:`genrelab.em.GaussianMixtureEM`: sufficient statistics, one EM step.
+"""The arithmetic of :class:`genrelab.mixture.em.GaussianMixtureEM`: sufficient statistics, one EM step.
 
 Every component's log density is a linear function of a few per-row statistics of the data,
 ``z(x) = [upper triangle of x x', x, 1]`` (``[x*x, x, 1]`` diagonal, ``[|x|^2, x, 1]``
@@ -6,7 +6,7 @@ spherical): :func:`row_statistics` computes them, :func:`coefficients` turns the
 the matrix ``C`` with ``log p(component, x) = C @ z(x)``, and :func:`em_iteration` does one
 E-step and the M-step's products block by block. The Cholesky helpers move between
 covariances and precision factors the way scikit-learn's ``mixture`` module does.
-The estimator (``genrelab.em``) is the only user; these functions validate nothing.
+The estimator (``genrelab.mixture.em``) is the only user; these functions validate nothing.
 """
 
 from __future__ import annotations

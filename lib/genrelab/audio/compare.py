@@ -8,7 +8,7 @@
   descending fifths allowed as MIREX has since 2017).
 * :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
   each reference feature (energy, danceability, tempo, loudness... whatever the source has).
-* :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.em.GaussianMixtureEM`)
+* :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.mixture.em.GaussianMixtureEM`)
   fitted on the reference features and on the aubio features; the two partitions compared
   with ARI, AMI and Hungarian-matched agreement, and each against the genre / style labels.
 
@@ -35,11 +35,12 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import config, peers
-from .audio import extract_features
-from .em import GaussianMixtureEM
-from .extraction import feature_columns
-from .schema import COMPACT_AUBIO_FEATURES, DISCRETE_FEATURES, PITCH_CLASSES
+from genrelab import config
+from genrelab.audio import peers
+from genrelab.audio.features import extract_features
+from genrelab.mixture.em import GaussianMixtureEM
+from genrelab.audio.batch import feature_columns
+from genrelab.schema import COMPACT_AUBIO_FEATURES, DISCRETE_FEATURES, PITCH_CLASSES
 
 #: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
 TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
@@ -49,7 +50,7 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
     """One row per extracted clip: ``item_id``, ``label``, aubio descriptors, ``ref_<feature>``.
 
     ``items`` (``item_id``, ``path``, ``label``) and ``features`` (from
-    :func:`genrelab.extraction.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
+    :func:`genrelab.audio.batch.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
     """
     feats = features.drop(columns=[c for c in ("file",) if c in features])
     table = items.merge(feats, on="path", how="inner")
@@ -368,7 +369,7 @@ def em_clusters(
 ) -> np.ndarray:
     """Standardise ``X``, reduce it by PCA to at most ``max_dims`` (default ``n/15``, >= 2)
     dimensions when it has more, and return the labels of a ``k``-component EM mixture
-    (:class:`genrelab.em.GaussianMixtureEM`, k-means initialisation, ``n_init`` restarts)."""
+    (:class:`genrelab.mixture.em.GaussianMixtureEM`, k-means initialisation, ``n_init`` restarts)."""
     Z = StandardScaler().fit_transform(np.asarray(X, float))
     dims = max_dims if max_dims is not None else max(2, len(Z) // 15)
     if Z.shape[1] > dims:
@@ -453,7 +454,7 @@ def reference_matrix(
 def failures_table(corpus_failures: pd.DataFrame, batch_failures: pd.DataFrame) -> pd.DataFrame:
     """Every clip skipped on the way, one table of ``file`` and ``reason``: the ones the corpus
     could not deliver (keyed by ``item_id``), then the ones the extraction could not analyse
-    (:func:`genrelab.extraction.extract_batch`)."""
+    (:func:`genrelab.audio.batch.extract_batch`)."""
     return pd.concat(
         [
             corpus_failures.rename(columns={"item_id": "file"})[["file", "reason"]],
@@ -579,7 +580,7 @@ def evaluate(
 
 # --------------------------------------------------------------------------- peer extractors
 def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = False):
-    """genrelab (aubio) and each peer of ``names`` (:mod:`genrelab.peers`) on the same clips.
+    """genrelab (aubio) and each peer of ``names`` (:mod:`genrelab.audio.peers`) on the same clips.
 
     ``table`` is a joined table (:func:`join`: ``path``, aubio's ``tempo`` / ``key`` / ``mode``,
     ``ref_tempo``, ``ref_key``, ``ref_mode``). Returns ``(rows, metrics)``: one row per extractor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import DISCRETE_FEATURES
+from genrelab.schema import DISCRETE_FEATURES
 
 
 def standardized_medians(df: pd.DataFrame, features, label: str = "genre") -> pd.DataFrame:

@@ -37,7 +37,7 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .schema import AUDIO_FEATURES, FEATURE_SETS, NAME_COLUMNS
+from genrelab.schema import AUDIO_FEATURES, FEATURE_SETS, NAME_COLUMNS
 
 
 class TrainingDataError(ValueError):

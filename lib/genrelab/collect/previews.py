@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import schema
-from ..collect import deezer
-from .corpus import AudioCorpus, subsample
+from genrelab import schema
+from genrelab.collect import deezer
+from genrelab.audio.sources.corpus import AudioCorpus, subsample
 
 
 def corpus(

@@ -15,7 +15,7 @@ bass part last; :func:`programs_for` assigns them to a score's parts.
 
 Example
 -------
->>> from genrelab.sources import render
+>>> from genrelab.audio.sources import render
 >>> notes = render.Notes.from_rows([(0.0, 1.0, 60, 80, 0), (1.0, 1.0, 64, 80, 0)])
 >>> y = render.render(notes, bpm=120, programs=[0], duration=2.0)   # doctest: +SKIP
 >>> y.shape                                                          # doctest: +SKIP

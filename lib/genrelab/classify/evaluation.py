@@ -2,7 +2,7 @@
 
 Each step is one function returning a dataclass, so the notebook only calls, displays and plots:
 
-1. :func:`split_tracks` - one row per track (:func:`genrelab.data.dedup`) and an artist-grouped
+1. :func:`split_tracks` - one row per track (:func:`genrelab.tables.read.dedup`) and an artist-grouped
    train/test split (:class:`HonestSplit`);
 2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
    split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
@@ -40,9 +40,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from . import data, memo, pipelines, scoring
-from . import selection as sel
-from .schema import LABEL, NAME_COLUMNS
+from genrelab.tables import read as data
+from genrelab import memo
+from genrelab.classify import features as pipelines, scoring
+from genrelab.classify import selection as sel
+from genrelab.schema import LABEL, NAME_COLUMNS
 
 __all__ = [
     "HonestSplit",
@@ -176,11 +178,11 @@ class Scored:
     metrics: dict[str, Any]
 
     def confusion(self) -> pd.DataFrame:
-        """Tracks per (true, predicted) class (:func:`genrelab.scoring.confusion_counts`)."""
+        """Tracks per (true, predicted) class (:func:`genrelab.classify.scoring.confusion_counts`)."""
         return scoring.confusion_counts(self.y_true, self.predicted, self.classes)
 
     def top_confusions(self, n: int = 5) -> pd.DataFrame:
-        """The most frequent mistakes (:func:`genrelab.scoring.top_confusions`)."""
+        """The most frequent mistakes (:func:`genrelab.classify.scoring.top_confusions`)."""
         return scoring.top_confusions(self.y_true, self.predicted, n)
 
     def confused_tracks(self, tracks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -219,7 +221,7 @@ class TestScores:
         return self.models[self.best]
 
     def table(self) -> pd.DataFrame:
-        """One row per model, then per baseline (:func:`genrelab.scoring.metrics_table`)."""
+        """One row per model, then per baseline (:func:`genrelab.classify.scoring.metrics_table`)."""
         everything = {**self.models, **self.baselines}
         return scoring.metrics_table({name: s.metrics for name, s in everything.items()})
 
@@ -252,7 +254,7 @@ def fit_and_cross_validate(
     pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
 ) -> tuple[Any, np.ndarray]:
     """``pipeline`` fitted on ``X, y`` and the accuracies of its clones refitted on each fold of
-    ``cv`` (:func:`genrelab.scoring.cv_accuracy`); cached like :func:`fit_model`, ``n_jobs``
+    ``cv`` (:func:`genrelab.classify.scoring.cv_accuracy`); cached like :func:`fit_model`, ``n_jobs``
     left out of the key."""
     pipeline.fit(X, y)
     return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
@@ -260,7 +262,7 @@ def fit_and_cross_validate(
 
 @memo.cached(ignore=["n_jobs"])
 def permutation_importances(model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None):
-    """:func:`genrelab.scoring.permutation_importances` of the fitted ``model``, cached by the
+    """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by the
     model's fitted state, the rows scored, the repeats and the seed (the report's slowest cell
     on an identical re-run before it was cached)."""
     return scoring.permutation_importances(
@@ -297,7 +299,7 @@ def fit_full_model(
     n_jobs: int | None = None,
     feature_set: str = "full",
 ) -> FullModel:
-    """Fit ``model_name`` (a name of :func:`genrelab.selection.default_models`) on a full
+    """Fit ``model_name`` (a name of :func:`genrelab.classify.selection.default_models`) on a full
     feature set (``"full"`` or ``"full_2026"``) of the training split, cross-validate it over
     artist-grouped folds and score it on the held-out artists.
 
@@ -399,7 +401,7 @@ class ClassificationEvaluation:
 
     ``honest["audio"]`` and each full set's (``honest["full"]``, ``honest["full_2026"]``) carry
     the 95 % interval of the grouped CV folds
-    (:func:`genrelab.scoring.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
+    (:func:`genrelab.classify.scoring.with_interval`); ``leaky["audio"]`` and ``baseline[name]`` are
     plain test metrics.
     """
 
@@ -532,7 +534,7 @@ class ReadingTree:
 
 
 def reading_tree(split: HonestSplit, X: pd.DataFrame, depth: int = 3) -> ReadingTree:
-    """Fit :func:`genrelab.scoring.fit_decision_tree` on the training rows of ``X``."""
+    """Fit :func:`genrelab.classify.scoring.fit_decision_tree` on the training rows of ``X``."""
     tree = scoring.fit_decision_tree(split.train_rows(X), split.y_train, depth, split.seed)
     accuracy = (tree.predict(split.test_rows(X)) == split.y_test).mean()
     return ReadingTree(tree, depth, float(accuracy))

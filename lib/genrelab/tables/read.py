@@ -31,8 +31,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from . import config, schema
-from .collect import catalogue
+from genrelab import config, schema
+from genrelab.collect import catalogue
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ analysis and numpy summarises the framewise arrays.
 =====================  ==========================================================================
 feature                how
 =====================  ==========================================================================
-tempo                  BPM at the metrical level chosen by :mod:`genrelab.tempo`: aubio ``tempo``
+tempo                  BPM at the metrical level chosen by :mod:`genrelab.audio.tempo`: aubio ``tempo``
                        (beat tracker) refined by the median inter-beat interval and aubio's own
                        estimate, times 1/3 ... 3, and the onset envelope's autocorrelation
                        peaks, whichever scores best on the autocorrelation (comb energy), the
@@ -28,9 +28,9 @@ zcr                    zero-crossing rate per frame (mean and std)
 mfcc_mean_i, _std_i    aubio ``mfcc`` (40 mel bands, 13 coefficients) on the same spectra
 chroma_<pc>            12 pitch classes from the spectral peaks of an 8192-point aubio ``pvoc``
                        (2.7 Hz bins, C2-B6) at their interpolated pitch, square-root
-                       compressed, frame-normalised mean (:mod:`genrelab.key`)
+                       compressed, frame-normalised mean (:mod:`genrelab.audio.key`)
 band_<name>_db         energy share (dB) of six aubio ``filterbank`` bands (sub ... high)
-key, mode, key_*       :func:`genrelab.key.estimate_key`: the chroma correlated with the
+key, mode, key_*       :func:`genrelab.audio.key.estimate_key`: the chroma correlated with the
                        Albrecht-Shanahan key profiles, plus the bass line's histogram, the
                        opening chord (tonic triads) and, when the piece ends in the clip, its
                        final bass note as the tonic; ``key_strength`` = best score,
@@ -51,7 +51,7 @@ chroma pass uses 8192-sample frames without overlap; loudness and zero crossings
 vectorised numpy.
 ``benchmarks/bench_audio.py`` measures it (times real time per core, including decoding).
 
-:mod:`genrelab.extraction` runs it over many files (parallel, cached, with a failures table).
+:mod:`genrelab.audio.batch` runs it over many files (parallel, cached, with a failures table).
 
 Example
 -------
@@ -71,18 +71,9 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly, sosfilt
 
-from .key import (  # noqa: F401  (profiles and key_from_chroma re-exported: audio's API)
-    AS_MAJOR,
-    AS_MINOR,
-    KEY_PROFILE,
-    KEY_PROFILES,
-    KK_MAJOR,
-    KK_MINOR,
-    estimate_key,
-    key_from_chroma,
-)
-from .schema import PITCH_CLASSES
-from .tempo import choose_tempo, onset_envelope
+from genrelab.audio.key import AS_MAJOR, AS_MINOR, KEY_PROFILE, KEY_PROFILES, KK_MAJOR, KK_MINOR, estimate_key, key_from_chroma
+from genrelab.schema import PITCH_CLASSES
+from genrelab.audio.tempo import choose_tempo, onset_envelope
 
 log = logging.getLogger(__name__)
 
@@ -504,7 +495,7 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     cmags = np.empty((n3, CHROMA_WIN // 2 + 1), np.float32)
     for i, f in enumerate(y[: n3 * CHROMA_WIN].reshape(n3, CHROMA_WIN)):
         cmags[i] = cpv(f).norm
-    key = estimate_key(cmags, sr)  # chroma, bass, opening and closing chords (genrelab.key)
+    key = estimate_key(cmags, sr)  # chroma, bass, opening and closing chords (genrelab.audio.key)
     for pc, v in zip(PITCH_CLASSES, key.pop("chroma")):
         out[f"chroma_{pc}"] = float(v)
     out.update(key)

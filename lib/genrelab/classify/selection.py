@@ -3,10 +3,10 @@
 The seed study chose its classifier with a small helper that grid-searched several models and
 summarised the fold scores. :class:`ModelSelection` keeps that interface (a dict of models and a
 dict of parameter grids, ``score_summary()``), puts every model in a pipeline with a scaler
-(:func:`genrelab.pipelines.make_pipeline_for`), and accepts grouped cross-validation and any
+(:func:`genrelab.classify.features.make_pipeline_for`), and accepts grouped cross-validation and any
 scikit-learn splitter.
 
-Honest evaluation rests on two rules: one row per track (:func:`genrelab.data.dedup`) and no
+Honest evaluation rests on two rules: one row per track (:func:`genrelab.tables.read.dedup`) and no
 artist on both sides of a split (:func:`honest_split`). The seed's row split of the raw
 per-playlist table (:func:`leaky_split`) lets the same track, and the same artist, sit in train
 and test; its numbers are reported beside the honest ones, labelled *leaky*.
@@ -31,9 +31,9 @@ from sklearn.model_selection import (
 )
 from sklearn.svm import SVC
 
-from . import execution, memo
-from .pipelines import SubsampledClassifier, TrainingDataError, make_pipeline_for
-from .schema import NAME_COLUMNS
+from genrelab import execution, memo
+from genrelab.classify.features import SubsampledClassifier, TrainingDataError, make_pipeline_for
+from genrelab.schema import NAME_COLUMNS
 
 
 # --- splits ---------------------------------------------------------------------------------------

@@ -26,13 +26,13 @@ cache-sized, so each block of ``Zt`` is read from memory once per iteration; BLA
 thread (see :func:`_one_blas_thread`). Memory: ``n_samples * (d (d + 3) / 2 + 1)`` floats for
 full/tied covariances (55 per sample for the 9 Spotify features).
 
-The arithmetic lives in :mod:`genrelab.em_math`; model selection by BIC and the seed study's
-"mean distance" in :mod:`genrelab.mixtures`.
+The arithmetic lives in :mod:`genrelab.mixture.em_math`; model selection by BIC and the seed study's
+"mean distance" in :mod:`genrelab.mixture.bic`.
 
 Example
 -------
 >>> import numpy as np
->>> from genrelab.em import GaussianMixtureEM
+>>> from genrelab.mixture.em import GaussianMixtureEM
 >>> rng = np.random.default_rng(0)
 >>> X = np.vstack([rng.normal(0, 1, (200, 2)), rng.normal(6, 1, (200, 2))])
 >>> gmm = GaussianMixtureEM(n_components=2, random_state=0).fit(X)
@@ -55,7 +55,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import em_math
+from genrelab.mixture import em_math
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -144,7 +144,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from genrelab.em import GaussianMixtureEM
+    >>> from genrelab.mixture.em import GaussianMixtureEM
     >>> rng = np.random.default_rng(1)
     >>> X = np.vstack([rng.normal(-3, 1, (300, 2)), rng.normal(3, 0.5, (100, 2))])
     >>> gmm = GaussianMixtureEM(n_components=2, covariance_type="diag", random_state=0).fit(X)
