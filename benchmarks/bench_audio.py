@@ -32,8 +32,8 @@ import aubio
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
-from genrelab.audio import features as audio, batch as extraction
-from genrelab import config
+from genrelab import audio, config
+from genrelab.audio import batch as extraction
 from genrelab.audio.sources import synthetic
 
 

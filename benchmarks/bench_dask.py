@@ -11,7 +11,7 @@ Measured in one run, on the same inputs, each checked to give the local path's r
     random forest, five candidates; ``--grid report``: notebook 03's four models and seven
     candidates), 3 grouped folds, on ``--tracks`` snapshot tracks' audio features: ``n_jobs=1``,
     ``n_jobs=2`` and ``scheduler=client`` (joblib's Dask backend, the data scattered once).
-(c) The BIC grid (k = 1..6 x 4 covariance types) of ``mixtures.bic_grid`` on the same tracks'
+(c) The BIC grid (k = 1..6 x 4 covariance types) of ``mixture.bic_grid`` on the same tracks'
     standardised features: the local loop and ``scheduler=client`` (one task per cell).
 (d) The per-clip cost of the real FMA MP3 (44,100 Hz stereo: decoding and resampling weigh
     more than for the synthetic FLAC) and the estimate for the full FMA (106,574 clips of 30 s)
@@ -37,13 +37,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 
-from genrelab.audio import features as audio, batch as extraction
-from genrelab import config, execution, schema
-from genrelab.tables import read as data
-from genrelab.mixture import bic as mixtures
-from genrelab.classify import selection as sel
-from genrelab.mixture.em import COVARIANCE_TYPES
+from genrelab import audio, classify, config, execution, mixture, schema, tables
+from genrelab.audio import batch as extraction
 from genrelab.audio.sources import synthetic
+from genrelab.mixture.em import COVARIANCE_TYPES
 
 FMA_TRACKS = 106_574
 FMA_WORKERS = 32
@@ -63,7 +60,7 @@ def load() -> str:
 def grid(name: str) -> tuple[dict, dict]:
     """``small``: two quick models, five candidates; ``report``: notebook 03's (seven)."""
     if name == "report":
-        return sel.default_models(42), sel.default_grids()
+        return classify.default_models(42), classify.default_grids()
     return (
         {
             "lr": LogisticRegression(max_iter=500),
@@ -74,10 +71,10 @@ def grid(name: str) -> tuple[dict, dict]:
 
 
 def selection_run(X, y, groups, models, grids, n_jobs=None, scheduler=None):
-    search = sel.ModelSelection(
+    search = classify.ModelSelection(
         models,
         grids,
-        cv=sel.grouped_cv(3, seed=42),
+        cv=classify.grouped_cv(3, seed=42),
         n_jobs=n_jobs,
         scheduler=scheduler,
     )
@@ -87,8 +84,8 @@ def selection_run(X, y, groups, models, grids, n_jobs=None, scheduler=None):
 def warm_up() -> None:
     """On each worker, the imports a first task would pay (numpy, aubio, scikit-learn)."""
     import genrelab.audio.batch  # noqa: F401
-    import genrelab.mixture.bic  # noqa: F401
     import genrelab.classify.selection  # noqa: F401
+    import genrelab.mixture.bic  # noqa: F401
 
 
 def row(name: str, seconds: float, reference: float, note: str = "") -> None:
@@ -108,9 +105,9 @@ def main() -> None:
 
     truth = synthetic.generate_corpus(args.clips, seed=2026, n_jobs=2)  # cached after a first run
     paths = list(truth["path"])
-    tracks = data.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
+    tracks = tables.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
     X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
-    groups = sel.artist_groups(tracks)
+    groups = classify.artist_groups(tracks)
     Xs = StandardScaler().fit_transform(X)
     ks = range(1, 7)
     n_cells = len(ks) * len(COVARIANCE_TYPES)
@@ -123,7 +120,7 @@ def main() -> None:
     n_candidates = sum(len(ParameterGrid(g)) for g in grids.values())
     ms1, t_gs1 = timed(selection_run, X, y, groups, models, grids, n_jobs=1)
     _, t_gs2 = timed(selection_run, X, y, groups, models, grids, n_jobs=2)
-    bic_local, t_bic1 = timed(mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
+    bic_local, t_bic1 = timed(mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
 
     # --- Dask -------------------------------------------------------------------------------
     scheduler = f"local:{args.workers}"
@@ -136,7 +133,7 @@ def main() -> None:
 
         msd, t_gsd = timed(selection_run, X, y, groups, models, grids, scheduler=client)
         bic_dask, t_bicd = timed(
-            mixtures.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
+            mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
         )
 
     same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)

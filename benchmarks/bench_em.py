@@ -31,8 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from genrelab.tables import read as data
-from genrelab import schema
+from genrelab import schema, tables
 from genrelab.mixture.em import GaussianMixtureEM
 
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -89,8 +88,8 @@ def seed_loop_em(points: np.ndarray, means, sds, priors, n_iter: int = 50):
 # --- the benchmarks -------------------------------------------------------------------------------
 def snapshot_features() -> tuple[np.ndarray, np.ndarray]:
     """(standardized 9 features of the unique tracks, raw acousticness x energy of all rows)."""
-    rows = data.load_tracks(invalid="drop")
-    unique, _ = data.dedup(rows, "keep_first")
+    rows = tables.load_tracks(invalid="drop")
+    unique, _ = tables.dedup(rows, "keep_first")
     X = unique[schema.CONTINUOUS_FEATURES].to_numpy(dtype=np.float64)
     X = np.ascontiguousarray((X - X.mean(axis=0)) / X.std(axis=0))
     two_d = rows[["acousticness", "energy"]].to_numpy(dtype=np.float64)

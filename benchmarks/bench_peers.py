@@ -41,7 +41,8 @@ import pandas as pd
 import soundfile as sf
 from threadpoolctl import threadpool_limits
 
-from genrelab.audio import features as audio, compare, peers
+from genrelab import audio
+from genrelab.audio import accuracy, peers
 from genrelab.audio.sources import scores, synthetic
 
 
@@ -61,8 +62,8 @@ def _aubio(paths) -> pd.DataFrame:
 
 def _scores(truth: pd.DataFrame, est: pd.DataFrame) -> dict:
     t = truth.merge(est, on="path", suffixes=("_ref", ""))
-    tempo = compare.tempo_accuracy(t["tempo"], t["tempo_ref"])
-    key = compare.key_accuracy(t["key"], t["mode"], t["key_ref"], t["mode_ref"])
+    tempo = accuracy.tempo_accuracy(t["tempo"], t["tempo_ref"])
+    key = accuracy.key_accuracy(t["key"], t["mode"], t["key_ref"], t["mode_ref"])
     out = {
         "clips": len(t),
         "tempo Acc1": tempo["tempo_acc1"],
@@ -72,10 +73,10 @@ def _scores(truth: pd.DataFrame, est: pd.DataFrame) -> dict:
         "x real time per core": t["seconds"].sum() / t["cpu_s"].sum(),
     }
     if "beat_tempo" in t:
-        out["Acc1 notated beat"] = compare.tempo_accuracy(t["tempo"], t["beat_tempo"])["tempo_acc1"]
+        out["Acc1 notated beat"] = accuracy.tempo_accuracy(t["tempo"], t["beat_tempo"])["tempo_acc1"]
     if "simple" in t:
         for metre, part in t.groupby("simple"):
-            acc = compare.tempo_accuracy(part["tempo"], part["tempo_ref"])
+            acc = accuracy.tempo_accuracy(part["tempo"], part["tempo_ref"])
             tag = "simple" if metre else "compound"
             out[f"Acc1 {tag} ({len(part)})"] = acc["tempo_acc1"]
             out[f"Acc2 {tag} ({len(part)})"] = acc["tempo_acc2"]

@@ -37,9 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genrelab import config, persist, schema
-from genrelab.tables import read as data
-from genrelab.classify import features as pipelines
+from genrelab import classify, config, persist, schema, tables
 from genrelab.predictor.model import PredictorSetupError, find_model_run
 from genrelab.predictor.widget import GenrePredictor
 
@@ -58,9 +56,9 @@ def build_run(root: Path) -> Path:
 
     run = root / "bench"
     run.mkdir(parents=True)
-    tracks = data.snapshot_tracks()
+    tracks = tables.snapshot_tracks()
     model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
-    pipe = pipelines.make_pipeline_for(model, "audio").fit(
+    pipe = classify.make_pipeline_for(model, "audio").fit(
         tracks[schema.AUDIO_FEATURES], tracks["genre"]
     )
     persist.save_model(

@@ -131,13 +131,15 @@ HGB_FIT = """
 import sys, time
 import numpy as np
 from threadpoolctl import threadpool_limits
-from genrelab.tables import read as data
-from genrelab.classify import evaluation, features as pipelines, selection
-rows = data.snapshot_tracks("keep_first")
-split = evaluation.split_tracks(rows, "drop_conflicting")
-X = pipelines.model_frame(split.tracks, "audio")
-model = selection.default_models()["hist_gradient_boosting"]
-pipe = pipelines.make_pipeline_for(model, "audio").set_params(model__max_iter=150)
+from genrelab import tables
+from genrelab import classify
+from genrelab import classify
+from genrelab import classify
+rows = tables.snapshot_tracks("keep_first")
+split = classify.split_tracks(rows, "drop_conflicting")
+X = classify.model_frame(split.tracks, "audio")
+model = classify.default_models()["hist_gradient_boosting"]
+pipe = classify.make_pipeline_for(model, "audio").set_params(model__max_iter=150)
 limit = int(sys.argv[1]) or None
 with threadpool_limits(limit, user_api="openmp"):
     start = time.perf_counter()

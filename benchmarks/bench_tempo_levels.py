@@ -32,10 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import aubio
 import numpy as np
 import pandas as pd
 
-from genrelab.audio import features as audio, compare, tempo
+from genrelab import audio
+from genrelab.audio import accuracy, tempo
 from genrelab.audio.sources import scores, synthetic
 
 DEFAULT_STORE = Path(tempfile.gettempdir()) / "genrelab_tempo_levels.pkl"
@@ -52,8 +54,8 @@ def click_track(bpm: float, seconds: float = CLICK_SECONDS, sr: int = audio.SAMP
 
 
 def _inputs(y: np.ndarray, sr: int) -> dict:
-    """What choose_tempo needs, as audio._analyse computes it."""
-    tracker_obj = audio.aubio.tempo("default", audio.WIN, audio.HOP, sr)
+    """What choose_tempo needs, as audio.features._analyse computes it."""
+    tracker_obj = aubio.tempo("default", audio.features.WIN, audio.features.HOP, sr)
     _, tracker, _ = audio.track_beats(y, sr, tracker_obj)
     env, fps = tempo.onset_envelope(y, sr)
     return {"env": env, "fps": fps, "tracker": tracker, "aubio": float(tracker_obj.get_bpm())}
@@ -98,7 +100,7 @@ def score(clips: list[dict], kwargs: dict) -> None:
         rows.append({**{k: c.get(k, "") for k in ("set", "item", "metre")}, "truth": c["truth"]})
         rows[-1]["tempo"] = est["tempo"]
     table = pd.DataFrame(rows)
-    hits = compare.tempo_hits(table["tempo"], table["truth"])
+    hits = accuracy.tempo_hits(table["tempo"], table["truth"])
     table[["acc1", "acc2", "ratio"]] = hits[["acc1", "acc2", "ratio"]].to_numpy()
     elapsed = time.perf_counter() - start
     print(f"choose_tempo({kwargs}) on {len(table)} clips in {elapsed:.1f} s")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from genrelab.audio import features as audio, batch as extraction
-from genrelab import config
+from genrelab import audio, config
+from genrelab.audio import batch as extraction
 
 SR = audio.SAMPLERATE
 
@@ -102,9 +102,9 @@ def test_key_and_mode_of_a_chord_loop(root, minor, name):
     assert feats["key_confidence"] > 0
 
 
-@pytest.mark.parametrize("profile", sorted(audio.KEY_PROFILES))
+@pytest.mark.parametrize("profile", sorted(audio.key.KEY_PROFILES))
 def test_key_profiles_recognise_themselves(profile):
-    major, minor = audio.KEY_PROFILES[profile]
+    major, minor = audio.key.KEY_PROFILES[profile]
     for k in range(12):
         got = audio.key_from_chroma(np.roll(major, k), profile)
         assert (got["key"], got["mode"]) == (k, 1)
@@ -266,7 +266,7 @@ def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
     paths = sorted(str(p) for p in (tmp_path / "in").iterdir()) + [
         str(tmp_path / "in" / "gone.wav")
     ]
-    with caplog.at_level(logging.WARNING, logger="genrelab.audio.features"):
+    with caplog.at_level(logging.WARNING, logger="genrelab.audio"):
         batch = extraction.extract_batch(
             paths, n_jobs=2, cache=tmp_path / "cache.parquet", progress=False, min_clips_per_job=0
         )  # really in two processes
@@ -312,7 +312,7 @@ def test_cache_makes_an_identical_rerun_extract_nothing(tmp_path, monkeypatch):
     assert copy.n_extracted == 0 and copy.features["tempo"].iloc[0] == tempo_96
     assert copy.features["file"].iloc[0] == "renamed.flac"
     # a new extractor version does not trust the old rows
-    monkeypatch.setattr(audio, "EXTRACTOR_VERSION", "test-next")
+    monkeypatch.setattr(audio.features, "EXTRACTOR_VERSION", "test-next")
     newer = extraction.extract_batch(paths, cache=cache, progress=False)
     assert newer.n_extracted == 3 and len(calls) == 3
 

@@ -17,8 +17,7 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab.tables import read as data
-from genrelab import schema
+from genrelab import schema, tables
 from genrelab.collect import analysis, deezer, errors, http, library, reccobeats, spotify_client
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -152,7 +151,7 @@ def test_reccobeats_more_than_40_ids_and_two_items_for_one_track(dev_api):
     assert dev_api.count("api.reccobeats.com") == 2  # 47 ids: 40 + 7
     assert missing == [GS["no_features"]]
     assert frame["track_id"].is_unique and len(frame) == len(ids) - 1
-    snap = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
+    snap = tables.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
     dup = GS["duplicate_reccobeats"]  # its first item is the snapshot's, the second another
     got = frame.set_index("track_id").loc[dup]
     assert got["energy"] == pytest.approx(snap.loc[dup, "energy"])

@@ -22,8 +22,7 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, schema
-from genrelab.tables import read as data
+from genrelab import config, inputs, schema, tables
 from genrelab.collect import catalogue, errors, spotify_client
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -54,21 +53,21 @@ def collect(**kw) -> catalogue.CollectResult:
 
 
 def snapshot_rows(ids) -> pd.DataFrame:
-    snap = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
+    snap = tables.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
     return snap.loc[list(ids)]
 
 
 def assert_the_snapshot_schema(tracks: pd.DataFrame) -> None:
     assert list(tracks.columns) == [*schema.SNAPSHOT_COLUMNS, *catalogue.EXTRA_COLUMNS]
-    snap = data.load_tracks(invalid="drop")
+    snap = tables.load_tracks(invalid="drop")
     got = tracks[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
     assert got == snap[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
-    valid, problems = data.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
+    valid, problems = tables.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
     assert problems.empty and len(valid) == len(tracks)
     # what notebook 01 writes from it
     table = valid.assign(release_year=1)
-    assert len(data.playlists_table(table)) >= 1 and len(data.artists_table(table)) >= 1
-    assert data.dedup(table, "drop_conflicting")[1].tracks_out >= 1
+    assert len(tables.playlists_table(table)) >= 1 and len(tables.artists_table(table)) >= 1
+    assert tables.dedup(table, "drop_conflicting")[1].tracks_out >= 1
 
 
 def dev_minimum_calls() -> dict:
@@ -149,7 +148,7 @@ def test_an_identical_rerun_makes_no_call_in_a_new_process_too(either_api, monke
 def test_the_path_is_in_the_table_metadata_and_survives_parquet(either_api):
     from genrelab.runs import Run
 
-    raw = data.read_source(
+    raw = inputs.read_source(
         "spotify",
         "",
         label_column="playlist_genre",
@@ -157,7 +156,7 @@ def test_the_path_is_in_the_table_metadata_and_survives_parquet(either_api):
         max_playlists_per_subgenre=2,
         max_tracks_per_playlist=0,
     )
-    tracks, problems = data.validate_tracks(raw, invalid="raise")
+    tracks, problems = tables.validate_tracks(raw, invalid="raise")
     path = pd.read_parquet(Run("nb01").write_table(tracks, "tracks")).attrs["collection"]["path"]
     assert path == {"extended": "playlists", "devmode": "genre_search"}[either_api.mode]
 

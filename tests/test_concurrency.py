@@ -8,8 +8,8 @@ import multiprocessing as mp
 import pandas as pd
 
 from genrelab.audio import batch as extraction
-from genrelab.runs import Run
 from genrelab.audio.sources import synthetic
+from genrelab.runs import Run
 
 N_PROCESSES = 4
 

@@ -8,13 +8,12 @@ import logging
 import pandas as pd
 import pytest
 
-from genrelab import config, schema
-from genrelab.tables import read as data
+from genrelab import config, schema, tables
 
 
 @pytest.fixture(scope="module")
 def snapshot_raw() -> pd.DataFrame:
-    return data.read_tracks()
+    return tables.read_tracks()
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def test_snapshot_facts(snapshot_raw):
     assert len(snapshot_raw) == 32_833
     assert snapshot_raw["track_id"].nunique() == 28_356
     assert list(snapshot_raw.columns[:23]) == schema.SNAPSHOT_COLUMNS
-    summary = data.duplicates_summary(snapshot_raw)
+    summary = tables.duplicates_summary(snapshot_raw)
     assert summary["tracks_with_several_labels"] == 1_687
     assert snapshot_raw["genre"].value_counts().to_dict() == {
         "edm": 6043,
@@ -47,17 +46,17 @@ def test_snapshot_facts(snapshot_raw):
 
 def test_snapshot_has_exactly_one_invalid_row(snapshot_raw):
     with pytest.raises(
-        data.DataValidationError, match=r"row 11363 \(line 11365 of the file\), column 'tempo'"
+        tables.DataValidationError, match=r"row 11363 \(line 11365 of the file\), column 'tempo'"
     ):
-        data.validate_tracks(snapshot_raw)
-    valid, problems = data.validate_tracks(snapshot_raw, invalid="drop")
+        tables.validate_tracks(snapshot_raw)
+    valid, problems = tables.validate_tracks(snapshot_raw, invalid="drop")
     assert len(valid) == 32_832
     assert problems[["row", "column"]].values.tolist() == [[11363, "tempo"]]
     assert "51w6nRCU68klqNfYaaVP2j" not in set(valid["track_id"])
 
 
 def test_snapshot_types_and_derived_columns():
-    tracks = data.load_tracks(invalid="drop")
+    tracks = tables.load_tracks(invalid="drop")
     assert tracks["key"].dtype == "int64" and tracks["mode"].dtype == "int64"
     assert str(tracks["track_popularity"].dtype) == "Int64"
     assert tracks["release_year"].between(1950, 2020).all()
@@ -69,52 +68,52 @@ def test_snapshot_checksum_mismatch_is_an_error(tmp_path, monkeypatch):
     raw = gzip.decompress(config.SNAPSHOT_CSV.read_bytes()).replace(b"0.748", b"0.749", 1)
     tampered.write_bytes(gzip.compress(raw))
     monkeypatch.setattr(config, "SNAPSHOT_CSV", tampered)
-    with pytest.raises(data.DataValidationError, match="sha256"):
-        data.read_tracks()
-    assert len(data.read_tracks(verify_checksum=False)) == 32_833
+    with pytest.raises(tables.DataValidationError, match="sha256"):
+        tables.read_tracks()
+    assert len(tables.read_tracks(verify_checksum=False)) == 32_833
 
 
 # --- bad files --------------------------------------------------------------------------------
 def test_a_required_feature_column_that_is_missing_is_named(tmp_path, good_rows):
     path = write_csv(good_rows.drop(columns=["valence"]), tmp_path / "no_valence.csv")
     with pytest.raises(
-        data.DataValidationError,
+        tables.DataValidationError,
         match=r"no_valence\.csv.*\n.*header, column 'valence'.*column missing",
     ):
-        data.validate_tracks(data.read_tracks(path), features=schema.AUDIO_FEATURES)
+        tables.validate_tracks(tables.read_tracks(path), features=schema.AUDIO_FEATURES)
 
 
 def test_a_minimal_table_needs_only_an_id_a_label_and_some_features(tmp_path, good_rows):
     minimal = good_rows[["track_id", "playlist_genre", *schema.ECHONEST_FEATURES]]
     path = write_csv(minimal.rename(columns={"playlist_genre": "style"}), tmp_path / "min.csv")
-    tracks = data.load_tracks(path, label_column="style")
-    assert data.features_present(tracks) == [
+    tracks = tables.load_tracks(path, label_column="style")
+    assert tables.features_present(tracks) == [
         f for f in schema.AUDIO_FEATURES if f in schema.ECHONEST_FEATURES
     ]
-    assert data.features_missing(tracks) == ["key", "loudness", "mode", "duration_ms"]
-    assert tracks[data.features_missing(tracks)].isna().all().all()
+    assert tables.features_missing(tracks) == ["key", "loudness", "mode", "duration_ms"]
+    assert tracks[tables.features_missing(tracks)].isna().all().all()
     assert set(schema.SNAPSHOT_COLUMNS) <= set(tracks.columns)
-    assert data.missing_parts(tracks) == list(schema.OPTIONAL_PARTS)
+    assert tables.missing_parts(tracks) == list(schema.OPTIONAL_PARTS)
     assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
 
 
 def test_a_table_without_any_audio_feature_is_refused(tmp_path, good_rows):
     path = write_csv(good_rows[["track_id", "playlist_genre", "track_name"]], tmp_path / "x.csv")
-    with pytest.raises(data.DataValidationError, match=r"x\.csv: no audio feature column"):
-        data.load_tracks(path)
+    with pytest.raises(tables.DataValidationError, match=r"x\.csv: no audio feature column"):
+        tables.load_tracks(path)
 
 
 def test_optional_parts_and_their_notes(good_rows):
     table = good_rows.assign(genre=good_rows["playlist_genre"], playlist_id=pd.NA)
-    assert data.has_part(table, "artists")
-    assert not data.has_part(table, "playlists")
-    assert data.missing_parts(table) == ["playlists"]
-    assert data.skip_note("playlists") == "skipped: the table has no playlists"
-    assert data.skip_note("artists", "popularity") == (
+    assert tables.has_part(table, "artists")
+    assert not tables.has_part(table, "playlists")
+    assert tables.missing_parts(table) == ["playlists"]
+    assert tables.skip_note("playlists") == "skipped: the table has no playlists"
+    assert tables.skip_note("artists", "popularity") == (
         "skipped: the table has no artists and no popularity"
     )
     with pytest.raises(ValueError, match="unknown part 'playlist'"):
-        data.has_part(table, "playlist")
+        tables.has_part(table, "playlist")
 
 
 @pytest.mark.parametrize(
@@ -135,18 +134,18 @@ def test_bad_value_names_row_and_column(tmp_path, good_rows, column, value, prob
     rows.loc[3, column] = value
     path = write_csv(rows, tmp_path / "bad.csv")
     with pytest.raises(
-        data.DataValidationError,
+        tables.DataValidationError,
         match=rf"bad\.csv.*\n.*row 3 \(line 5 of the file\), column '{column}'.*{problem}",
     ):
-        data.load_tracks(path)
+        tables.load_tracks(path)
 
 
 def test_drop_invalid_rows_logs_and_returns_them(tmp_path, good_rows, caplog):
     rows = good_rows.copy()
     rows.loc[[2, 7], "energy"] = 2.0
     path = write_csv(rows, tmp_path / "two_bad.csv")
-    with caplog.at_level(logging.WARNING, logger="genrelab.tables.read"):
-        valid, problems = data.validate_tracks(data.read_tracks(path), invalid="drop")
+    with caplog.at_level(logging.WARNING, logger="genrelab.tables"):
+        valid, problems = tables.validate_tracks(tables.read_tracks(path), invalid="drop")
     assert len(valid) == 8
     assert problems["row"].tolist() == [2, 7]
     assert "two_bad.csv" in caplog.text and "row 2" in caplog.text
@@ -154,16 +153,16 @@ def test_drop_invalid_rows_logs_and_returns_them(tmp_path, good_rows, caplog):
 
 def test_unknown_file_type_and_missing_file(tmp_path):
     (tmp_path / "tracks.xlsx").write_text("x")
-    with pytest.raises(data.DataValidationError, match="tracks.xlsx"):
-        data.read_tracks(tmp_path / "tracks.xlsx")
+    with pytest.raises(tables.DataValidationError, match="tracks.xlsx"):
+        tables.read_tracks(tmp_path / "tracks.xlsx")
     with pytest.raises(FileNotFoundError, match="nowhere.csv"):
-        data.read_tracks(tmp_path / "nowhere.csv")
+        tables.read_tracks(tmp_path / "nowhere.csv")
 
 
 def test_missing_label_column(tmp_path, good_rows):
     path = write_csv(good_rows, tmp_path / "t.csv")
-    with pytest.raises(data.DataValidationError, match="label column 'track_genre'"):
-        data.read_tracks(path, label_column="track_genre")
+    with pytest.raises(tables.DataValidationError, match="label column 'track_genre'"):
+        tables.read_tracks(path, label_column="track_genre")
 
 
 # --- other tools' exports ----------------------------------------------------------------------
@@ -186,7 +185,7 @@ def test_kaggle_tracks_preset(tmp_path, good_rows):
         ]
     )
     path = write_csv(kaggle, tmp_path / "dataset.csv")
-    tracks = data.load_tracks(path, column_map="kaggle_tracks")
+    tracks = tables.load_tracks(path, column_map="kaggle_tracks")
     assert tracks["genre"].tolist() == good_rows["playlist_genre"].tolist()
     assert tracks["track_artist"].tolist() == good_rows["track_artist"].tolist()
     assert tracks["playlist_id"].isna().all()
@@ -194,22 +193,22 @@ def test_kaggle_tracks_preset(tmp_path, good_rows):
 
 
 def test_exportify_preset_strips_track_uris(tmp_path, good_rows):
-    inverse = {ours: theirs for theirs, ours in data.COLUMN_MAPS["exportify"].items()}
+    inverse = {ours: theirs for theirs, ours in tables.COLUMN_MAPS["exportify"].items()}
     export = good_rows.rename(columns=inverse)
     export["Track URI"] = "spotify:track:" + export["Track URI"]
     path = write_csv(export, tmp_path / "liked.csv")
-    tracks = data.load_tracks(path, column_map="exportify")
+    tracks = tables.load_tracks(path, column_map="exportify")
     assert tracks["track_id"].tolist() == good_rows["track_id"].tolist()
 
 
 def test_parquet_round_trip(tmp_path, good_rows):
     good_rows.to_parquet(tmp_path / "t.parquet", index=False)
-    assert len(data.load_tracks(tmp_path / "t.parquet")) == 10
+    assert len(tables.load_tracks(tmp_path / "t.parquet")) == 10
 
 
 def test_unknown_preset():
     with pytest.raises(ValueError, match="unknown column_map preset 'spotify_csv'"):
-        data.read_tracks(column_map="spotify_csv")
+        tables.read_tracks(column_map="spotify_csv")
 
 
 # --- dedup --------------------------------------------------------------------------------------
@@ -227,7 +226,7 @@ def dup_table() -> pd.DataFrame:
 
 
 def test_dedup_drop_conflicting(dup_table):
-    out, report = data.dedup(dup_table, "drop_conflicting")
+    out, report = tables.dedup(dup_table, "drop_conflicting")
     assert out["track_id"].tolist() == ["t1", "t2"]
     assert out["row"].tolist() == [0, 1]
     assert (report.rows_in, report.rows_out, report.tracks_removed, report.conflicting_tracks) == (
@@ -239,7 +238,7 @@ def test_dedup_drop_conflicting(dup_table):
 
 
 def test_dedup_majority(dup_table):
-    out, report = data.dedup(dup_table, "majority")
+    out, report = tables.dedup(dup_table, "majority")
     assert dict(zip(out["track_id"], out["genre"])) == {
         "t1": "pop",
         "t2": "rap",
@@ -250,7 +249,7 @@ def test_dedup_majority(dup_table):
 
 
 def test_dedup_keep_first(dup_table):
-    out, _ = data.dedup(dup_table, "keep_first")
+    out, _ = tables.dedup(dup_table, "keep_first")
     assert dict(zip(out["track_id"], out["genre"])) == {
         "t1": "pop",
         "t2": "rap",
@@ -261,30 +260,30 @@ def test_dedup_keep_first(dup_table):
 
 def test_dedup_unknown_policy(dup_table):
     with pytest.raises(ValueError, match="unknown dedup policy 'newest'"):
-        data.dedup(dup_table, "newest")
+        tables.dedup(dup_table, "newest")
 
 
 def test_dedup_on_snapshot():
-    tracks = data.load_tracks(invalid="drop")
-    out, report = data.dedup(tracks, "drop_conflicting")
+    tracks = tables.load_tracks(invalid="drop")
+    out, report = tables.dedup(tracks, "drop_conflicting")
     assert out["track_id"].is_unique
     assert report.tracks_out == 28_355 - 1_687 == len(out)
     assert "removed" in str(report)
 
 
 def test_sample_tracks_keeps_all_rows_of_each_track():
-    tracks = data.load_tracks(invalid="drop")
-    sample = data.sample_tracks(tracks, 500, seed=1)
+    tracks = tables.load_tracks(invalid="drop")
+    sample = tables.sample_tracks(tracks, 500, seed=1)
     assert sample["track_id"].nunique() == 500
     counts = tracks["track_id"].value_counts()
     sampled = sample["track_id"].value_counts()
     assert sampled.equals(counts[sampled.index])
-    assert data.sample_tracks(tracks, 0) is tracks
+    assert tables.sample_tracks(tracks, 0) is tracks
 
 
 def test_snapshot_tracks_drops_the_known_row_without_a_warning(caplog):
-    with caplog.at_level(logging.INFO, logger="genrelab.tables.read"):
-        tracks = data.snapshot_tracks()
+    with caplog.at_level(logging.INFO, logger="genrelab.tables"):
+        tracks = tables.snapshot_tracks()
     assert len(tracks) == 28_355 - 1_687
     dropped = [r for r in caplog.records if "row 11363" in r.getMessage()]
     assert [r.levelno for r in dropped] == [logging.INFO]
@@ -306,18 +305,18 @@ def test_values_that_used_to_pass_or_crash(tmp_path, good_rows, column, value, p
     rows.loc[3, column] = value
     path = write_csv(rows, tmp_path / "gap.csv")
     with pytest.raises(
-        data.DataValidationError,
+        tables.DataValidationError,
         match=rf"gap\.csv.*\n.*line 5 of the file\), column '{column}'.*{problem}",
     ):
-        data.load_tracks(path)
+        tables.load_tracks(path)
 
 
 def test_a_missing_label_is_named_by_the_users_label_column(tmp_path, good_rows):
     rows = good_rows.rename(columns={"playlist_genre": "style"})
     rows.loc[2, "style"] = None
     path = write_csv(rows, tmp_path / "labels.csv")
-    with pytest.raises(data.DataValidationError, match=r"column 'style': .*missing value"):
-        data.load_tracks(path, label_column="style")
+    with pytest.raises(tables.DataValidationError, match=r"column 'style': .*missing value"):
+        tables.load_tracks(path, label_column="style")
 
 
 @pytest.mark.parametrize(
@@ -330,16 +329,16 @@ def test_a_missing_label_is_named_by_the_users_label_column(tmp_path, good_rows)
 def test_unreadable_files_are_named(tmp_path, content, message):
     path = tmp_path / "odd.csv"
     path.write_bytes(content)
-    with pytest.raises(data.DataValidationError, match=rf"odd\.csv: {message}"):
-        data.read_tracks(path, label_column="genre")
+    with pytest.raises(tables.DataValidationError, match=rf"odd\.csv: {message}"):
+        tables.read_tracks(path, label_column="genre")
 
 
 def test_a_table_without_a_valid_row_is_refused_at_once(tmp_path, good_rows):
     header_only = write_csv(good_rows.iloc[:0], tmp_path / "header.csv")
-    with pytest.raises(data.DataValidationError, match="header.csv: no valid track left"):
-        data.load_tracks(header_only, invalid="drop")
+    with pytest.raises(tables.DataValidationError, match="header.csv: no valid track left"):
+        tables.load_tracks(header_only, invalid="drop")
     rows = good_rows.copy()
     rows["energy"] = 3.0
     all_bad = write_csv(rows, tmp_path / "all_bad.csv")
-    with pytest.raises(data.DataValidationError, match="all 10 rows break the schema"):
-        data.load_tracks(all_bad, invalid="drop")
+    with pytest.raises(tables.DataValidationError, match="all 10 rows break the schema"):
+        tables.load_tracks(all_bad, invalid="drop")

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from genrelab.explore import profiles as eda
+from genrelab import explore
 
 
 def _table() -> pd.DataFrame:
@@ -18,7 +18,7 @@ def _table() -> pd.DataFrame:
 
 
 def test_the_tempo_sentence_names_the_narrowest_and_widest_label():
-    text = eda.tempo_spread_sentence(_table())
+    text = explore.tempo_spread_sentence(_table())
     assert text.startswith("**steady** has the narrowest tempo band")
     assert "**loose** spreads widest" in text
     assert "(median 120)" in text
@@ -30,17 +30,17 @@ def test_strongest_correlations_in_order_and_sign():
     frame = pd.DataFrame(
         {"a": a, "b": a + 0.3 * rng.normal(size=500), "c": -a + rng.normal(size=500)}
     )
-    positive, negative = eda.strongest_correlations(frame.corr(), n=1)
+    positive, negative = explore.strongest_correlations(frame.corr(), n=1)
     assert [p[:2] for p in positive] == [("a", "b")]
     assert [p[:2] for p in negative] == [("a", "c")]
-    text = eda.correlation_sentence(frame.corr(), n=1)
+    text = explore.correlation_sentence(frame.corr(), n=1)
     assert text.startswith("Strongest together: a and b (r = +0.9")
     assert "Strongest against: a and c (r = -0.6" in text
 
 
 def test_no_negative_pair_is_said_plainly():
     frame = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [1.0, 2, 3, 5]})
-    assert eda.correlation_sentence(frame.corr()).endswith("Strongest against: none.")
+    assert explore.correlation_sentence(frame.corr()).endswith("Strongest against: none.")
 
 
 def test_the_shape_sentence_names_the_most_skewed_features_and_their_zeros():
@@ -51,7 +51,7 @@ def test_the_shape_sentence_names_the_most_skewed_features_and_their_zeros():
             "zeros": np.where(rng.random(1000) < 0.4, 0.0, rng.exponential(size=1000)),
         }
     )
-    text = eda.shape_sentence(frame, ["normal", "zeros"], n=1)
+    text = explore.shape_sentence(frame, ["normal", "zeros"], n=1)
     assert text.startswith("The features least like a Gaussian: zeros (|skew| ")
     share = int(re.search(r", (\d+)% of tracks at exactly 0", text).group(1))
     assert 35 <= share <= 45  # 40% drawn at zero

@@ -13,10 +13,9 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from genrelab.tables import read as data
-from genrelab import schema
-from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
+from genrelab import schema, tables
 from genrelab.mixture.bic import best_by_bic, bic_grid, mean_distance
+from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
 
 TOL = 1e-6  # the issue's bar: per-sample lower bound and parameters
 
@@ -88,7 +87,7 @@ def assert_same_fit(ref, ours, X, skip_first_bound=False):
 @pytest.fixture(scope="module")
 def snapshot_sample() -> np.ndarray:
     """2,000 unique snapshot tracks x the 9 continuous features, standardized."""
-    tracks, _ = data.dedup(data.load_tracks(invalid="drop"), "keep_first")
+    tracks, _ = tables.dedup(tables.load_tracks(invalid="drop"), "keep_first")
     X = tracks[schema.CONTINUOUS_FEATURES].to_numpy(dtype=float)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     return X[np.random.default_rng(5).choice(len(X), 2000, replace=False)]

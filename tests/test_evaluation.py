@@ -7,20 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab.tables import read as data
-from genrelab.classify import evaluation, features as pipelines
-from genrelab.classify import selection as sel
+from genrelab import classify, tables
 
 
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
-    return data.snapshot_tracks("keep_first").sample(900, random_state=3).reset_index(drop=True)
+    return tables.snapshot_tracks("keep_first").sample(900, random_state=3).reset_index(drop=True)
 
 
 def _study(rows, full_sets):
-    split = evaluation.split_tracks(rows, "keep_first", seed=0)
-    X = pipelines.model_frame(split.tracks, "audio")
-    search = sel.grid_search(
+    split = classify.split_tracks(rows, "keep_first", seed=0)
+    X = classify.model_frame(split.tracks, "audio")
+    search = classify.grid_search(
         split.train_rows(X),
         split.y_train,
         split.groups_train,
@@ -29,15 +27,15 @@ def _study(rows, full_sets):
         seed=0,
         progress=False,
     )
-    scores = evaluation.score_on_test(search, split, X)
+    scores = classify.score_on_test(search, split, X)
     fulls = [
-        evaluation.fit_full_model(
+        classify.fit_full_model(
             split, search, "logistic_regression", {}, cv_folds=2, feature_set=fs
         )
         for fs in full_sets
     ]
-    leaky = evaluation.leaky_comparison(rows, search.best_estimator_, seed=0)
-    return split, evaluation.evaluate(split, search, scores, fulls, leaky, cv_folds=2)
+    leaky = classify.leaky_comparison(rows, search.best_estimator_, seed=0)
+    return split, classify.evaluate_classifiers(split, search, scores, fulls, leaky, cv_folds=2)
 
 
 def test_each_full_set_records_the_columns_it_read(rows):
@@ -63,12 +61,12 @@ def test_without_artists_the_split_says_it_is_not_artist_honest(rows):
 
 
 def test_full_sets_side_by_side_are_the_sets_one_by_one(rows):
-    split = evaluation.split_tracks(rows, "keep_first", seed=0)
+    split = classify.split_tracks(rows, "keep_first", seed=0)
     one_by_one = [
-        evaluation.fit_full_model(split, None, "random_forest", {}, cv_folds=2, feature_set=fs)
+        classify.fit_full_model(split, None, "random_forest", {}, cv_folds=2, feature_set=fs)
         for fs in ("full", "full_2026")
     ]
-    side_by_side = evaluation.fit_full_models(
+    side_by_side = classify.fit_full_models(
         split, None, "random_forest", {}, cv_folds=2, n_jobs=2, feature_sets=("full", "full_2026")
     )
     assert [f.feature_set for f in side_by_side] == ["full", "full_2026"]

@@ -18,10 +18,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from test_audio import SR, click_track, make_bad_files
 
-from genrelab import config, execution, schema
-from genrelab.tables import read as data
+from genrelab import classify, config, execution, schema, tables
 from genrelab.audio import batch as extraction
-from genrelab.classify import selection as sel
 from genrelab.mixture.bic import best_by_bic, bic_grid
 
 
@@ -169,13 +167,13 @@ def test_relative_paths_reach_the_workers(client, clips, tmp_path, monkeypatch):
 
 # --- grid search through joblib's Dask backend ---------------------------------------------------
 def _search(scheduler=None):
-    return sel.ModelSelection(
+    return classify.ModelSelection(
         {
             "lr": LogisticRegression(max_iter=300),
             "rf": RandomForestClassifier(n_estimators=20, random_state=0),
         },
         {"lr": {"model__C": [0.1, 1.0]}, "rf": {"model__max_depth": [4, 8]}},
-        cv=sel.grouped_cv(3, seed=0),
+        cv=classify.grouped_cv(3, seed=0),
         n_jobs=1,
         scheduler=scheduler,
     )
@@ -183,8 +181,8 @@ def _search(scheduler=None):
 
 @pytest.fixture(scope="module")
 def tracks():
-    tracks = data.snapshot_tracks().sample(800, random_state=0).reset_index(drop=True)
-    return tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy(), sel.artist_groups(tracks)
+    tracks = tables.snapshot_tracks().sample(800, random_state=0).reset_index(drop=True)
+    return tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy(), classify.artist_groups(tracks)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from genrelab import config, persist, report, schema
-from genrelab.tables import read as data
+from genrelab import config, persist, report, schema, tables
 from genrelab.predictor import html
 
 pytestmark = pytest.mark.slow
@@ -30,7 +29,7 @@ N_TRACKS = 1500
 
 
 def _snapshot_sample():
-    tracks = data.snapshot_tracks("keep_first")
+    tracks = tables.snapshot_tracks("keep_first")
     return tracks.sample(N_TRACKS, random_state=7).reset_index(drop=True)
 
 
@@ -54,7 +53,7 @@ def kaggle_tracks(path):
 def exportify(path):
     """An Exportify playlist export: capitalised columns, track URIs, a user's genre column."""
     t = _snapshot_sample()
-    inverse = {ours: theirs for theirs, ours in data.COLUMN_MAPS["exportify"].items()}
+    inverse = {ours: theirs for theirs, ours in tables.COLUMN_MAPS["exportify"].items()}
     out = t.rename(columns=inverse)[[c for c in inverse.values() if c in t.rename(columns=inverse)]]
     out["Track URI"] = "spotify:track:" + t["track_id"]
     out["Genres"] = t["genre"].map(RENAMED)

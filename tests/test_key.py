@@ -6,7 +6,8 @@ import aubio
 import numpy as np
 import pytest
 
-from genrelab.audio import features as audio, key
+from genrelab import audio
+from genrelab.audio import key
 
 SR = audio.SAMPLERATE
 

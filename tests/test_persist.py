@@ -15,32 +15,30 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from genrelab.tables import read as data
-from genrelab import persist, runs, schema
-from genrelab.classify import features as pipelines, selection
+from genrelab import classify, persist, runs, schema, tables
 from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
 
 
 @pytest.fixture(scope="module")
 def tracks() -> pd.DataFrame:
-    return data.snapshot_tracks().sample(400, random_state=0).reset_index(drop=True)
+    return tables.snapshot_tracks().sample(400, random_state=0).reset_index(drop=True)
 
 
 def saved_kinds(tracks: pd.DataFrame) -> dict[str, object]:
     """Every kind of object the package saves, fitted.
 
-    Each default model of :func:`selection.default_models` with each setting of its default grid,
+    Each default model of :func:`classify.default_models` with each setting of its default grid,
     in its pipeline for both feature sets (``full`` is the stacked text pipeline); the predictor's
     scaler + :class:`GaussianMixtureEM` for each covariance type; aubio mappings (a regressor, and
     one behind a scaler).
     """
     out: dict[str, object] = {}
-    grids = selection.default_grids()
+    grids = classify.default_grids()
     for feature_set in schema.FEATURE_SETS:
-        X = pipelines.model_frame(tracks, feature_set)
-        for name, model in selection.default_models().items():
+        X = classify.model_frame(tracks, feature_set)
+        for name, model in classify.default_models().items():
             for i, params in enumerate(ParameterGrid(grids[name])):
-                pipe = pipelines.make_pipeline_for(clone(model), feature_set).set_params(**params)
+                pipe = classify.make_pipeline_for(clone(model), feature_set).set_params(**params)
                 out[f"{feature_set} {name} #{i}"] = pipe.fit(X, tracks[schema.LABEL])
     X = tracks[schema.CONTINUOUS_FEATURES].to_numpy()
     for cov in COVARIANCE_TYPES:
@@ -72,7 +70,7 @@ def test_every_saved_kind_round_trips_through_the_one_loader(kinds, tracks, tmp_
     for i, (name, obj) in enumerate(kinds.items()):
         loaded = persist.load(persist.dump(obj, tmp_path / f"{i}.skops"))
         if name.startswith(("audio", "full")):
-            X = pipelines.model_frame(tracks, name.split()[0]).head(20)
+            X = classify.model_frame(tracks, name.split()[0]).head(20)
             method = "predict_proba" if hasattr(obj, "predict_proba") else "decision_function"
         else:
             X = tracks[schema.CONTINUOUS_FEATURES].head(20).to_numpy()
@@ -150,8 +148,8 @@ def test_a_file_that_is_not_skops_says_so(tmp_path):
 
 # --- the classifier, the mixture, the mapping -----------------------------------------------------
 def test_saved_model_round_trip(tracks, tmp_path):
-    X = pipelines.model_frame(tracks, "audio")
-    pipe = pipelines.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+    X = classify.model_frame(tracks, "audio")
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
         X, tracks[schema.LABEL]
     )
     path = persist.save_model(

@@ -13,12 +13,11 @@ import pytest  # noqa: E402
 import seaborn as sns  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
+from genrelab import plots, schema, tables
 from genrelab.audio import compare
-from genrelab.tables import read as data
-from genrelab import plots, schema
 from genrelab.explore import taste
-from genrelab.mixture.em import GaussianMixtureEM
 from genrelab.mixture.bic import bic_grid
+from genrelab.mixture.em import GaussianMixtureEM
 from genrelab.runs import Run
 
 
@@ -31,12 +30,12 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def snapshot() -> pd.DataFrame:
-    return data.load_tracks(invalid="drop")
+    return tables.load_tracks(invalid="drop")
 
 
 @pytest.fixture(scope="module")
 def public(snapshot) -> pd.DataFrame:
-    return data.dedup(snapshot)[0]
+    return tables.dedup(snapshot)[0]
 
 
 def _blobs(seed: int, n: int = 300, d: int = 3, k: int = 3, spread: float = 6.0) -> np.ndarray:

@@ -16,16 +16,14 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from genrelab import config, persist, runs, schema
-from genrelab.tables import read as data
-from genrelab.classify import features as pipelines
+from genrelab import classify, config, persist, runs, schema, tables
 from genrelab.predictor import model as pm
 from genrelab.predictor.proba import ProbaFunction
 
 
 @pytest.fixture(scope="module")
 def snapshot():
-    return data.snapshot_tracks()
+    return tables.snapshot_tracks()
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +141,7 @@ def test_forest_fast_path_gives_the_pipelines_probabilities(model, snapshot):
 def test_boosting_fast_path_gives_the_pipelines_probabilities(snapshot, genres):
     train = snapshot if genres is None else snapshot[snapshot["genre"].isin(genres)]
     train = train.sample(1500, random_state=3)
-    pipe = pipelines.make_pipeline_for(
+    pipe = classify.make_pipeline_for(
         HistGradientBoostingClassifier(max_iter=25, random_state=0), "audio"
     )
     with threadpool_limits(1):
@@ -165,7 +163,7 @@ def test_a_direct_path_that_disagrees_is_not_used(model, monkeypatch):
 
 def test_other_pipelines_run_as_they_are(snapshot):
     train = snapshot.sample(600, random_state=2)
-    pipe = pipelines.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
         train[schema.AUDIO_FEATURES], train["genre"]
     )
     f = ProbaFunction(pipe, schema.AUDIO_FEATURES)

@@ -10,8 +10,7 @@ import pytest
 from fixtures.models import RUNSTRING, crafted_skops, make_model_run, payload, save_mapping
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab import config, runs, schema
-from genrelab.tables import read as data
+from genrelab import config, runs, schema, tables
 from genrelab.collect import errors
 from genrelab.predictor import model as pm
 from genrelab.predictor.widget import GenrePredictor
@@ -19,7 +18,7 @@ from genrelab.predictor.widget import GenrePredictor
 
 @pytest.fixture(scope="module")
 def snapshot():
-    return data.snapshot_tracks()
+    return tables.snapshot_tracks()
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +211,10 @@ def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
     ):  # recorded: 403 on audio-features, then ReccoBeats
         assert widget.analyse_spotify(tid) is True
     ref = (
-        data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id").loc[tid]
+        tables.load_tracks(invalid="drop")
+        .drop_duplicates("track_id")
+        .set_index("track_id")
+        .loc[tid]
     )
     for f in ["danceability", "energy", "valence", "tempo"]:
         s = widget.sliders[f]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures.spotify.fakeapi import answer, fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab.tables import read as data
+from genrelab import tables
 from genrelab.collect import http, reccobeats
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -38,7 +38,7 @@ def test_a_batch_is_matched_back_by_href_and_unknown_ids_are_none(fake_api):
     got = reccobeats.fetch_batch(batch, http.session())
     assert list(got) == batch  # in the order asked, although the answer came reversed
     assert got[FACTS["no_reccobeats_features"]] is None
-    snap = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
+    snap = tables.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
     found = [t for t in batch if got[t] is not None]
     assert len(found) == 39
     for t in found:

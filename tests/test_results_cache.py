@@ -14,11 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelab import config, execution, memo
-from genrelab.tables import read as data
-from genrelab.classify import evaluation, features as pipelines
-from genrelab.mixture import bic as mixtures
-from genrelab.classify import selection as sel
+from genrelab import classify, config, execution, memo, mixture, tables
 
 
 @pytest.fixture(autouse=True)
@@ -30,14 +26,14 @@ def fresh_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
-    return data.snapshot_tracks("keep_first").sample(700, random_state=5).reset_index(drop=True)
+    return tables.snapshot_tracks("keep_first").sample(700, random_state=5).reset_index(drop=True)
 
 
 def _study(rows, scheduler=None):
     """Notebook 03's steps on a small problem; its metrics, and the search."""
-    split = evaluation.split_tracks(rows, "keep_first", seed=0)
-    X = pipelines.model_frame(split.tracks, "audio")
-    search = sel.grid_search(
+    split = classify.split_tracks(rows, "keep_first", seed=0)
+    X = classify.model_frame(split.tracks, "audio")
+    search = classify.grid_search(
         split.train_rows(X),
         split.y_train,
         split.groups_train,
@@ -48,10 +44,10 @@ def _study(rows, scheduler=None):
         scheduler=scheduler,
         progress=False,
     )
-    scores = evaluation.score_on_test(search, split, X)
-    full = evaluation.fit_full_model(split, search, "logistic_regression", {}, cv_folds=2)
-    leaky = evaluation.leaky_comparison(rows, search.best_estimator_, seed=0)
-    result = evaluation.evaluate(split, search, scores, [full], leaky, cv_folds=2)
+    scores = classify.score_on_test(search, split, X)
+    full = classify.fit_full_model(split, search, "logistic_regression", {}, cv_folds=2)
+    leaky = classify.leaky_comparison(rows, search.best_estimator_, seed=0)
+    result = classify.evaluate_classifiers(split, search, scores, [full], leaky, cv_folds=2)
     return result.metrics(), search
 
 
@@ -89,12 +85,12 @@ def test_an_identical_study_is_read_back_with_the_same_numbers(rows, caplog, mon
 
 
 def test_another_grid_or_seed_recomputes_only_what_changed(rows, caplog):
-    split = evaluation.split_tracks(rows, "keep_first", seed=0)
-    X = split.train_rows(pipelines.model_frame(split.tracks, "audio"))
-    models = {"lr": sel.default_models(0)["logistic_regression"]}
+    split = classify.split_tracks(rows, "keep_first", seed=0)
+    X = split.train_rows(classify.model_frame(split.tracks, "audio"))
+    models = {"lr": classify.default_models(0)["logistic_regression"]}
 
     def search(grid, seed=0):
-        ms = sel.ModelSelection(models, {"lr": grid}, cv=sel.grouped_cv(2, seed))
+        ms = classify.ModelSelection(models, {"lr": grid}, cv=classify.grouped_cv(2, seed))
         return ms.fit(X, split.y_train, split.groups_train, progress=False)
 
     with caplog.at_level(logging.INFO, logger="genrelab.memo"):
@@ -112,10 +108,10 @@ def test_where_a_search_ran_is_not_in_the_key(rows):
     first, _ = _study(rows)
     again, _ = _study(rows, scheduler="tcp://127.0.0.1:9")
     np.testing.assert_equal(again, first)
-    split = evaluation.split_tracks(rows, "keep_first", seed=1)  # another split: a miss
-    X = pipelines.model_frame(split.tracks, "audio")
+    split = classify.split_tracks(rows, "keep_first", seed=1)  # another split: a miss
+    X = classify.model_frame(split.tracks, "audio")
     with pytest.raises(execution.SchedulerError, match=r"tcp://127\.0\.0\.1:9"):
-        sel.grid_search(
+        classify.grid_search(
             split.train_rows(X),
             split.y_train,
             split.groups_train,
@@ -130,19 +126,19 @@ def test_a_bic_grid_computed_on_dask_is_read_back_locally(caplog, monkeypatch):
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 1.0, size=(120, 2)) for c in (-3.0, 3.0)])
     kw = dict(n_components=[1, 2, 3], covariance_types=["full", "diag"], random_state=0)
-    remote = mixtures.bic_grid(X, **kw, scheduler="local:2")
-    assert mixtures.bic_grid.in_cache(X, **kw)
+    remote = mixture.bic_grid(X, **kw, scheduler="local:2")
+    assert mixture.bic_grid.in_cache(X, **kw)
     # caplog records the whole test: when the logger is already at INFO (``--log-level=INFO``,
     # or an earlier test), the Dask call's own "cache miss" is in it; keep the local call's only.
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="genrelab.memo"):
-        local = mixtures.bic_grid(X, **kw)
+        local = mixture.bic_grid(X, **kw)
     (message,) = _messages(caplog)
     assert message.startswith("cache hit: genrelab.mixture.bic.bic_grid ["), message
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     monkeypatch.setenv("GENRELAB_NO_CACHE", "1")
-    assert not mixtures.bic_grid.in_cache(X, **kw)
-    pd.testing.assert_frame_equal(mixtures.bic_grid(X, **kw), remote, check_exact=True)
+    assert not mixture.bic_grid.in_cache(X, **kw)
+    pd.testing.assert_frame_equal(mixture.bic_grid(X, **kw), remote, check_exact=True)
 
 
 def test_the_report_kernels_show_the_hits(tmp_path):
@@ -152,8 +148,8 @@ def test_the_report_kernels_show_the_hits(tmp_path):
         "import numpy as np\n"
         "from genrelab.mixture import bic as mixtures\n"
         "X = np.random.default_rng(0).normal(size=(60, 2))\n"
-        "mixtures.bic_grid(X, [1], ['diag'], random_state=0)\n"
-        "mixtures.bic_grid(X, [1], ['diag'], random_state=0)\n"
+        "mixture.bic_grid(X, [1], ['diag'], random_state=0)\n"
+        "mixture.bic_grid(X, [1], ['diag'], random_state=0)\n"
     )
     env = {
         **os.environ,

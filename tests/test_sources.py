@@ -15,9 +15,9 @@ import requests
 import responses
 import soundfile as sf
 
-from genrelab.audio import features as audio, sources
-from genrelab import config
-from genrelab.audio.sources import fma, folder, synthesizer as synthesis, synthetic
+from genrelab import audio, config, inputs
+from genrelab.audio.sources import fma, folder, synthetic
+from genrelab.audio.sources import synthesizer as synthesis
 
 
 # --- synthetic ----------------------------------------------------------------------------------
@@ -85,12 +85,12 @@ def test_rendering_is_deterministic_and_styles_sound_different():
 
 
 def test_synthetic_corpus_through_the_registry(tmp_project_dirs):
-    corpus = sources.load_source("synthetic", n_clips=4, seed=2)
+    corpus = inputs.load_source("synthetic", n_clips=4, seed=2)
     assert corpus.name == "synthetic" and len(corpus) == 4 and corpus.label_name == "style"
     assert list(corpus.reference.columns) == ["item_id", "tempo", "key", "mode", "loudness"]
     assert corpus.items["path"].map(lambda p: p.startswith(str(config.cache_dir()))).all()
     with pytest.raises(ValueError, match="unknown audio source 'spotify'"):
-        sources.load_source("spotify")
+        inputs.load_source("spotify")
 
 
 # --- fma -----------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_fma_errors_name_the_problem(tmp_path, monkeypatch):
 
 def test_fma_source_from_the_setting(fma_tree, monkeypatch):
     monkeypatch.setenv("GENRELAB_FMA_DIR", str(fma_tree))
-    corpus = sources.load_source("fma")
+    corpus = inputs.load_source("fma")
     assert corpus.name == "fma" and len(corpus) == 1
 
 
@@ -191,7 +191,7 @@ def test_folder_reference_csv_keyed_by_path_name_or_stem(music_folder, tmp_path,
     with pytest.raises(ValueError, match="no key column 'name'"):
         folder.corpus(music_folder, reference_csv=csv, key_column="name")
     with pytest.raises(ValueError, match="path="):
-        sources.load_source("folder")
+        inputs.load_source("folder")
 
 
 # --- deezer (recorded HTTP, no network) ---------------------------------------------------------
@@ -228,7 +228,7 @@ def test_deezer_source_downloads_previews_and_keeps_spotify_features(tmp_project
             "track_name": ["a", "b", "a"],
         }
     )
-    corpus = sources.load_source(
+    corpus = inputs.load_source(
         "deezer",
         tracks=tracks,
         n_clips=0,
@@ -244,28 +244,28 @@ def test_deezer_source_downloads_previews_and_keeps_spotify_features(tmp_project
         list(corpus.failures["item_id"]) == ["t2"] and "not audio" in corpus.failures["reason"][0]
     )
     with pytest.raises(ValueError, match="isrc"):
-        sources.load_source("deezer", tracks=tracks.drop(columns="deezer_preview_url"))
+        inputs.load_source("deezer", tracks=tracks.drop(columns="deezer_preview_url"))
     with pytest.raises(ValueError, match="collected tracks"):
-        sources.load_source("deezer")
+        inputs.load_source("deezer")
 
 
 def test_from_params_dispatches_on_the_notebook_parameters(
     music_folder, fma_tree, tmp_path, tmp_project_dirs
 ):
-    syn = sources.from_params("synthetic", n_clips=4, seed=1)
+    syn = inputs.audio_corpus("synthetic", n_clips=4, seed=1)
     assert syn.name == "synthetic" and len(syn) == 4
-    assert len(sources.from_params("fma", audio_path=str(fma_tree), n_clips=0)) == 1
-    by_folder = sources.from_params("folder", audio_path=str(music_folder))
+    assert len(inputs.audio_corpus("fma", audio_path=str(fma_tree), n_clips=0)) == 1
+    by_folder = inputs.audio_corpus("folder", audio_path=str(music_folder))
     assert by_folder.label_name == "folder" and "rock" in set(by_folder.items["label"])
     csv = tmp_path / "ref.csv"
     pd.DataFrame({"file": ["a.wav"], "genre": ["punk"], "tempo": [180.0]}).to_csv(csv, index=False)
-    with_csv = sources.from_params("folder", audio_path=str(music_folder), reference_csv=str(csv))
+    with_csv = inputs.audio_corpus("folder", audio_path=str(music_folder), reference_csv=str(csv))
     assert with_csv.label_name == "genre"
     assert with_csv.items.set_index("item_id").loc["rock/a.wav", "label"] == "punk"
     with pytest.raises(ValueError, match="collected tracks"):
-        sources.from_params("deezer")
+        inputs.audio_corpus("deezer")
     with pytest.raises(ValueError, match="unknown audio source"):
-        sources.from_params("radio")
+        inputs.audio_corpus("radio")
 
 
 # --- scores: real compositions rendered from their scores -----------------------------------------
@@ -274,7 +274,8 @@ from music21 import meter, stream  # noqa: E402
 from music21 import note as m21note  # noqa: E402
 from music21 import tie as m21tie  # noqa: E402
 
-from genrelab.audio.sources import soundfont as render, scores
+from genrelab.audio.sources import scores
+from genrelab.audio.sources import soundfont as render
 
 
 def test_the_default_catalogue_is_large_varied_and_has_no_bach():
@@ -383,7 +384,7 @@ def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
     assert os.path.getmtime(again.items["path"].iloc[0]) == mtime  # reused, not rendered again
     other = scores.corpus(path=tmp_path / "scores", dest=dest, duration=6.0, seed=2)
     assert other.items["path"].iloc[0] != corpus.items["path"].iloc[0]  # another tempo: new file
-    assert sources.load_source("scores", path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)
+    assert inputs.load_source("scores", path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)
 
 
 def test_an_unreadable_score_is_a_failure_with_its_reason(tmp_path):

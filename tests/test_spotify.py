@@ -21,9 +21,18 @@ from fixtures.spotify.fakeapi import (  # noqa: F401  (pytest fixtures)
     load,
 )
 
-from genrelab import config, schema
-from genrelab.tables import read as data
-from genrelab.collect import analysis, catalogue, checkpoint, errors, http, library, spotify_client, stages, taxonomy
+from genrelab import config, inputs, schema, tables
+from genrelab.collect import (
+    analysis,
+    catalogue,
+    checkpoint,
+    errors,
+    http,
+    library,
+    spotify_client,
+    stages,
+    taxonomy,
+)
 from genrelab.runs import Run
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -60,7 +69,7 @@ def minimum_calls(features: str = "spotify") -> int:
 
 
 def snapshot_rows(ids) -> pd.DataFrame:
-    snap = data.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
+    snap = tables.load_tracks(invalid="drop").drop_duplicates("track_id").set_index("track_id")
     return snap.loc[list(ids)]
 
 
@@ -111,12 +120,12 @@ def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     res = run_collect()
     tracks = res.tracks
     assert list(tracks.columns) == [*schema.SNAPSHOT_COLUMNS, *catalogue.EXTRA_COLUMNS]
-    snap = data.load_tracks(invalid="drop")
+    snap = tables.load_tracks(invalid="drop")
     assert (
         tracks[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
         == snap[schema.SNAPSHOT_COLUMNS].dtypes.to_dict()
     )
-    valid, problems = data.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
+    valid, problems = tables.validate_tracks(tracks.assign(genre=tracks["playlist_genre"]))
     assert problems.empty and len(valid) == len(tracks)
     # one row per (track, playlist, subgenre); B is found by two pop subgenres, D by two rock ones
     n_tracks = {k: p["n_tracks"] for k, p in FACTS["playlists"].items()}
@@ -590,7 +599,7 @@ def test_without_a_cached_login_notebooks_get_told_how_to_log_in(fake_api, genre
 
 def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
     """What notebooks/01_collection.ipynb does with source="spotify" (read_source -> validate -> tables)."""
-    raw = data.read_source(
+    raw = inputs.read_source(
         "spotify",
         "",
         label_column="playlist_genre",
@@ -601,10 +610,10 @@ def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
         features_source="auto",
         cache_expire_days=30.0,
     )
-    tracks, problems = data.validate_tracks(raw, invalid="raise")
+    tracks, problems = tables.validate_tracks(raw, invalid="raise")
     assert problems.empty and tracks["genre"].isin(["pop", "rock"]).all()
     assert tracks["release_year"].notna().all()
-    assert len(data.playlists_table(tracks)) == 5 and len(data.artists_table(tracks)) > 0
+    assert len(tables.playlists_table(tracks)) == 5 and len(tables.artists_table(tracks)) > 0
     path = Run("nb01").write_table(tracks, "tracks")
     again = pd.read_parquet(path)
     assert again.attrs["collection"]["http_calls"] == minimum_calls("spotify")

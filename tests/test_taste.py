@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from fixtures.spotify.fakeapi import fake_api, genrelab_env, load  # noqa: F401  (pytest fixtures)
 
-from genrelab.tables import read as data
-from genrelab import schema
+from genrelab import schema, tables
+from genrelab.collect import library
 from genrelab.explore import taste
 
 pytestmark = pytest.mark.usefixtures("genrelab_env")
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.usefixtures("genrelab_env")
 
 @pytest.fixture(scope="module")
 def snapshot():
-    return data.load_tracks(invalid="drop")
+    return tables.load_tracks(invalid="drop")
 
 
 @pytest.fixture(scope="module")
 def public(snapshot):
-    return data.dedup(snapshot)[0]
+    return tables.dedup(snapshot)[0]
 
 
 def test_a_snapshot_playlist_stands_in_for_the_user(snapshot):
@@ -38,12 +38,12 @@ def test_a_snapshot_playlist_stands_in_for_the_user(snapshot):
 
 def test_compare_finds_what_sets_a_user_apart(public):
     loud = public[public["energy"] > public["energy"].quantile(0.9)].head(200)
-    table = taste.compare(loud, public)
+    table = taste.compare_with_public(loud, public)
     assert set(table["feature"]) == set(taste.FEATURES)
     row = table.set_index("feature").loc["energy"]
     assert row["std_diff"] > 1 and row["user_median_percentile"] > 90 and row["ks_pvalue"] < 1e-6
     assert table["std_diff"].abs().is_monotonic_decreasing
-    same = taste.compare(public.sample(3000, random_state=0), public).set_index("feature")
+    same = taste.compare_with_public(public.sample(3000, random_state=0), public).set_index("feature")
     assert (same["std_diff"].abs() < 0.1).all() and same["user_median_percentile"].between(
         40, 60
     ).all()
@@ -51,7 +51,7 @@ def test_compare_finds_what_sets_a_user_apart(public):
 
 def test_compare_names_missing_columns(public):
     with pytest.raises(KeyError, match="tempo"):
-        taste.compare(public.drop(columns="tempo"), public)
+        taste.compare_with_public(public.drop(columns="tempo"), public)
 
 
 def test_two_users_side_by_side(public):
@@ -64,13 +64,13 @@ def test_two_users_side_by_side(public):
 
 
 def test_liked_tracks_with_features_from_recorded_answers(fake_api):
-    liked = taste.liked_with_features()
+    liked = library.liked_with_features()
     facts = load("library")["facts"]
     assert liked["track_id"].tolist() == facts["liked_ids"]
     assert (
         liked[schema.AUDIO_FEATURES].notna().all().all()
         and liked.attrs["features_source"] == "spotify"
     )
-    table = taste.compare(liked, liked)
+    table = taste.compare_with_public(liked, liked)
     np.testing.assert_allclose(table["std_diff"], 0, atol=1e-12)
     assert isinstance(table, pd.DataFrame)

@@ -55,6 +55,7 @@ import joblib
 from tqdm.auto import tqdm
 
 from genrelab import config
+from genrelab.errors import GenrelabError
 
 if TYPE_CHECKING:  # the optional extra; imported at run time only when a cluster is used
     from distributed import Client
@@ -88,11 +89,11 @@ _LOCAL = re.compile(r"^local(?::(\d+))?$")
 _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d+)?/?$")
 
 
-class SchedulerError(ValueError):
+class SchedulerError(GenrelabError, ValueError):
     """A scheduler setting that is neither empty, ``local:N`` nor a scheduler address."""
 
 
-class TaskError(RuntimeError):
+class TaskError(GenrelabError, RuntimeError):
     """Raised by :meth:`Outcome.result` (and :func:`values`) for a task that failed."""
 
 

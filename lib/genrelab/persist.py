@@ -45,20 +45,21 @@ import pandas as pd
 import skops.io as sio
 
 from genrelab import runs
+from genrelab.errors import GenrelabError
 from genrelab.schema import AUDIO_FEATURES, LABEL
 
 #: The types :func:`load` trusts beyond skops' own safe list, by exact name: what the package's
 #: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
 TRUSTED_TYPES: tuple[str, ...] = (
     "genrelab.mixture.em.GaussianMixtureEM",  # the predictor's mixture
-    "genrelab.classify.features.OutOfFoldProba",  # the stacked text probabilities (full feature set)
-    "genrelab.classify.features.SubsampledClassifier",  # the RBF SVC fitted on a subsample
+    "genrelab.classify.pipelines.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.classify.pipelines.SubsampledClassifier",  # the RBF SVC fitted on a subsample
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )
 
 
-class ModelFileError(ValueError):
+class ModelFileError(GenrelabError, ValueError):
     """A saved model cannot be read: not a skops file, a side file missing or broken."""
 
 

@@ -38,9 +38,10 @@ from filelock import FileLock
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from genrelab.audio import features as audio
 from genrelab import config, execution
-from genrelab.audio.features import MIN_DURATION, AudioError, extract_features
+from genrelab.audio import features
+from genrelab.audio.features import MIN_DURATION, extract_features
+from genrelab.audio.load import SAMPLERATE, AudioError
 
 if TYPE_CHECKING:  # the optional Dask extra
     from distributed import Client
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 
 
 #: Numeric feature columns (no ids, key names or version), in a stable order.
-def feature_columns(df: pd.DataFrame) -> list[str]:
+def descriptor_columns(df: pd.DataFrame) -> list[str]:
     """The numeric descriptor columns of a features table (drops ids, names, version, key/mode)."""
     skip = {
         "path",
@@ -111,8 +112,8 @@ HASHES_PER_TASK = 64
 
 def _settings(min_duration: float) -> dict:
     return {
-        "extractor_version": audio.EXTRACTOR_VERSION,
-        "samplerate": audio.SAMPLERATE,
+        "extractor_version": features.EXTRACTOR_VERSION,  # read at call time: tests patch it
+        "samplerate": SAMPLERATE,
         "min_duration": min_duration,
     }
 
@@ -246,7 +247,7 @@ def _hashes(paths: list[str], client) -> list[tuple[str | None, str]]:
     return [o.value if o.ok else (None, f"unexpected {o.error_type}: {o.error}") for o in outcomes]
 
 
-def _analyse(todo: list[str], client, n_jobs, progress, min_duration, min_clips_per_job):
+def _analyse_pending(todo: list[str], client, n_jobs, progress, min_duration, min_clips_per_job):
     """:func:`_extract_one` for every path, in order: joblib processes here, or Dask futures."""
     desc = "aubio features"
     if client is not None:
@@ -313,7 +314,7 @@ def _extract(paths, client, start, n_jobs, cache, progress, min_duration, min_cl
             todo[h] = p
     new_rows = []
     if todo:
-        results = _analyse(
+        results = _analyse_pending(
             list(todo.values()), start(), n_jobs, progress, min_duration, min_clips_per_job
         )
         for h, res in zip(todo, results):

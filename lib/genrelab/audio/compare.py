@@ -1,11 +1,6 @@
 """How close do features computed from the audio (aubio) come to the reference features?
 
-* :func:`tempo_accuracy` - MIREX-style tempo scores: Accuracy1 (within +-4 % of the
-  reference) and Accuracy2 (also at 2x, 3x, 1/2 or 1/3 of it: octave errors forgiven), each hit
-  scored by ``mir_eval.tempo.detection``.
-* :func:`key_accuracy` - key and mode right, and the MIREX weighted key score (fifth 0.5,
-  relative 0.3, parallel 0.2) from ``mir_eval.key.weighted_score`` (:func:`mirex_key_score`,
-  descending fifths allowed as MIREX has since 2017).
+* tempo and key against the reference: :mod:`genrelab.audio.accuracy`;
 * :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
   each reference feature (energy, danceability, tempo, loudness... whatever the source has).
 * :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.mixture.em.GaussianMixtureEM`)
@@ -14,36 +9,32 @@
 
 Example
 -------
->>> from genrelab import compare
->>> compare.tempo_accuracy([120, 61, 90], [120, 120, 120])
-{'tempo_acc1': 0.3333333333333333, 'tempo_acc2': 0.6666666666666666, 'n': 3}
+>>> from genrelab.audio import compare
+>>> result = compare.compare_with_reference(corpus, features, k=4)   # doctest: +SKIP
+>>> result.cluster_scores()                                           # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
-import mir_eval
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import PCA
 from sklearn.linear_model import RidgeCV
-from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, r2_score
+from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from genrelab import config
 from genrelab.audio import peers
+from genrelab.audio.accuracy import key_accuracy, tempo_accuracy
+from genrelab.audio.batch import descriptor_columns
 from genrelab.audio.features import extract_features
 from genrelab.mixture.em import GaussianMixtureEM
-from genrelab.audio.batch import feature_columns
-from genrelab.schema import COMPACT_AUBIO_FEATURES, DISCRETE_FEATURES, PITCH_CLASSES
-
-#: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
-TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
+from genrelab.mixture.partition import matched_contingency, partition_scores
+from genrelab.schema import COMPACT_AUBIO_FEATURES, DISCRETE_FEATURES
 
 
 def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -56,168 +47,6 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
     table = items.merge(feats, on="path", how="inner")
     ref = reference.rename(columns={c: f"ref_{c}" for c in reference.columns if c != "item_id"})
     return table.merge(ref, on="item_id", how="left")
-
-
-# --------------------------------------------------------------------------- tempo and key
-def _tempo_hit(estimated: float, reference: float, tol: float) -> bool:
-    """``mir_eval.tempo.detection`` with one reference tempo: within ``tol`` of it."""
-    if not (np.isfinite(estimated) and estimated >= 0):
-        return False
-    _, one_correct, _ = mir_eval.tempo.detection(
-        np.array([reference, 0.0]), 1.0, np.array([estimated, estimated]), tol=tol
-    )
-    return bool(one_correct)
-
-
-def tempo_hits(estimated, reference, tol: float = 0.04) -> pd.DataFrame:
-    """Per clip: ``acc1`` (within ``tol`` of the reference), ``acc2`` (within ``tol`` of any of
-    :data:`TEMPO_FACTORS` times it), each scored by ``mir_eval.tempo.detection``.
-
-    Clips without a positive finite reference score ``False`` here and are left out by
-    :func:`tempo_accuracy`.
-    """
-    est = np.asarray(estimated, float)
-    ref = np.asarray(reference, float)
-    if est.shape != ref.shape:
-        raise ValueError(
-            f"estimated and reference tempi differ in shape: {est.shape} vs {ref.shape}"
-        )
-    known = np.isfinite(ref) & (ref > 0)
-    acc1 = np.array([k and _tempo_hit(e, r, tol) for e, r, k in zip(est, ref, known)], bool)
-    acc2 = np.array(
-        [
-            k and any(_tempo_hit(e, f * r, tol) for f in TEMPO_FACTORS)
-            for e, r, k in zip(est, ref, known)
-        ],
-        bool,
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = est / ref
-    return pd.DataFrame(
-        {"estimated": est, "reference": ref, "ratio": ratio, "acc1": acc1, "acc2": acc2}
-    )
-
-
-def tempo_accuracy(estimated, reference, tol: float = 0.04) -> dict:
-    """Accuracy1 and Accuracy2 over the clips whose reference tempo is known and positive.
-
-    Examples
-    --------
-    >>> tempo_accuracy([100, 50, 33.4, 130], [100, 100, 100, 100])["tempo_acc2"]
-    0.75
-    """
-    hits = tempo_hits(estimated, reference, tol)
-    ok = np.isfinite(hits["reference"]) & (hits["reference"] > 0)
-    hits = hits[ok]
-    n = len(hits)
-    return {
-        "tempo_acc1": float(hits["acc1"].mean()) if n else float("nan"),
-        "tempo_acc2": float(hits["acc2"].mean()) if n else float("nan"),
-        "n": n,
-    }
-
-
-def mir_eval_key(key: int, mode: int) -> str:
-    """A (key, mode) pair as mir_eval's key string (``"C# major"``; ``"X"`` when unknown)."""
-    if key is None or mode is None or not np.isfinite(key) or key < 0 or mode not in (0, 1):
-        return "X"
-    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
-
-
-#: Does the installed mir_eval take ``allow_descending_fifths`` (added after 0.8.2)?
-_MIR_EVAL_FIFTHS = (
-    "allow_descending_fifths" in inspect.signature(mir_eval.key.weighted_score).parameters
-)
-
-
-def mirex_key_score(
-    est_key: int, est_mode: int, ref_key: int, ref_mode: int, *, allow_descending_fifths=True
-) -> float:
-    """MIREX weighted key score of one estimate: ``mir_eval.key.weighted_score``.
-
-    1 same key, 0.5 a perfect fifth above (same mode), 0.3 relative, 0.2 parallel, else 0. With
-    ``allow_descending_fifths`` (the MIREX scoring since 2017) a fifth below scores 0.5 too:
-    passed to mir_eval when it takes the argument, else added here to mir_eval's score (mir_eval
-    0.8.2, the current release, scores only the ascending fifth).
-    """
-    ref, est = mir_eval_key(ref_key, ref_mode), mir_eval_key(est_key, est_mode)
-    if _MIR_EVAL_FIFTHS:
-        return float(
-            mir_eval.key.weighted_score(ref, est, allow_descending_fifths=allow_descending_fifths)
-        )
-    score = float(mir_eval.key.weighted_score(ref, est))
-    if (
-        allow_descending_fifths
-        and score == 0.0
-        and "X" not in (ref, est)
-        and int(est_mode) == int(ref_mode)
-        and (int(est_key) - int(ref_key)) % 12 == 5
-    ):
-        return 0.5
-    return score
-
-
-def key_relation(est_key: int, est_mode: int, ref_key: int, ref_mode: int) -> str:
-    """``same``, ``fifth`` (dominant or subdominant, same mode), ``relative``, ``parallel`` or
-    ``other``."""
-    if est_key == ref_key and est_mode == ref_mode:
-        return "same"
-    if est_mode == ref_mode and (est_key - ref_key) % 12 in (5, 7):
-        return "fifth"
-    if est_mode != ref_mode:
-        if est_key == ref_key:
-            return "parallel"
-        # relative: minor tonic 3 semitones below its major
-        major, minor = (est_key, ref_key) if est_mode == 1 else (ref_key, est_key)
-        if (major - minor) % 12 == 3:
-            return "relative"
-    return "other"
-
-
-def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
-    """Key accuracy (tonic and mode right), tonic-only and mode-only accuracy, MIREX weighted score
-    (:func:`mirex_key_score`, descending fifths allowed).
-
-    Clips with an unknown reference key (NaN or -1) are left out. Without ``ref_mode``, only
-    the tonic is compared. An estimate without a key (-1) scores 0.
-    """
-    ek, em = np.asarray(est_key, float), np.asarray(est_mode, float)
-    rk = np.asarray(ref_key, float)
-    rm = np.asarray(ref_mode, float) if ref_mode is not None else np.full_like(rk, np.nan)
-    ok = np.isfinite(rk) & (rk >= 0)
-    ek, em, rk, rm = ek[ok], em[ok], rk[ok], rm[ok]
-    n = int(ok.sum())
-    if n == 0:
-        return {
-            "key_acc": float("nan"),
-            "tonic_acc": float("nan"),
-            "mode_acc": float("nan"),
-            "key_mirex": float("nan"),
-            "n": 0,
-        }
-    tonic = ek == rk
-    out = {"tonic_acc": float(tonic.mean()), "n": n}
-    if np.isfinite(rm).all():
-        ek = np.where(np.isfinite(ek), ek, -1).astype(int)
-        em = np.where(np.isfinite(em), em, -1).astype(int)
-        relations = [
-            key_relation(int(a), int(b), int(c), int(d)) if a >= 0 else "other"
-            for a, b, c, d in zip(ek, em, rk, rm)
-        ]
-        out["key_acc"] = float(np.mean([r == "same" for r in relations]))
-        out["mode_acc"] = float((em == rm).mean())
-        out["key_mirex"] = float(
-            np.mean([mirex_key_score(a, b, int(c), int(d)) for a, b, c, d in zip(ek, em, rk, rm)])
-        )
-        out["relations"] = pd.Series(relations).value_counts().to_dict()
-    else:
-        out.update(key_acc=float(tonic.mean()), mode_acc=float("nan"), key_mirex=float("nan"))
-    return out
-
-
-def key_name(key: int, mode: int) -> str:
-    """``"C major"`` style name of a (key, mode) pair (Spotify's convention: mode 1 = major)."""
-    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
 
 
 # --------------------------------------------------------------------------- mimicry
@@ -310,54 +139,6 @@ def _single_feature_fit(X_train, y_train, X_test) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- clustering
-def hungarian_agreement(a, b) -> tuple[float, dict]:
-    """Share of items on which two partitions agree after the best one-to-one matching of clusters.
-
-    Returns the agreement and the mapping {cluster of ``b`` -> cluster of ``a``} (Hungarian
-    algorithm on the contingency table, ``scipy.optimize.linear_sum_assignment``).
-
-    Examples
-    --------
-    >>> hungarian_agreement([0, 0, 1, 1, 2], [5, 5, 7, 7, 7])[0]
-    0.8
-    """
-    table = contingency(a, b)
-    rows, cols = linear_sum_assignment(-table.values)
-    agreement = table.values[rows, cols].sum() / table.values.sum()
-    mapping = {table.columns[c]: table.index[r] for r, c in zip(rows, cols)}
-    return float(agreement), mapping
-
-
-def contingency(a, b) -> pd.DataFrame:
-    """Counts of items per (cluster of ``a``, cluster of ``b``)."""
-    return pd.crosstab(pd.Series(np.asarray(a), name="a"), pd.Series(np.asarray(b), name="b"))
-
-
-def matched_contingency(a, b) -> pd.DataFrame:
-    """:func:`contingency` with ``b``'s columns in the order of the rows they are matched to.
-
-    The matching is :func:`hungarian_agreement`'s; columns left unmatched (``b`` has more
-    clusters than ``a``) come last. A good match then shows as a dark diagonal.
-    """
-    table = contingency(a, b)
-    _, mapping = hungarian_agreement(a, b)  # cluster of b -> cluster of a
-    rows = list(table.index)
-    order = sorted(
-        table.columns, key=lambda c: (rows.index(mapping[c]) if c in mapping else len(rows), c)
-    )
-    return table[order]
-
-
-def partition_scores(a, b) -> dict:
-    """ARI, AMI and Hungarian-matched agreement of two labelings of the same items."""
-    a, b = np.asarray(a), np.asarray(b)
-    return {
-        "ari": float(adjusted_rand_score(a, b)),
-        "ami": float(adjusted_mutual_info_score(a, b)),
-        "agreement": hungarian_agreement(a, b)[0],
-    }
-
-
 def em_clusters(
     X: pd.DataFrame,
     k: int,
@@ -428,7 +209,7 @@ def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
     if which == "compact":
         cols = [c for c in COMPACT_AUBIO_FEATURES if c in table]
     elif which == "all":
-        cols = [c for c in feature_columns(table) if not c.startswith("ref_")]
+        cols = [c for c in descriptor_columns(table) if not c.startswith("ref_")]
     else:
         raise ValueError(f"which must be 'compact' or 'all', got {which!r}")
     return table[cols].astype(float)
@@ -470,7 +251,7 @@ def clips_per_label(items: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- everything at once
-#: The partition scores :func:`evaluate` reports (ARI, AMI, matched agreement), in this order.
+#: The partition scores :func:`compare_with_reference` reports (ARI, AMI, matched agreement), in this order.
 CLUSTER_SCORES = (
     "ari_ref_vs_aubio",
     "ami_ref_vs_aubio",
@@ -483,8 +264,8 @@ CLUSTER_SCORES = (
 
 
 @dataclass
-class Evaluation:
-    """What :func:`evaluate` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``.
+class ReferenceComparison:
+    """What :func:`compare_with_reference` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``.
 
     ``clusters`` is :func:`cluster_comparison`'s result (``None`` when the reference has no
     continuous feature or there are too few clips).
@@ -506,7 +287,7 @@ class Evaluation:
         return pd.Series(scores, name="score", dtype=float).to_frame().T
 
 
-def evaluate(
+def compare_with_reference(
     table: pd.DataFrame,
     *,
     k: int = 0,
@@ -515,7 +296,7 @@ def evaluate(
     aubio_features: str = "compact",
     cv: int = 5,
     not_references: tuple[str, ...] = (),
-) -> Evaluation:
+) -> ReferenceComparison:
     """Every comparison of a joined table (:func:`join`), skipping what the reference lacks.
 
     Tempo scores need ``ref_tempo``; key scores ``ref_key`` (and ``ref_mode``); the mimic
@@ -575,7 +356,9 @@ def evaluate(
         "aubio_features": aubio_features,
     }
     metrics.update({n: (clusters or {}).get(n, nan) for n in CLUSTER_SCORES})
-    return Evaluation(tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics)
+    return ReferenceComparison(
+        tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics
+    )
 
 
 # --------------------------------------------------------------------------- peer extractors

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from genrelab.audio.features import AudioError, key_from_chroma, load_audio
+from genrelab.audio.key import key_from_chroma
+from genrelab.audio.load import AudioError, load_audio
 from genrelab.schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)

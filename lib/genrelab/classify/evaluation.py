@@ -2,8 +2,8 @@
 
 Each step is one function returning a dataclass, so the notebook only calls, displays and plots:
 
-1. :func:`split_tracks` - one row per track (:func:`genrelab.tables.read.dedup`) and an artist-grouped
-   train/test split (:class:`HonestSplit`);
+1. :func:`genrelab.classify.split.split_tracks` - one row per track and an artist-grouped
+   train/test split (:class:`~genrelab.classify.split.HonestSplit`);
 2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
    split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
 3. :func:`fit_full_model` - a full feature set (audio, release year, popularity, stacked text
@@ -11,7 +11,7 @@ Each step is one function returning a dataclass, so the notebook only calls, dis
    (:class:`FullModel`), on the columns the table holds;
 4. :func:`leaky_comparison` - the seed's row split of the raw per-playlist table
    (:class:`LeakyComparison`);
-5. :func:`evaluate` - honest (per feature set), leaky and baselines side by side
+5. :func:`evaluate_classifiers` - honest (per feature set), leaky and baselines side by side
    (:class:`ClassificationEvaluation`), whose :meth:`~ClassificationEvaluation.metrics` is the
    ``classification`` section of ``metrics.json``.
 
@@ -20,13 +20,13 @@ results are keyed by feature set and baseline name.
 
 Example
 -------
->>> from genrelab import data, evaluation, selection               # doctest: +SKIP
->>> rows = data.load_tracks(invalid="drop")                         # doctest: +SKIP
->>> split = evaluation.split_tracks(rows, "drop_conflicting")       # doctest: +SKIP
->>> X = pipelines.model_frame(split.tracks, "audio")                # doctest: +SKIP
->>> search = selection.grid_search(split.train_rows(X), split.y_train,
-...                                split.groups_train)              # doctest: +SKIP
->>> scores = evaluation.score_on_test(search, split, X)             # doctest: +SKIP
+>>> from genrelab import classify, tables                              # doctest: +SKIP
+>>> rows = tables.load_tracks(invalid="drop")                         # doctest: +SKIP
+>>> split = classify.split_tracks(rows, "drop_conflicting")           # doctest: +SKIP
+>>> X = classify.model_frame(split.tracks, "audio")                   # doctest: +SKIP
+>>> search = classify.grid_search(split.train_rows(X), split.y_train,
+...                               split.groups_train)                 # doctest: +SKIP
+>>> scores = classify.score_on_test(search, split, X)                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -40,129 +40,32 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from genrelab.tables import read as data
 from genrelab import memo
-from genrelab.classify import features as pipelines, scoring
+from genrelab.classify import pipelines, scoring
 from genrelab.classify import selection as sel
+from genrelab.classify.split import HonestSplit
 from genrelab.schema import LABEL, NAME_COLUMNS
 
 __all__ = [
-    "HonestSplit",
-    "split_tracks",
     "Scored",
     "score",
     "TestScores",
     "score_on_test",
     "FullModel",
     "fit_full_model",
+    "fit_full_models",
     "LeakyComparison",
     "leaky_comparison",
     "fit_model",
     "fit_and_cross_validate",
-    "permutation_importances",
+    "cached_permutation_importances",
     "ClassificationEvaluation",
-    "evaluate",
+    "evaluate_classifiers",
     "Importances",
     "feature_importances",
     "ReadingTree",
     "reading_tree",
 ]
-
-
-# --- the honest split -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class HonestSplit:
-    """One row per track and an artist-grouped train/test split of them (row positions)."""
-
-    tracks: pd.DataFrame
-    dedup_report: data.DedupReport
-    y: np.ndarray
-    groups: np.ndarray
-    train: np.ndarray
-    test: np.ndarray
-    dedup_policy: str
-    group_column: str
-    test_size: float
-    seed: int
-
-    @property
-    def artist_honest(self) -> bool:
-        """Whether the split holds out artists: False when the table names no artist, and each
-        track is then its own group (an artist may sit on both sides)."""
-        return self.group_column in self.tracks and bool(
-            self.tracks[self.group_column].notna().any()
-        )
-
-    @property
-    def y_train(self) -> np.ndarray:
-        return self.y[self.train]
-
-    @property
-    def y_test(self) -> np.ndarray:
-        return self.y[self.test]
-
-    @property
-    def groups_train(self) -> np.ndarray:
-        return self.groups[self.train]
-
-    def train_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The training rows of a frame aligned with :attr:`tracks` (e.g. a model frame)."""
-        return frame.iloc[self.train]
-
-    def test_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The held-out rows of a frame aligned with :attr:`tracks`."""
-        return frame.iloc[self.test]
-
-    def summary(self) -> str:
-        """How many tracks and artists sit on each side (none on both)."""
-        if not self.artist_honest:
-            return (
-                f"{len(self.train):,} training and {len(self.test):,} test tracks, grouped by "
-                f"track: the table has no {self.group_column} column, so the split is not "
-                "artist-honest (an artist may sit on both sides)"
-            )
-        return (
-            f"{len(self.train):,} training and {len(self.test):,} test tracks; "
-            f"{len(set(self.groups[self.train])):,} and {len(set(self.groups[self.test])):,} "
-            "artists, none on both sides"
-        )
-
-    def policy(self, cv_folds: int) -> dict[str, Any]:
-        """The evaluation policy in words, for ``metrics.json``."""
-        column = self.group_column if self.artist_honest else "track_id"
-        share = self.test_size
-        return {
-            "dedup": self.dedup_policy,
-            "split": f"grouped by {column}, {1 - share:.0%}/{share:.0%}",
-            "cv": f"{cv_folds} {column}-grouped stratified folds of the training split",
-            "seed": self.seed,
-        }
-
-
-def split_tracks(
-    rows: pd.DataFrame,
-    dedup_policy: data.Policy = "drop_conflicting",
-    test_size: float = 0.2,
-    group_column: str = "track_artist",
-    seed: int = 42,
-) -> HonestSplit:
-    """Deduplicate the per-playlist ``rows`` and split the tracks with no artist on both sides."""
-    tracks, report = data.dedup(rows, dedup_policy)
-    if group_column not in tracks:  # no artist column: every track its own group
-        tracks = tracks.assign(**{group_column: pd.NA})
-    train, test = sel.honest_split(tracks, test_size, group_column, seed)
-    return HonestSplit(
-        tracks=tracks,
-        dedup_report=report,
-        y=tracks[LABEL].to_numpy(),
-        groups=sel.artist_groups(tracks, group_column),
-        train=train,
-        test=test,
-        dedup_policy=dedup_policy,
-        group_column=group_column,
-        test_size=test_size,
-        seed=seed,
-    )
 
 
 # --- one model on one test split ------------------------------------------------------------------
@@ -261,7 +164,9 @@ def fit_and_cross_validate(
 
 
 @memo.cached(ignore=["n_jobs"])
-def permutation_importances(model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None):
+def cached_permutation_importances(
+    model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None
+):
     """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by the
     model's fitted state, the rows scored, the repeats and the seed (the report's slowest cell
     on an identical re-run before it was cached)."""
@@ -312,15 +217,27 @@ def fit_full_model(
     return _fit_prepared(split, model_name, feature_set, prepared, n_jobs)
 
 
-def _fit_prepared(split, model_name, feature_set, prepared, n_jobs) -> FullModel:
+@dataclass(frozen=True)
+class _PreparedFit:
+    """A full set ready to fit: its pipeline parameters, its model frame and the arguments of
+    :func:`fit_and_cross_validate` (also its cache key)."""
+
+    params: dict[str, Any]
+    X: pd.DataFrame
+    fit_args: tuple
+
+
+def _fit_prepared(split, model_name, feature_set, prepared: _PreparedFit, n_jobs) -> FullModel:
     """Fit, cross-validate and score a full set prepared by :func:`_full_fit`."""
-    params, X, fit_args = prepared
-    pipeline, folds = fit_and_cross_validate(*fit_args, n_jobs=n_jobs)
+    params, X = prepared.params, prepared.X
+    pipeline, folds = fit_and_cross_validate(*prepared.fit_args, n_jobs=n_jobs)
     scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
     return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
 
 
-def _full_fit(split, search, model_name, model_params, text_columns, cv_folds, feature_set):
+def _full_fit(
+    split, search, model_name, model_params, text_columns, cv_folds, feature_set
+) -> _PreparedFit:
     """A full set's pipeline parameters, model frame and :func:`fit_and_cross_validate`'s
     arguments."""
     models = sel.default_models(split.seed)
@@ -337,8 +254,9 @@ def _full_fit(split, search, model_name, model_params, text_columns, cv_folds, f
         models[model_name], feature_set, text_columns, split.group_column, columns=X.columns
     )
     cv = sel.grouped_cv(cv_folds, split.seed)
-    fit_args = (pipeline.set_params(**params), split.train_rows(X), split.y_train, cv)
-    return params, X, (*fit_args, split.groups_train)
+    pipeline.set_params(**params)
+    fit_args = (pipeline, split.train_rows(X), split.y_train, cv, split.groups_train)
+    return _PreparedFit(params, X, fit_args)
 
 
 def fit_full_models(
@@ -356,7 +274,7 @@ def fit_full_models(
     all along instead of leaving one idle in its last round of folds). The same models."""
     args = (split, search, model_name, model_params, text_columns, cv_folds)
     prepared = {feature_set: _full_fit(*args, feature_set) for feature_set in feature_sets}
-    cached = all(fit_and_cross_validate.in_cache(*p[2]) for p in prepared.values())
+    cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
         return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
             delayed(_fit_prepared)(split, model_name, fs, p, 1) for fs, p in prepared.items()
@@ -458,7 +376,7 @@ class ClassificationEvaluation:
         }
 
 
-def evaluate(
+def evaluate_classifiers(
     split: HonestSplit,
     search: sel.ModelSelection,
     scores: TestScores,
@@ -505,7 +423,7 @@ def feature_importances(
     n_jobs: int | None = None,
 ) -> Importances:
     """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
-    permutation = permutation_importances(
+    permutation = cached_permutation_importances(
         search.best_estimator_,
         split.test_rows(X),
         split.y_test,

@@ -10,7 +10,12 @@ import argparse
 import sys
 
 from genrelab.collect import library, spotify_client
-from genrelab.collect.errors import NetworkError, RateLimitError, SpotifyAccessError, SpotifyCredentialsError
+from genrelab.collect.errors import (
+    NetworkError,
+    RateLimitError,
+    SpotifyAccessError,
+    SpotifyCredentialsError,
+)
 
 PROG = "python -m genrelab.collect"
 #: failures the user can fix (credentials, access, network, rate limit, a bad --user name):

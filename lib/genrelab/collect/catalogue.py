@@ -37,8 +37,20 @@ import pandas as pd
 from genrelab.collect.checkpoint import Checkpoint, default_checkpoint_dir
 from genrelab.collect.errors import CollectionPathWarning, SpotifyCredentialsError
 from genrelab.collect.paths import Gathered, by_genre_search, by_my_playlists, by_playlists
-from genrelab.collect.records import EXTRA_COLUMNS, artists_frame, assemble, has_features, report_missing
-from genrelab.collect.spotify_client import SEARCH_MAX_OFFSET, SpotifyClient, public_client, translate_errors, user_client
+from genrelab.collect.records import (
+    EXTRA_COLUMNS,
+    artists_frame,
+    assemble,
+    has_features,
+    report_missing,
+)
+from genrelab.collect.spotify_client import (
+    SEARCH_MAX_OFFSET,
+    SpotifyClient,
+    public_client,
+    translate_errors,
+    user_client,
+)
 from genrelab.collect.stages import Collector, FeaturesSource
 from genrelab.collect.taxonomy import TAXONOMY_YAML, load_my_playlists, load_taxonomy
 

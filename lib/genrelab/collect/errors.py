@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import requests
 
+from genrelab.errors import GenrelabError
 
-class SpotifyCredentialsError(RuntimeError):
+
+class SpotifyCredentialsError(GenrelabError, RuntimeError):
     """Credentials are missing or refused; the message says how to set them."""
 
 
-class SpotifyAPIError(RuntimeError):
+class SpotifyAPIError(GenrelabError, RuntimeError):
     """Spotify answered an error the collection cannot work around (after the retries)."""
 
 
@@ -40,7 +42,7 @@ class CollectionPathWarning(SpotifyFallbackWarning):
     """The seed's playlist path is closed for this app: another collection path is used."""
 
 
-class RateLimitError(RuntimeError):
+class RateLimitError(GenrelabError, RuntimeError):
     """A server asked us to wait longer than we are allowed to (or kept answering 429)."""
 
 
@@ -48,9 +50,9 @@ class NetworkError(requests.ConnectionError):
     """A host could not be reached at all (name resolution or connection failure); not retried."""
 
 
-class ReccoBeatsError(RuntimeError):
+class ReccoBeatsError(GenrelabError, RuntimeError):
     """ReccoBeats answered a batch with an error that retries did not fix."""
 
 
-class DeezerError(RuntimeError):
+class DeezerError(GenrelabError, RuntimeError):
     """Deezer answered with an error other than "no data"."""

@@ -22,8 +22,25 @@ import pandas as pd
 
 from genrelab import schema
 from genrelab.collect.checkpoint import Checkpoint
-from genrelab.collect.records import FEATURE_COLUMNS, artist_record, artists_frame, playlists_frame, records_from_items, track_record, tracks_frame
-from genrelab.collect.spotify_client import PLAYLIST_ITEMS_LIMIT, SEARCH_LIMIT, SEARCH_MAX_OFFSET, SpotifyClient, pages, public_client, translate_errors, user_client
+from genrelab.collect.records import (
+    FEATURE_COLUMNS,
+    artist_record,
+    artists_frame,
+    playlists_frame,
+    records_from_items,
+    track_record,
+    tracks_frame,
+)
+from genrelab.collect.spotify_client import (
+    PLAYLIST_ITEMS_LIMIT,
+    SEARCH_LIMIT,
+    SEARCH_MAX_OFFSET,
+    SpotifyClient,
+    pages,
+    public_client,
+    translate_errors,
+    user_client,
+)
 from genrelab.collect.stages import Collector, FeaturesSource
 
 log = logging.getLogger(__name__)
@@ -227,3 +244,21 @@ def album_tracks(album_id: str, *, client: SpotifyClient | None = None) -> pd.Da
             "duration_ms": pd.array([t.get("duration_ms") for t in items], dtype="Int64"),
         }
     )
+
+
+def liked_with_features(
+    limit: int | None = None, *, features_source: str = "auto", client=None
+) -> pd.DataFrame:
+    """The logged-in user's liked tracks with audio features (tracks without features dropped,
+    listed).
+
+    Needs a user login (``python -m genrelab.collect login``); ``client`` may be a
+    :func:`genrelab.collect.spotify_client.user_client` for another user.
+    """
+    sp = client or user_client()
+    liked = liked_tracks(limit, client=sp)
+    with_features = add_features(liked, source=features_source, client=sp)
+    out = with_features.dropna(subset=schema.AUDIO_FEATURES).reset_index(drop=True)
+    out.attrs.update(with_features.attrs)
+    out.attrs["user"] = "your liked tracks"
+    return out

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from genrelab import schema
-from genrelab.collect import deezer
 from genrelab.audio.sources.corpus import AudioCorpus, subsample
+from genrelab.collect import deezer
 
 
 def corpus(

@@ -18,9 +18,29 @@ from tqdm.auto import tqdm
 
 from genrelab.collect import deezer, reccobeats, refusals
 from genrelab.collect.checkpoint import Checkpoint
-from genrelab.collect.errors import FeaturesForbiddenError, FeaturesSourceWarning, SpotifyFallbackWarning
-from genrelab.collect.records import artist_record, artists_from_tracks, item_track, spotify_features, track_record
-from genrelab.collect.spotify_client import ARTISTS_BATCH, PLAYLIST_ITEMS_LIMIT, SEARCH_LIMIT, SEARCH_MAX_OFFSET, SPOTIFY_FEATURES_BATCH, TRACKS_BATCH, SpotifyClient, expected_errors, pages
+from genrelab.collect.errors import (
+    FeaturesForbiddenError,
+    FeaturesSourceWarning,
+    SpotifyFallbackWarning,
+)
+from genrelab.collect.records import (
+    artist_record,
+    artists_from_tracks,
+    item_track,
+    spotify_features,
+    track_record,
+)
+from genrelab.collect.spotify_client import (
+    ARTISTS_BATCH,
+    PLAYLIST_ITEMS_LIMIT,
+    SEARCH_LIMIT,
+    SEARCH_MAX_OFFSET,
+    SPOTIFY_FEATURES_BATCH,
+    TRACKS_BATCH,
+    SpotifyClient,
+    expected_errors,
+    pages,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,20 @@
 """A listener's taste against the public distribution of audio features.
 
 "The user" is a table of tracks with the audio features: their liked tracks with features
-(:func:`liked_with_features`, needs a Spotify login), or offline one snapshot playlist
+(:func:`genrelab.collect.library.liked_with_features`, needs a Spotify login), or offline one snapshot playlist
 standing in for them (:func:`user_from_snapshot`). "The public" is the snapshot (one row per
-track). :func:`compare` gives per-feature numbers (means, medians, a standardised
+track). :func:`compare_with_public` gives per-feature numbers (means, medians, a standardised
 difference, where the user's median falls in the public distribution, a two-sample
 Kolmogorov-Smirnov test); :func:`compare_users` puts two users side by side. The figures are
 :mod:`genrelab.plots.taste`'s.
 
 Example
 -------
->>> from genrelab import data, taste
->>> public = data.snapshot_tracks()                                   # doctest: +SKIP
+>>> from genrelab import tables
+>>> from genrelab.explore import taste
+>>> public = tables.snapshot_tracks()                                   # doctest: +SKIP
 >>> me = taste.user_from_snapshot(public, seed=1)                     # doctest: +SKIP
->>> taste.compare(me, public)                                         # doctest: +SKIP
+>>> taste.compare_with_public(me, public)                                         # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from genrelab.tables import read as data
-from genrelab import schema
-from genrelab.collect import library, spotify_client
+from genrelab import schema, tables
 
 FEATURES = schema.CONTINUOUS_FEATURES
 
@@ -53,7 +52,7 @@ def user_from_snapshot(
     DataFrame
         That playlist's tracks, one row each; ``attrs["user"]`` names the playlist.
     """
-    df = public if public is not None else data.load_tracks(invalid="drop")
+    df = public if public is not None else tables.load_tracks(invalid="drop")
     if playlist_id is None:
         sizes = df.groupby("playlist_id")["track_id"].nunique()
         eligible = sizes.index[sizes >= min_tracks].sort_values()
@@ -68,30 +67,12 @@ def user_from_snapshot(
     return user
 
 
-def liked_with_features(
-    limit: int | None = None, *, features_source: str = "auto", client=None
-) -> pd.DataFrame:
-    """The logged-in user's liked tracks with audio features (tracks without features dropped,
-    listed).
-
-    Needs a user login (``python -m genrelab.collect login``); ``client`` may be a
-    :func:`genrelab.collect.spotify_client.user_client` for another user.
-    """
-    sp = client or spotify_client.user_client()
-    liked = library.liked_tracks(limit, client=sp)
-    with_features = library.add_features(liked, source=features_source, client=sp)
-    out = with_features.dropna(subset=schema.AUDIO_FEATURES).reset_index(drop=True)
-    out.attrs.update(with_features.attrs)
-    out.attrs["user"] = "your liked tracks"
-    return out
-
-
 def percentile_of(values: np.ndarray, x: float) -> float:
     """Where ``x`` falls among ``values``, 0-100 (ties count half: the mid-rank percentile)."""
     return float(100 * (np.sum(values < x) + 0.5 * np.sum(values == x)) / len(values))
 
 
-def compare(
+def compare_with_public(
     user: pd.DataFrame, public: pd.DataFrame, features: Sequence[str] = FEATURES
 ) -> pd.DataFrame:
     """Per-feature comparison of a user's tracks with the public distribution.

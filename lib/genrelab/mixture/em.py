@@ -7,27 +7,12 @@ iteration (the tests check the lower bound of every iteration and the final para
 1e-6). It is k-dimensional, vectorized, and works in log space through the Cholesky factors
 of the precision matrices, so tiny densities never underflow to 0/0.
 
-How it is fast
---------------
-Every component's log density is a linear function of a few per-row statistics of the data,
-``z(x) = [upper triangle of x x', x, 1]`` (``[x*x, x, 1]`` for diagonal and ``[|x|^2, x, 1]``
-for spherical covariances). :func:`_row_statistics` computes them once per fit, after
-centering the data (which keeps the expansion well conditioned), as a matrix ``Zt`` with one
-row per statistic. Then one EM iteration is two matrix products per block of samples:
+Each EM iteration is two matrix products per cache-sized block of samples over a few per-row
+sufficient statistics, with BLAS on one thread (:func:`genrelab.mixture.em_math.row_statistics`,
+:func:`~genrelab.mixture.em_math.em_iteration`, :func:`~genrelab.mixture.em_math.one_blas_thread`).
 
-* E-step: ``log p(component, x) = C @ Zt`` where ``C`` (one row per component) holds the
-  precision matrix, ``-2 P mu``, ``mu' P mu``, the log-determinant from the Cholesky diagonal
-  and the log weight; one log-sum-exp pass turns it into responsibilities ``R`` in place.
-* M-step: ``R @ Zt.T`` gives in one product every component's total responsibility, sum of
-  ``x`` and sum of ``x x'``: the weights, means and covariances.
-
-This is the sufficient-statistics form of EM for Gaussian mixtures. The blocks are
-cache-sized, so each block of ``Zt`` is read from memory once per iteration; BLAS runs on one
-thread (see :func:`_one_blas_thread`). Memory: ``n_samples * (d (d + 3) / 2 + 1)`` floats for
-full/tied covariances (55 per sample for the 9 Spotify features).
-
-The arithmetic lives in :mod:`genrelab.mixture.em_math`; model selection by BIC and the seed study's
-"mean distance" in :mod:`genrelab.mixture.bic`.
+The arithmetic lives in :mod:`genrelab.mixture.em_math`, the starting point in
+:mod:`genrelab.mixture.init`; model selection by BIC in :mod:`genrelab.mixture.bic`.
 
 Example
 -------
@@ -50,12 +35,12 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from genrelab.mixture import em_math
+from genrelab.mixture.init import check_initial, initial_responsibilities
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -234,59 +219,6 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             )
         return X
 
-    def _check_initial(self, n_features):
-        """The user's initial weights/means/precisions as float arrays of the right shape."""
-        k, d, ct = self.n_components, n_features, self.covariance_type
-        weights = means = precisions = None
-        if self.weights_init is not None:
-            weights = np.asarray(self.weights_init, dtype=np.float64)
-            if weights.shape != (k,):
-                raise ValueError(f"weights_init must have shape ({k},), got {weights.shape}")
-            if (
-                np.any(weights < 0)
-                or np.any(weights > 1)
-                or not np.isclose(weights.sum(), 1.0, atol=1e-8, rtol=0)
-            ):
-                raise ValueError(f"weights_init must lie in [0, 1] and sum to 1, got {weights}")
-        if self.means_init is not None:
-            means = np.asarray(self.means_init, dtype=np.float64)
-            if means.shape != (k, d):
-                raise ValueError(f"means_init must have shape ({k}, {d}), got {means.shape}")
-        if self.precisions_init is not None:
-            precisions = np.asarray(self.precisions_init, dtype=np.float64)
-            shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[ct]
-            if precisions.shape != shape:
-                raise ValueError(
-                    f"precisions_init for covariance_type={ct!r} must have shape {shape}, "
-                    f"got {precisions.shape}"
-                )
-            if ct in ("full", "tied"):
-                if not np.allclose(precisions, precisions.swapaxes(-1, -2)):
-                    raise ValueError(f"precisions_init ({ct}) must be symmetric")
-                if not em_math.is_positive_definite(precisions):
-                    raise ValueError(f"precisions_init ({ct}) must be positive definite")
-            elif np.any(precisions <= 0):
-                raise ValueError(f"precisions_init ({ct}) must be positive")
-        return weights, means, precisions
-
-    # --- initialization -----------------------------------------------------------------
-    def _initial_resp(self, X, init, random_state) -> np.ndarray:
-        n, k = X.shape[0], self.n_components
-        if init == "random":
-            resp = random_state.uniform(size=(n, k))
-            resp /= resp.sum(axis=1)[:, None]
-            return resp
-        resp = np.zeros((n, k))
-        if init == "kmeans":
-            labels = KMeans(n_clusters=k, n_init=1, random_state=random_state).fit(X).labels_
-            resp[np.arange(n), labels] = 1.0
-        elif init == "random_points":
-            resp[random_state.choice(n, size=k, replace=False), np.arange(k)] = 1.0
-        else:  # kmeans++
-            _, indices = kmeans_plusplus(X, k, random_state=random_state)
-            resp[indices, np.arange(k)] = 1.0
-        return resp
-
     # --- fitting ------------------------------------------------------------------------------
     def fit(self, X, y=None):
         """Fit the mixture by EM (``n_init`` initializations, the best lower bound kept).
@@ -331,7 +263,9 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = {k}, n_samples = {n}"
             )
-        weights0, means0, precisions0 = self._check_initial(d)
+        weights0, means0, precisions0 = check_initial(
+            self.weights_init, self.means_init, self.precisions_init, k, d, ct
+        )
         random_state = check_random_state(self.random_state)
 
         shift = X.mean(axis=0)
@@ -342,7 +276,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
         for _ in range(self.n_init):
             # initial parameters: from responsibilities, overridden by what the user gave
             if weights0 is None or means0 is None or precisions0 is None:
-                resp = self._initial_resp(X, init, random_state)
+                resp = initial_responsibilities(X, k, init, random_state)
                 weights, means_c, cov = em_math.m_step(resp.T @ Zt.T, ct, d, self.reg_covar)
                 del resp
             else:

@@ -25,7 +25,17 @@ Example
 from __future__ import annotations
 
 from genrelab.plots import audio, classification, eda, mixtures, style, taste
-from genrelab.plots.style import SavedFigure, cluster_palette, figure_and_axes, genre_order, genre_palette, grid, placeholder, save_fig, use_style
+from genrelab.plots.style import (
+    SavedFigure,
+    cluster_palette,
+    figure_and_axes,
+    genre_order,
+    genre_palette,
+    grid,
+    placeholder,
+    save_fig,
+    use_style,
+)
 
 __all__ = [
     "audio",

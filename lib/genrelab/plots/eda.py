@@ -16,8 +16,8 @@ import numpy as np
 import seaborn as sns
 from scipy.stats import gaussian_kde
 
-from genrelab.schema import LABEL, PITCH_CLASSES
 from genrelab.plots.style import genre_palette, grid
+from genrelab.schema import LABEL, PITCH_CLASSES
 
 __all__ = [
     "subgenre_counts",

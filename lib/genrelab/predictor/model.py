@@ -52,9 +52,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from genrelab.audio import features as audio
-from genrelab import config, persist, runs, schema
-from genrelab.tables import read as data
+from genrelab import audio, config, persist, runs, schema, tables
+from genrelab.errors import GenrelabError
 from genrelab.mixture.em import GaussianMixtureEM
 from genrelab.predictor.proba import ProbaFunction
 
@@ -69,7 +68,7 @@ No saved classifier under {root}: the predictor needs the model notebook 03 save
 notebooks/03_classification.ipynb, then open this page again."""
 
 
-class PredictorSetupError(RuntimeError):
+class PredictorSetupError(GenrelabError, RuntimeError):
     """The predictor cannot start (no saved model...); the message says what to run."""
 
 
@@ -298,7 +297,7 @@ def cluster_model(
             tracks = pd.read_parquet(table).drop_duplicates("track_id")
             source = f"run {run_dir.name}"
         else:
-            tracks, source = data.snapshot_tracks(), "snapshot"
+            tracks, source = tables.snapshot_tracks(), "snapshot"
     feats = settings["features"]
     tracks = tracks.dropna(subset=feats)
     if len(tracks) > settings["max_tracks"]:
@@ -466,7 +465,7 @@ class PredictorModel:
         # may lack some)
         continuous = [f for f in schema.CONTINUOUS_FEATURES if f in self.features]
         self.index = TrackIndex(
-            tracks if tracks is not None else data.snapshot_tracks(), features=continuous
+            tracks if tracks is not None else tables.snapshot_tracks(), features=continuous
         )
         self.clusters = cluster_model(
             self.run_dir, max_tracks=gmm_max_tracks, seed=seed, features=continuous

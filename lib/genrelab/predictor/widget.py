@@ -30,7 +30,22 @@ import pandas as pd
 
 from genrelab import persist, runs, schema
 from genrelab.collect import analysis
-from genrelab.predictor.html import AUBIO_SHOWN, NO_MAPPING, SPOTIFY_HELP, UPLOAD_HELP, clusters_html, clusters_note_html, descriptors_html, esc, genre_colors, header_html, message_html, neighbors_html, page_html, probabilities_html
+from genrelab.predictor.html import (
+    AUBIO_SHOWN,
+    NO_MAPPING,
+    SPOTIFY_HELP,
+    UPLOAD_HELP,
+    clusters_html,
+    clusters_note_html,
+    descriptors_html,
+    esc,
+    genre_colors,
+    header_html,
+    message_html,
+    neighbors_html,
+    page_html,
+    probabilities_html,
+)
 from genrelab.predictor.model import PredictorModel, PredictorSetupError
 
 log = logging.getLogger(__name__)

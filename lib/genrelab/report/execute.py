@@ -27,10 +27,11 @@ import papermill as pm
 import yaml
 
 from genrelab import config, memo, runs
-from genrelab.runs import Run
+from genrelab.errors import GenrelabError
 from genrelab.report import kernels as warm
 from genrelab.report.params import check_params, load_params, notebook_parameters
 from genrelab.report.render import render_html
+from genrelab.runs import Run
 
 log = logging.getLogger("genrelab.report")
 
@@ -72,7 +73,7 @@ NEEDS = {
 DEFAULT_JOBS = 3
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(GenrelabError, RuntimeError):
     """A notebook raised; the message names the notebook and the failing cell."""
 
 

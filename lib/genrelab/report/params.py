@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from genrelab.errors import GenrelabError
+
 #: papermill's inferred type names -> the Python types a value may have (bool is not an int)
 _TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
@@ -25,7 +27,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 RESERVED = ("run_id",)
 
 
-class ParameterError(ValueError):
+class ParameterError(GenrelabError, ValueError):
     """A parameters file names something no notebook has, or gives a value of the wrong type."""
 
 

@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 from genrelab import config, runs
-from genrelab.runs import Run
 from genrelab.report.execute import read_state
 from genrelab.report.render import format_value, headline_rows
+from genrelab.runs import Run
 
 RESULTS_FILE = "results.json"
 BEGIN = "<!-- results: written by `make figures` from results/results.json; do not edit -->"

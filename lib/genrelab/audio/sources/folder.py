@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from genrelab.schema import AUDIO_EXTENSIONS
 from genrelab.audio.sources.corpus import AudioCorpus, subsample
+from genrelab.schema import AUDIO_EXTENSIONS
 
 log = logging.getLogger(__name__)
 

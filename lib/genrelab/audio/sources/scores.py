@@ -57,6 +57,7 @@ from tqdm.auto import tqdm
 from genrelab import config, schema
 from genrelab.audio.sources import soundfont as render
 from genrelab.audio.sources.corpus import AudioCorpus, subsample
+from genrelab.errors import GenrelabError
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ SCORE_SUFFIXES = (".mxl", ".musicxml", ".xml", ".krn", ".abc", ".mid", ".midi")
 _FORMAT_PREFERENCE = {".mxl": 0, ".musicxml": 1, ".xml": 2, ".krn": 3, ".abc": 4}
 
 
-class ScoreError(ValueError):
+class ScoreError(GenrelabError, ValueError):
     """A score that cannot be turned into a clip (unreadable, no notes...); ``reason`` says why."""
 
     def __init__(self, piece: str, reason: str):

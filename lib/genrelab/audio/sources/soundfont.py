@@ -39,6 +39,8 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from genrelab.errors import GenrelabError
+
 #: The soundfont the ``pretty_midi`` wheel ships (GPL-2.0; see data/README.md).
 SOUNDFONT_NAME = "TimGM6mb.sf2"
 SOUNDFONT_LICENSE = "GPL-2.0 (TimGM6mb by Tim Brechbill, shipped in the pretty_midi wheel)"
@@ -64,7 +66,7 @@ INSTRUMENTATIONS: dict[str, tuple[int, ...]] = {
 }
 
 
-class RenderError(ValueError):
+class RenderError(GenrelabError, ValueError):
     """Notes that cannot be rendered (empty, out of range); the message says why."""
 
 

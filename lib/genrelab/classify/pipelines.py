@@ -37,10 +37,11 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from genrelab.errors import GenrelabError
 from genrelab.schema import AUDIO_FEATURES, FEATURE_SETS, NAME_COLUMNS
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(GenrelabError, ValueError):
     """The table cannot train a classifier; the message names the column or label at fault."""
 
 
