@@ -1,4 +1,5 @@
-"""Benchmark of genrelab.mixture.em.GaussianMixtureEM against two references measured in the same run.
+"""Benchmark of genrelab.mixture.em.GaussianMixtureEM against two references measured in the same
+run.
 
 (a) scikit-learn's GaussianMixture on the snapshot's unique tracks x 9 standardized continuous
     features, k=6, full covariances, the same initial parameters and the same number of EM

@@ -73,7 +73,9 @@ def _scores(truth: pd.DataFrame, est: pd.DataFrame) -> dict:
         "x real time per core": t["seconds"].sum() / t["cpu_s"].sum(),
     }
     if "beat_tempo" in t:
-        out["Acc1 notated beat"] = accuracy.tempo_accuracy(t["tempo"], t["beat_tempo"])["tempo_acc1"]
+        out["Acc1 notated beat"] = accuracy.tempo_accuracy(t["tempo"], t["beat_tempo"])[
+            "tempo_acc1"
+        ]
     if "simple" in t:
         for metre, part in t.groupby("simple"):
             acc = accuracy.tempo_accuracy(part["tempo"], part["tempo_ref"])

@@ -1,4 +1,5 @@
-"""The metrical-level choice of genrelab.audio.tempo on its inputs, dumped once: variants in seconds.
+"""The metrical-level choice of genrelab.audio.tempo on its inputs, dumped once: variants in
+seconds.
 
 Choosing the tempo's level (:func:`genrelab.audio.tempo.choose_tempo`) needs only the onset envelope
 and the beat tracker's tempi, not the audio. ``--dump`` computes them once (seconds) for every

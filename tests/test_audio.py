@@ -62,9 +62,9 @@ def test_tempo_of_a_click_track(bpm):
 def test_slow_piece_read_at_its_tempo_not_double(tmp_path):
     """A 70 BPM string-quartet finale: aubio's tracker locks on the eighth notes (140 BPM), the
     metrical-level choice of genrelab.audio.tempo reads the quarter note the score is written in."""
-    from genrelab.audio.sources import scores
+    from genrelab.audio.sources import score_catalogue, scores
 
-    cat = scores.catalogue()
+    cat = score_catalogue.catalogue()
     piece = cat[cat["piece"] == "music21:mozart/k458/movement4"]
     assert len(piece) == 1, "the piece left music21's corpus"
     clip = scores.generate(

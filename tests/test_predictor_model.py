@@ -228,8 +228,8 @@ def test_a_bad_audio_file_is_an_error_not_an_exception(model):
 
 def test_audio_with_a_mapping_gives_the_reference_features(model, tmp_path):
     save_mapping(tmp_path)
-    mapping = pm.load_aubio_mapping(tmp_path)
-    assert pm.load_aubio_mapping(tmp_path / "nothing") is None
+    mapping = pm.read_aubio_mapping(tmp_path)
+    assert pm.read_aubio_mapping(tmp_path / "nothing") is None
     model.mapping = None
     plain = model.analyse_audio("clip.mp3", config.FMA_CLIP.read_bytes())
     assert plain.features["tempo"] > 0 and plain.reference is None and plain.error is None

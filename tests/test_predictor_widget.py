@@ -258,7 +258,7 @@ def test_good_upload_shows_aubio_features_and_says_there_is_no_mapping(widget):
 
 def test_upload_with_a_mapping_gives_genre_probabilities(widget, model_run, tmp_path):
     save_mapping(tmp_path)
-    widget.model.mapping = pm.load_aubio_mapping(tmp_path)
+    widget.model.mapping = pm.read_aubio_mapping(tmp_path)
     p0 = widget.probabilities.copy()
     feats = widget.analyse_upload("clip.mp3", config.FMA_CLIP.read_bytes())
     ref = widget.model.mapping.reference_features(feats)

@@ -274,12 +274,12 @@ from music21 import meter, stream  # noqa: E402
 from music21 import note as m21note  # noqa: E402
 from music21 import tie as m21tie  # noqa: E402
 
-from genrelab.audio.sources import scores
-from genrelab.audio.sources import soundfont as render
+from genrelab.audio.sources import score_catalogue, score_reading, scores  # noqa: E402
+from genrelab.audio.sources import soundfont as render  # noqa: E402
 
 
 def test_the_default_catalogue_is_large_varied_and_has_no_bach():
-    cat = scores.catalogue()
+    cat = score_catalogue.catalogue()
     assert len(cat) >= 100
     assert cat["composer"].nunique() >= 8 and cat["form"].nunique() >= 6
     assert cat["piece"].is_unique
@@ -290,10 +290,10 @@ def test_the_default_catalogue_is_large_varied_and_has_no_bach():
 
 
 def test_the_validation_catalogue_is_bach_chorales_only():
-    val = scores.validation_catalogue()
+    val = score_catalogue.validation_catalogue()
     assert len(val) == scores.VALIDATION_PIECES and val["piece"].is_unique
     assert val["piece"].str.startswith("music21:bach/bwv").all()
-    assert not set(val["piece"]) & set(scores.catalogue()["piece"])
+    assert not set(val["piece"]) & set(score_catalogue.catalogue()["piece"])
 
 
 def _score(sharps: int, bass_line: list[str], *, change_to: int | None = None, metre="4/4"):
@@ -320,7 +320,7 @@ def _score(sharps: int, bass_line: list[str], *, change_to: int | None = None, m
     ],
 )
 def test_key_and_mode_from_the_signature_and_the_final_bass(sharps, bass, change, expected):
-    truth = scores.score_truth(_score(sharps, bass, change_to=change))
+    truth = score_reading.score_truth(_score(sharps, bass, change_to=change))
     key, mode, reason = expected
     assert (truth.key, truth.mode) == (key, mode)
     assert (reason in truth.key_reason) if reason else truth.key_reason == ""
@@ -334,10 +334,10 @@ def test_compound_metre_beat_and_tied_notes_merged():
     first.tie, second.tie = m21tie.Tie("start"), m21tie.Tie("stop")
     part.append([first, second, m21note.Note("E4", quarterLength=3)])
     score = stream.Score([part])
-    notes = scores.score_notes(score)
+    notes = score_reading.score_notes(score)
     assert list(notes.onset) == [0.0, 3.0] and list(notes.duration) == [3.0, 3.0]
     assert list(notes.pitch) == [60, 64]
-    truth = scores.score_truth(score)
+    truth = score_reading.score_truth(score)
     assert truth.metre == "6/8" and truth.beat_quarters == 1.5
 
 
@@ -362,7 +362,7 @@ def test_a_folder_of_scores_is_rendered_once_and_cached(tmp_path):
     _score(0, ["C", "G", "C"]).write(
         "musicxml", fp=tmp_path / "scores" / "bach" / "choral.musicxml"
     )
-    cat = scores.folder_catalogue(tmp_path / "scores")
+    cat = score_catalogue.folder_catalogue(tmp_path / "scores")
     assert list(cat["composer"]) == ["tester"]  # the Bach folder is left out
     dest = tmp_path / "clips"
     corpus = scores.corpus(path=tmp_path / "scores", dest=dest, duration=6.0, seed=1)

@@ -1,4 +1,5 @@
-"""genrelab.explore.taste: user vs public per feature, two users side by side, offline stand-in user."""
+"""genrelab.explore.taste: user vs public per feature, two users side by side, offline stand-in
+user."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def test_compare_finds_what_sets_a_user_apart(public):
     row = table.set_index("feature").loc["energy"]
     assert row["std_diff"] > 1 and row["user_median_percentile"] > 90 and row["ks_pvalue"] < 1e-6
     assert table["std_diff"].abs().is_monotonic_decreasing
-    same = taste.compare_with_public(public.sample(3000, random_state=0), public).set_index("feature")
+    same = taste.compare_with_public(public.sample(3000, random_state=0), public)
+    same = same.set_index("feature")
     assert (same["std_diff"].abs() < 0.1).all() and same["user_median_percentile"].between(
         40, 60
     ).all()

@@ -52,7 +52,7 @@ from genrelab.schema import AUDIO_FEATURES, LABEL
 #: saved objects hold (every default classifier in both feature sets, the mixture, a mapping).
 TRUSTED_TYPES: tuple[str, ...] = (
     "genrelab.mixture.em.GaussianMixtureEM",  # the predictor's mixture
-    "genrelab.classify.pipelines.OutOfFoldProba",  # the stacked text probabilities (full feature set)
+    "genrelab.classify.pipelines.OutOfFoldProba",  # stacked text probabilities (full set)
     "genrelab.classify.pipelines.SubsampledClassifier",  # the RBF SVC fitted on a subsample
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest

@@ -117,7 +117,8 @@ NAME_COLUMNS = ["track_name", "track_album_name", "track_artist"]
 #: Numeric columns beside the audio features in the full feature set.
 META_FEATURES = ["release_year", "track_popularity"]
 #: The classifier's feature sets and the numeric columns each adds to the audio features
-#: (:func:`genrelab.classify.pipelines.feature_columns`); both ``full`` sets add the text columns too.
+#: (:func:`genrelab.classify.pipelines.feature_columns`); both ``full`` sets add the text columns
+#: too.
 #: ``full_2026`` is what an app created in 2026 can still collect: Spotify's development-mode
 #: API no longer returns popularity (February 2026).
 FEATURE_SETS = {

@@ -3,7 +3,8 @@
 * tempo and key against the reference: :mod:`genrelab.audio.accuracy`;
 * :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
   each reference feature (energy, danceability, tempo, loudness... whatever the source has).
-* :func:`cluster_comparison` - the same EM Gaussian mixture (:class:`genrelab.mixture.em.GaussianMixtureEM`)
+* :func:`cluster_comparison` - the same EM Gaussian mixture
+(:class:`genrelab.mixture.em.GaussianMixtureEM`)
   fitted on the reference features and on the aubio features; the two partitions compared
   with ARI, AMI and Hungarian-matched agreement, and each against the genre / style labels.
 
@@ -41,7 +42,8 @@ def join(items: pd.DataFrame, features: pd.DataFrame, reference: pd.DataFrame) -
     """One row per extracted clip: ``item_id``, ``label``, aubio descriptors, ``ref_<feature>``.
 
     ``items`` (``item_id``, ``path``, ``label``) and ``features`` (from
-    :func:`genrelab.audio.batch.extract_batch`) are joined on ``path``; ``reference`` on ``item_id``.
+    :func:`genrelab.audio.batch.extract_batch`) are joined on ``path``; ``reference`` on
+    ``item_id``.
     """
     feats = features.drop(columns=[c for c in ("file",) if c in features])
     table = items.merge(feats, on="path", how="inner")
@@ -150,7 +152,8 @@ def em_clusters(
 ) -> np.ndarray:
     """Standardise ``X``, reduce it by PCA to at most ``max_dims`` (default ``n/15``, >= 2)
     dimensions when it has more, and return the labels of a ``k``-component EM mixture
-    (:class:`genrelab.mixture.em.GaussianMixtureEM`, k-means initialisation, ``n_init`` restarts)."""
+    (:class:`genrelab.mixture.em.GaussianMixtureEM`, k-means initialisation, ``n_init``
+    restarts)."""
     Z = StandardScaler().fit_transform(np.asarray(X, float))
     dims = max_dims if max_dims is not None else max(2, len(Z) // 15)
     if Z.shape[1] > dims:
@@ -251,7 +254,8 @@ def clips_per_label(items: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- everything at once
-#: The partition scores :func:`compare_with_reference` reports (ARI, AMI, matched agreement), in this order.
+#: The partition scores :func:`compare_with_reference` reports (ARI, AMI, matched agreement), in
+#: this order.
 CLUSTER_SCORES = (
     "ari_ref_vs_aubio",
     "ami_ref_vs_aubio",
@@ -265,7 +269,8 @@ CLUSTER_SCORES = (
 
 @dataclass
 class ReferenceComparison:
-    """What :func:`compare_with_reference` found; ``metrics`` is flat, for ``run.record("aubio", **metrics)``.
+    """What :func:`compare_with_reference` found; ``metrics`` is flat, for ``run.record("aubio",
+    **metrics)``.
 
     ``clusters`` is :func:`cluster_comparison`'s result (``None`` when the reference has no
     continuous feature or there are too few clips).

@@ -8,7 +8,8 @@ analysis and numpy summarises the framewise arrays.
 =====================  ==========================================================================
 feature                how
 =====================  ==========================================================================
-tempo                  BPM at the metrical level chosen by :mod:`genrelab.audio.tempo`: aubio ``tempo``
+tempo                  BPM at the metrical level chosen by :mod:`genrelab.audio.tempo`: aubio
+``tempo``
                        (beat tracker) refined by the median inter-beat interval and aubio's own
                        estimate, times 1/3 ... 3, and the onset envelope's autocorrelation
                        peaks, whichever scores best on the autocorrelation (comb energy), the
@@ -45,7 +46,8 @@ extractor_version      :data:`EXTRACTOR_VERSION`
 =====================  ==========================================================================
 
 Throughput: aubio objects work one hop at a time, so Python calls per frame are the cost
-to watch. One pvoc pass feeds three specdesc objects, the MFCC and a filterbank, and its magnitudes are
+to watch. One pvoc pass feeds three specdesc objects, the MFCC and a filterbank, and its magnitudes
+are
 copied into one array for numpy; onsets and pitch run on the same 1024-sample hops; the
 chroma pass uses 8192-sample frames without overlap; loudness and zero crossings are
 vectorised numpy.

@@ -18,7 +18,8 @@ peer           what it computes
                mono (librosa's default rate). ISC licence.
 =============  ================================================================================
 
-Each clip is decoded by :func:`genrelab.audio.features.load_audio` (soundfile), the same decoder the aubio
+Each clip is decoded by :func:`genrelab.audio.features.load_audio` (soundfile), the same decoder
+the aubio
 extractor uses, so differences come from the analysis only.
 
 Example

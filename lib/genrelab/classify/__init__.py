@@ -1,4 +1,5 @@
-"""Genre classifiers: feature sets, honest splits, the grid-search helper, scores, notebook 03's evaluation.
+"""Genre classifiers: feature sets, honest splits, the grid-search helper, scores, notebook 03's
+evaluation.
 
 Modules, in the order their imports flow:
 

@@ -81,7 +81,8 @@ class Scored:
     metrics: dict[str, Any]
 
     def confusion(self) -> pd.DataFrame:
-        """Tracks per (true, predicted) class (:func:`genrelab.classify.scoring.confusion_counts`)."""
+        """Tracks per (true, predicted) class
+        (:func:`genrelab.classify.scoring.confusion_counts`)."""
         return scoring.confusion_counts(self.y_true, self.predicted, self.classes)
 
     def top_confusions(self, n: int = 5) -> pd.DataFrame:
@@ -124,7 +125,8 @@ class TestScores:
         return self.models[self.best]
 
     def table(self) -> pd.DataFrame:
-        """One row per model, then per baseline (:func:`genrelab.classify.scoring.metrics_table`)."""
+        """One row per model, then per baseline
+        (:func:`genrelab.classify.scoring.metrics_table`)."""
         everything = {**self.models, **self.baselines}
         return scoring.metrics_table({name: s.metrics for name, s in everything.items()})
 
@@ -157,7 +159,8 @@ def fit_and_cross_validate(
     pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
 ) -> tuple[Any, np.ndarray]:
     """``pipeline`` fitted on ``X, y`` and the accuracies of its clones refitted on each fold of
-    ``cv`` (:func:`genrelab.classify.scoring.cv_accuracy`); cached like :func:`fit_model`, ``n_jobs``
+    ``cv`` (:func:`genrelab.classify.scoring.cv_accuracy`); cached like :func:`fit_model`,
+    ``n_jobs``
     left out of the key."""
     pipeline.fit(X, y)
     return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
@@ -167,7 +170,8 @@ def fit_and_cross_validate(
 def cached_permutation_importances(
     model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None
 ):
-    """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by the
+    """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by
+    the
     model's fitted state, the rows scored, the repeats and the seed (the report's slowest cell
     on an identical re-run before it was cached)."""
     return scoring.permutation_importances(

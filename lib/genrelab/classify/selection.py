@@ -3,7 +3,8 @@
 The seed study chose its classifier with a small helper that grid-searched several models and
 summarised the fold scores. :class:`ModelSelection` keeps that interface (a dict of models and a
 dict of parameter grids, ``score_summary()``), puts every model in a pipeline with a scaler
-(:func:`genrelab.classify.pipelines.make_pipeline_for`), and accepts grouped cross-validation and any
+(:func:`genrelab.classify.pipelines.make_pipeline_for`), and accepts grouped cross-validation and
+any
 scikit-learn splitter.
 
 Honest evaluation rests on two rules: one row per track (:func:`genrelab.tables.read.dedup`) and no

@@ -16,6 +16,7 @@ collect.paths           the ways to a labelled track list: playlists, genre sear
 collect.catalogue       ``collect`` (seed 000) and ``collect_year`` (seed 002)
 collect.library         a user's library and public look-ups as DataFrames, ``add_features``
 collect.analysis        one track's features and genre probabilities (the predictor page)
+collect.previews        Deezer's 30 s previews of collected tracks as an audio corpus
 collect.__main__        ``python -m genrelab.collect login``
 
 Nothing is imported here: ``from genrelab.collect import catalogue`` loads what it needs.

@@ -1,4 +1,5 @@
-"""What the features look like: genre profiles, similarity, a listener against the public (notebook 02).
+"""What the features look like: genre profiles, similarity, a listener against the public (notebook
+02).
 
 Modules, in the order their imports flow:
 

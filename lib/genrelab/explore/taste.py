@@ -1,7 +1,8 @@
 """A listener's taste against the public distribution of audio features.
 
 "The user" is a table of tracks with the audio features: their liked tracks with features
-(:func:`genrelab.collect.library.liked_with_features`, needs a Spotify login), or offline one snapshot playlist
+(:func:`genrelab.collect.library.liked_with_features`, needs a Spotify login), or offline one
+snapshot playlist
 standing in for them (:func:`user_from_snapshot`). "The public" is the snapshot (one row per
 track). :func:`compare_with_public` gives per-feature numbers (means, medians, a standardised
 difference, where the user's median falls in the public distribution, a two-sample

@@ -1,4 +1,5 @@
-"""Gaussian mixtures fitted by EM: the estimator, its arithmetic, the BIC grid, partition scores (notebook 04, part 1).
+"""Gaussian mixtures fitted by EM: the estimator, its arithmetic, the BIC grid, partition scores
+(notebook 04, part 1).
 
 Modules, in the order their imports flow:
 

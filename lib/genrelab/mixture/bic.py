@@ -251,7 +251,8 @@ def seed_mixture(
 ) -> SeedMixture:
     """Fit the seed's mixture on the raw ``features`` of ``tracks`` and place ``test_song``.
 
-    ``params`` go to :class:`~genrelab.mixture.em.GaussianMixtureEM` (``n_init``, ``max_iter``, ``tol``,
+    ``params`` go to :class:`~genrelab.mixture.em.GaussianMixtureEM` (``n_init``, ``max_iter``,
+    ``tol``,
     ``random_state``).
     """
     if missing := [f for f in features if f not in tracks.columns]:
@@ -334,7 +335,8 @@ class ClusterFit:
 def fit_clusters(
     X, genres, n_components: int, covariance_type: str = "full", **params
 ) -> ClusterFit:
-    """Fit a :class:`~genrelab.mixture.em.GaussianMixtureEM` on ``X`` and compare its clusters with the
+    """Fit a :class:`~genrelab.mixture.em.GaussianMixtureEM` on ``X`` and compare its clusters with
+    the
     ``genres`` of the same rows (ARI, AMI). ``params`` go to the estimator."""
     X = np.asarray(X, dtype=float)
     genres = np.asarray(genres)

@@ -1,4 +1,5 @@
-"""The arithmetic of :class:`genrelab.mixture.em.GaussianMixtureEM`: sufficient statistics, one EM step.
+"""The arithmetic of :class:`genrelab.mixture.em.GaussianMixtureEM`: sufficient statistics, one EM
+step.
 
 Every component's log density is a linear function of a few per-row statistics of the data,
 ``z(x) = [upper triangle of x x', x, 1]`` (``[x*x, x, 1]`` diagonal, ``[|x|^2, x, 1]``

@@ -31,7 +31,8 @@ __all__ = ["accuracy_comparison", "confusion_heatmap", "importances", "decision_
 def confusion_heatmap(counts: pd.DataFrame, title: str = "Confusion matrix") -> plt.Figure:
     """Row-normalized confusion matrix (recall on the diagonal) with counts in each cell.
 
-    ``counts``: true classes x predicted classes (:meth:`genrelab.classify.evaluation.Scored.confusion`).
+    ``counts``: true classes x predicted classes
+    (:meth:`genrelab.classify.evaluation.Scored.confusion`).
     """
     values = counts.to_numpy()
     share = values / values.sum(axis=1, keepdims=True)

@@ -1,6 +1,7 @@
 """Figures of a listener's taste (notebook 02): a user against the public, two users side by side.
 
-The numbers come from :mod:`genrelab.explore.taste`. The public is drawn as grey bars, users as lines
+The numbers come from :mod:`genrelab.explore.taste`. The public is drawn as grey bars, users as
+lines
 in colour-blind-safe blue and vermillion; densities are normalised per group, so a user with 50
 tracks and a public of 26,000 share one scale.
 

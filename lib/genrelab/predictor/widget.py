@@ -29,15 +29,20 @@ import numpy as np
 import pandas as pd
 
 from genrelab import persist, runs, schema
-from genrelab.collect import analysis
+from genrelab.predictor.controls import (
+    FEATURE_GROUPS,
+    FEATURE_HELP,
+    feature_slider,
+    heading,
+    snap_to_step,
+)
+from genrelab.predictor.external import ExternalInputs
 from genrelab.predictor.html import (
-    AUBIO_SHOWN,
     NO_MAPPING,
     SPOTIFY_HELP,
     UPLOAD_HELP,
     clusters_html,
     clusters_note_html,
-    descriptors_html,
     esc,
     genre_colors,
     header_html,
@@ -50,98 +55,9 @@ from genrelab.predictor.model import PredictorModel, PredictorSetupError
 
 log = logging.getLogger(__name__)
 
+
 #: Slider groups, in display order.
-FEATURE_GROUPS = (
-    ("Mood and movement", ("danceability", "energy", "valence")),
-    ("Sound", ("acousticness", "instrumentalness", "speechiness", "liveness", "loudness")),
-    ("Rhythm, key and length", ("tempo", "key", "mode", "duration_ms")),
-)
-FEATURE_LABELS = {
-    "loudness": "loudness (dB)",
-    "tempo": "tempo (BPM)",
-    "duration_ms": "duration (min)",
-}
-#: One line per feature (Spotify's definitions, shortened): slider tooltips.
-FEATURE_HELP = {
-    "danceability": "how suitable for dancing: tempo, rhythm stability, beat strength (0-1)",
-    "energy": "perceived intensity and activity: fast, loud, noisy (0-1)",
-    "valence": "musical positiveness: high sounds happy or euphoric, low sad or angry (0-1)",
-    "acousticness": "confidence that the track is acoustic (0-1)",
-    "instrumentalness": "likelihood that the track has no vocals (0-1)",
-    "speechiness": "presence of spoken words: above 0.33 rap or spoken word (0-1)",
-    "liveness": "presence of an audience: above 0.8 likely live (0-1)",
-    "loudness": "average loudness in decibels (typically -60 to 0 dB)",
-    "tempo": "estimated tempo in beats per minute",
-    "key": "the key the track is in (pitch class, 0 = C)",
-    "mode": "major or minor",
-    "duration_ms": "length of the track (minutes here; the model reads milliseconds)",
-}
-
-
-def _snap(value: float, low: float, high: float, step: float) -> float:
-    """``value`` on the slider's grid ``low + k * step`` (rounded like the page's), in range."""
-    decimals = max(0, -int(np.floor(np.log10(step))) + 1)
-    return float(min(high, max(low, round(low + round((value - low) / step) * step, decimals))))
-
-
-def _slider(feature: str, r: Mapping[str, float]):
-    """The control of one feature, from its training range ``r`` (min, p01, median, p99, max)."""
-    style = {"description_width": "150px"}
-    layout = w.Layout(width="96%")
-    tip = FEATURE_HELP.get(feature, feature)
-    label = FEATURE_LABELS.get(feature, feature)
-    if feature == "key":
-        return w.SelectionSlider(
-            options=[(f"{n} ({i})", i) for i, n in enumerate(schema.PITCH_CLASSES)],
-            value=int(round(r["median"])) % 12,
-            description=label,
-            tooltip=tip,
-            style=style,
-            layout=layout,
-        )
-    if feature == "mode":
-        return w.ToggleButtons(
-            options=[("major", 1), ("minor", 0)],
-            value=int(round(r["median"])),
-            tooltip=tip,
-            style={"button_width": "80px"},
-        )
-    lo, hi = (r["min"], r["max"]) if feature in schema.UNIT_FEATURES else (r["p01"], r["p99"])
-    if feature == "duration_ms":
-        lo, hi, med = lo / 60000, hi / 60000, r["median"] / 60000
-        return w.FloatSlider(
-            value=med,
-            min=np.floor(lo * 4) / 4,
-            max=np.ceil(hi * 4) / 4,
-            step=0.05,
-            readout_format=".2f",
-            description=label,
-            tooltip=tip,
-            style=style,
-            layout=layout,
-        )
-    step, fmt = {"loudness": (0.1, ".1f"), "tempo": (1.0, ".0f")}.get(feature, (0.01, ".2f"))
-    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-    if feature in schema.UNIT_FEATURES:
-        lo, hi = max(0.0, lo), min(1.0, hi)
-    return w.FloatSlider(
-        value=float(np.clip(r["median"], lo, hi)),
-        min=float(lo),
-        max=float(hi),
-        step=step,
-        readout_format=fmt,
-        description=label,
-        tooltip=tip,
-        style=style,
-        layout=layout,
-    )
-
-
-def _heading(text: str) -> w.HTML:
-    return w.HTML(f'<div class="gl-h">{esc(text)}</div>')
-
-
-class GenrePredictor:
+class GenrePredictor(ExternalInputs):
     """The genre predictor widget: sliders in, genre probabilities, clusters and neighbours out.
 
     Construct it in a notebook and display it (``predictor`` as the cell's last line). When no
@@ -246,7 +162,7 @@ class GenrePredictor:
     def _build_sliders(self) -> list[w.Widget]:
         """One slider per feature, under the headings of their groups."""
         meta = self.model.meta
-        self.sliders = {f: _slider(f, meta["feature_ranges"][f]) for f in self.features}
+        self.sliders = {f: feature_slider(f, meta["feature_ranges"][f]) for f in self.features}
         rows = {}
         for f, s in self.sliders.items():
             s.observe(self._on_slider, names="value")
@@ -262,7 +178,7 @@ class GenrePredictor:
         for title, feats in FEATURE_GROUPS:
             present = [rows[f] for f in feats if f in rows]
             if present:
-                groups.extend([_heading(title), *present])
+                groups.extend([heading(title), *present])
         return groups
 
     def _build_start(self) -> w.Widget:
@@ -299,7 +215,7 @@ class GenrePredictor:
             layout=w.Layout(flex_flow="row wrap"),
         )
         return w.VBox(
-            [_heading("Start from"), controls, self.search_message, self.matches, self.status]
+            [heading("Start from"), controls, self.search_message, self.matches, self.status]
         )
 
     def _build_results(self) -> w.Widget:
@@ -311,7 +227,7 @@ class GenrePredictor:
         self.neighbors_html = w.HTML("")
         return w.VBox(
             [
-                _heading("Genre probabilities"),
+                heading("Genre probabilities"),
                 self.probs_html,
                 w.HTML(clusters_note_html(self.model.clusters.meta)),
                 self.cluster_html,
@@ -339,7 +255,7 @@ class GenrePredictor:
         self.spotify_message = w.HTML(message_html(SPOTIFY_HELP, "info"))
         return w.VBox(
             [
-                _heading("A Spotify track"),
+                heading("A Spotify track"),
                 w.HBox([self.spotify_box, self.spotify_button]),
                 self.spotify_message,
             ],
@@ -354,7 +270,7 @@ class GenrePredictor:
         self.upload.observe(self._on_upload, names="value")
         self.upload_message = w.HTML(self._upload_help())
         return w.VBox(
-            [_heading("An audio file"), self.upload, self.upload_message],
+            [heading("An audio file"), self.upload, self.upload_message],
             layout=w.Layout(width="48%", min_width="380px"),
         )
 
@@ -413,7 +329,7 @@ class GenrePredictor:
                         v /= 60000.0
                     if v < s.min or v > s.max:
                         clipped.append(f)
-                    s.value = _snap(float(np.clip(v, s.min, s.max)), s.min, s.max, s.step)
+                    s.value = snap_to_step(float(np.clip(v, s.min, s.max)), s.min, s.max, s.step)
         finally:
             self._holding = False
         self._note = note
@@ -531,69 +447,3 @@ class GenrePredictor:
         self.search_message.value = message_html(outside, "info") if clipped else ""
 
     # --- Spotify ---------------------------------------------------------------------------------
-    def analyse_spotify(self, text: str) -> bool:
-        """Fetch a Spotify track's features and move the sliders there; messages, never raises."""
-        text = str(text).strip()
-        if not text:
-            self.spotify_message.value = message_html(
-                "Paste a Spotify track id, URI or open.spotify.com link first.", "info"
-            )
-            return False
-        self.spotify_message.value = message_html(f"fetching {text} \u2026", "info")
-        try:
-            result = analysis.analyze_track(text)
-        except Exception as exc:  # credentials, network, unknown id: shown, not raised
-            log.info("spotify look-up of %r failed: %s", text, exc)
-            self.spotify_message.value = message_html(f"Could not fetch {text}:\n{exc}", "error")
-            return False
-        feats = result.features.dropna().to_dict()
-        t = result.track
-        name, artist = t.get("track_name"), t.get("track_artist")
-        clipped = self.set_values(feats, note=f"sliders at \u201c{name}\u201d by {artist}")
-        absent = [f for f in self.features if f not in feats]
-        lines = [f"{name} by {artist}: features from {result.features_source}."]
-        if absent:
-            lines.append(f"Not available: {', '.join(absent)} (those sliders kept their values).")
-        if clipped:
-            lines.append(f"Outside the slider range (shown at its end): {', '.join(clipped)}.")
-        self.spotify_message.value = message_html("\n".join(lines), "ok")
-        return True
-
-    # --- audio upload ----------------------------------------------------------------------------
-    def _on_upload(self, change) -> None:
-        files = change["new"]
-        if not files:
-            return
-        item = files[-1]
-        self.analyse_upload(item.get("name", "upload"), bytes(item["content"]))
-
-    def analyse_upload(self, name: str, content: bytes) -> dict | None:
-        """Show an uploaded file's aubio features (and, with a mapping, move the sliders there).
-
-        Returns the aubio descriptors, or ``None`` when the file cannot be analysed (the widget
-        says why).
-        """
-        result = self.model.analyse_audio(name, content)
-        self.upload_features = result.features
-        if result.features is None:
-            self.upload_message.value = message_html(
-                f"Could not analyse {name}: {result.error}.", "error"
-            )
-            return None
-        table = descriptors_html(result.features, AUBIO_SHOWN)
-        if result.mapping_error:
-            tail = message_html(
-                f"The aubio->Spotify mapping failed: {result.mapping_error}", "error"
-            )
-        elif result.reference is None:
-            tail = message_html(self.model.mapping_error or NO_MAPPING, "info")
-        else:
-            self.set_values(result.reference, note=f"sliders at the features mapped from {name}")
-            top = self.probabilities.sort_values(ascending=False).head(3)
-            tail = message_html(
-                "Mapped to the model's features (sliders moved): "
-                + ", ".join(f"{g} {p:.0%}" for g, p in top.items()),
-                "ok",
-            )
-        self.upload_message.value = message_html(f"{name}: aubio features", "ok") + table + tail
-        return result.features

@@ -19,6 +19,10 @@ Every source returns the same shape, so the notebook does not care which one it 
     corpus.items      # item_id, path, label
     corpus.reference  # item_id + whatever reference features the source has
 
+The sources read scores through :mod:`.score_catalogue` (which pieces) and :mod:`.score_reading`
+(one score's notes and truth), render notes with :mod:`.soundfont` (a General MIDI soundfont)
+and synthesize the synthetic clips with :mod:`.synthesizer`.
+
 :data:`SOURCES` is the table of the offline sources. The network one (``deezer``: 30 s previews
 of collected tracks, :mod:`genrelab.collect.previews`) joins them one layer up, in
 :mod:`genrelab.inputs`, which also maps a notebook's flat parameters onto each source's own.

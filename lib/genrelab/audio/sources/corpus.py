@@ -34,7 +34,8 @@ class AudioCorpus:
     measured : tuple of str
         Reference columns measured from the audio itself rather than known from elsewhere (the
         scores corpus's ``loudness`` is the RMS of its rendering): not a reference for the
-        extractor to mimic (:func:`genrelab.audio.compare.compare_with_reference`'s ``not_references``).
+        extractor to mimic (:func:`genrelab.audio.compare.compare_with_reference`'s
+        ``not_references``).
     """
 
     name: str

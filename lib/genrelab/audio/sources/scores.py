@@ -43,300 +43,36 @@ import logging
 import os
 import re
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import soundfile as sf
 from joblib import Parallel, delayed
-from music21 import chord, converter, dynamics, key, meter, note
-from music21 import corpus as m21corpus
 from tqdm.auto import tqdm
 
 from genrelab import config, schema
 from genrelab.audio.sources import soundfont as render
 from genrelab.audio.sources.corpus import AudioCorpus, subsample
-from genrelab.errors import GenrelabError
+from genrelab.audio.sources.score_catalogue import (
+    catalogue,
+    folder_catalogue,
+    is_reserved,
+    validation_catalogue,
+)
+from genrelab.audio.sources.score_reading import (
+    ScoreError,
+    parse,
+    score_notes,
+    score_truth,
+)
 
 log = logging.getLogger(__name__)
 
 #: Bump when the notes or truth taken from a score can change (part of the cache folder).
 SCORES_VERSION = "scores-1"
-RESERVED = "bach"  # reserved for independent validation: never in a catalogue
 TEMPO_RANGE = (60.0, 150.0)  # quarter-note BPM, drawn log-uniformly per piece
 DEFAULT_INSTRUMENTATIONS = ("piano", "strings", "winds", "organ", "guitar")
-DEFAULT_VELOCITY = 80
-CATALOGUE_SEED = 0  # the default catalogue's picks do not depend on the corpus seed
-VALIDATION_PIECES = 60  # Bach chorales in the validation catalogue
-
-#: music21 corpus collections of the default catalogue:
-#: folder -> (composer label, form, at most this many pieces)
-COLLECTIONS: dict[str, tuple[str, str, int]] = {
-    "haydn": ("Haydn", "string quartet", 9),
-    "mozart": ("Mozart", "string quartet", 16),
-    "beethoven": ("Beethoven", "string quartet", 12),
-    "schumann_robert": ("Schumann", "song / quartet", 7),
-    "schumann_clara": ("Schumann", "piano piece", 5),
-    "joplin": ("Joplin", "rag", 1),
-    "handel": ("Handel", "aria", 1),
-    "verdi": ("Verdi", "aria", 1),
-    "weber": ("Weber", "piano piece", 1),
-    "liliuokalani": ("Liliuokalani", "song", 1),
-    "johnson_j_r": ("Johnson", "hymn", 1),
-    "leadSheet": ("lead sheet", "song", 2),
-    "monteverdi": ("Monteverdi", "madrigal", 14),
-    "palestrina": ("Palestrina", "mass", 14),
-    "trecento": ("trecento", "ballata / madrigal", 8),
-    "ryansMammoth": ("fiddle tunes", "fiddle tune", 26),
-    "oneills1850": ("fiddle tunes", "fiddle tune", 12),
-    "essenFolksong": ("folk songs", "folk song", 16),
-}
-#: Larger files take seconds to parse: the default catalogue leaves them out.
-MAX_BYTES = {".mxl": 60_000, ".krn": 60_000, ".abc": None, ".xml": 200_000, ".musicxml": 200_000}
-SCORE_SUFFIXES = (".mxl", ".musicxml", ".xml", ".krn", ".abc", ".mid", ".midi")
-_FORMAT_PREFERENCE = {".mxl": 0, ".musicxml": 1, ".xml": 2, ".krn": 3, ".abc": 4}
-
-
-class ScoreError(GenrelabError, ValueError):
-    """A score that cannot be turned into a clip (unreadable, no notes...); ``reason`` says why."""
-
-    def __init__(self, piece: str, reason: str):
-        self.piece, self.reason = piece, reason
-        super().__init__(f"{piece}: {reason}")
-
-
-# --------------------------------------------------------------------------- catalogues
-def _reserved(path: Path) -> bool:
-    return RESERVED in str(path).lower()
-
-
-def corpus_root() -> Path:
-    """The folder of music21's bundled corpus (``.../music21/corpus``)."""
-    first = Path(m21corpus.getCorePaths()[0])
-    return next(p for p in first.parents if p.name == "corpus")
-
-
-def _abc_numbers(path: Path) -> list[int]:
-    """The tune numbers (``X:`` fields) of an ABC file, in file order."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return [int(n) for n in re.findall(r"(?m)^X:\s*(\d+)", text)]
-
-
-def _entry(path: Path, root: Path, number: int | None, composer: str, form: str, source: str):
-    rel = path.relative_to(root).with_suffix("").as_posix()
-    piece = f"{source}:{rel}" + (f"#{number}" if number is not None else "")
-    return {
-        "piece": piece,
-        "path": str(path),
-        "number": number,
-        "composer": composer,
-        "form": form,
-        "collection": rel.split("/")[0] if "/" in rel else source,
-    }
-
-
-def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.DataFrame:
-    """The default pieces: music21's bundled corpus, :data:`COLLECTIONS`, Bach left out.
-
-    One format per piece (MusicXML before Humdrum before ABC), files over :data:`MAX_BYTES`
-    left out, the tunes of an ABC collection counted one by one; where a collection holds more
-    than its cap, a seeded (:data:`CATALOGUE_SEED`) sample. Sorted by piece.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``piece`` (unique id), ``path``, ``number`` (ABC tune number or ``None``), ``composer``,
-        ``form``, ``collection``.
-    """
-    collections = COLLECTIONS if collections is None else collections
-    base = corpus_root()
-    by_folder: dict[str, list[Path]] = {}
-    for p in m21corpus.getCorePaths():
-        p = Path(p)
-        folder = p.relative_to(base).parts[0]
-        if folder in collections and not _reserved(p) and p.suffix in _FORMAT_PREFERENCE:
-            by_folder.setdefault(folder, []).append(p)
-    rows = []
-    rng = np.random.default_rng(CATALOGUE_SEED)
-    for folder, (composer, form, cap) in collections.items():
-        best: dict[str, Path] = {}
-        for p in sorted(by_folder.get(folder, [])):
-            limit = MAX_BYTES.get(p.suffix)
-            if limit is not None and p.stat().st_size > limit:
-                continue
-            stem = p.with_suffix("").as_posix()
-            if (
-                stem not in best
-                or _FORMAT_PREFERENCE[p.suffix] < _FORMAT_PREFERENCE[best[stem].suffix]
-            ):
-                best[stem] = p
-        entries = []
-        for p in sorted(best.values()):
-            numbers = _abc_numbers(p) if p.suffix == ".abc" else []
-            if len(numbers) > 1:
-                entries += [_entry(p, base, n, composer, form, "music21") for n in numbers]
-            else:
-                entries.append(_entry(p, base, None, composer, form, "music21"))
-        if len(entries) > cap:
-            keep = np.sort(rng.choice(len(entries), size=cap, replace=False))
-            entries = [entries[i] for i in keep]
-        rows += entries
-    return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
-
-
-def validation_catalogue(n_pieces: int = VALIDATION_PIECES) -> pd.DataFrame:
-    """The reserved pieces, for the one independent validation only: a seeded sample of the Bach
-    chorales (``bach/bwv*.mxl``) of music21's corpus, in the shape of :func:`catalogue`."""
-    base, limit = corpus_root(), MAX_BYTES[".mxl"]
-    paths = [p for p in sorted(map(Path, m21corpus.getCorePaths())) if p.suffix == ".mxl"]
-    paths = [p for p in paths if p.relative_to(base).parts[0] == "bach" and p.name[:3] == "bwv"]
-    paths = [p for p in paths if p.stat().st_size <= limit]
-    rng = np.random.default_rng(CATALOGUE_SEED)
-    keep = np.sort(rng.choice(len(paths), size=min(n_pieces, len(paths)), replace=False))
-    rows = [_entry(paths[i], base, None, "Bach", "chorale", "music21") for i in keep]
-    return pd.DataFrame(rows).sort_values("piece", ignore_index=True)
-
-
-def folder_catalogue(path: str | Path, *, composer_from_folder: bool = True) -> pd.DataFrame:
-    """Every score file under ``path`` (MIDI, MusicXML, ABC, Humdrum), Bach left out, in the
-    shape of :func:`catalogue`; the composer is the first sub-folder's name (else ``unknown``)."""
-    root = Path(path).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"score folder {root} does not exist")
-    rows = []
-    for p in sorted(root.rglob("*")):
-        if p.suffix.lower() not in SCORE_SUFFIXES or _reserved(p.relative_to(root)):
-            continue
-        rel = p.relative_to(root)
-        composer = rel.parts[0] if composer_from_folder and len(rel.parts) > 1 else "unknown"
-        rows.append(_entry(p, root, None, composer, "", "folder"))
-    if not rows:
-        raise FileNotFoundError(f"no score files ({', '.join(SCORE_SUFFIXES)}) under {root}")
-    return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------ a score -> notes + truth
-@dataclass
-class ScoreTruth:
-    """What a score says about itself (before any rendering choice)."""
-
-    key: int  # 0 = C, -1 when undecided
-    mode: int  # 1 = major, 0 = minor, -1 when undecided
-    key_reason: str  # "" when decided, else why not
-    metre: str  # "4/4"; "" without a time signature
-    beat_quarters: float  # quarter notes per beat of the metre (1.5 in 6/8, 2 in 2/2)
-    sharps: int | None
-    final_bass: int | None  # MIDI pitch of the final bass note
-    title: str
-
-
-def parse(path: str | Path, number: int | None = None):
-    """Parse a score with music21 (no pickle cache written outside genrelab's cache)."""
-    try:
-        return converter.parse(str(path), number=number, forceSource=True, storePickle=False)
-    except Exception as exc:  # noqa: BLE001 - music21 raises many kinds for a bad file
-        raise ScoreError(
-            str(path), f"music21 cannot read it ({type(exc).__name__}: {exc})"
-        ) from None
-
-
-def _parts(score) -> list:
-    parts = list(getattr(score, "parts", []))
-    return parts if parts else [score]
-
-
-def score_notes(score) -> render.Notes:
-    """Every sounding note of ``score`` in quarter notes, ties merged, dynamics as velocities.
-
-    Grace notes and unpitched notes are left out; a part's dynamics (``p``, ``f``...) set the
-    velocity of the notes after them (music21's volume scalars), :data:`DEFAULT_VELOCITY`
-    before the first one.
-    """
-    rows: list[list[float]] = []
-    for index, part in enumerate(_parts(score)):
-        velocity = DEFAULT_VELOCITY
-        open_ties: dict[int, int] = {}  # MIDI pitch -> row of the note a tie continues
-        flat = part.flatten()
-        for el in flat.getElementsByClass([note.Note, chord.Chord, dynamics.Dynamic]):
-            if isinstance(el, dynamics.Dynamic):
-                if el.volumeScalar is not None:
-                    velocity = int(np.clip(round(127 * el.volumeScalar), 20, 127))
-                continue
-            length = float(el.quarterLength)
-            if length <= 0 or el.duration.isGrace:
-                continue
-            onset = float(el.offset)
-            members = [el] if isinstance(el, note.Note) else list(el.notes)
-            for member in members:
-                midi = int(member.pitch.midi)
-                tie = (
-                    member.tie.type
-                    if member.tie is not None
-                    else (el.tie.type if el.tie is not None else None)
-                )
-                if tie in ("continue", "stop") and midi in open_ties:
-                    row = rows[open_ties[midi]]
-                    row[1] = onset + length - row[0]
-                    if tie == "stop":
-                        del open_ties[midi]
-                    continue
-                rows.append([onset, length, midi, velocity, index])
-                if tie in ("start", "continue"):
-                    open_ties[midi] = len(rows) - 1
-    if not rows:
-        return render.Notes.from_rows([])
-    arr = np.array(rows)
-    arr = arr[np.lexsort((arr[:, 2], arr[:, 0]))]
-    return render.Notes.from_rows(arr)
-
-
-def score_truth(score, notes: render.Notes | None = None) -> ScoreTruth:
-    """Key and mode (key signature + final bass note), metre and title of a parsed score."""
-    parts = _parts(score)
-    bass = parts[-1]
-    signatures = [ks.sharps for ks in bass.recurse().getElementsByClass(key.KeySignature)]
-    times = list(bass.recurse().getElementsByClass(meter.TimeSignature))
-    if not times:
-        times = list(score.recurse().getElementsByClass(meter.TimeSignature))
-    metre = times[0].ratioString if times else ""
-    beat = float(times[0].beatDuration.quarterLength) if times else 1.0
-    title = ""
-    if score.metadata is not None:
-        title = score.metadata.title or score.metadata.movementName or ""
-    notes = score_notes(score) if notes is None else notes
-    final_bass = None
-    if len(notes):
-        # the bass part's last attack (its lowest note when it ends on a chord); the notes of the
-        # whole score when the bass part has none
-        lowest = notes.part == notes.part.max()
-        onset = notes.onset[lowest]
-        final_bass = int(notes.pitch[lowest][onset >= onset.max() - 1e-6].min())
-    undecided = {"key": -1, "mode": -1}
-    sharps = signatures[0] if signatures else None
-    if not signatures:
-        reason = "no key signature"
-    elif len(set(signatures)) > 1:
-        reason = (
-            f"the key signature changes ({', '.join(map(str, dict.fromkeys(signatures)))} sharps)"
-        )
-    elif final_bass is None:
-        reason = "no notes"
-    else:
-        major = (7 * sharps) % 12
-        minor = (major + 9) % 12
-        pc = final_bass % 12
-        if pc == major:
-            return ScoreTruth(major, 1, "", metre, beat, sharps, final_bass, title)
-        if pc == minor:
-            return ScoreTruth(minor, 0, "", metre, beat, sharps, final_bass, title)
-        reason = (
-            f"final bass {schema.PITCH_CLASSES[pc]} is neither {schema.PITCH_CLASSES[major]} "
-            f"(major) nor {schema.PITCH_CLASSES[minor]} (minor) of the signature"
-        )
-    return ScoreTruth(
-        undecided["key"], undecided["mode"], reason, metre, beat, sharps, final_bass, title
-    )
 
 
 # --------------------------------------------------------------------------- choices per piece
@@ -486,7 +222,7 @@ def generate(
     :func:`render_piece` (``key``, ``mode``, ``key_reason``, ``metre``, ``beat_tempo``,
     ``loudness``...).
     """
-    if not validation and any(_reserved(Path(p)) for p in pieces["path"]):
+    if not validation and any(is_reserved(Path(p)) for p in pieces["path"]):
         raise ValueError("the Bach pieces are reserved for independent validation")
     soundfont = Path(soundfont) if soundfont is not None else render.soundfont_path()
     dest = Path(dest) if dest is not None else default_dir(duration, samplerate, soundfont)

@@ -1,7 +1,8 @@
 """The synthesizer behind the synthetic corpus: wavetables, a drum kit, chords, a bass line, a
 melody and rap-like bursts, mixed into one clip of a style at a tempo, in a key, at a loudness.
 
-:func:`render_clip` turns one clip's ground truth (:func:`genrelab.audio.sources.synthetic.clip_truth`)
+:func:`render_clip` turns one clip's ground truth
+(:func:`genrelab.audio.sources.synthetic.clip_truth`)
 into samples; everything random is drawn from ``numpy.random.default_rng([seed, index, 1])``,
 so a clip depends only on its seed and index.
 """
