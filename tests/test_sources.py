@@ -291,7 +291,7 @@ def test_the_default_catalogue_is_large_varied_and_has_no_bach():
 
 def test_the_validation_catalogue_is_bach_chorales_only():
     val = score_catalogue.validation_catalogue()
-    assert len(val) == scores.VALIDATION_PIECES and val["piece"].is_unique
+    assert len(val) == score_catalogue.VALIDATION_PIECES and val["piece"].is_unique
     assert val["piece"].str.startswith("music21:bach/bwv").all()
     assert not set(val["piece"]) & set(score_catalogue.catalogue()["piece"])
 
