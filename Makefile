@@ -35,9 +35,10 @@ quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
 test: $(STAMP) browser ## run the test suite (pytest; notebooks on params/quick.yaml, the app in headless chromium)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff: lint and check the formatting of lib/, tests/, benchmarks/ and notebooks/
+lint: $(STAMP) ## ruff (lint everywhere, notebooks included; formatting of the .py files) and mypy on lib/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP) ## ruff: sort imports, fix what is safe to fix, format
 	$(BIN)/ruff check --fix --select I .

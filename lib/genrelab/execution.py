@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import joblib
 from tqdm.auto import tqdm
@@ -59,6 +59,7 @@ from genrelab.errors import GenrelabError
 
 if TYPE_CHECKING:  # the optional extra; imported at run time only when a cluster is used
     from distributed import Client
+    from typing_extensions import TypeIs
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def resolve(scheduler: str | None = None) -> Scheduler:
     return parse_scheduler(config.setting(SCHEDULER_ENV, ""), SCHEDULER_ENV)
 
 
-def is_client(obj: Any) -> bool:
+def is_client(obj: Any) -> TypeIs[Client]:
     """Whether ``obj`` is a :class:`distributed.Client` (without importing distributed)."""
     return type(obj).__name__ == "Client" and type(obj).__module__.startswith("distributed")
 
@@ -335,11 +336,11 @@ def _map(
     bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
     with bar:
         if client is None:  # in this process, one item after the other
-            out = []
+            done: list[Outcome] = []
             for item in items:
-                out.extend(_run_chunk(fn, [item], star, shared))
+                done.extend(_run_chunk(fn, [item], star, shared))
                 bar.update()
-            return out
+            return done
         from distributed import as_completed
 
         if shared:  # sent to every worker once, not with each task
@@ -371,7 +372,7 @@ def _map(
                 out[i] = res
             bar.update(len(rows))
             future.release()
-        return out
+        return cast(list[Outcome], out)  # every row was filled by its chunk
 
 
 def map_items(

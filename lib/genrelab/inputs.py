@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -102,7 +102,7 @@ def audio_corpus(
     """
     n = n_clips if n_clips and n_clips > 0 else None
     label_column = _folder_label_column(reference_csv) if audio_source == "folder" else None
-    kwargs = {
+    kwargs: dict[str, dict[str, Any]] = {
         "synthetic": {"n_clips": n or 120, "n_jobs": n_jobs, "progress": progress},
         "scores": {
             "n_clips": n,

@@ -278,8 +278,7 @@ def track_beats(y: np.ndarray, sr: int, tempo=None) -> tuple[np.ndarray, float, 
     """
     tempo = aubio.tempo("default", WIN, HOP, sr) if tempo is None else tempo
     n1 = len(y) // HOP
-    beats = [tempo.get_last_s() for f in y[: n1 * HOP].reshape(n1, HOP) if tempo(f)[0]]
-    beats = np.asarray(beats)
+    beats = np.asarray([tempo.get_last_s() for f in y[: n1 * HOP].reshape(n1, HOP) if tempo(f)[0]])
     ibi = np.diff(beats)
     ibi = ibi[(ibi > 0.2) & (ibi < 2.0)]  # 30-300 BPM
     if ibi.size >= 4:

@@ -80,7 +80,7 @@ def _zscore_rows(m: np.ndarray) -> np.ndarray:
 
 def _key_templates(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     """(24, 12) z-scored templates: the 12 major keys (C first), then the 12 minor keys."""
-    return _zscore_rows([np.roll(p, k) for p in (major, minor) for k in range(12)])
+    return _zscore_rows(np.array([np.roll(p, k) for p in (major, minor) for k in range(12)]))
 
 
 #: the 24 tonic triads (C major ... B major, C minor ... B minor) as 0/1 pitch-class templates

@@ -35,30 +35,9 @@ chooses the level instead of taking the tracker's first guess, in numpy on whole
 What the audio does not decide
 ------------------------------
 Most misses left on the ``scores`` corpus are a choice between two levels that its audio does
-not make. A score is rendered at a tempo drawn independently of its notation and without
-metrical accents, so a piece notated in running eighths at quarter = 64 gives the same audio
-as the same notes notated in quarters at 128; only the notation's style tells them apart. On
-the envelope, a 64 BPM piece in even eighths looks like a 150 BPM click track: its grid at 128
-has empty off-beats, its grid at 64 off-beats as strong as its beats.
-``benchmarks/bench_tempo_levels.py`` scores a variant of :func:`choose_tempo` on the tune half
-in seconds; these were tried there (tune half 72.9% Accuracy1 today) and none generalised:
-
-* further terms for the same candidates: the grid fit, off-beat contrast, comb energy and
-  even/odd-beat alternation of a bass-band (60-250 Hz) onset envelope and of a chroma-change
-  envelope (chords and bass notes should change on beats more than on their subdivisions); an
-  F-measure of the grid against onset peaks; the harmonic novelty (chroma before vs after) at
-  the beats over that at their midpoints; a bass-weighted onset envelope; the half-period term
-  weighted by the beat's accent over its division. Alone, none gained more than two pieces
-  without losing synthetic clips or click tracks;
-* weights searched over these terms gain 4 pieces on the whole tune half; searched on one half
-  of it (+2 pieces there), they lost 4 pieces on its other half in one split and won 2 in the
-  other. A softmax over 26 such terms fitted on the whole tune half reads only 79-84% of the
-  very pieces it was fitted on (and breaks click tracks);
-* a ternary-subdivision test, to report a dotted-quarter beat (6/8 read at its beat) in quarter
-  notes: on the tune half it fires on one such piece and on five simple-metre pieces;
-* a prior centred lower (120 BPM, Ellis's and librosa's centre) reads more slow pieces at the
-  quarter note (tune half 75.7%) but reads three fast synthetic clips (97.5%) and click
-  tracks of 155-175 BPM at half their tempo.
+not make (a piece in running eighths at quarter = 64 sounds like the same notes in quarters at
+128). The variants tried against that, and why none was kept, are in ``docs/tempo.md``;
+``benchmarks/bench_tempo_levels.py`` scores a variant on the tune half.
 
 Example
 -------
@@ -252,15 +231,16 @@ def choose_tempo(
     ac = autocorrelation(env, min(n_lags, len(env) - 1))
     near = maximum_filter1d(ac, 3)  # a period may be a frame off at 2, 3, 4 periods
     estimates = [b for b in (tracker_bpm, *others) if np.isfinite(b) and b > 0]
-    lags = [60.0 * fps / (b * np.asarray(ratios, float)) for b in estimates]
+    multiples = [60.0 * fps / (b * np.asarray(ratios, float)) for b in estimates]
     lo, hi = int(np.floor(min_lag)), int(np.ceil(max_lag))
     seg = ac[lo : hi + 1]
     is_peak = (seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:])
     peaks = lo + 1 + np.flatnonzero(is_peak)
     peaks = peaks[np.argsort(ac[peaks])[::-1][:n_peaks]].astype(float)
-    n_levels = sum(len(x) for x in lags)
+    n_levels = sum(len(x) for x in multiples)
     # the estimates' multiples keep their precise period; autocorrelation peaks are refined
-    lags = np.concatenate([*lags, _refine(ac, peaks, 0.04)]) if n_levels or peaks.size else peaks
+    refined = _refine(ac, peaks, 0.04)
+    lags = np.concatenate([*multiples, refined]) if n_levels or peaks.size else peaks
     unit = np.concatenate([np.isclose(ratios, 1.0)] * len(estimates) + [np.zeros(len(peaks), bool)])
     first = np.zeros(len(lags), bool)
     first[: len(ratios) if tracker_bpm > 0 else 0] = True

@@ -89,11 +89,11 @@ def prediction_metrics(y, predicted, proba: np.ndarray | None, classes) -> dict[
 
 def interval95(scores: Sequence[float]) -> tuple[float, float, float]:
     """Mean and 95% t-interval of fold scores: ``(mean, low, high)``."""
-    scores = np.asarray(scores, dtype=float)
-    mean = scores.mean()
+    values = np.asarray(scores, dtype=float)
+    mean = values.mean()
     if len(scores) < 2:
         return mean, np.nan, np.nan
-    half = stats.t.ppf(0.975, len(scores) - 1) * scores.std(ddof=1) / np.sqrt(len(scores))
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
     return mean, mean - half, mean + half
 
 

@@ -258,7 +258,8 @@ def collect_tables(
         features_source,
         progress,
     )
-    chosen, reason, got = path, "asked for", None
+    chosen: str = path
+    reason, got = "asked for", None
     if path == "auto":
         fallback = "my_playlists" if (sp.kind == "user" and named) else "genre_search"
         if sp.dev_mode:

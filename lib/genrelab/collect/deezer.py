@@ -22,7 +22,7 @@ import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,9 @@ def track_by_isrc(
     Raises :class:`DeezerError` for other errors (after the session's retries).
     """
     session = session or http.session()
-    kwargs = {"force_refresh": True} if force_refresh and hasattr(session, "cache") else {}
+    kwargs: dict[str, Any] = (
+        {"force_refresh": True} if force_refresh and hasattr(session, "cache") else {}
+    )
     response = session.get(track_url(isrc), **kwargs)
     if response.status_code != 200:
         raise DeezerError(f"Deezer {track_url(isrc)}: HTTP {response.status_code}")

@@ -80,7 +80,7 @@ def unreachable(err: BaseException) -> str | None:
     ``None`` for a connection that opened and then dropped (that one is retried).
     """
     seen = set()
-    todo = [err]
+    todo: list[BaseException | None] = [err]
     while todo:
         e = todo.pop()
         if e is None or id(e) in seen:
@@ -289,6 +289,32 @@ class RetryAdapter(HTTPAdapter):
             attempt += 1
 
 
+class _Counted:
+    """What both sessions add to requests': a per-host count of network calls (``calls``, shared
+    with their :class:`RetryAdapter`) and a timeout for requests sent without one (spotipy's token
+    requests pass ``timeout=None``)."""
+
+    def __init__(self, *args, default_timeout: tuple[float, float], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.default_timeout = default_timeout
+
+    def request(self, method, url, *args, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+class CachedSession(_Counted, requests_cache.CachedSession):
+    """requests-cache's session with ``calls``, a default timeout and ``cache_path``."""
+
+    cache_path: Path
+
+
+class PlainSession(_Counted, requests.Session):
+    """requests' session with ``calls`` and a default timeout (nothing is cached)."""
+
+
 def expire_after(expire_days: float | None):
     """``None`` never expires, ``0`` disables the cache, otherwise a number of days."""
     if expire_days is None:
@@ -316,7 +342,7 @@ def session(
     rate_limits: dict | None = None,
     timeout: float = 20.0,
     connect_timeout: float = CONNECT_TIMEOUT,
-) -> requests_cache.CachedSession:
+) -> CachedSession:
     """A cached session with :class:`RetryAdapter` mounted for every URL.
 
     Parameters
@@ -337,7 +363,7 @@ def session(
     path = cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     after = expire_after(expire_days)
-    s = requests_cache.CachedSession(
+    s = CachedSession(
         str(path),
         backend="sqlite",
         wal=True,  # write-ahead log: fast commits, safe for concurrent readers
@@ -347,25 +373,30 @@ def session(
         allowable_methods=("GET",),
         filter_fn=lambda r: not _deezer_transient(r),
         disabled=after == requests_cache.DO_NOT_CACHE,
+        default_timeout=(connect_timeout, timeout),
     )
-    s.calls = collections.Counter()
     s.cache_path = path
     limits = DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits
-    common = dict(
+    plain = RetryAdapter(
         retries=retries,
         backoff_factor=backoff_factor,
         max_retry_after=max_retry_after,
         rate_limits=limits,
         calls=s.calls,
     )
-    plain = RetryAdapter(**common)
     s.mount("https://", plain)
     s.mount("http://", plain)
     if token is not None:
-        authed = RetryAdapter(token=token, **common)
+        authed = RetryAdapter(
+            retries=retries,
+            backoff_factor=backoff_factor,
+            max_retry_after=max_retry_after,
+            rate_limits=limits,
+            calls=s.calls,
+            token=token,
+        )
         for host in token_hosts:
             s.mount(f"https://{host}/", authed)
-    _default_timeout(s, (connect_timeout, timeout))
     return s
 
 
@@ -375,24 +406,10 @@ def plain_session(
     backoff_factor: float = 0.5,
     timeout: float = 20.0,
     connect_timeout: float = CONNECT_TIMEOUT,
-) -> requests.Session:
+) -> PlainSession:
     """An uncached session with the same retries (for token requests and file downloads)."""
-    s = requests.Session()
-    s.calls = collections.Counter()
+    s = PlainSession(default_timeout=(connect_timeout, timeout))
     adapter = RetryAdapter(retries=retries, backoff_factor=backoff_factor, calls=s.calls)
     s.mount("https://", adapter)
     s.mount("http://", adapter)
-    _default_timeout(s, (connect_timeout, timeout))
     return s
-
-
-def _default_timeout(s: requests.Session, timeout: tuple[float, float]) -> None:
-    """Give requests without a timeout (or ``timeout=None``, as spotipy's token requests) one."""
-    original = s.request
-
-    def request(method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = timeout
-        return original(method, url, **kwargs)
-
-    s.request = request

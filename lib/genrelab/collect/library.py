@@ -23,9 +23,9 @@ import pandas as pd
 from genrelab import schema
 from genrelab.collect.checkpoint import Checkpoint
 from genrelab.collect.records import (
-    FEATURE_COLUMNS,
     artist_record,
     artists_frame,
+    has_features,
     playlists_frame,
     records_from_items,
     track_record,
@@ -74,9 +74,7 @@ def add_features(
         out[col] = pd.to_numeric(
             pd.Series(values, index=out.index, dtype="object"), errors="coerce"
         ).astype("float64")
-    missing = [
-        t for t in ids if not feats.get(t) or any(feats[t].get(k) is None for k in FEATURE_COLUMNS)
-    ]
+    missing = [t for t in ids if not has_features(feats.get(t))]
     if missing:
         log.warning(
             "%d of %d tracks have no complete audio features from %s: %s",

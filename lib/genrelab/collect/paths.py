@@ -174,8 +174,8 @@ def by_my_playlists(
     mine = c.my_playlists()
     by_id = {p["playlist_id"]: p for p in mine}
     by_name: dict[str, dict] = {}
-    for p in mine:
-        by_name.setdefault(str(p["playlist_name"]).casefold(), p)
+    for playlist in mine:
+        by_name.setdefault(str(playlist["playlist_name"]).casefold(), playlist)
     asked: set[str] = set()
     for name, (g, s) in named.items():
         p = by_id.get(name) or by_name.get(name.casefold())

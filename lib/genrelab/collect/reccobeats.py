@@ -93,9 +93,10 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
             )
             continue
         feats = {f: float(item[f]) for f in FEATURES if item.get(f) is not None}
-        if out[sid] is not None:
+        earlier = out[sid]
+        if earlier is not None:
             repeated += 1
-            if len(out[sid]) - 1 >= len(FEATURES) or len(feats) <= len(out[sid]) - 1:
+            if len(earlier) - 1 >= len(FEATURES) or len(feats) <= len(earlier) - 1:
                 continue  # the first complete item wins
         out[sid] = {**feats, "reccobeats_id": item.get("id")}
     if repeated:

@@ -169,7 +169,7 @@ def spotify_features(f: dict | None) -> dict | None:
 
 def has_features(f: dict | None) -> bool:
     """Whether a track's features are complete enough for the table."""
-    return bool(f) and all(f.get(k) is not None for k in FEATURE_COLUMNS)
+    return f is not None and all(f.get(k) is not None for k in FEATURE_COLUMNS)
 
 
 def assemble(
@@ -181,7 +181,8 @@ def assemble(
     deez: dict[str, dict | None],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows (track x playlist) -> the snapshot's schema; tracks without complete features listed."""
-    missing, keep = {}, []
+    missing: dict[str, str] = {}
+    keep: list[tuple[dict, dict]] = []
     for row in rows:
         tid = row["track_id"]
         f = feats.get(tid)
@@ -192,11 +193,10 @@ def assemble(
         if absent:
             missing.setdefault(tid, f"{source} features incomplete: no {', '.join(absent)}")
             continue
-        keep.append(row)
+        keep.append((row, f))
     out = []
-    for row in keep:
+    for row, f in keep:
         r = records[row["track_id"]]
-        f = feats[row["track_id"]]
         dz = deez.get(r["isrc"]) if r["isrc"] else None
         out.append(
             {

@@ -96,7 +96,7 @@ def credentials(*, user: bool = False) -> dict[str, str]:
                 missing=" and ".join(missing), env=config.PROJECT_ROOT / ".env"
             )
         )
-    return values
+    return {n: str(v) for n, v in values.items()}
 
 
 def _token_dir() -> Path:

@@ -158,7 +158,7 @@ def bic_grid(
     if max_samples and len(X) > max_samples:
         rng = check_random_state(params.get("random_state"))
         X = X[np.sort(rng.choice(len(X), max_samples, replace=False))]
-    cells = [
+    cells: list[dict[str, Any]] = [
         {"n_components": int(k), "covariance_type": ct}
         for ct in covariance_types
         for k in n_components
@@ -316,7 +316,9 @@ def choose_by_bic(
     **params,
 ) -> BicChoice:
     """:func:`bic_grid` and its lowest BIC (:func:`best_by_bic`)."""
-    grid = bic_grid(X, n_components, covariance_types, max_samples=max_samples, **params)
+    grid: pd.DataFrame = bic_grid(
+        X, n_components, covariance_types, max_samples=max_samples, **params
+    )
     best = best_by_bic(grid)
     return BicChoice(grid, int(best["n_components"]), str(best["covariance_type"]))
 

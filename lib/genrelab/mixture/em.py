@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from typing import cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
@@ -323,7 +324,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
             self.converged_,
             self.n_iter_,
             lower_bounds,
-        ) = best
+        ) = cast(tuple, best)  # set by the first restart: its lower bound beats -inf
         self.lower_bound_ = best_lb
         self.lower_bounds_ = np.asarray(lower_bounds, dtype=np.float64)
         U = self.precisions_cholesky_

@@ -34,8 +34,8 @@ def one_blas_thread():
     """A context in which BLAS uses one thread (as scikit-learn's KMeans does in its fit).
 
     EM's matrix products here are small and cache-sized: a second thread brings little and its
-    synchronization, on a machine shared with other work, made a BIC grid 6x slower (93 s vs
-    14.5 s measured). The controller is built once (it scans the loaded libraries).
+    synchronization, on a machine shared with other work, made a BIC grid several times slower
+    (see CHANGELOG.md, 0.1.0). The controller is built once (it scans the loaded libraries).
     """
     global _threadpools
     if _threadpools is None:

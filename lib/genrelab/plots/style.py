@@ -150,7 +150,7 @@ def placeholder(text: str) -> plt.Figure:
 
 
 # --- saving -------------------------------------------------------------------------------------
-class SavedFigure(type(Path())):
+class SavedFigure(type(Path())):  # type: ignore[misc]  # Path subclasses need its flavour (3.11)
     """The path of a saved figure, which Jupyter shows as the saved image itself.
 
     Showing the saved PNG instead of letting the inline backend draw the figure a second time

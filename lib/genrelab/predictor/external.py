@@ -8,6 +8,8 @@ the page what it could not do (no credentials, no network, a file aubio cannot r
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from genrelab.collect import analysis
 from genrelab.predictor.html import (
@@ -17,11 +19,32 @@ from genrelab.predictor.html import (
     message_html,
 )
 
+if TYPE_CHECKING:
+    import ipywidgets
+    import pandas as pd
+
+    from genrelab.predictor.model import PredictorModel
+
 log = logging.getLogger(__name__)
 
 
 class ExternalInputs:
     """Spotify track ids and uploaded audio as inputs of the predictor widget."""
+
+    if TYPE_CHECKING:  # what GenrePredictor, the class built on this one, provides
+
+        @property
+        def _model(self) -> PredictorModel: ...
+
+        features: list[str]
+        probabilities: pd.Series
+        upload_features: dict | None
+        spotify_message: ipywidgets.HTML
+        upload_message: ipywidgets.HTML
+
+        def set_values(
+            self, values: Mapping[str, float], *, note: str | None = None, source: str | None = None
+        ) -> list[str]: ...
 
     def analyse_spotify(self, text: str) -> bool:
         """Fetch a Spotify track's features and move the sliders there; messages, never raises."""
@@ -65,7 +88,7 @@ class ExternalInputs:
         Returns the aubio descriptors, or ``None`` when the file cannot be analysed (the widget
         says why).
         """
-        result = self.model.analyse_audio(name, content)
+        result = self._model.analyse_audio(name, content)
         self.upload_features = result.features
         if result.features is None:
             self.upload_message.value = message_html(
@@ -78,7 +101,7 @@ class ExternalInputs:
                 f"The aubio->Spotify mapping failed: {result.mapping_error}", "error"
             )
         elif result.reference is None:
-            tail = message_html(self.model.mapping_error or NO_MAPPING, "info")
+            tail = message_html(self._model.mapping_error or NO_MAPPING, "info")
         else:
             self.set_values(result.reference, note=f"sliders at the features mapped from {name}")
             top = self.probabilities.sort_values(ascending=False).head(3)

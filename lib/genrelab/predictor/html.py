@@ -122,7 +122,7 @@ def bars_html(
     values: Mapping[str, float], colors: Mapping[str, str], *, css_class: str = ""
 ) -> str:
     """Horizontal bars, one per label, in the given order; the largest is bold."""
-    top = max(values, key=values.get) if values else None
+    top = max(values, key=lambda label: values[label]) if values else None
     rows = []
     for label, v in values.items():
         color = colors.get(label, CLUSTER_COLOR)

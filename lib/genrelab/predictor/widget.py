@@ -131,9 +131,9 @@ class GenrePredictor(ExternalInputs):
             self.ui = w.VBox([self.header, w.HTML(message_html(self.error, "error"))])
             return
         self.run_dir = self.model.run_dir
-        self.features = self.model.features
-        self.classes = self.model.classes
-        genres = set(self.classes) | set(self.model.index.tracks[schema.LABEL].astype("str"))
+        self.features = self._model.features
+        self.classes = self._model.classes
+        genres = set(self.classes) | set(self._model.index.tracks[schema.LABEL].astype("str"))
         self._colors = genre_colors(sorted(genres))
         self._build()
         self.update()
@@ -141,8 +141,8 @@ class GenrePredictor(ExternalInputs):
     # --- construction --------------------------------------------------------------------------
     def _build(self) -> None:
         """Lay out the page: the inputs left, the results right, the two other sources below."""
-        model = self.model
-        self.header.value = header_html(model.meta, self.run_dir.name, fallback=model.fallback)
+        model = self._model
+        self.header.value = header_html(model.meta, model.run_dir.name, fallback=model.fallback)
         sliders = self._build_sliders()
         left = w.VBox(
             [self._build_start(), *sliders],
@@ -161,7 +161,7 @@ class GenrePredictor(ExternalInputs):
 
     def _build_sliders(self) -> list[w.Widget]:
         """One slider per feature, under the headings of their groups."""
-        meta = self.model.meta
+        meta = self._model.meta
         self.sliders = {f: feature_slider(f, meta["feature_ranges"][f]) for f in self.features}
         rows = {}
         for f, s in self.sliders.items():
@@ -183,7 +183,7 @@ class GenrePredictor(ExternalInputs):
 
     def _build_start(self) -> w.Widget:
         """Where a prediction starts: a genre's medians, a snapshot track, or reset."""
-        meta = self.model.meta
+        meta = self._model.meta
         self.genre_preset = w.Dropdown(
             options=[("choose a genre\u2026", "")]
             + [(g, g) for g in self.classes if g in meta.get("genre_medians", {})],
@@ -229,7 +229,7 @@ class GenrePredictor(ExternalInputs):
             [
                 heading("Genre probabilities"),
                 self.probs_html,
-                w.HTML(clusters_note_html(self.model.clusters.meta)),
+                w.HTML(clusters_note_html(self._model.clusters.meta)),
                 self.cluster_html,
                 w.HTML(
                     '<div class="gl-h">Nearest snapshot tracks</div>'
@@ -275,12 +275,12 @@ class GenrePredictor(ExternalInputs):
         )
 
     def _upload_help(self) -> str:
-        if self.model.mapping is not None:
+        if self._model.mapping is not None:
             tail = "This run maps them to the model's features, so the genre probabilities follow."
             return message_html(f"{UPLOAD_HELP} {tail}", "info")
-        if self.model.mapping_error:
+        if self._model.mapping_error:
             return message_html(UPLOAD_HELP, "info") + message_html(
-                self.model.mapping_error[0].upper() + self.model.mapping_error[1:], "error"
+                self._model.mapping_error[0].upper() + self._model.mapping_error[1:], "error"
             )
         return message_html(f"{UPLOAD_HELP} {NO_MAPPING[0].upper()}{NO_MAPPING[1:]}", "info")
 
@@ -297,9 +297,16 @@ class GenrePredictor(ExternalInputs):
             out[f] = float(v) * 60000.0 if f == "duration_ms" else float(v)
         return out
 
+    @property
+    def _model(self) -> PredictorModel:
+        """The loaded model, for the methods that run only once it loaded (no sliders before)."""
+        if self.model is None:
+            raise RuntimeError(f"the genre predictor did not load: {self.error}")
+        return self.model
+
     def point(self) -> np.ndarray:
         """The current point as an array in the model's feature order."""
-        return self.model.point(self.values())
+        return self._model.point(self.values())
 
     def set_values(
         self, values: Mapping[str, float], *, note: str | None = None, source: str | None = None
@@ -338,12 +345,12 @@ class GenrePredictor(ExternalInputs):
 
     def reset(self) -> None:
         """All sliders back to the training data's medians."""
-        self.set_values(self.model.medians(), note="sliders at the medians of the training tracks")
+        self.set_values(self._model.medians(), note="sliders at the medians of the training tracks")
 
     def update(self) -> None:
         """Recompute the probabilities, cluster posterior and neighbours of the current point."""
         t0 = time.perf_counter()
-        result = self.model.predict(self.point(), self.n_neighbors)
+        result = self._model.predict(self.point(), self.n_neighbors)
         self.probabilities = result.probabilities
         self.cluster_posterior = result.cluster_posterior
         self.neighbors = result.neighbors
@@ -388,7 +395,7 @@ class GenrePredictor(ExternalInputs):
         if not genre or self._holding_choice:
             return
         self.set_values(
-            self.model.genre_medians(genre),
+            self._model.genre_medians(genre),
             note=f"sliders at the medians of the {genre} tracks",
             source="preset",
         )
@@ -398,7 +405,7 @@ class GenrePredictor(ExternalInputs):
 
     def find(self, query: str) -> pd.DataFrame:
         """Search the tracks, list the matches and move the sliders to the first one."""
-        index = self.model.index
+        index = self._model.index
         query = str(query).strip()
         if not query:
             self.matches.layout.display = "none"
@@ -433,7 +440,7 @@ class GenrePredictor(ExternalInputs):
 
     def show_track(self, row: int) -> None:
         """Move the sliders to one track of the model's index (its row number)."""
-        t = self.model.index.tracks.iloc[row]
+        t = self._model.index.tracks.iloc[row]
         clipped = self.set_values(
             {f: t[f] for f in self.features if f in t},
             source="match",

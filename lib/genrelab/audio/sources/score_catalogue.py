@@ -41,7 +41,13 @@ COLLECTIONS: dict[str, tuple[str, str, int]] = {
     "essenFolksong": ("folk songs", "folk song", 16),
 }
 #: Larger files take seconds to parse: the default catalogue leaves them out.
-MAX_BYTES = {".mxl": 60_000, ".krn": 60_000, ".abc": None, ".xml": 200_000, ".musicxml": 200_000}
+MAX_BYTES: dict[str, int | None] = {
+    ".mxl": 60_000,
+    ".krn": 60_000,
+    ".abc": None,
+    ".xml": 200_000,
+    ".musicxml": 200_000,
+}
 SCORE_SUFFIXES = (".mxl", ".musicxml", ".xml", ".krn", ".abc", ".mid", ".midi")
 _FORMAT_PREFERENCE = {".mxl": 0, ".musicxml": 1, ".xml": 2, ".krn": 3, ".abc": 4}
 
@@ -127,7 +133,7 @@ def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.
 def validation_catalogue(n_pieces: int = VALIDATION_PIECES) -> pd.DataFrame:
     """The reserved pieces, for the one independent validation only: a seeded sample of the Bach
     chorales (``bach/bwv*.mxl``) of music21's corpus, in the shape of :func:`catalogue`."""
-    base, limit = corpus_root(), MAX_BYTES[".mxl"]
+    base, limit = corpus_root(), MAX_BYTES[".mxl"] or 0
     paths = [p for p in sorted(map(Path, m21corpus.getCorePaths())) if p.suffix == ".mxl"]
     paths = [p for p in paths if p.relative_to(base).parts[0] == "bach" and p.name[:3] == "bwv"]
     paths = [p for p in paths if p.stat().st_size <= limit]

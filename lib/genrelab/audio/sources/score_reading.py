@@ -127,7 +127,7 @@ def score_truth(score, notes: render.Notes | None = None) -> ScoreTruth:
         reason = (
             f"the key signature changes ({', '.join(map(str, dict.fromkeys(signatures)))} sharps)"
         )
-    elif final_bass is None:
+    elif final_bass is None or sharps is None:
         reason = "no notes"
     else:
         major = (7 * sharps) % 12

@@ -44,6 +44,7 @@ import os
 import re
 import uuid
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -231,7 +232,12 @@ def generate(
     for e in entries:
         e["number"] = None if pd.isna(e.get("number")) else int(e["number"])
     choices = [draw_rendering(e["piece"], seed, tempo_range, instrumentations) for e in entries]
-    kwargs = {"duration": duration, "samplerate": samplerate, "dest": dest, "soundfont": soundfont}
+    kwargs: dict[str, Any] = {
+        "duration": duration,
+        "samplerate": samplerate,
+        "dest": dest,
+        "soundfont": soundfont,
+    }
     records: list[dict | None] = [None] * len(entries)
     todo = []
     for i, (e, (tempo, instr)) in enumerate(zip(entries, choices)):
@@ -252,7 +258,7 @@ def generate(
         )
         for i, rec in zip(todo, tqdm(made, total=len(todo), desc="scores", disable=not progress)):
             records[i] = rec
-    table = pd.DataFrame([{**e, **r} for e, r in zip(entries, records)])
+    table = pd.DataFrame([{**e, **cast(dict, r)} for e, r in zip(entries, records)])
     table["clip_path"] = [str(dest / f) for f in table["file"]]
     return table
 

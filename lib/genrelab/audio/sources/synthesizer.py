@@ -242,11 +242,13 @@ class _Clip:
 
     def hit(self, drum: str, b: int, beat_pos: float, gain: float, offset: float = 0.0) -> None:
         """Play one drum of the kit at a beat of a bar."""
+        if self.kit is None:
+            raise ValueError("the acoustic style has no drum kit")
         _add(self.tracks["drums"], self.kit[drum], self.when(b, beat_pos) + offset, self.sr, gain)
 
     def note(self, track: str, midi, dur: float, table: str, at: float, gain: float, **envelope):
         """Play one note (MIDI pitch, seconds) on a track; see :func:`_tone` for the envelope."""
-        tone = _tone(_midi_hz(midi), dur, self.sr, table, cache=self.tones, **envelope)
+        tone = _tone(float(_midi_hz(midi)), dur, self.sr, table, cache=self.tones, **envelope)
         _add(self.tracks[track], tone, at, self.sr, gain)
 
 

@@ -63,7 +63,7 @@ MAJOR_P = 0.6
 
 # progressions as scale degrees (0 = tonic); "5h" = the harmonic-minor major dominant
 _MAJOR_PROGRESSIONS = ([0, 4, 5, 3], [0, 3, 4, 0], [0, 5, 3, 4], [0, 3, 0, 4])
-_MINOR_PROGRESSIONS = (
+_MINOR_PROGRESSIONS: tuple[tuple[list[int | str], float], ...] = (
     ([0, 3, "5h", 0], 0.3),
     ([0, 5, 6, 0], 0.3),
     ([0, 6, 5, "5h"], 0.25),
@@ -90,7 +90,9 @@ def clip_truth(index: int, seed: int = 42) -> dict:
     key = int(rng.integers(12))
     mode = int(rng.random() < MAJOR_P)  # Spotify's convention: 1 = major, 0 = minor
     if mode:
-        progression = list(_MAJOR_PROGRESSIONS[rng.integers(len(_MAJOR_PROGRESSIONS))])
+        progression: list[int | str] = list(
+            _MAJOR_PROGRESSIONS[rng.integers(len(_MAJOR_PROGRESSIONS))]
+        )
     else:
         weights = np.array([w for _, w in _MINOR_PROGRESSIONS])
         progression = list(
@@ -216,8 +218,7 @@ def generate_corpus(
             missing, tqdm(made, total=len(missing), desc="synthetic clips", disable=not progress)
         ):
             records[i] = rec
-    records = [records[i] for i in range(n_clips)]
-    truth = pd.DataFrame.from_records(records)
+    truth = pd.DataFrame.from_records([records[i] for i in range(n_clips)])
     truth["path"] = [str(dest / f) for f in truth["file"]]
     cols = [
         "clip_id",
