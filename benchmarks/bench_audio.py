@@ -139,11 +139,12 @@ def main() -> None:
         w_nm, c_nm = timed(lambda: naive_extract(mp3), max(1, args.repeat - 1))
     print("\n(a) one process, decoding included            x real time (CPU)   x real time (wall)")
     print(
-        f"    genrelab.audio.features, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           {seconds / w_f:8.0f}x"
+        f"    genrelab.audio.features, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           "
+        f"{seconds / w_f:8.0f}x"
     )
     print(
-        f"    genrelab.audio.features, FMA MP3 30 s               {3 * mp3_seconds / c_m:8.0f}x           "
-        f"{3 * mp3_seconds / w_m:8.0f}x"
+        f"    genrelab.audio.features, FMA MP3 30 s               "
+        f"{3 * mp3_seconds / c_m:8.0f}x           {3 * mp3_seconds / w_m:8.0f}x"
     )
     print(
         f"    naive aubio loop (yin), synthetic FLAC     {naive_seconds / c_n:8.1f}x           "
@@ -173,8 +174,8 @@ def main() -> None:
             walls[n_jobs] = min(walls[n_jobs], time.perf_counter() - t0)
             assert len(batch.features) == len(flacs)
     print(
-        f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); before: {before}; "
-        f"after: {load()}"
+        f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); "
+        f"before: {before}; after: {load()}"
     )
     for n_jobs, wall in walls.items():
         print(f"    n_jobs={n_jobs}: {wall:6.2f} s = {seconds / wall:5.0f}x real time")

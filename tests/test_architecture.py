@@ -185,3 +185,26 @@ def test_the_offline_side_imports_nothing_of_the_network(module):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", f"{module} loads {out.stdout.strip()}"
+
+
+def test_every_error_of_the_package_derives_from_one_base():
+    """``except GenrelabError`` catches every error the package defines (warnings aside)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from genrelab.errors import GenrelabError
+
+    outside = []
+    for info in pkgutil.walk_packages([str(PACKAGE)], prefix="genrelab."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and obj.__module__ == info.name
+                and issubclass(obj, BaseException)
+                and not issubclass(obj, Warning)
+                and not issubclass(obj, GenrelabError)
+            ):
+                outside.append(f"{info.name}.{name}")
+    assert not outside, f"errors that do not derive from genrelab.errors.GenrelabError: {outside}"

@@ -1,4 +1,4 @@
-"""The aubio extractor: descriptors on known signals, real audio, bad input, batches and the cache."""
+"""The aubio extractor: descriptors on known signals, real audio, bad input, batches, the cache."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def click_track(bpm: float, seconds: float = 12.0, sr: int = SR, freq: float = 8
 def chord_loop(
     root_midi: int, minor: bool, bpm: float = 100.0, seconds: float = 12.0, sr: int = SR
 ) -> np.ndarray:
-    """I-IV-V-I (or i-iv-V-i) of sine triads with a bass note, one chord per bar, plus a beat click."""
+    """I-IV-V-I (or i-iv-V-i) of sine triads with a bass note, a chord a bar, plus a beat click."""
     beat = 60.0 / bpm
     third = 3 if minor else 4
     chords = [(0, third, 7), (5, 5 + third, 12), (7, 11, 14), (0, third, 7)]
@@ -249,8 +249,9 @@ def test_each_bad_file_raises_a_clear_audio_error(tmp_path):
 
 
 def test_a_batch_goes_on_past_bad_files(tmp_path, caplog):
-    """Good WAVs (8/16/24-bit, float, mono, stereo), OGG, FLAC, the MP3 and its truncated copy, and every
-    kind of bad file in one parallel batch: good ones extracted, bad ones listed with a reason."""
+    """Good WAVs (8/16/24-bit, float, mono, stereo), OGG, FLAC, the MP3 and its truncated copy, and
+    every kind of bad file in one parallel batch: good ones extracted, bad ones listed with a
+    reason."""
     expected_bad = make_bad_files(tmp_path / "in")
     y = click_track(100, seconds=6.0)
     good = []

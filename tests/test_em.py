@@ -148,7 +148,8 @@ def test_same_random_state_same_fit_as_sklearn(covariance_type, init):
 )
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
 def test_point_inits_pick_sklearn_seeds(covariance_type, init, sk_init):
-    """Same seed points as scikit-learn; only its unnormalized initial weights move its first bound."""
+    """Same seed points as scikit-learn; only its unnormalized initial weights move the first
+    bound."""
     X = blobs(2, n=400)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

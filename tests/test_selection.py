@@ -200,7 +200,7 @@ def test_full_pipeline_uses_out_of_fold_predictions_while_training(tracks):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
-# --- metrics ----------------------------------------------------------------------------------------
+# --- metrics ------------------------------------------------------------------------------------
 def test_classification_metrics_of_a_perfect_and_a_constant_model():
     X = pd.DataFrame({"x": [0, 1, 2, 3, 4, 5]})
     y = np.array(["a", "a", "b", "b", "c", "c"])

@@ -598,7 +598,7 @@ def test_without_a_cached_login_notebooks_get_told_how_to_log_in(fake_api, genre
 
 
 def test_notebook_01_spotify_branch_gives_valid_tables(fake_api):
-    """What notebooks/01_collection.ipynb does with source="spotify" (read_source -> validate -> tables)."""
+    """What notebook 01 does with source="spotify" (read_source -> validate -> tables)."""
     raw = inputs.read_source(
         "spotify",
         "",

@@ -44,6 +44,7 @@ from tqdm.auto import tqdm
 
 from genrelab.audio.key import key_from_chroma
 from genrelab.audio.load import AudioError, load_audio
+from genrelab.errors import GenrelabError
 from genrelab.schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ PEERS = ("essentia", "librosa")
 INSTALL_HINT = "pip install '.[peers]'  (or: pip install essentia librosa)"
 
 
-class PeerMissing(ImportError):
+class PeerMissing(GenrelabError, ImportError):
     """A peer extractor is not installed; the message says how to install it."""
 
     def __init__(self, name: str):

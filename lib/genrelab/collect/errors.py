@@ -46,7 +46,7 @@ class RateLimitError(GenrelabError, RuntimeError):
     """A server asked us to wait longer than we are allowed to (or kept answering 429)."""
 
 
-class NetworkError(requests.ConnectionError):
+class NetworkError(GenrelabError, requests.ConnectionError):
     """A host could not be reached at all (name resolution or connection failure); not retried."""
 
 
