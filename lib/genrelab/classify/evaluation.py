@@ -215,7 +215,7 @@ def fit_full_model(
     ``model_params`` are the model's own parameters; empty takes the audio grid search's best
     for that model (none if it was not searched).
     """
-    prepared = _full_fit(
+    prepared = _prepare_full_fit(
         split, search, model_name, model_params, text_columns, cv_folds, feature_set
     )
     return _fit_prepared(split, model_name, feature_set, prepared, n_jobs)
@@ -223,23 +223,33 @@ def fit_full_model(
 
 @dataclass(frozen=True)
 class _PreparedFit:
-    """A full set ready to fit: its pipeline parameters, its model frame and the arguments of
-    :func:`fit_and_cross_validate` (also its cache key)."""
+    """A full set ready to fit: its pipeline parameters, its model frame, and the pipeline with
+    the training rows and folds it is fitted and cross-validated on. Prepared apart from the fit
+    so :func:`fit_full_models` can ask the cache about every set before starting processes."""
 
     params: dict[str, Any]
     X: pd.DataFrame
-    fit_args: tuple
+    pipeline: Any
+    X_train: pd.DataFrame
+    y_train: Any
+    cv: Any
+    groups: Any
+
+    @property
+    def fit_args(self) -> tuple:
+        """:func:`fit_and_cross_validate`'s positional arguments, in its order (its cache key)."""
+        return (self.pipeline, self.X_train, self.y_train, self.cv, self.groups)
 
 
 def _fit_prepared(split, model_name, feature_set, prepared: _PreparedFit, n_jobs) -> FullModel:
-    """Fit, cross-validate and score a full set prepared by :func:`_full_fit`."""
+    """Fit, cross-validate and score a full set prepared by :func:`_prepare_full_fit`."""
     params, X = prepared.params, prepared.X
     pipeline, folds = fit_and_cross_validate(*prepared.fit_args, n_jobs=n_jobs)
     scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
     return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
 
 
-def _full_fit(
+def _prepare_full_fit(
     split, search, model_name, model_params, text_columns, cv_folds, feature_set
 ) -> _PreparedFit:
     """A full set's pipeline parameters, model frame and :func:`fit_and_cross_validate`'s
@@ -259,8 +269,15 @@ def _full_fit(
     )
     cv = sel.grouped_cv(cv_folds, split.seed)
     pipeline.set_params(**params)
-    fit_args = (pipeline, split.train_rows(X), split.y_train, cv, split.groups_train)
-    return _PreparedFit(params, X, fit_args)
+    return _PreparedFit(
+        params=params,
+        X=X,
+        pipeline=pipeline,
+        X_train=split.train_rows(X),
+        y_train=split.y_train,
+        cv=cv,
+        groups=split.groups_train,
+    )
 
 
 def fit_full_models(
@@ -277,7 +294,7 @@ def fit_full_models(
     process each, its fits one after the other: a set's fit and folds then keep a core busy
     all along instead of leaving one idle in its last round of folds). The same models."""
     args = (split, search, model_name, model_params, text_columns, cv_folds)
-    prepared = {feature_set: _full_fit(*args, feature_set) for feature_set in feature_sets}
+    prepared = {feature_set: _prepare_full_fit(*args, feature_set) for feature_set in feature_sets}
     cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
         return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
