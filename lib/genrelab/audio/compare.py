@@ -218,8 +218,12 @@ def aubio_matrix(table: pd.DataFrame, which: str = "compact") -> pd.DataFrame:
     return table[cols].astype(float)
 
 
+#: The reference columns left out of :func:`reference_matrix`: key and mode are not Gaussian.
+DISCRETE_REFERENCES = tuple(f"ref_{name}" for name in DISCRETE_FEATURES)
+
+
 def reference_matrix(
-    table: pd.DataFrame, exclude=tuple(f"ref_{f}" for f in DISCRETE_FEATURES)
+    table: pd.DataFrame, exclude: tuple[str, ...] = DISCRETE_REFERENCES
 ) -> pd.DataFrame:
     """The numeric ``ref_*`` columns of a joined table (key and mode left out: they are not
     Gaussian)."""

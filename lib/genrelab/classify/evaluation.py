@@ -297,7 +297,7 @@ def fit_full_models(
     prepared = {feature_set: _prepare_full_fit(*args, feature_set) for feature_set in feature_sets}
     cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
-        return Parallel(n_jobs=min(n_jobs, len(feature_sets)))(
+        return Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
             delayed(_fit_prepared)(split, model_name, fs, p, 1) for fs, p in prepared.items()
         )
     return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in prepared.items()]

@@ -87,7 +87,7 @@ def prediction_metrics(y, predicted, proba: np.ndarray | None, classes) -> dict[
     return out
 
 
-def interval95(scores: Sequence[float]) -> tuple[float, float, float]:
+def interval95(scores: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
     """Mean and 95% t-interval of fold scores: ``(mean, low, high)``."""
     values = np.asarray(scores, dtype=float)
     mean = values.mean()
@@ -107,7 +107,7 @@ def cv_accuracy(
 
 
 def with_interval(
-    metrics: Mapping[str, Any], fold_scores: Sequence[float] | None
+    metrics: Mapping[str, Any], fold_scores: Sequence[float] | np.ndarray | None
 ) -> dict[str, Any]:
     """``metrics`` plus ``cv_mean`` and ``ci95`` (95% t-interval) of the fold accuracies."""
     out = dict(metrics)
