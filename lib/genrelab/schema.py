@@ -131,6 +131,13 @@ FEATURE_SETS = {
 #: Pitch-class names, index = Spotify's ``key`` code (0 = C).
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
+
+def key_name(key: int, mode: int) -> str:
+    """A pitch class and a mode (Spotify's convention: 1 major, 0 minor) as ``"C# major"``, the
+    spelling mir_eval reads."""
+    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
+
+
 # --- audio files ---------------------------------------------------------------------------------
 #: File name endings the audio extractor reads (soundfile / libsndfile decodes them all).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff")

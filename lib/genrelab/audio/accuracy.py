@@ -22,7 +22,7 @@ import mir_eval
 import numpy as np
 import pandas as pd
 
-from genrelab.schema import PITCH_CLASSES
+from genrelab.schema import key_name
 
 #: The tempo multiples Accuracy2 forgives (MIREX 2006 / Gouyon et al.).
 TEMPO_FACTORS = (1.0, 2.0, 3.0, 1 / 2, 1 / 3)
@@ -90,7 +90,7 @@ def mir_eval_key(key: int, mode: int) -> str:
     """A (key, mode) pair as mir_eval's key string (``"C# major"``; ``"X"`` when unknown)."""
     if key is None or mode is None or not np.isfinite(key) or key < 0 or mode not in (0, 1):
         return "X"
-    return f"{PITCH_CLASSES[int(key) % 12]} {'major' if int(mode) == 1 else 'minor'}"
+    return key_name(key, mode)
 
 
 #: Does the installed mir_eval take ``allow_descending_fifths`` (added after 0.8.2)?

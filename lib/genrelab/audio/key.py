@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from genrelab.schema import PITCH_CLASSES
+from genrelab.schema import key_name
 
 #: Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -123,7 +123,7 @@ def key_result(scores: np.ndarray) -> dict:
     return {
         "key": key,
         "mode": mode,
-        "key_name": f"{PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
+        "key_name": key_name(key, mode),
         "key_strength": float(scores[best]),
         "key_confidence": float(scores[best] - scores[second]),
     }

@@ -361,8 +361,7 @@ def corpus(
     ]
     details = ok[detail_columns].assign(item_id=item_ids)
     details["key_name"] = [
-        f"{schema.PITCH_CLASSES[int(k)]} {'major' if m == 1 else 'minor'}" if k >= 0 else ""
-        for k, m in zip(details["key"], details["mode"])
+        schema.key_name(k, m) if k >= 0 else "" for k, m in zip(details["key"], details["mode"])
     ]
     failures = pd.DataFrame(
         {"item_id": [_slug(p) for p in failed["piece"]], "reason": failed["reason"]}

@@ -106,7 +106,7 @@ def clip_truth(index: int, seed: int = 42) -> dict:
         "tempo": round(tempo, 2),
         "key": key,
         "mode": mode,
-        "key_name": f"{schema.PITCH_CLASSES[key]} {'major' if mode else 'minor'}",
+        "key_name": schema.key_name(key, mode),
         "loudness_target": round(float(rng.uniform(lo, hi)), 2),
         "progression": "-".join(str(d) for d in progression),
     }
