@@ -187,3 +187,57 @@ def test_mixture_and_mapping_are_none_until_saved(tmp_path, kinds):
     mapping = persist.load_aubio_mapping(tmp_path)
     assert mapping.meta == {"inputs": ["a"], "targets": ["b"], "metrics": {"r2": 0.5}}
     assert isinstance(mapping.pipeline, Ridge)
+
+
+# --- model.json against the fitted pipeline (issue 26, major 2) -----------------------------------
+def _swap_first_two(values: list) -> list:
+    return [values[1], values[0], *values[2:]]
+
+
+META_CHANGES = {
+    "classes reversed": ("classes", lambda v: v[::-1]),
+    "classes one fewer": ("classes", lambda v: v[:-1]),
+    "classes one renamed": ("classes", lambda v: ["jazz", *v[1:]]),
+    "classes missing": ("classes", None),
+    "features swapped": ("features", _swap_first_two),
+    "features one fewer": ("features", lambda v: v[:-1]),
+    "features one extra": ("features", lambda v: [*v, "liveness_2"]),
+    "features not a list": ("features", lambda v: ",".join(v)),
+    "features missing": ("features", None),
+    "feature_ranges lacking one": ("feature_ranges", lambda v: {k: v[k] for k in list(v)[1:]}),
+}
+
+
+@pytest.mark.parametrize("field,change", list(META_CHANGES.values()), ids=list(META_CHANGES))
+def test_a_model_json_that_disagrees_with_the_pipeline_is_refused(tracks, tmp_path, field, change):
+    X = classify.model_frame(tracks, "audio")
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        X, tracks[schema.LABEL]
+    )
+    persist.save_model(pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr")
+    meta_path = tmp_path / runs.MODEL_META_FILE
+    meta = json.loads(meta_path.read_text())
+    if change is None:
+        del meta[field]
+    else:
+        meta[field] = change(meta[field])
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(persist.ModelFileError) as info:
+        persist.load_model(tmp_path)
+    message = str(info.value)
+    assert str(meta_path) in message and repr(field) in message, message
+
+
+def test_labels_and_feature_order_come_from_the_pipeline(tracks, tmp_path):
+    X = classify.model_frame(tracks, "audio")[schema.AUDIO_FEATURES[::-1]]  # another order
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        X, tracks[schema.LABEL]
+    )
+    persist.save_model(
+        pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr", features=X.columns
+    )
+    saved = persist.load_model(tmp_path)
+    assert saved.features == list(pipe.feature_names_in_) == schema.AUDIO_FEATURES[::-1]
+    assert saved.classes == [str(c) for c in pipe.classes_]
+    with pytest.raises(persist.ModelFileError, match="'features'"):  # save refuses a wrong order
+        persist.save_model(pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr")
