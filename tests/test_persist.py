@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -241,3 +244,57 @@ def test_labels_and_feature_order_come_from_the_pipeline(tracks, tmp_path):
     assert saved.classes == [str(c) for c in pipe.classes_]
     with pytest.raises(persist.ModelFileError, match="'features'"):  # save refuses a wrong order
         persist.save_model(pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr")
+
+
+# --- a zip that inflates beyond reason (issue 26, minor) ------------------------------------------
+def _declare_size(raw: bytes, member: str, size: int) -> bytes:
+    """``raw`` (a zip) with ``member``'s declared sizes set to ``size`` in the central directory."""
+    out = bytearray(raw)
+    start = 0
+    while (start := out.find(b"PK\x01\x02", start)) >= 0:
+        name_len = int.from_bytes(out[start + 28 : start + 30], "little")
+        if out[start + 46 : start + 46 + name_len].decode() == member:
+            out[start + 20 : start + 24] = size.to_bytes(4, "little")  # compressed
+            out[start + 24 : start + 28] = size.to_bytes(4, "little")  # uncompressed
+            return bytes(out)
+        start += 4
+    raise AssertionError(f"no {member} in the zip")
+
+
+@pytest.mark.parametrize("member", ["schema.json", "array"], ids=["schema", "an array"])
+def test_a_declared_size_over_the_cap_is_refused_before_reading(tmp_path, member):
+    raw = sio.dumps(np.arange(3.0))
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        name = member if member == "schema.json" else next(n for n in z.namelist() if ".npy" in n)
+    path = tmp_path / runs.MODEL_FILE
+    path.write_bytes(_declare_size(raw, name, 3 * 2**30))  # 3 GiB, as in the issue
+    with pytest.raises(persist.ModelFileError, match="declares") as info:
+        persist.load(path)
+    assert str(path) in str(info.value) and name in str(info.value)
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path):
+    path = tmp_path / runs.MODEL_FILE
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open("schema.json", "w") as f:
+        chunk = b" " * 2**20
+        for _ in range(48):  # 48 MiB of spaces in ~50 kB
+            f.write(chunk)
+    tracemalloc.start()
+    try:
+        with pytest.raises(persist.ModelFileError) as info:
+            persist.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB allocated"
+    assert str(path) in str(info.value) and "schema.json" in str(info.value)
+
+
+def test_a_file_larger_than_the_cap_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(persist, "MAX_UNCOMPRESSED_BYTES", 2**20)
+    path = tmp_path / runs.MODEL_FILE
+    with path.open("wb") as f:
+        f.truncate(2 * 2**20)
+    with pytest.raises(persist.ModelFileError, match="MAX_UNCOMPRESSED_BYTES") as info:
+        persist.load(path)
+    assert str(path) in str(info.value)

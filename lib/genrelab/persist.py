@@ -33,9 +33,11 @@ Example
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,17 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )
+
+
+#: Caps on what a skops file (a zip) may declare, checked from its directory before anything is
+#: inflated (:func:`check_archive`): a 3.6 MB file declaring a 3 GiB ``schema.json`` once took
+#: 3.3 GB of memory to fail. ``schema.json`` is parsed into Python objects; the package's largest
+#: (boosting, 500 rounds x 100 genres) is about 130 MiB. The total (also the largest file read)
+#: bounds the arrays. :func:`dump` stores members uncompressed; a deflated member over 1 MiB may
+#: expand at most :data:`MAX_COMPRESSION_RATIO` times (JSON deflates ~36:1, zeros ~1000:1).
+MAX_SCHEMA_BYTES = 256 * 2**20
+MAX_UNCOMPRESSED_BYTES = 2 * 2**30
+MAX_COMPRESSION_RATIO = 100
 
 
 class ModelFileError(GenrelabError, ValueError):
@@ -125,10 +138,18 @@ def load(path: Path | str) -> Any:
     UntrustedTypesError
         The file holds another type; it is refused before anything in it is built.
     ModelFileError
-        The file is not a skops file, or it cannot be rebuilt.
+        The file is not a skops file, declares more than the caps allow
+        (:func:`check_archive`), or cannot be rebuilt.
     """
     path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_UNCOMPRESSED_BYTES:
+        raise ModelFileError(
+            f"{path} is {_mib(size)}, over genrelab.persist.MAX_UNCOMPRESSED_BYTES "
+            f"({_mib(MAX_UNCOMPRESSED_BYTES)}); not read (genrelab's model files are far smaller)"
+        )
     raw = path.read_bytes()  # read once: the check and the load see the same bytes
+    check_archive(path, raw)
     try:
         found = sio.get_untrusted_types(data=raw)
     except Exception as exc:  # not a zip, no schema, an unknown loader...
@@ -140,6 +161,60 @@ def load(path: Path | str) -> Any:
         return sio.loads(raw, trusted=sorted(found))
     except Exception as exc:
         raise ModelFileError(f"cannot rebuild {path} ({type(exc).__name__}: {exc})") from exc
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def check_archive(path: Path, raw: bytes) -> None:
+    """Refuse a skops file (``raw``, read from ``path``) whose zip directory declares too much.
+
+    Only the directory is read: each member's declared sizes against :data:`MAX_SCHEMA_BYTES`
+    (``schema.json``), :data:`MAX_UNCOMPRESSED_BYTES` (every member, and their total) and
+    :data:`MAX_COMPRESSION_RATIO`. Python's zipfile never inflates a member beyond its declared
+    size, so nothing larger is allocated later.
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file and the member; or the file is not a zip at all.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            members = z.infolist()
+    except Exception as exc:  # not a zip, a broken directory...
+        raise ModelFileError(f"{path} is not a skops file ({type(exc).__name__}: {exc})") from exc
+
+    def refuse(member: zipfile.ZipInfo, problem: str) -> ModelFileError:
+        return ModelFileError(
+            f"{path}: member {member.filename} declares {problem}; refused before reading it "
+            f"(genrelab writes nothing like it: a zip bomb or a damaged file)"
+        )
+
+    total = 0
+    for m in members:
+        cap, name = (
+            (MAX_SCHEMA_BYTES, "MAX_SCHEMA_BYTES")
+            if m.filename == "schema.json"
+            else (MAX_UNCOMPRESSED_BYTES, "MAX_UNCOMPRESSED_BYTES")
+        )
+        if m.file_size > cap:
+            raise refuse(m, f"{_mib(m.file_size)}, over genrelab.persist.{name} ({_mib(cap)})")
+        if m.file_size > 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
+            raise refuse(
+                m,
+                f"{_mib(m.file_size)} from {m.compress_size:,} bytes compressed "
+                f"({m.file_size // max(m.compress_size, 1):,}:1, over "
+                f"genrelab.persist.MAX_COMPRESSION_RATIO = {MAX_COMPRESSION_RATIO})",
+            )
+        total += m.file_size
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise refuse(
+                m,
+                f"enough to bring the members to {_mib(total)}, over "
+                f"genrelab.persist.MAX_UNCOMPRESSED_BYTES ({_mib(MAX_UNCOMPRESSED_BYTES)})",
+            )
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
