@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -187,3 +190,111 @@ def test_mixture_and_mapping_are_none_until_saved(tmp_path, kinds):
     mapping = persist.load_aubio_mapping(tmp_path)
     assert mapping.meta == {"inputs": ["a"], "targets": ["b"], "metrics": {"r2": 0.5}}
     assert isinstance(mapping.pipeline, Ridge)
+
+
+# --- model.json against the fitted pipeline (issue 26, major 2) -----------------------------------
+def _swap_first_two(values: list) -> list:
+    return [values[1], values[0], *values[2:]]
+
+
+META_CHANGES = {
+    "classes reversed": ("classes", lambda v: v[::-1]),
+    "classes one fewer": ("classes", lambda v: v[:-1]),
+    "classes one renamed": ("classes", lambda v: ["jazz", *v[1:]]),
+    "classes missing": ("classes", None),
+    "features swapped": ("features", _swap_first_two),
+    "features one fewer": ("features", lambda v: v[:-1]),
+    "features one extra": ("features", lambda v: [*v, "liveness_2"]),
+    "features not a list": ("features", lambda v: ",".join(v)),
+    "features missing": ("features", None),
+    "feature_ranges lacking one": ("feature_ranges", lambda v: {k: v[k] for k in list(v)[1:]}),
+}
+
+
+@pytest.mark.parametrize("field,change", list(META_CHANGES.values()), ids=list(META_CHANGES))
+def test_a_model_json_that_disagrees_with_the_pipeline_is_refused(tracks, tmp_path, field, change):
+    X = classify.model_frame(tracks, "audio")
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        X, tracks[schema.LABEL]
+    )
+    persist.save_model(pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr")
+    meta_path = tmp_path / runs.MODEL_META_FILE
+    meta = json.loads(meta_path.read_text())
+    if change is None:
+        del meta[field]
+    else:
+        meta[field] = change(meta[field])
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(persist.ModelFileError) as info:
+        persist.load_model(tmp_path)
+    message = str(info.value)
+    assert str(meta_path) in message and repr(field) in message, message
+
+
+def test_labels_and_feature_order_come_from_the_pipeline(tracks, tmp_path):
+    X = classify.model_frame(tracks, "audio")[schema.AUDIO_FEATURES[::-1]]  # another order
+    pipe = classify.make_pipeline_for(LogisticRegression(max_iter=500), "audio").fit(
+        X, tracks[schema.LABEL]
+    )
+    persist.save_model(
+        pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr", features=X.columns
+    )
+    saved = persist.load_model(tmp_path)
+    assert saved.features == list(pipe.feature_names_in_) == schema.AUDIO_FEATURES[::-1]
+    assert saved.classes == [str(c) for c in pipe.classes_]
+    with pytest.raises(persist.ModelFileError, match="'features'"):  # save refuses a wrong order
+        persist.save_model(pipe, tmp_path, train=tracks, params={}, metrics={}, name="lr")
+
+
+# --- a zip that inflates beyond reason (issue 26, minor) ------------------------------------------
+def _declare_size(raw: bytes, member: str, size: int) -> bytes:
+    """``raw`` (a zip) with ``member``'s declared sizes set to ``size`` in the central directory."""
+    out = bytearray(raw)
+    start = 0
+    while (start := out.find(b"PK\x01\x02", start)) >= 0:
+        name_len = int.from_bytes(out[start + 28 : start + 30], "little")
+        if out[start + 46 : start + 46 + name_len].decode() == member:
+            out[start + 20 : start + 24] = size.to_bytes(4, "little")  # compressed
+            out[start + 24 : start + 28] = size.to_bytes(4, "little")  # uncompressed
+            return bytes(out)
+        start += 4
+    raise AssertionError(f"no {member} in the zip")
+
+
+@pytest.mark.parametrize("member", ["schema.json", "array"], ids=["schema", "an array"])
+def test_a_declared_size_over_the_cap_is_refused_before_reading(tmp_path, member):
+    raw = sio.dumps(np.arange(3.0))
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        name = member if member == "schema.json" else next(n for n in z.namelist() if ".npy" in n)
+    path = tmp_path / runs.MODEL_FILE
+    path.write_bytes(_declare_size(raw, name, 3 * 2**30))  # 3 GiB, as in the issue
+    with pytest.raises(persist.ModelFileError, match="declares") as info:
+        persist.load(path)
+    assert str(path) in str(info.value) and name in str(info.value)
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path):
+    path = tmp_path / runs.MODEL_FILE
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open("schema.json", "w") as f:
+        chunk = b" " * 2**20
+        for _ in range(48):  # 48 MiB of spaces in ~50 kB
+            f.write(chunk)
+    tracemalloc.start()
+    try:
+        with pytest.raises(persist.ModelFileError) as info:
+            persist.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB allocated"
+    assert str(path) in str(info.value) and "schema.json" in str(info.value)
+
+
+def test_a_file_larger_than_the_cap_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(persist, "MAX_UNCOMPRESSED_BYTES", 2**20)
+    path = tmp_path / runs.MODEL_FILE
+    with path.open("wb") as f:
+        f.truncate(2 * 2**20)
+    with pytest.raises(persist.ModelFileError, match="MAX_UNCOMPRESSED_BYTES") as info:
+        persist.load(path)
+    assert str(path) in str(info.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -86,6 +87,39 @@ def test_the_model_loads_the_run_and_says_when_latest_fell_back(model, model_run
     assert result.probabilities.sum() == pytest.approx(1.0)
     rap = model.predict(model.point({"speechiness": 0.45})).probabilities["rap"]
     assert rap > result.probabilities["rap"] + 0.1
+
+
+def test_probabilities_are_labelled_by_the_pipeline(model):
+    pipe = model.saved.pipeline
+    x = model.point({"speechiness": 0.3})
+    frame = pd.DataFrame([x], columns=list(pipe.feature_names_in_))
+    expected = pd.Series(pipe.predict_proba(frame)[0], index=[str(c) for c in pipe.classes_])
+    result = model.predict(x).probabilities
+    assert list(result.index) == list(expected.index) == model.classes
+    np.testing.assert_allclose(result.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "field,change",
+    [
+        ("classes", lambda v: v[::-1]),
+        ("features", lambda v: [v[1], v[0], *v[2:]]),
+        ("features", lambda v: v[:-1]),
+        ("features", lambda v: [*v, "liveness_2"]),
+    ],
+    ids=["classes reversed", "features swapped", "features one fewer", "features one extra"],
+)
+def test_a_model_json_that_disagrees_with_the_model_is_refused_at_start(
+    model_run, tmp_project_dirs, field, change
+):
+    run = config.runs_dir() / "edited"
+    shutil.copytree(model_run, run)
+    meta = json.loads((run / runs.MODEL_META_FILE).read_text())
+    meta[field] = change(meta[field])
+    (run / runs.MODEL_META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(persist.ModelFileError) as info:
+        pm.PredictorModel("edited", gmm_max_tracks=600)
+    assert runs.MODEL_META_FILE in str(info.value) and repr(field) in str(info.value)
 
 
 def test_runs_latest_is_not_a_fallback(tmp_project_dirs):

@@ -33,9 +33,11 @@ Example
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,17 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # boosted trees
     "sklearn.tree._tree.Tree",  # the trees of a random forest
 )
+
+
+#: Caps on what a skops file (a zip) may declare, checked from its directory before anything is
+#: inflated (:func:`check_archive`): a 3.6 MB file declaring a 3 GiB ``schema.json`` once took
+#: 3.3 GB of memory to fail. ``schema.json`` is parsed into Python objects; the package's largest
+#: (boosting, 500 rounds x 100 genres) is about 130 MiB. The total (also the largest file read)
+#: bounds the arrays. :func:`dump` stores members uncompressed; a deflated member over 1 MiB may
+#: expand at most :data:`MAX_COMPRESSION_RATIO` times (JSON deflates ~36:1, zeros ~1000:1).
+MAX_SCHEMA_BYTES = 256 * 2**20
+MAX_UNCOMPRESSED_BYTES = 2 * 2**30
+MAX_COMPRESSION_RATIO = 100
 
 
 class ModelFileError(GenrelabError, ValueError):
@@ -125,10 +138,18 @@ def load(path: Path | str) -> Any:
     UntrustedTypesError
         The file holds another type; it is refused before anything in it is built.
     ModelFileError
-        The file is not a skops file, or it cannot be rebuilt.
+        The file is not a skops file, declares more than the caps allow
+        (:func:`check_archive`), or cannot be rebuilt.
     """
     path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_UNCOMPRESSED_BYTES:
+        raise ModelFileError(
+            f"{path} is {_mib(size)}, over genrelab.persist.MAX_UNCOMPRESSED_BYTES "
+            f"({_mib(MAX_UNCOMPRESSED_BYTES)}); not read (genrelab's model files are far smaller)"
+        )
     raw = path.read_bytes()  # read once: the check and the load see the same bytes
+    check_archive(path, raw)
     try:
         found = sio.get_untrusted_types(data=raw)
     except Exception as exc:  # not a zip, no schema, an unknown loader...
@@ -140,6 +161,60 @@ def load(path: Path | str) -> Any:
         return sio.loads(raw, trusted=sorted(found))
     except Exception as exc:
         raise ModelFileError(f"cannot rebuild {path} ({type(exc).__name__}: {exc})") from exc
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def check_archive(path: Path, raw: bytes) -> None:
+    """Refuse a skops file (``raw``, read from ``path``) whose zip directory declares too much.
+
+    Only the directory is read: each member's declared sizes against :data:`MAX_SCHEMA_BYTES`
+    (``schema.json``), :data:`MAX_UNCOMPRESSED_BYTES` (every member, and their total) and
+    :data:`MAX_COMPRESSION_RATIO`. Python's zipfile never inflates a member beyond its declared
+    size, so nothing larger is allocated later.
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file and the member; or the file is not a zip at all.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            members = z.infolist()
+    except Exception as exc:  # not a zip, a broken directory...
+        raise ModelFileError(f"{path} is not a skops file ({type(exc).__name__}: {exc})") from exc
+
+    def refuse(member: zipfile.ZipInfo, problem: str) -> ModelFileError:
+        return ModelFileError(
+            f"{path}: member {member.filename} declares {problem}; refused before reading it "
+            f"(genrelab writes nothing like it: a zip bomb or a damaged file)"
+        )
+
+    total = 0
+    for m in members:
+        cap, name = (
+            (MAX_SCHEMA_BYTES, "MAX_SCHEMA_BYTES")
+            if m.filename == "schema.json"
+            else (MAX_UNCOMPRESSED_BYTES, "MAX_UNCOMPRESSED_BYTES")
+        )
+        if m.file_size > cap:
+            raise refuse(m, f"{_mib(m.file_size)}, over genrelab.persist.{name} ({_mib(cap)})")
+        if m.file_size > 2**20 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
+            raise refuse(
+                m,
+                f"{_mib(m.file_size)} from {m.compress_size:,} bytes compressed "
+                f"({m.file_size // max(m.compress_size, 1):,}:1, over "
+                f"genrelab.persist.MAX_COMPRESSION_RATIO = {MAX_COMPRESSION_RATIO})",
+            )
+        total += m.file_size
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise refuse(
+                m,
+                f"enough to bring the members to {_mib(total)}, over "
+                f"genrelab.persist.MAX_UNCOMPRESSED_BYTES ({_mib(MAX_UNCOMPRESSED_BYTES)})",
+            )
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
@@ -185,11 +260,25 @@ class SavedModel:
 
     @property
     def features(self) -> list[str]:
-        return list(self.meta["features"])
+        """The columns the pipeline reads, in its order (``feature_names_in_``, else the meta's)."""
+        names = _fitted_features(self.pipeline)
+        return names if names is not None else list(self.meta["features"])
 
     @property
     def classes(self) -> list[str]:
-        return list(self.meta["classes"])
+        """The labels of ``predict_proba``'s columns: the pipeline's ``classes_``, as str."""
+        classes = _fitted_classes(self.pipeline)
+        return classes if classes is not None else list(self.meta["classes"])
+
+
+def _fitted_features(pipeline: Any) -> list[str] | None:
+    names = getattr(pipeline, "feature_names_in_", None)
+    return None if names is None else [str(f) for f in names]
+
+
+def _fitted_classes(pipeline: Any) -> list[str] | None:
+    classes = getattr(pipeline, "classes_", None)
+    return None if classes is None else [str(c) for c in classes]
 
 
 def _save_pair(obj: Any, run_dir: Path | str, name: str, meta_name: str, meta: Mapping) -> Path:
@@ -208,6 +297,85 @@ def _load_pair(run_dir: Path | str, name: str, meta_name: str) -> SavedModel | N
 
 
 # --- the classifier (notebook 03) -----------------------------------------------------------------
+#: What each feature's entry of ``model.json``'s ``feature_ranges`` holds (the sliders' range).
+RANGE_KEYS = ("min", "p01", "median", "p99", "max")
+
+
+def _difference(listed: Sequence[str], fitted: Sequence[str]) -> str:
+    """How ``listed`` (model.json) differs from ``fitted`` (the pipeline), in a few words."""
+    missing = [f for f in fitted if f not in listed]
+    extra = [f for f in listed if f not in fitted]
+    if missing or extra or len(listed) != len(fitted):
+        parts = [f"lists {len(listed)} where the model has {len(fitted)}"]
+        if missing:
+            parts.append(f"lacks {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        if extra:
+            parts.append(f"adds {extra[:5]}{' ...' if len(extra) > 5 else ''}")
+        return ", ".join(parts)
+    i = next(i for i, (a, b) in enumerate(zip(listed, fitted)) if a != b)
+    return f"has {listed[i]!r} at position {i} where the model has {fitted[i]!r} (another order)"
+
+
+def check_model_meta(
+    pipeline: Any, meta: Mapping[str, Any], meta_path: Path, *, saving: bool = False
+) -> None:
+    """Refuse a ``model.json`` that disagrees with the fitted classifier beside it.
+
+    The probabilities are labelled with the pipeline's ``classes_`` and a point's columns follow
+    its ``feature_names_in_``; ``model.json`` repeats both for the predictor's page, and its slider
+    ranges cover every feature. A copy that differs (edited, or from another run) would relabel
+    every prediction or fail every one, so it is refused rather than trusted. :func:`save_model`
+    runs the same check (``saving=True``) before it writes anything.
+
+    Raises
+    ------
+    ModelFileError
+        Naming ``meta_path`` and the field: ``classes`` or ``features`` missing or not the
+        pipeline's (same names, same order), ``feature_ranges`` lacking a feature or a number.
+    """
+    model_path = meta_path.parent / runs.MODEL_FILE
+
+    def refuse(field_name: str, problem: str) -> ModelFileError:
+        if saving:
+            return ModelFileError(
+                f"not saving {meta_path}: field {field_name!r} {problem} (the `features` "
+                f"given to save_model must be the columns the pipeline was fitted on, in order)"
+            )
+        return ModelFileError(
+            f"{meta_path}: field {field_name!r} {problem}. It does not describe the classifier "
+            f"in {model_path}; save the model again (notebook 03) instead of editing "
+            f"{meta_path.name}."
+        )
+
+    if _fitted_classes(pipeline) is None:
+        raise ModelFileError(f"{model_path} holds no classifier (its model has no classes_)")
+    for field_name, fitted in (
+        ("classes", _fitted_classes(pipeline)),
+        ("features", _fitted_features(pipeline)),
+    ):
+        listed = meta.get(field_name)
+        if listed is None:
+            raise refuse(field_name, "is missing")
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise refuse(field_name, f"is {repr(listed)[:80]}, not a list of names")
+        if fitted is None:  # fitted on an array: only the count is known
+            fitted_n = getattr(pipeline, "n_features_in_", len(listed))
+            if len(listed) != fitted_n:
+                raise refuse(field_name, f"lists {len(listed)} where the model reads {fitted_n}")
+        elif listed != fitted:
+            raise refuse(field_name, _difference(listed, fitted))
+    ranges = meta.get("feature_ranges")
+    if not isinstance(ranges, dict):
+        raise refuse("feature_ranges", "is missing or not an object")
+    for f in meta["features"]:
+        entry = ranges.get(f)
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), (int, float)) and not isinstance(entry.get(k), bool)
+            for k in RANGE_KEYS
+        ):
+            raise refuse("feature_ranges", f"lacks {f!r} (or one of {', '.join(RANGE_KEYS)})")
+
+
 def feature_ranges(
     df: pd.DataFrame, features: Sequence[str] = AUDIO_FEATURES
 ) -> dict[str, dict[str, float]]:
@@ -243,6 +411,12 @@ def save_model(
     features, feature_set
         The columns the model reads (default: every audio feature) and the name of their set;
         the predictor shows both.
+
+    Raises
+    ------
+    ModelFileError
+        ``features`` are not the columns the pipeline was fitted on, in its order
+        (:func:`check_model_meta`); nothing is written.
     """
     features = list(features)
     meta = {
@@ -256,6 +430,7 @@ def save_model(
         "genre_medians": train.groupby(LABEL)[features].median().to_dict(orient="index"),
         "n_train": len(train),
     }
+    check_model_meta(pipeline, meta, Path(run_dir) / runs.MODEL_META_FILE, saving=True)
     return _save_pair(pipeline, run_dir, runs.MODEL_FILE, runs.MODEL_META_FILE, meta)
 
 
@@ -267,7 +442,8 @@ def load_model(run_dir: Path | str) -> SavedModel:
     FileNotFoundError
         The run has no ``model.skops``; the message says which notebook writes it.
     UntrustedTypesError, ModelFileError
-        See :func:`load`; also a missing or broken ``model.json``.
+        See :func:`load`; also a missing or broken ``model.json``, or one that disagrees with
+        the classifier (:func:`check_model_meta`).
     """
     saved = _load_pair(run_dir, runs.MODEL_FILE, runs.MODEL_META_FILE)
     if saved is None:
@@ -275,6 +451,7 @@ def load_model(run_dir: Path | str) -> SavedModel:
             f"{Path(run_dir) / runs.MODEL_FILE} not found: run "
             f"notebooks/03_classification.ipynb for this run first"
         )
+    check_model_meta(saved.pipeline, saved.meta, Path(run_dir) / runs.MODEL_META_FILE)
     return saved
 
 

@@ -265,7 +265,8 @@ class PredictorModel:
         No run with a saved classifier.
     genrelab.persist.ModelFileError
         The classifier is unreadable or holds a type the package never saves
-        (:class:`genrelab.persist.UntrustedTypesError`); nothing in it was built.
+        (:class:`genrelab.persist.UntrustedTypesError`); nothing in it was built. Or its
+        ``model.json`` disagrees with it (classes, features, slider ranges).
 
     Attributes
     ----------
@@ -276,6 +277,9 @@ class PredictorModel:
     saved : genrelab.persist.SavedModel
         The classifier and its ``model.json``.
     features, classes : list of str
+        The columns the classifier reads and the labels of its probabilities, from the fitted
+        pipeline (``feature_names_in_``, ``classes_``); :func:`genrelab.persist.load_model`
+        refuses a ``model.json`` that disagrees with them.
     proba : ProbaFunction
     index : TrackIndex
     clusters : ClusterModel
@@ -297,7 +301,7 @@ class PredictorModel:
         self.fallback = run_id in ("", runs.LATEST) and not (latest / runs.MODEL_FILE).exists()
         self.saved = persist.load_model(self.run_dir)
         self.features = self.saved.features
-        self.classes = self.saved.classes
+        self.classes = self.saved.classes  # the pipeline's classes_: the labels of predict
         ranges = self.meta["feature_ranges"]
         probe = np.array([[ranges[f][q] for f in self.features] for q in ("p01", "median", "p99")])
         self.proba = ProbaFunction(self.saved.pipeline, self.features, probe=probe)
