@@ -22,6 +22,7 @@ import pandas as pd
 
 from genrelab import schema
 from genrelab.collect.checkpoint import Checkpoint
+from genrelab.collect.errors import MalformedResponseError
 from genrelab.collect.records import (
     artist_record,
     artists_frame,
@@ -96,21 +97,45 @@ def search(
     *,
     client: SpotifyClient | None = None,
 ) -> pd.DataFrame:
-    """Search Spotify; one row per result (pages of 10, the 2026 limit)."""
+    """Search Spotify; one row per result (pages of 10, the 2026 limit).
+
+    Null items (removed or unavailable results) and items without an id are skipped and counted
+    (``attrs["skipped_items"]``, logged). An answer without the ``<type>s`` page raises
+    :class:`~genrelab.collect.errors.MalformedResponseError` (retry later).
+    """
     if type not in ("track", "artist", "album", "playlist"):
         raise ValueError(f"type must be track, artist, album or playlist, got {type!r}")
     sp = client or public_client()
     items: list[dict] = []
-    offset = 0
+    offset, skipped = 0, 0
     while len(items) < limit and offset < SEARCH_MAX_OFFSET:
-        page = sp.search(
+        found = sp.search(
             q=query, type=type, limit=min(SEARCH_LIMIT, limit - len(items)), offset=offset
-        )[type + "s"]
-        items.extend(i for i in page.get("items") or [] if i)
+        )
+        page = found.get(type + "s") if isinstance(found, dict) else None
+        if not isinstance(page, dict):
+            raise MalformedResponseError(
+                f"Spotify (api.spotify.com) answered the {type} search for {query!r} without "
+                f"its {type}s page; nothing of it was used: retry later."
+            )
+        raw = page.get("items") or []
+        kept = [i for i in raw if isinstance(i, dict) and i.get("id")]
+        skipped += len(raw) - len(kept)
+        items.extend(kept)
         if not page.get("next"):
             break
         offset += SEARCH_LIMIT
     items = items[:limit]
+    if skipped:
+        log.warning(
+            "Spotify search %r: %d null item(s) or item(s) without an id skipped", query, skipped
+        )
+    table = _search_table(type, items)
+    table.attrs["skipped_items"] = skipped
+    return table
+
+
+def _search_table(type: str, items: list[dict]) -> pd.DataFrame:
     if type == "track":
         return tracks_frame([track_record(t) for t in items])
     if type == "artist":
