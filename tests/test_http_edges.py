@@ -109,6 +109,27 @@ def test_reccobeats_malformed_200_skips_the_batch_and_the_next_run_asks_again(fa
     assert again.calls["api.reccobeats.com"] == 1  # the failed batch asked again, not replayed
 
 
+def test_collector_reccobeats_malformed_batch_is_failed_and_the_rerun_asks_again(fake_api):
+    batch = IDS[:40]
+    fake_api.before("GET", reccobeats.features_url(batch), HTML)
+
+    def collector():
+        return stages.Collector(
+            spotify_client.public_client(),
+            checkpoint.Checkpoint(None),
+            features_source="reccobeats",
+            progress=False,
+        )
+
+    feats, source, failed = collector().features(IDS)
+    assert source == "reccobeats" and set(failed) == set(batch)
+    assert "retry later" in failed[batch[0]] and feats[IDS[-1]] is not None
+    again = collector()
+    feats, _, failed = again.features(IDS)
+    assert not failed and feats[batch[1]] is not None
+    assert again.sp.http.calls["api.reccobeats.com"] == 1  # the failed batch, from the network
+
+
 @pytest.mark.parametrize("kind", list(MALFORMED))
 def test_spotify_search_malformed_200_says_retry_later_and_is_not_cached(fake_api, kind):
     fake_api.before("GET", SEARCH, MALFORMED[kind])
@@ -251,3 +272,14 @@ def test_search_null_items_are_skipped_and_counted(fake_api, caplog):
     table = library.search("daft punk", limit=10)
     assert len(table) == 3 and table["track_id"].notna().all()
     assert table.attrs["skipped_items"] == 2 and "2 null item(s)" in caplog.text
+
+
+def test_playlist_null_items_are_skipped_and_counted(fake_api):
+    pid = "37i9dQZF1DXcBWIGoYBM5M"
+    url = f"{API}/playlists/{pid}/items?limit=50&offset=0&additional_types=track"
+    page = next(i for i in load("library")["interactions"] if "/me/tracks" in i["url"])["body"]
+    items = [None, *page["items"][:2], {"added_at": "2026-01-01T00:00:00Z", "item": None}]
+    fake_api.set("GET", url, answer(200, dict(page, items=items, next=None, total=4)))
+    table = library.playlist_tracks(pid)
+    assert len(table) == 2 and table["track_id"].notna().all()
+    assert table.attrs["skipped_items"] == 2

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import Counter
 from typing import Literal
 
 import pandas as pd
@@ -206,8 +207,10 @@ def liked_tracks(limit: int | None = None, *, client: SpotifyClient | None = Non
     """The user's liked ("saved") tracks, newest first, with ``added_at`` (pages of 50)."""
     sp = client or user_client()
     first = sp.current_user_saved_tracks(limit=50 if not limit else min(50, limit))
-    records, extras = records_from_items(pages(sp, first, limit))
-    return tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    skipped: list[str] = []
+    records, extras = records_from_items(pages(sp, first, limit), skipped)
+    table = tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    return _counted(table, skipped, "liked tracks")
 
 
 @translate_errors
@@ -242,11 +245,25 @@ def category_playlists(
 def playlist_tracks(
     playlist_id: str, limit: int | None = None, *, client: SpotifyClient | None = None
 ) -> pd.DataFrame:
-    """A playlist's tracks in order, with ``added_at`` (local files and episodes skipped)."""
+    """A playlist's tracks in order, with ``added_at``.
+
+    Null items, local files and episodes are skipped and counted (``attrs["skipped_items"]``).
+    """
     sp = client or public_client()
     first = sp.playlist_items(playlist_id, limit=PLAYLIST_ITEMS_LIMIT, additional_types=("track",))
-    records, extras = records_from_items(pages(sp, first, limit))
-    return tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    skipped: list[str] = []
+    records, extras = records_from_items(pages(sp, first, limit), skipped)
+    table = tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    return _counted(table, skipped, f"playlist {playlist_id}")
+
+
+def _counted(table: pd.DataFrame, skipped: list[str], what: str) -> pd.DataFrame:
+    """``table`` with ``attrs["skipped_items"]`` (the count), logged with the reasons."""
+    if skipped:
+        reasons = ", ".join(f"{n} {why}" for why, n in Counter(skipped).most_common())
+        log.info("%s: %d item(s) that are not tracks skipped (%s)", what, len(skipped), reasons)
+    table.attrs["skipped_items"] = len(skipped)
+    return table
 
 
 @translate_errors
