@@ -3,6 +3,7 @@
 Modules, in the order imports flow:
 
 collect.errors          every exception and warning of the collection, one place
+collect.answers         what a well-formed answer of each host looks like (nothing else is cached)
 collect.http            the session: HTTP cache, retries (429, 5xx), rate limits, call counts
 collect.reccobeats      ReccoBeats' audio features by Spotify id
 collect.deezer          Deezer: tracks by ISRC (preview URL, bpm), checked preview downloads

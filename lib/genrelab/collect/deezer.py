@@ -31,8 +31,8 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from genrelab import config
-from genrelab.collect import http
-from genrelab.collect.errors import DeezerError
+from genrelab.collect import answers, http
+from genrelab.collect.errors import DeezerError, MalformedResponseError
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +55,39 @@ def track_url(isrc: str) -> str:
     return f"{API}/track/isrc:{isrc}"
 
 
-def parse_track(body: dict) -> dict:
+def _number(body: dict, key: str, bad: list[str]) -> float:
+    """``body[key]`` as a float; NaN if absent, and NaN noted in ``bad`` if not a number."""
+    value = body.get(key)
+    if value is None:
+        return float("nan")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        bad.append(f"{key} {value!r}")
+        return float("nan")
+    try:
+        return float(value)
+    except ValueError:
+        bad.append(f"{key} {value!r}")
+        return float("nan")
+
+
+def parse_track(body: dict, bad: list[str] | None = None) -> dict:
     """The fields we keep from a Deezer track object (``bpm`` 0 means unknown: NaN).
 
     A track with ``readable: false`` (not playable in Deezer's catalogue) or an empty
-    ``preview`` has no preview URL (None).
+    ``preview`` has no preview URL (None). A ``bpm`` or ``gain`` that is not a number (``"fast"``)
+    is left empty (NaN) and named in ``bad``, if given.
     """
-    bpm = body.get("bpm")
+    bad = [] if bad is None else bad
+    bpm = _number(body, "bpm", bad)
     preview = body.get("preview") if body.get("readable", True) is not False else None
+    artist = body.get("artist")
     return {
         "deezer_id": body.get("id"),
         "deezer_title": body.get("title"),
-        "deezer_artist": (body.get("artist") or {}).get("name"),
-        "deezer_preview_url": preview or None,
-        "deezer_bpm": float(bpm) if bpm else float("nan"),
-        "deezer_gain": float(body["gain"]) if body.get("gain") is not None else float("nan"),
+        "deezer_artist": artist.get("name") if isinstance(artist, dict) else None,
+        "deezer_preview_url": preview if isinstance(preview, str) and preview else None,
+        "deezer_bpm": bpm if bpm else float("nan"),
+        "deezer_gain": _number(body, "gain", bad),
         "deezer_duration": body.get("duration"),
         "deezer_rank": body.get("rank"),
     }
@@ -80,39 +98,58 @@ def track_by_isrc(
 ) -> dict | None:
     """Deezer's track for one ISRC as a flat dict (see :data:`COLUMNS`), or ``None`` if unknown.
 
-    Raises :class:`DeezerError` for other errors (after the session's retries).
+    Raises :class:`DeezerError` for other errors (after the session's retries), including an
+    answer that is not a well-formed JSON object (:mod:`genrelab.collect.answers`; it is not
+    cached, so a rerun asks again). A field that is not a number is left empty with a warning.
     """
     session = session or http.session()
     kwargs: dict[str, Any] = (
         {"force_refresh": True} if force_refresh and hasattr(session, "cache") else {}
     )
-    response = session.get(track_url(isrc), **kwargs)
+    try:
+        response = answers.check(session.get(track_url(isrc), **kwargs))
+    except MalformedResponseError as err:
+        raise DeezerError(str(err)) from None
     if response.status_code != 200:
         raise DeezerError(f"Deezer {track_url(isrc)}: HTTP {response.status_code}")
     body = response.json()
-    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(body, dict):  # a session that does not check answers
+        raise DeezerError(f"Deezer {track_url(isrc)}: a JSON {type(body).__name__}, not a track")
+    error = body.get("error")
     if error:
+        if not isinstance(error, dict):
+            raise DeezerError(f"Deezer {track_url(isrc)}: error {error!r}")
         if error.get("code") == 800:  # "no data"
             return None
         raise DeezerError(
             f"Deezer {track_url(isrc)}: {error.get('type')} {error.get('message')} "
             f"(code {error.get('code')})"
         )
-    return {"isrc": isrc, **parse_track(body)}
+    bad: list[str] = []
+    row = {"isrc": isrc, **parse_track(body, bad)}
+    if bad:
+        log.warning("Deezer %s: %s not a number; left empty", track_url(isrc), ", ".join(bad))
+    return row
 
 
 def lookup_isrcs(
     isrcs: Iterable[str], *, session: requests.Session | None = None, progress: bool = True
 ) -> pd.DataFrame:
-    """One row per ISRC found on Deezer (:data:`COLUMNS`); unknown ISRCs and errors are logged."""
+    """One row per ISRC found on Deezer (:data:`COLUMNS`); unknown ISRCs and errors are logged.
+
+    An ISRC whose answer is an error or malformed is skipped, the others go on; the skipped
+    ones are counted in the log and listed with their reasons in ``attrs["skipped"]``.
+    """
     session = session or http.session()
     rows, unknown = [], []
+    skipped: dict[str, str] = {}
     unique = [i for i in dict.fromkeys(isrcs) if isinstance(i, str) and i]
     for isrc in tqdm(unique, desc="deezer", unit="isrc", disable=not progress):
         try:
             row = track_by_isrc(isrc, session)
         except DeezerError as err:
             log.warning("%s: skipped", err)
+            skipped[isrc] = str(err)
             continue
         if row is None:
             unknown.append(isrc)
@@ -120,7 +157,15 @@ def lookup_isrcs(
             rows.append(row)
     if unknown:
         log.info("Deezer does not know %d of %d ISRCs", len(unknown), len(unique))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    if skipped:
+        log.warning(
+            "Deezer: %d of %d ISRCs skipped (see attrs['skipped']; a rerun asks again)",
+            len(skipped),
+            len(unique),
+        )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs["skipped"] = skipped
+    return table
 
 
 # --- previews -------------------------------------------------------------------------------

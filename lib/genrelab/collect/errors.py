@@ -56,3 +56,8 @@ class ReccoBeatsError(GenrelabError, RuntimeError):
 
 class DeezerError(GenrelabError, RuntimeError):
     """Deezer answered with an error other than "no data"."""
+
+
+class MalformedResponseError(GenrelabError, RuntimeError):
+    """A server answered HTTP 200 with a body that is not what it documents (an HTML error page,
+    cut-off JSON, an empty body, JSON of another shape): not used, never cached; retry later."""

@@ -5,13 +5,17 @@ Every request of :mod:`genrelab.collect` (Spotify, ReccoBeats, Deezer) goes thro
 
 * a `requests-cache <https://requests-cache.readthedocs.io>`_ ``CachedSession`` on a SQLite file
   under :func:`genrelab.config.cache_dir` (git-ignored): a second identical run makes no call.
-  Only ``GET`` answers with status 200 are stored; a user's own data (``/v1/me``) and audio files
-  are never stored; ``Authorization`` headers are neither part of the key nor stored.
+  Only ``GET`` answers with status 200 that are well-formed (:mod:`genrelab.collect.answers`:
+  parseable JSON of the shape each API documents) are stored; a malformed one found in the cache
+  (stored by an older version) is dropped and asked again. A user's own data (``/v1/me``) and
+  audio files are never stored; ``Authorization`` headers are neither part of the key nor stored.
 * a :class:`RetryAdapter` on every network call (cache hits never reach it): ``429`` waits
   ``Retry-After`` seconds, ``5xx`` answers and connections dropped mid-answer retry with
-  exponential backoff, per-host rate limits (Deezer: 50 requests per 5 s) are respected, and
+  exponential backoff (all the waits of one request together at most ``max_total_wait``
+  seconds), per-host rate limits (Deezer: 50 requests per 5 s) are respected, and
   the bearer token of the Spotify Web API is added just before a request leaves (so a run
-  served from the cache needs no token either).
+  served from the cache needs no token either). A malformed 200 raises
+  :class:`MalformedResponseError` (one sentence naming the host: retry later).
 * a host that cannot be reached at all (its name does not resolve, the connection is refused
   or does not open within ``connect_timeout`` seconds) is not retried: :class:`NetworkError`
   says so in one sentence at once, so an offline machine learns it in seconds, not minutes.
@@ -44,6 +48,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from genrelab import config
+from genrelab.collect import answers
 from genrelab.collect.errors import NetworkError, RateLimitError
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,8 @@ DEFAULT_RATE_LIMITS = {
 }
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: The longest time one request may spend waiting between its attempts (all waits together).
+MAX_TOTAL_WAIT = 900.0
 #: Seconds a connection may take to open (reading an answer may take ``timeout``).
 CONNECT_TIMEOUT = 5.0
 
@@ -166,6 +173,11 @@ class RetryAdapter(HTTPAdapter):
     max_retry_after : float
         The longest ``Retry-After`` we accept; a longer one raises :class:`RateLimitError`
         (Spotify can ask for hours after heavy use: rerun later, the checkpoints resume).
+    max_total_wait : float
+        The longest time one request may wait in all (``Retry-After``, backoff and quota waits
+        together, default :data:`MAX_TOTAL_WAIT`): a wait that would pass it raises
+        :class:`RateLimitError` instead (a server answering ``Retry-After: 599`` five times
+        would otherwise hold one request for 50 minutes).
     rate_limits : dict
         ``{host: (max_calls, period_seconds)}``.
     token : callable, optional
@@ -182,6 +194,7 @@ class RetryAdapter(HTTPAdapter):
         backoff_factor: float = 0.5,
         backoff_max: float = 60.0,
         max_retry_after: float = 600.0,
+        max_total_wait: float = MAX_TOTAL_WAIT,
         rate_limits: dict | None = None,
         token: Callable[[bool], str] | None = None,
         calls: collections.Counter | None = None,
@@ -192,6 +205,7 @@ class RetryAdapter(HTTPAdapter):
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
+        self.max_total_wait = max_total_wait
         self.rate_limits = {h: RateLimit(*v) for h, v in (rate_limits or {}).items()}
         self.token = token
         self.calls = calls if calls is not None else collections.Counter()
@@ -213,11 +227,12 @@ class RetryAdapter(HTTPAdapter):
         response.request = request  # what is stored in the cache never holds the token
         if not kwargs.get("stream"):
             _ = response.content  # read the body here, so a connection dropped mid-body is retried
+            answers.spotify_error_shape(response)
         return response
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         kwargs = dict(stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-        attempt, refreshed, force = 0, False, False
+        attempt, refreshed, force, waited = 0, False, False, 0.0
         while True:
             fresh, force = force, False  # a fresh token only for the attempt after a 401
             try:
@@ -254,7 +269,7 @@ class RetryAdapter(HTTPAdapter):
                 continue
             transient = status == 200 and _deezer_transient(response)
             if status not in RETRY_STATUS and not transient:
-                return response
+                return response if stream else answers.check(response)
             if attempt >= self.retries:
                 if status == 429:
                     raise RateLimitError(
@@ -276,6 +291,15 @@ class RetryAdapter(HTTPAdapter):
                 wait = 5.0
             else:
                 wait = self._backoff(attempt)
+            if waited + wait > self.max_total_wait:
+                host = urlsplit(request.url).hostname or request.url
+                raise RateLimitError(
+                    f"{host} still answers HTTP {status} after {waited:.0f} s of waiting for "
+                    f"{request.url} and asks for {wait:.0f} s more, past max_total_wait="
+                    f"{self.max_total_wait:.0f} s: rerun later (collections resume from their "
+                    f"checkpoints)."
+                )
+            waited += wait
             log.warning(
                 "%s %s: HTTP %d; retry %d/%d in %.1f s",
                 request.method,
@@ -306,9 +330,20 @@ class _Counted:
 
 
 class CachedSession(_Counted, requests_cache.CachedSession):
-    """requests-cache's session with ``calls``, a default timeout and ``cache_path``."""
+    """requests-cache's session with ``calls``, a default timeout and ``cache_path``.
+
+    A malformed answer found in the cache (stored before answers were checked) is deleted by the
+    cache's ``filter_fn`` and asked again at once, so it is never replayed.
+    """
 
     cache_path: Path
+
+    def send(self, request, **kwargs):
+        response = super().send(request, **kwargs)
+        if getattr(response, "from_cache", False) and not answers.well_formed(response):
+            log.info("%s: a malformed answer was in the HTTP cache; asking again", request.url)
+            response = super().send(request, **kwargs)  # filter_fn deleted the entry
+        return response
 
 
 class PlainSession(_Counted, requests.Session):
@@ -371,7 +406,7 @@ def session(
         urls_expire_after={p: requests_cache.DO_NOT_CACHE for p in NEVER_CACHED},
         allowable_codes=(200,),
         allowable_methods=("GET",),
-        filter_fn=lambda r: not _deezer_transient(r),
+        filter_fn=lambda r: not _deezer_transient(r) and answers.well_formed(r),
         disabled=after == requests_cache.DO_NOT_CACHE,
         default_timeout=(connect_timeout, timeout),
     )

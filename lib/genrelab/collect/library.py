@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import Counter
 from typing import Literal
 
 import pandas as pd
 
 from genrelab import schema
 from genrelab.collect.checkpoint import Checkpoint
+from genrelab.collect.errors import MalformedResponseError
 from genrelab.collect.records import (
     artist_record,
     artists_frame,
@@ -96,21 +98,45 @@ def search(
     *,
     client: SpotifyClient | None = None,
 ) -> pd.DataFrame:
-    """Search Spotify; one row per result (pages of 10, the 2026 limit)."""
+    """Search Spotify; one row per result (pages of 10, the 2026 limit).
+
+    Null items (removed or unavailable results) and items without an id are skipped and counted
+    (``attrs["skipped_items"]``, logged). An answer without the ``<type>s`` page raises
+    :class:`~genrelab.collect.errors.MalformedResponseError` (retry later).
+    """
     if type not in ("track", "artist", "album", "playlist"):
         raise ValueError(f"type must be track, artist, album or playlist, got {type!r}")
     sp = client or public_client()
     items: list[dict] = []
-    offset = 0
+    offset, skipped = 0, 0
     while len(items) < limit and offset < SEARCH_MAX_OFFSET:
-        page = sp.search(
+        found = sp.search(
             q=query, type=type, limit=min(SEARCH_LIMIT, limit - len(items)), offset=offset
-        )[type + "s"]
-        items.extend(i for i in page.get("items") or [] if i)
+        )
+        page = found.get(type + "s") if isinstance(found, dict) else None
+        if not isinstance(page, dict):
+            raise MalformedResponseError(
+                f"Spotify (api.spotify.com) answered the {type} search for {query!r} without "
+                f"its {type}s page; nothing of it was used: retry later."
+            )
+        raw = page.get("items") or []
+        kept = [i for i in raw if isinstance(i, dict) and i.get("id")]
+        skipped += len(raw) - len(kept)
+        items.extend(kept)
         if not page.get("next"):
             break
         offset += SEARCH_LIMIT
     items = items[:limit]
+    if skipped:
+        log.warning(
+            "Spotify search %r: %d null item(s) or item(s) without an id skipped", query, skipped
+        )
+    table = _search_table(type, items)
+    table.attrs["skipped_items"] = skipped
+    return table
+
+
+def _search_table(type: str, items: list[dict]) -> pd.DataFrame:
     if type == "track":
         return tracks_frame([track_record(t) for t in items])
     if type == "artist":
@@ -181,8 +207,10 @@ def liked_tracks(limit: int | None = None, *, client: SpotifyClient | None = Non
     """The user's liked ("saved") tracks, newest first, with ``added_at`` (pages of 50)."""
     sp = client or user_client()
     first = sp.current_user_saved_tracks(limit=50 if not limit else min(50, limit))
-    records, extras = records_from_items(pages(sp, first, limit))
-    return tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    skipped: list[str] = []
+    records, extras = records_from_items(pages(sp, first, limit), skipped)
+    table = tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    return _counted(table, skipped, "liked tracks")
 
 
 @translate_errors
@@ -217,11 +245,25 @@ def category_playlists(
 def playlist_tracks(
     playlist_id: str, limit: int | None = None, *, client: SpotifyClient | None = None
 ) -> pd.DataFrame:
-    """A playlist's tracks in order, with ``added_at`` (local files and episodes skipped)."""
+    """A playlist's tracks in order, with ``added_at``.
+
+    Null items, local files and episodes are skipped and counted (``attrs["skipped_items"]``).
+    """
     sp = client or public_client()
     first = sp.playlist_items(playlist_id, limit=PLAYLIST_ITEMS_LIMIT, additional_types=("track",))
-    records, extras = records_from_items(pages(sp, first, limit))
-    return tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    skipped: list[str] = []
+    records, extras = records_from_items(pages(sp, first, limit), skipped)
+    table = tracks_frame(records, {"added_at": [e.get("added_at") for e in extras]})
+    return _counted(table, skipped, f"playlist {playlist_id}")
+
+
+def _counted(table: pd.DataFrame, skipped: list[str], what: str) -> pd.DataFrame:
+    """``table`` with ``attrs["skipped_items"]`` (the count), logged with the reasons."""
+    if skipped:
+        reasons = ", ".join(f"{n} {why}" for why, n in Counter(skipped).most_common())
+        log.info("%s: %d item(s) that are not tracks skipped (%s)", what, len(skipped), reasons)
+    table.attrs["skipped_items"] = len(skipped)
+    return table
 
 
 @translate_errors

@@ -29,8 +29,8 @@ import requests
 from tqdm.auto import tqdm
 
 from genrelab import schema
-from genrelab.collect import http
-from genrelab.collect.errors import ReccoBeatsError
+from genrelab.collect import answers, http
+from genrelab.collect.errors import MalformedResponseError, ReccoBeatsError
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,45 @@ def features_url(ids: Iterable[str]) -> str:
     return f"{API}/audio-features?ids={','.join(ids)}"
 
 
-def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict[str, dict | None]:
+def _features(item: dict) -> tuple[dict[str, float], list[str]]:
+    """The numeric features of one item, and the fields whose value is not a number."""
+    feats, bad = {}, []
+    for f in FEATURES:
+        value = item.get(f)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            bad.append(f"{f} {value!r}"[:60])
+            continue
+        feats[f] = float(value)
+    return feats, bad
+
+
+def fetch_batch(
+    ids: list[str],
+    session: requests.Session | None = None,
+    *,
+    skipped: dict[str, str] | None = None,
+) -> dict[str, dict | None]:
     """Features of up to :data:`BATCH_SIZE` Spotify ids: ``{spotify_id: {feature: value} or None}``.
 
     ``None`` marks an id ReccoBeats does not know. Features absent from an answer (some
-    answers have no key/mode) are left out of that track's dict. Raises
-    :class:`ReccoBeatsError` for a non-200 answer (after the session's retries).
+    answers have no key/mode) are left out of that track's dict. An item with a value that is
+    not a number (a list for ``energy``) is skipped with a warning; its id is ``None`` and its
+    reason goes to ``skipped`` (if given). Raises :class:`ReccoBeatsError` for a non-200 or
+    malformed answer (after the session's retries; it is not cached, a rerun asks again).
     """
     if not ids:
         return {}
     if len(ids) > BATCH_SIZE:
         raise ValueError(f"at most {BATCH_SIZE} ids per ReccoBeats request, got {len(ids)}")
     session = session or http.session()
-    response = session.get(features_url(ids), headers={"Accept": "application/json"})
+    try:
+        response = answers.check(
+            session.get(features_url(ids), headers={"Accept": "application/json"})
+        )
+    except MalformedResponseError as err:
+        raise ReccoBeatsError(f"{err} ({len(ids)} ids)") from None
     if response.status_code != 200:
         raise ReccoBeatsError(
             f"ReccoBeats audio-features answered HTTP {response.status_code} "
@@ -78,11 +104,14 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
         content = response.json().get("content") or []
     except (ValueError, AttributeError) as err:
         raise ReccoBeatsError(f"ReccoBeats audio-features: not JSON ({err})") from err
+    if not isinstance(content, list):
+        raise ReccoBeatsError("ReccoBeats audio-features: 'content' is not a list: retry later")
     wanted = set(ids)
     out: dict[str, dict | None] = {i: None for i in ids}
-    repeated = 0
+    repeated, not_objects, bad_items = 0, 0, {}
     for item in content:
         if not isinstance(item, dict):
+            not_objects += 1
             continue
         sid = spotify_id_from_href(item.get("href"))
         if sid not in wanted:
@@ -92,7 +121,10 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
                 item.get("href"),
             )
             continue
-        feats = {f: float(item[f]) for f in FEATURES if item.get(f) is not None}
+        feats, bad = _features(item)
+        if bad:
+            bad_items[sid] = f"ReccoBeats item {item.get('id')}: {', '.join(bad)} not a number"
+            continue
         earlier = out[sid]
         if earlier is not None:
             repeated += 1
@@ -103,6 +135,17 @@ def fetch_batch(ids: list[str], session: requests.Session | None = None) -> dict
         log.info(
             "ReccoBeats sent %d extra item(s) for tracks already answered: first kept", repeated
         )
+    bad_items = {sid: why for sid, why in bad_items.items() if out[sid] is None}
+    if not_objects or bad_items:
+        log.warning(
+            "ReccoBeats audio-features: %d item(s) skipped (values that are not numbers%s); "
+            "the batch goes on: %s",
+            len(bad_items) + not_objects,
+            f", {not_objects} not an object" if not_objects else "",
+            "; ".join(list(bad_items.values())[:5]),
+        )
+    if skipped is not None:
+        skipped.update(bad_items)
     return out
 
 
@@ -121,16 +164,19 @@ def audio_features(
         One row per found id: ``track_id``, the features ReccoBeats gave, ``reccobeats_id``.
     missing : list of str
         Ids ReccoBeats did not return (unknown to it, or in a batch that failed; the
-        failure is logged with its reason and the other batches go on).
+        failure is logged with its reason and the other batches go on). Items skipped for
+        values that are not numbers are among them, with their reasons in
+        ``features.attrs["skipped"]``.
     """
     ids = list(dict.fromkeys(track_ids))
     session = session or http.session()
     found: dict[str, dict] = {}
     missing: list[str] = []
+    skipped: dict[str, str] = {}
     batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
     for batch in tqdm(batches, desc="reccobeats features", unit="batch", disable=not progress):
         try:
-            result = fetch_batch(batch, session)
+            result = fetch_batch(batch, session, skipped=skipped)
         except ReccoBeatsError as err:
             log.warning("%s; these %d ids stay without features", err, len(batch))
             missing.extend(batch)
@@ -151,4 +197,5 @@ def audio_features(
             len(ids),
             ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
         )
+    frame.attrs["skipped"] = skipped
     return frame, missing

@@ -134,14 +134,23 @@ def tracks_frame(records: list[dict], extra: dict[str, list] | None = None) -> p
     return df
 
 
-def records_from_items(items: Iterable[dict]) -> tuple[list[dict], list[dict]]:
-    """Track records of playlist / library items (non-tracks skipped), each one's ``added_at``."""
+def records_from_items(
+    items: Iterable[dict], skipped: list[str] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Track records of playlist / library items, each one's ``added_at``.
+
+    Items that are not tracks (null, removed, local files, episodes) are skipped; their reasons
+    are appended to ``skipped``, if given.
+    """
     records, extras = [], []
     for it in items:
-        t, _ = item_track(it)
-        if t is not None:
-            records.append(track_record(t))
-            extras.append({k: it.get(k) for k in ("added_at",) if k in it})
+        t, why = item_track(it)
+        if t is None:
+            if skipped is not None:
+                skipped.append(why or "not a track")
+            continue
+        records.append(track_record(t))
+        extras.append({k: it.get(k) for k in ("added_at",) if k in it})
     return records, extras
 
 

@@ -75,6 +75,27 @@ Spotify refused the credentials ({detail}). Check SPOTIPY_CLIENT_ID / SPOTIPY_CL
 (copy them again from https://developer.spotify.com/dashboard) and, for a user's library, log in
 again with `python -m genrelab.collect login`. `source: snapshot` works offline."""
 
+TOKEN_SERVICE_FAILED = (
+    "Spotify's token service (accounts.spotify.com) failed with HTTP {status} after the "
+    "retries, so the credentials could not be checked: retry later."
+)
+
+
+def oauth_failure(err: SpotifyOauthError) -> SpotifyAPIError | SpotifyCredentialsError:
+    """The error to raise for a failed token request: the service failing (5xx, 429: retry
+    later) is not the credentials being refused (4xx: check them)."""
+    response = getattr(err.__context__, "response", None)  # spotipy raises it handling HTTPError
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int) and (status >= 500 or status == 429):
+        return SpotifyAPIError(TOKEN_SERVICE_FAILED.format(status=status))
+    detail = str(getattr(err, "error", None) or err).strip()
+    detail = (detail.splitlines() or ["no detail"])[0][:160]
+    if status is not None:
+        detail = f"HTTP {status}: {detail}"
+    return SpotifyCredentialsError(
+        BAD_CREDENTIALS.format(detail=detail, env=config.PROJECT_ROOT / ".env")
+    )
+
 
 # --- credentials and clients ----------------------------------------------------------------
 def credentials(*, user: bool = False) -> dict[str, str]:
@@ -245,11 +266,7 @@ def _token_provider(
                 return auth.get_access_token(as_dict=False)
             return auth.get_access_token(as_dict=False, check_cache=not force_refresh)
         except SpotifyOauthError as err:
-            raise SpotifyCredentialsError(
-                BAD_CREDENTIALS.format(
-                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
-                )
-            ) from None
+            raise oauth_failure(err) from None
 
     return token
 
@@ -316,7 +333,8 @@ def user_client(
 def translate_errors(fn):
     """Turn Spotify's errors into one-sentence exceptions.
 
-    401s and refused tokens become :class:`SpotifyCredentialsError`; the 2026 refusals of
+    401s and refused tokens become :class:`SpotifyCredentialsError` (a token service that fails,
+    5xx, :class:`SpotifyAPIError` saying to retry later); the 2026 refusals of
     :mod:`genrelab.collect.refusals` :class:`SpotifyAccessError`; any other error answer
     :class:`SpotifyAPIError` naming the status and endpoint.
     """
@@ -343,11 +361,7 @@ def translate_errors(fn):
                 + ("; try again later." if (err.http_status or 0) >= 500 else ".")
             ) from None
         except SpotifyOauthError as err:
-            raise SpotifyCredentialsError(
-                BAD_CREDENTIALS.format(
-                    detail=getattr(err, "error", None) or err, env=config.PROJECT_ROOT / ".env"
-                )
-            ) from None
+            raise oauth_failure(err) from None
 
     return wrapper
 

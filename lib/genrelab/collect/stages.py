@@ -60,8 +60,10 @@ def _batches(ids: list[str], size: int) -> list[list[str]]:
 class Collector:
     """The stages of a collection on one client, checkpointed in ``ckpt``.
 
-    ``skipped`` collects the reasons of items left out; ``features_source`` is ``"auto"``
-    (Spotify, then ReccoBeats after its 403), ``"spotify"`` or ``"reccobeats"``.
+    ``skipped`` collects the reasons of items left out, ``deezer_skipped`` the ISRCs whose
+    Deezer answer was an error or malformed (not checkpointed: a rerun asks again);
+    ``features_source`` is ``"auto"`` (Spotify, then ReccoBeats after its 403), ``"spotify"`` or
+    ``"reccobeats"``.
     """
 
     sp: SpotifyClient
@@ -69,6 +71,7 @@ class Collector:
     features_source: FeaturesSource = "auto"
     progress: bool = True
     skipped: list[dict] = field(default_factory=list)
+    deezer_skipped: dict[str, str] = field(default_factory=dict)
 
     def bar(self, iterable, desc, unit, total=None):
         return tqdm(iterable, desc=desc, unit=unit, total=total, disable=not self.progress)
@@ -311,7 +314,7 @@ class Collector:
             _batches(todo, reccobeats.BATCH_SIZE), "reccobeats features", "batch"
         ):
             try:
-                got = reccobeats.fetch_batch(batch, self.sp.http)
+                got = reccobeats.fetch_batch(batch, self.sp.http, skipped=failed)
             except reccobeats.ReccoBeatsError as err:
                 log.warning("%s: the batch is skipped (not checkpointed, a rerun asks again)", err)
                 failed.update({i: str(err) for i in batch})
@@ -329,6 +332,7 @@ class Collector:
                 found = deezer.track_by_isrc(isrc, self.sp.http)
             except deezer.DeezerError as err:
                 log.warning("%s: skipped (not checkpointed)", err)
+                self.deezer_skipped[isrc] = str(err)
                 continue
             self.ckpt.save(
                 "deezer",
@@ -337,6 +341,13 @@ class Collector:
                     if found is None
                     else {k: found[k] for k in ("deezer_preview_url", "deezer_bpm")}
                 },
+            )
+        if self.deezer_skipped:
+            log.warning(
+                "Deezer: %d of %d ISRCs skipped, the collection goes on without their preview "
+                "and bpm (a rerun asks again)",
+                len(self.deezer_skipped),
+                len(todo),
             )
         return done
 
