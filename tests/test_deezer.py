@@ -1,4 +1,5 @@
-"""genrelab.collect.deezer on recorded responses (the audio body is the committed FMA clip)."""
+"""genrelab.collect.deezer on synthetic responses in the API's shape (the audio body is the
+committed FMA clip)."""
 
 from __future__ import annotations
 

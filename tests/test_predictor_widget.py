@@ -208,7 +208,7 @@ def test_spotify_track_with_credentials_moves_the_sliders(widget, fake_api):
     tid = load("library")["facts"]["analysis_id"]
     with pytest.warns(
         errors.FeaturesSourceWarning
-    ):  # recorded: 403 on audio-features, then ReccoBeats
+    ):  # the fixtures: 403 on audio-features, then ReccoBeats
         assert widget.analyse_spotify(tid) is True
     ref = (
         tables.load_tracks(invalid="drop")

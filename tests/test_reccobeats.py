@@ -1,4 +1,4 @@
-"""genrelab.collect.reccobeats on recorded responses."""
+"""genrelab.collect.reccobeats on synthetic responses in the API's shape."""
 
 from __future__ import annotations
 

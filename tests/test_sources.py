@@ -1,5 +1,5 @@
-"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (recorded
-HTTP)."""
+"""Audio sources: the synthetic generator, an FMA tree, any folder, Deezer previews (synthetic
+HTTP answers in the API's shape)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""genrelab.collect on recorded responses only (tests/fixtures/spotify, served by `responses`)."""
+"""genrelab.collect on synthetic responses in the API's shape only (tests/fixtures/spotify,
+served by `responses`; checked against Spotify's published OpenAPI description)."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def test_collect_gives_the_snapshot_schema_with_the_fewest_calls(fake_api):
     assert set(tracks["playlist_genre"]) == {"pop", "rock"}
     shared = tracks[tracks.track_id == FACTS["shared_track"]]
     assert set(shared["playlist_genre"]) == {"pop", "rock"}
-    # values come from the recorded answers, which carry the snapshot's values
+    # values come from the synthetic answers, which carry the snapshot's values
     one = tracks.drop_duplicates("track_id").set_index("track_id")
     ref = snapshot_rows(one.index)
     for col in [*schema.AUDIO_FEATURES, "track_name", "track_album_release_date"]:

@@ -65,7 +65,7 @@ def test_two_users_side_by_side(public):
     assert {"rock_median_percentile", "rap_median_percentile"} <= set(table.columns)
 
 
-def test_liked_tracks_with_features_from_recorded_answers(fake_api):
+def test_liked_tracks_with_features_from_synthetic_answers(fake_api):
     liked = library.liked_with_features()
     facts = load("library")["facts"]
     assert liked["track_id"].tolist() == facts["liked_ids"]
