@@ -12,13 +12,15 @@
     click on a slider's track to new bars in the page (browser -> websocket -> kernel -> browser).
 
 The model: ``--run`` (default: the newest run with a saved classifier, as the widget picks it);
-without one, a random forest like notebook 03's (150 trees, half-samples) is trained on the
-snapshot into a temporary run. Medians over ``--repeats`` slider moves (the machine is shared:
-look at the load average printed first).
+without one, ``--model`` is trained on the snapshot into a temporary run: ``random_forest`` (150
+trees, half-samples) or ``hist_gradient_boosting`` (the candidate of notebook 03's search, which
+it saves by default: :func:`genrelab.classify.default_grids`). Medians over ``--repeats`` slider
+moves (the machine is shared: look at the load average printed first).
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_predictor.py [--run RUN_ID] [--repeats 60] [--voila]
+    .venv/bin/python benchmarks/bench_predictor.py [--run RUN_ID] [--model NAME] [--repeats 60]
+        [--voila]
 """
 
 from __future__ import annotations
@@ -51,19 +53,23 @@ def median_ms(fn, repeats: int) -> float:
     return 1000 * float(np.median(times))
 
 
-def build_run(root: Path) -> Path:
+def build_run(root: Path, name: str = "random_forest") -> Path:
     from sklearn.ensemble import RandomForestClassifier
 
     run = root / "bench"
     run.mkdir(parents=True)
     tracks = tables.snapshot_tracks()
-    model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
-    pipe = classify.make_pipeline_for(model, "audio").fit(
-        tracks[schema.AUDIO_FEATURES], tracks["genre"]
-    )
-    persist.save_model(
-        pipe, run, train=tracks, params={}, metrics={}, name="random_forest (benchmark)"
-    )
+    if name == "random_forest":
+        model = RandomForestClassifier(n_estimators=150, max_samples=0.5, n_jobs=1, random_state=42)
+        pipe = classify.make_pipeline_for(model, "audio")
+    else:  # notebook 03's candidate with its grid's one setting
+        model = classify.default_models()[name]
+        grid = classify.default_grids()[name]
+        pipe = classify.make_pipeline_for(model, "audio").set_params(
+            **{k: v[0] for k, v in grid.items()}
+        )
+    pipe.fit(tracks[schema.AUDIO_FEATURES], tracks["genre"])
+    persist.save_model(pipe, run, train=tracks, params={}, metrics={}, name=f"{name} (benchmark)")
     return run
 
 
@@ -234,6 +240,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--run", default="latest", help="run holding model.skops (default: the newest)"
     )
+    parser.add_argument(
+        "--model",
+        default="random_forest",
+        choices=["random_forest", "hist_gradient_boosting"],
+        help="the classifier to train when no run holds one",
+    )
     parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument(
         "--voila", action="store_true", help="also measure the page in headless Chromium"
@@ -245,11 +257,8 @@ def main(argv=None) -> int:
         try:
             run_dir = find_model_run(args.run)
         except PredictorSetupError:
-            print(
-                "no run with a saved classifier: training notebook 03's random forest "
-                "on the snapshot ..."
-            )
-            run_dir = build_run(Path(tmp) / "runs")
+            print(f"no run with a saved classifier: training {args.model} on the snapshot ...")
+            run_dir = build_run(Path(tmp) / "runs", args.model)
         result = python_side(run_dir, args.repeats)
         if args.voila:
             result.update(voila_side(run_dir, args.clicks))

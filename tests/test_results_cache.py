@@ -48,7 +48,8 @@ def _study(rows, scheduler=None):
     full = classify.fit_full_model(split, search, "logistic_regression", {}, cv_folds=2)
     leaky = classify.leaky_comparison(rows, search.best_estimator_, seed=0)
     result = classify.evaluate_classifiers(split, search, scores, [full], leaky, cv_folds=2)
-    return result.metrics(), search
+    importances = classify.feature_importances(search, split, X, n_repeats=1)
+    return {**result.metrics(), "importances": importances.permutation.to_dict()}, search
 
 
 def _keys(messages: list[str]) -> list[str]:
@@ -66,13 +67,14 @@ def test_an_identical_study_is_read_back_with_the_same_numbers(rows, caplog, mon
         caplog.clear()
         again, again_search = _study(rows)
         hits = _messages(caplog)
-    names = ("search_model", "fit_and_cross_validate", "fit_model")
+    names = ("search_model", "fit_and_cross_validate", "fit_model", "permutation_importances")
     for name in names:
         assert any(m.startswith("cache miss") and name in m for m in misses), (name, misses)
         assert any(m.startswith("cache hit") and name in m for m in hits), (name, hits)
     assert not any(m.startswith("cache miss") for m in hits), hits
-    # the same four keys both times: a search per model, the full fit, the leaky fit
-    assert len(hits) == 4 and _keys(hits) == _keys(misses)
+    # the same five keys both times: a search per model, the full fit, the leaky fit, and the
+    # importances of the chosen model (keyed by its search: the model read back is a copy)
+    assert len(hits) == 5 and _keys(hits) == _keys(misses)
     np.testing.assert_equal(again, first)
     pd.testing.assert_frame_equal(again_search.score_summary(), first_search.score_summary())
 

@@ -2,11 +2,15 @@
 
 A result is stored under a key made of its inputs hashed by value (data frames and arrays by
 their content, estimators by their parameters; :func:`joblib.hash`), and of the code version
-(:func:`code_version`, a hash of every source file of the package): an identical re-run reads
-it back, a changed parameter or changed code recomputes only what depends on it, and each hit
-or miss is logged (INFO on ``genrelab.memo``) with the key. Arguments that say *where* or *how
-fast* something is computed (``n_jobs``, ``scheduler``, ``progress``) are left out of the key
-(``ignore=``): a result computed on a Dask cluster is read back by a local run and vice versa.
+(:func:`code_version`, a hash of every source file of the package and of the versions of the
+libraries the results depend on): an identical re-run reads it back, a changed parameter, changed
+code or another library version recomputes only what depends on it, and each hit or miss is
+logged (INFO on ``genrelab.memo``) with the key. Keys are made of inputs, never of fitted
+objects (whose bytes change when they are read back): a fitted model goes into a cached call
+under the key of the call that produced it (``func.key(...)``) and is itself left out of the
+key. Arguments that say *where* or *how fast* something is computed (``n_jobs``, ``scheduler``,
+``progress``) are left out of the key too (``ignore=``): a result computed on a Dask cluster is
+read back by a local run and vice versa.
 :class:`joblib.Memory` stores the results, writing each one atomically, so concurrent runs may
 share the cache.
 
@@ -34,9 +38,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,8 +50,6 @@ import joblib
 import numpy as np
 import pandas as pd
 from joblib.func_inspect import filter_args
-from joblib.hashing import NumpyHasher
-from numpy.lib import recfunctions
 
 from genrelab import config
 
@@ -56,15 +60,24 @@ F = TypeVar("F", bound=Callable)
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The setting that makes importing this module call :func:`show` (set by the report runner).
 SHOW_SETTING = "GENRELAB_SHOW_CACHE"
+#: The libraries whose version is part of every key (they compute or hold the cached results).
+LIBRARIES = ("numpy", "scipy", "pandas", "scikit-learn", "joblib")
+
+
+def library_versions() -> dict[str, str]:
+    """Python's and each of :data:`LIBRARIES`' version."""
+    return {"python": platform.python_version()} | {n: metadata.version(n) for n in LIBRARIES}
 
 
 @functools.cache
 def code_version() -> str:
-    """A short hash of every ``.py`` file of the package (path and content), computed once."""
+    """A short hash of every ``.py`` file of the package (path and content) and of
+    :func:`library_versions`, computed once."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
+    digest.update(repr(sorted(library_versions().items())).encode())
     return digest.hexdigest()[:16]
 
 
@@ -88,9 +101,11 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
     Use as ``@cached`` or ``@cached(ignore=["n_jobs"])``. The arguments must be hashable by
     :func:`joblib.hash` (data, parameters, unfitted estimators); those named in ``ignore`` are
     left out of the key, so they must not change the result (parallelism, where it runs,
-    progress bars). A function whose result depends on anything else (a file, the clock) must
+    progress bars) or must be named by another argument (a fitted model by the key of the call
+    that fitted it). A function whose result depends on anything else (a file, the clock) must
     not be cached. The wrapped function keeps its name, signature and docstring, and gains
-    ``in_cache(*args, **kwargs)``: whether that call would be read back.
+    ``in_cache(*args, **kwargs)``: whether that call would be read back, and
+    ``key(*args, **kwargs)``: that call's key (a name for its result, made of its inputs).
     """
     if func is None:
         return functools.partial(cached, ignore=ignore)  # type: ignore[return-value]
@@ -113,8 +128,11 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
         return memory().cache(compute, ignore=["call"])
 
     def key(args, kwargs) -> str:
-        """The call's key, hashed once a call: :func:`_hash` of the :func:`_compact` arguments."""
-        return _hash(_compact(filter_args(func, ignored, args, kwargs)))
+        """The call's key, hashed once a call: :func:`joblib.hash` of the :func:`_compact`
+        arguments, with the code version."""
+        arguments = filter_args(func, ignored, args, kwargs)
+        _refuse_fitted(name, arguments)
+        return joblib.hash((name, code_version(), _compact(arguments)), hash_name="md5")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -134,47 +152,36 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
         return enabled() and memorized().check_call_in_cache(key(args, kwargs), (args, kwargs))
 
     wrapper.in_cache = in_cache  # type: ignore[attr-defined]
+    wrapper.key = lambda *args, **kwargs: key(args, kwargs)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
-class _Hasher(NumpyHasher):
-    """joblib's hasher, blind to how an array sits in memory: the padding bytes of structured
-    arrays (a fitted tree's nodes: whatever memory held) and the strides of empty arrays or of
-    axes of length 1 (HistGradientBoosting's empty category bitsets: (0, 0) when fitted, (32, 4)
-    read back). Either made the same fitted model hash differently once read back from the
-    cache: a miss on every re-run for a key holding a model (with :func:`_hash`'s sharing)."""
+def _refuse_fitted(name: str, arguments: dict) -> None:
+    """Raise TypeError if an argument of the key is a fitted scikit-learn estimator (or holds one
+    in a list, tuple or dict): its bytes are no name for it (read back from the cache, the same
+    model hashes differently), so it belongs in ``ignore`` with the key that made it beside it."""
+    if "sklearn" not in sys.modules:  # no estimator can be there
+        return
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
 
-    def save(self, obj):
-        if isinstance(obj, np.ndarray) and not isinstance(obj, np.memmap):
-            if obj.size == 0:  # nothing but its shape and type (numpy gives any strides)
-                obj = ("empty array", obj.shape, obj.dtype.descr)
-            else:
-                if obj.dtype.fields is not None:
-                    obj = recfunctions.repack_fields(obj)  # a packed copy, no padding
-                if obj.strides != _c_strides(obj):
-                    obj = np.array(obj, order="C")  # a copy with the canonical strides
-        super().save(obj)
-
-
-def _c_strides(array: np.ndarray) -> tuple[int, ...]:
-    """The strides of a fresh C-ordered array of that shape and dtype."""
-    strides, step = [], array.itemsize
-    for length in reversed(array.shape):
-        strides.append(step)
-        step *= max(length, 1)
-    return tuple(reversed(strides))
-
-
-def _hash(value) -> str:
-    """The md5 of ``value`` by :class:`_Hasher`, with pickle's memo off: an object met twice is
-    hashed twice, so sharing does not count (a fitted model shares arrays that a copy read back
-    from the cache holds twice). An object that holds itself falls back to the memo."""
-    hasher = _Hasher(hash_name="md5")
-    hasher.fast = True
-    try:
-        return hasher.hash(value)
-    except RecursionError:
-        return _Hasher(hash_name="md5").hash(value)
+    stack = list(arguments.items())
+    while stack:
+        arg, value = stack.pop()
+        if type(value) in (list, tuple):
+            stack.extend((arg, v) for v in value)
+        elif type(value) is dict:
+            stack.extend((arg, v) for v in value.values())
+        elif isinstance(value, BaseEstimator):
+            try:
+                check_is_fitted(value)
+            except NotFittedError:
+                continue
+            raise TypeError(
+                f"{name}: argument {arg!r} is a fitted {type(value).__name__}; a cache key is "
+                "made of inputs: ignore it and pass the key of the call that fitted it"
+            )
 
 
 def _compact(value):

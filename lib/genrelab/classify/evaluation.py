@@ -166,14 +166,15 @@ def fit_and_cross_validate(
     return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
 
 
-@memo.cached(ignore=["n_jobs"])
+@memo.cached(ignore=["model", "n_jobs"])
 def cached_permutation_importances(
-    model, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None
+    model, model_key: str, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None
 ):
     """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by
-    the
-    model's fitted state, the rows scored, the repeats and the seed (the report's slowest cell
-    on an identical re-run before it was cached)."""
+    ``model_key`` (what the model was fitted from: the cache key of the call that fitted it,
+    :attr:`genrelab.classify.selection.ModelSelection.best_key_`), the rows scored, the repeats
+    and the seed; the model itself is not in the key (the report's slowest cell on an identical
+    re-run before it was cached)."""
     return scoring.permutation_importances(
         model, X, y, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs
     )
@@ -446,6 +447,7 @@ def feature_importances(
     """Both kinds of importance of the audio features ``X`` (aligned with ``split.tracks``)."""
     permutation = cached_permutation_importances(
         search.best_estimator_,
+        search.best_key_,
         split.test_rows(X),
         split.y_test,
         n_repeats=n_repeats,

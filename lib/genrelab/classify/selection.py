@@ -167,6 +167,16 @@ class ModelSelection:
         processes; ``"local:N"`` or ``"tcp://host:8786"``: joblib's Dask backend on that
         cluster (the training data scattered once, every worker busy: ``n_jobs`` ignored).
 
+    Attributes
+    ----------
+    searches_ : dict of str -> GridSearchCV
+        Each model's search, refitted with its best parameters (:func:`search_model`).
+    keys_ : dict of str -> str
+        Each search's cache key (``search_model.key``): a name for the search, and its fitted
+        model, made of their inputs.
+    best_name_, best_estimator_, best_params_, best_key_
+        The model with the best mean CV score: its name, fitted pipeline, parameters and key.
+
     Example
     -------
     >>> from sklearn.linear_model import LogisticRegression
@@ -227,6 +237,8 @@ class ModelSelection:
             else execution.joblib_cluster(self.scheduler, scatter=[X, y])
         )
         self.searches_: dict[str, GridSearchCV] = {}
+        # each search named by its inputs: the key of its result in the cache
+        self.keys_ = {name: search_model.key(*args(name)) for name in pipes}
         with where as client:
             for name in tqdm(pipes, desc="grid search", disable=not progress):
                 n_jobs = self.n_jobs if client is None else -1
@@ -234,6 +246,7 @@ class ModelSelection:
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
         self.best_estimator_ = self.searches_[self.best_name_].best_estimator_
         self.best_params_ = self.searches_[self.best_name_].best_params_
+        self.best_key_ = self.keys_[self.best_name_]
         return self
 
     def score_summary(self, sort_by: str = "mean_score") -> pd.DataFrame:

@@ -26,7 +26,7 @@ loader, so a crafted file is refused with a message naming its types, and
 :attr:`PredictorModel.fallback` is true so the page says which run it picked.
 
 Speed: the probabilities of one point come from :class:`genrelab.predictor.proba.ProbaFunction`
-(a direct path for forests and boosted trees); ``benchmarks/bench_predictor.py`` measures it.
+(a direct path for forests); ``benchmarks/bench_predictor.py`` measures it.
 
 Example
 -------
