@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import logging
 import platform
 import sys
@@ -44,7 +45,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import joblib
 import numpy as np
@@ -55,7 +56,8 @@ from genrelab import config
 
 log = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The setting that makes importing this module call :func:`show` (set by the report runner).
@@ -95,7 +97,74 @@ def memory() -> joblib.Memory:
     return joblib.Memory(config.cache_folder("results") / code_version(), verbose=0)
 
 
-def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
+class CachedFunction(Generic[P, R]):
+    """A function wrapped by :func:`cached`: called as the function; ``in_cache`` and ``key``."""
+
+    def __init__(self, func: Callable[P, R], ignore: Sequence[str]):
+        functools.update_wrapper(self, func)
+        self._func, self._ignored = func, list(ignore)
+        self._name = f"{func.__module__}.{func.__qualname__}"
+
+        def compute(key: str, call: tuple):
+            """``func`` on ``call`` (its arguments), stored by ``key`` (what Memory hashes)."""
+            args, kwargs = call
+            return func(*args, **kwargs)
+
+        # stored in func's own folder of the cache, as if Memory cached func itself
+        compute.__module__, compute.__name__, compute.__qualname__ = (
+            func.__module__,
+            func.__name__,
+            func.__qualname__,
+        )
+        self._compute = compute
+
+    def __reduce__(self):
+        # pickled by reference, as the module-level function it stands for (for worker processes)
+        return _import_attribute, (self.__module__, self.__qualname__)
+
+    def _memorized(self):
+        return memory().cache(self._compute, ignore=["call"])
+
+    def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """The call's key (a name for its result, made of its inputs): :func:`joblib.hash` of the
+        :func:`_compact` arguments, with the code version. Hashed once a call."""
+        arguments = filter_args(self._func, self._ignored, args, kwargs)
+        _refuse_fitted(self._name, arguments)
+        return joblib.hash((self._name, code_version(), _compact(arguments)), hash_name="md5")
+
+    def in_cache(self, *args: P.args, **kwargs: P.kwargs) -> bool:
+        """Whether this call would be read back from the cache."""
+        call_key = self.key(*args, **kwargs)
+        return enabled() and self._memorized().check_call_in_cache(call_key, (args, kwargs))
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if not enabled():
+            return self._func(*args, **kwargs)
+        cache, call_key, call = self._memorized(), self.key(*args, **kwargs), (args, kwargs)
+        if cache.check_call_in_cache(call_key, call):
+            log.info("cache hit: %s [%s]", self._name, call_key[:12])
+            return cache(call_key, call)
+        log.info("cache miss: %s [%s], computing", self._name, call_key[:12])
+        start = time.perf_counter()
+        result = cache(call_key, call)
+        log.debug("computed %s in %.1f s", self._name, time.perf_counter() - start)
+        return result
+
+
+def _import_attribute(module: str, qualname: str) -> Any:
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@overload
+def cached(func: Callable[P, R], *, ignore: Sequence[str] = ()) -> CachedFunction[P, R]: ...
+@overload
+def cached(
+    func: None = None, *, ignore: Sequence[str] = ()
+) -> Callable[[Callable[P, R]], CachedFunction[P, R]]: ...
+def cached(func: Callable[P, R] | None = None, *, ignore: Sequence[str] = ()) -> Any:
     """Cache ``func``'s results by the value of its arguments and the code version.
 
     Use as ``@cached`` or ``@cached(ignore=["n_jobs"])``. The arguments must be hashable by
@@ -103,57 +172,13 @@ def cached(func: F | None = None, *, ignore: Sequence[str] = ()) -> F:
     left out of the key, so they must not change the result (parallelism, where it runs,
     progress bars) or must be named by another argument (a fitted model by the key of the call
     that fitted it). A function whose result depends on anything else (a file, the clock) must
-    not be cached. The wrapped function keeps its name, signature and docstring, and gains
-    ``in_cache(*args, **kwargs)``: whether that call would be read back, and
+    not be cached. The wrapped function (a :class:`CachedFunction`) keeps its name, signature and
+    docstring, and gains ``in_cache(*args, **kwargs)``: whether that call would be read back, and
     ``key(*args, **kwargs)``: that call's key (a name for its result, made of its inputs).
     """
     if func is None:
-        return functools.partial(cached, ignore=ignore)  # type: ignore[return-value]
-    ignored = list(ignore)
-    name = f"{func.__module__}.{func.__qualname__}"
-
-    def compute(key: str, call: tuple):
-        """``func`` on ``call`` (its arguments), stored by ``key`` (what Memory hashes)."""
-        args, kwargs = call
-        return func(*args, **kwargs)
-
-    # stored in func's own folder of the cache, as if Memory cached func itself
-    compute.__module__, compute.__name__, compute.__qualname__ = (
-        func.__module__,
-        func.__name__,
-        func.__qualname__,
-    )
-
-    def memorized():
-        return memory().cache(compute, ignore=["call"])
-
-    def key(args, kwargs) -> str:
-        """The call's key, hashed once a call: :func:`joblib.hash` of the :func:`_compact`
-        arguments, with the code version."""
-        arguments = filter_args(func, ignored, args, kwargs)
-        _refuse_fitted(name, arguments)
-        return joblib.hash((name, code_version(), _compact(arguments)), hash_name="md5")
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        if not enabled():
-            return func(*args, **kwargs)
-        cache, call_key, call = memorized(), key(args, kwargs), (args, kwargs)
-        if cache.check_call_in_cache(call_key, call):
-            log.info("cache hit: %s [%s]", name, call_key[:12])
-            return cache(call_key, call)
-        log.info("cache miss: %s [%s], computing", name, call_key[:12])
-        start = time.perf_counter()
-        result = cache(call_key, call)
-        log.debug("computed %s in %.1f s", name, time.perf_counter() - start)
-        return result
-
-    def in_cache(*args, **kwargs) -> bool:
-        return enabled() and memorized().check_call_in_cache(key(args, kwargs), (args, kwargs))
-
-    wrapper.in_cache = in_cache  # type: ignore[attr-defined]
-    wrapper.key = lambda *args, **kwargs: key(args, kwargs)  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+        return functools.partial(cached, ignore=ignore)
+    return CachedFunction(func, ignore)
 
 
 def _refuse_fitted(name: str, arguments: dict) -> None:

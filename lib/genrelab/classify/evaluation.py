@@ -237,7 +237,7 @@ class _PreparedFit:
     groups: Any
 
     @property
-    def fit_args(self) -> tuple:
+    def fit_args(self) -> tuple[Any, pd.DataFrame, Any, Any, Any]:
         """:func:`fit_and_cross_validate`'s positional arguments, in its order (its cache key)."""
         return (self.pipeline, self.X_train, self.y_train, self.cv, self.groups)
 

@@ -227,7 +227,7 @@ class ModelSelection:
             for name, model in self.models.items()
         }
 
-        def args(name: str) -> tuple:
+        def args(name: str) -> tuple[Any, Any, Any, Any, Any, Any, str]:
             return (pipes[name], self.grids[name], X, y, groups, self.cv, self.scoring)
 
         all_cached = all(search_model.in_cache(*args(name)) for name in pipes)
