@@ -277,6 +277,9 @@ def _run_plan(
     pending = [(nb, p) for nb, p in plan if nb.stem not in done]
     failed: NotebookResult | None = None
     slots = max(1, jobs)
+    # GENRELAB_REPORT_WARM_KERNELS=0 (benchmarks/bench_report.py --pool): every notebook starts
+    # its own kernel, to measure what starting them ahead saves
+    ahead = config.setting("GENRELAB_REPORT_WARM_KERNELS", "1") != "0"
     with ThreadPoolExecutor(max_workers=slots) as pool, warm.KernelPool(workers=slots) as kernels:
         running: dict = {}
         while pending or running:
@@ -288,7 +291,8 @@ def _run_plan(
                 write_state(run, state)
                 print(f"[{run.id}] {nb.name} ...", flush=True)
                 out = run.path(nb.name)
-                kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
+                if ahead:
+                    kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
                 kernel = kernels.take(nb)
                 running[pool.submit(_execute, nb, out, nb_params, progress_bar, kernel)] = nb
             if not running:
@@ -297,7 +301,7 @@ def _run_plan(
             upcoming = [
                 nb
                 for nb, _ in pending
-                if not failed and needs[nb.stem] <= under_way and nb not in kernels
+                if ahead and not failed and needs[nb.stem] <= under_way and nb not in kernels
             ]
             for nb in upcoming[: max(0, slots - kernels.waiting)]:
                 kernels.prepare(nb)
