@@ -16,11 +16,6 @@ a baseline): identical numbers, or the paths that differ.
 ``--table RUN_ID ...`` prints the table of existing runs only; ``--cells RUN_ID`` lists a run's
 slowest cells (papermill's per-cell durations in the executed notebooks' metadata).
 
-``--pool`` measures the kernels started ahead (``genrelab.report.kernels``): after one cold
-run to fill the caches, it alternates identical re-runs with the pool and without it
-(``GENRELAB_REPORT_WARM_KERNELS=0``), ``--repeat`` pairs, and prints each pair's wall times and
-the ratio of the medians (with / without; below 1 means the pool saves time).
-
 ``--openmp`` times one fit of notebook 03's HistGradientBoosting (150 iterations on the
 training split) in fresh processes: OpenMP's default wait policy (threads spin while they wait),
 one thread, and ``OMP_WAIT_POLICY=PASSIVE`` (what the report runner sets for its kernels); the
@@ -30,7 +25,6 @@ Usage::
 
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py \\
         --params params/quick.yaml [--repeat 3] [--jobs 1] [--reference metrics.json]
-    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --pool --jobs 3 --repeat 3
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --table RUN_A RUN_B
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --cells RUN_A [--top 15]
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_report.py --openmp
@@ -64,18 +58,12 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def run_report(params: str, run_id: str, jobs: int, env: dict | None = None) -> float:
+def run_report(params: str, run_id: str, jobs: int) -> float:
     """One ``python -m genrelab.report`` run; its wall time (raises if it failed)."""
     cmd = [sys.executable, "-m", "genrelab.report", "--params", params, "--run-id", run_id]
     cmd += ["--no-progress", "--jobs", str(jobs)]
     start = time.perf_counter()
-    done = subprocess.run(
-        cmd,
-        cwd=config.PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
+    done = subprocess.run(cmd, cwd=config.PROJECT_ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
@@ -187,31 +175,6 @@ def openmp() -> None:
         )
 
 
-def pool(params: str, jobs: int, repeat: int, tag: str) -> None:
-    """Identical re-runs with and without the kernels started ahead, alternating."""
-    clean_caches()
-    run_report(params, f"bench-{tag}-fill", jobs)
-    walls: dict[str, list[float]] = {"with pool": [], "without pool": []}
-    settings = {"with pool": {}, "without pool": {"GENRELAB_REPORT_WARM_KERNELS": "0"}}
-    for i in range(1, repeat + 1):
-        for label, env in settings.items():
-            run_id = f"bench-{tag}-{label.replace(' ', '-')}-{i}"
-            before = load()
-            walls[label].append(run_report(params, run_id, jobs, env))
-            seconds = notebook_seconds(run_id)
-            per = ", ".join(f"{n[:2]} {s:.1f}" for n, s in seconds.items())
-            print(
-                f"{run_id}: {walls[label][-1]:.1f} s wall ({per}); load {before} -> {load()}",
-                flush=True,
-            )
-    with_pool, without = (statistics.median(w) for w in walls.values())
-    print(
-        f"median wall: with pool {with_pool:.1f} s, without {without:.1f} s; "
-        f"ratio with/without {with_pool / without:.3f} "
-        f"(saves {100 * (1 - with_pool / without):.1f}%)"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--params", default="params/default.yaml")
@@ -223,13 +186,7 @@ def main() -> None:
     parser.add_argument("--cells", metavar="RUN_ID", help="a run's slowest cells")
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--openmp", action="store_true", help="HGB fit: OpenMP wait policies")
-    parser.add_argument("--pool", action="store_true", help="re-runs with/without warm kernels")
     args = parser.parse_args()
-    stamp = datetime.now().strftime("%H%M%S")
-    tag = args.tag or f"{Path(args.params).stem}-j{args.jobs}-{stamp}"
-    if args.pool:
-        pool(args.params, args.jobs, args.repeat, tag)
-        return
     if args.openmp:
         openmp()
         return
@@ -240,6 +197,8 @@ def main() -> None:
         print_table({r: notebook_seconds(r) for r in args.table}, {})
         return
 
+    stamp = datetime.now().strftime("%H%M%S")
+    tag = args.tag or f"{Path(args.params).stem}-j{args.jobs}-{stamp}"
     reference = json.loads(Path(args.reference).read_text()) if args.reference else None
     columns: dict[str, dict[str, float]] = {}
     walls: dict[str, float] = {}

@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ import yaml
 
 from genrelab import config, memo, runs
 from genrelab.errors import GenrelabError
-from genrelab.report import kernels as warm
+from genrelab.report.kernels import IPCKernelManager
 from genrelab.report.params import check_params, load_params, notebook_parameters
 from genrelab.report.render import render_html
 from genrelab.runs import Run
@@ -210,12 +210,9 @@ def _setup_logging(run: Run) -> logging.Handler:
     return handler
 
 
-def _execute(
-    notebook: Path, output: Path, parameters: dict, progress_bar: bool, kernel: Future | None
-) -> NotebookResult:
-    """Run one notebook with papermill, in ``kernel`` when one was started ahead for it."""
+def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool) -> NotebookResult:
+    """Run one notebook with papermill, in a fresh kernel on IPC (:mod:`.kernels`)."""
     start = time.perf_counter()
-    km = warm.ready(kernel, notebook)
     try:
         pm.execute_notebook(
             notebook,
@@ -225,16 +222,13 @@ def _execute(
             progress_bar=progress_bar,
             log_output=True,
             kernel_name="python3",
-            **({"km": km} if km is not None else {}),
+            kernel_manager_class=IPCKernelManager,  # papermill passes it on to nbclient
         )
     except pm.PapermillExecutionError as err:
         where = f"cell {err.cell_index} (execution count {err.exec_count})"
         return NotebookResult(
             notebook.stem, time.perf_counter() - start, False, f"{where}: {err.ename}: {err.evalue}"
         )
-    finally:
-        if km is not None:
-            warm.shutdown(km)
     return NotebookResult(notebook.stem, time.perf_counter() - start, True)
 
 
@@ -268,19 +262,13 @@ def _run_plan(
     run: Run, state: dict, plan: list[tuple[Path, dict]], *, jobs: int, progress_bar: bool
 ) -> NotebookResult | None:
     """Run the notebooks not done yet, up to ``jobs`` at once, each when its prerequisites
-    are done; after a failure nothing new starts. Returns the first failure, if any.
-
-    The kernels of the next ``jobs`` notebooks that can start once the running ones are done
-    are started ahead, with their imports (:mod:`.kernels`)."""
+    are done; after a failure nothing new starts. Returns the first failure, if any."""
     needs = _needs(plan)
     done = {name for name, e in state["notebooks"].items() if e["status"] == "ok"}
     pending = [(nb, p) for nb, p in plan if nb.stem not in done]
     failed: NotebookResult | None = None
     slots = max(1, jobs)
-    # GENRELAB_REPORT_WARM_KERNELS=0 (benchmarks/bench_report.py --pool): every notebook starts
-    # its own kernel, to measure what starting them ahead saves
-    ahead = config.setting("GENRELAB_REPORT_WARM_KERNELS", "1") != "0"
-    with ThreadPoolExecutor(max_workers=slots) as pool, warm.KernelPool(workers=slots) as kernels:
+    with ThreadPoolExecutor(max_workers=slots) as pool:
         running: dict = {}
         while pending or running:
             for nb, nb_params in list(pending):
@@ -291,20 +279,9 @@ def _run_plan(
                 write_state(run, state)
                 print(f"[{run.id}] {nb.name} ...", flush=True)
                 out = run.path(nb.name)
-                if ahead:
-                    kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
-                kernel = kernels.take(nb)
-                running[pool.submit(_execute, nb, out, nb_params, progress_bar, kernel)] = nb
+                running[pool.submit(_execute, nb, out, nb_params, progress_bar)] = nb
             if not running:
                 break  # a failure, or prerequisites that can no longer be met
-            under_way = done | {nb.stem for nb in running.values()}
-            upcoming = [
-                nb
-                for nb, _ in pending
-                if ahead and not failed and needs[nb.stem] <= under_way and nb not in kernels
-            ]
-            for nb in upcoming[: max(0, slots - kernels.waiting)]:
-                kernels.prepare(nb)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 nb = running.pop(future)
