@@ -79,8 +79,10 @@ def test_no_secret_reaches_the_run(quick_run, monkeypatch):
     assert "SPOTIPY" not in text and "SECRET" not in text.upper()
 
 
-def _notebook(tmp_path, name, *cells):
+def _notebook(tmp_path, name, *cells, needs=None):
     nb = new_notebook(cells=[new_markdown_cell("x")])
+    if needs is not None:  # without, a notebook needs every notebook before it
+        nb.metadata[execute.METADATA_KEY] = {"needs": needs}
     params = new_code_cell('run_id: str = "lab"  # run directory')
     params.metadata["tags"] = ["parameters"]
     nb.cells.append(params)
@@ -211,7 +213,8 @@ def test_bad_run_ids_are_refused_before_anything_runs(tmp_project_dirs, tmp_path
 
 
 def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dirs, tmp_path):
-    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap
+    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap;
+    # what each needs is declared in its metadata, as in the shipped notebooks
     def meet(me, other):
         return (
             f"import pathlib, time\npathlib.Path({str(tmp_path / me)!r}).touch()\n"
@@ -222,12 +225,20 @@ def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dir
 
     done4 = tmp_path / "04_done"
     nbs = [
-        _notebook(tmp_path, "01_collection.ipynb", "x = 1"),
-        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03")),
-        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02")),
-        _notebook(tmp_path, "04_gmm_vs_aubio.ipynb", f"open({str(done4)!r}, 'w').close()"),
+        _notebook(tmp_path, "01_collection.ipynb", "x = 1", needs=[]),
+        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03"), needs=["01_collection"]),
+        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02"), needs=["01_collection"]),
         _notebook(
-            tmp_path, "05_predictor.ipynb", f"assert __import__('os').path.exists({str(done4)!r})"
+            tmp_path,
+            "04_gmm_vs_aubio.ipynb",
+            f"open({str(done4)!r}, 'w').close()",
+            needs=["01_collection"],
+        ),
+        _notebook(
+            tmp_path,
+            "05_predictor.ipynb",
+            f"assert __import__('os').path.exists({str(done4)!r})",
+            needs=["03_classification", "04_gmm_vs_aubio"],
         ),
     ]
     run = report.run_report(

@@ -21,8 +21,10 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import yaml
 
@@ -55,15 +57,10 @@ REPORTED_PACKAGES = [
 ]
 #: The run's state file (see the module docstring).
 STATE_FILE = "run.json"
-#: What each notebook reads that another writes: it starts when those are done. A notebook
-#: not named here needs every notebook before it.
-NEEDS = {
-    "01_collection": [],
-    "02_eda": ["01_collection"],
-    "03_classification": ["01_collection"],
-    "04_gmm_vs_aubio": ["01_collection"],
-    "05_predictor": ["01_collection", "03_classification", "04_gmm_vs_aubio"],
-}
+#: The notebook metadata that declares which notebooks' outputs a notebook reads:
+#: ``{"genrelab": {"needs": ["01_collection"]}}`` (notebook stems). The runner starts a notebook
+#: once those are done; a notebook without it needs every notebook before it by name.
+METADATA_KEY = "genrelab"
 
 
 #: Notebooks at once for ``make report`` (the command line's default): 02, 03 and 04 together
@@ -88,6 +85,43 @@ class NotebookResult:
 def numbered_notebooks(notebooks_dir: Path = config.NOTEBOOKS_DIR) -> list[Path]:
     """``NN_name.ipynb`` files in order (checkpoints and unnumbered notebooks are skipped)."""
     return sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_order(notebooks: list[Path]) -> dict[Path, set[str]]:
+    """Each notebook with the notebooks it needs (:data:`METADATA_KEY`), in an order where
+    every notebook comes after those it needs (by name among those ready at the same time).
+
+    Raises
+    ------
+    ValueError
+        A notebook needs one that is not in the run, or notebooks need each other in a cycle.
+    """
+    by_stem = {nb.stem: nb for nb in sorted(notebooks)}
+    needs: dict[str, set[str]] = {}
+    for i, (stem, nb) in enumerate(by_stem.items()):
+        meta = nbformat.read(nb, as_version=4).metadata.get(METADATA_KEY, {})
+        names = meta.get("needs", list(by_stem)[:i])
+        if not isinstance(names, list):
+            raise ValueError(f"{nb.name}: metadata {METADATA_KEY}.needs must be a list of names")
+        unknown = sorted(set(names) - set(by_stem))
+        if unknown:
+            raise ValueError(
+                f"{nb.name}: metadata {METADATA_KEY}.needs names {unknown}, not a notebook of "
+                f"the run ({', '.join(by_stem)})"
+            )
+        needs[stem] = set(names)
+    sorter = TopologicalSorter(needs)
+    try:
+        sorter.prepare()
+    except CycleError as err:
+        cycle = " -> ".join(err.args[1])
+        raise ValueError(f"the notebooks' {METADATA_KEY}.needs form a cycle: {cycle}") from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return {by_stem[stem]: needs[stem] for stem in order}
 
 
 def environment_info() -> dict:
@@ -235,8 +269,10 @@ def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool)
 def plan_run(
     params_path: str | Path, run_id: str, notebooks: list[Path]
 ) -> list[tuple[Path, dict]]:
-    """Each notebook with the parameters it will get; every check happens before anything runs."""
+    """Each notebook with the parameters it will get, in :func:`run_order`; every check happens
+    before anything runs."""
     params = load_params(params_path)
+    notebooks = list(run_order(notebooks))
     declared = {nb.stem: pm.inspect_notebook(str(nb)) for nb in notebooks}
     for nb in notebooks:
         if "run_id" not in declared[nb.stem]:
@@ -249,21 +285,12 @@ def plan_run(
     ]
 
 
-def _needs(plan: list[tuple[Path, dict]]) -> dict[str, set[str]]:
-    """Each notebook's prerequisites among the run's notebooks (:data:`NEEDS`)."""
-    order = [nb.stem for nb, _ in plan]
-    return {
-        stem: set(NEEDS[stem]) & set(order) if stem in NEEDS else set(order[:i])
-        for i, stem in enumerate(order)
-    }
-
-
 def _run_plan(
     run: Run, state: dict, plan: list[tuple[Path, dict]], *, jobs: int, progress_bar: bool
 ) -> NotebookResult | None:
     """Run the notebooks not done yet, up to ``jobs`` at once, each when its prerequisites
     are done; after a failure nothing new starts. Returns the first failure, if any."""
-    needs = _needs(plan)
+    needs = {nb.stem: names for nb, names in run_order([nb for nb, _ in plan]).items()}
     done = {name for name, e in state["notebooks"].items() if e["status"] == "ok"}
     pending = [(nb, p) for nb, p in plan if nb.stem not in done]
     failed: NotebookResult | None = None
@@ -315,8 +342,9 @@ def run_report(
     """Run the numbered notebooks into ``runs/<run_id>/`` and render the report.
 
     With ``jobs`` > 1, notebooks that do not read each other's outputs run at the same time
-    (:data:`NEEDS`: 02, 03 and 04 after 01; 05 after 03 and 04). A run that stopped before it
-    completed resumes at its notebooks not done when it is run again with the same parameters.
+    (their metadata, :func:`run_order`: 02, 03 and 04 after 01; 05 after 03 and 04). A run
+    that stopped before it completed resumes at its notebooks not done when it is run again
+    with the same parameters.
 
     Raises
     ------
