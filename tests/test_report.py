@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import nbformat
 import pytest
@@ -16,6 +17,13 @@ from genrelab.runs import Run
 
 pytestmark = pytest.mark.slow
 
+#: Credentials planted in the quick run's environment (the kernels inherit it): distinctive, so
+#: finding one in the run folder can only mean it leaked.
+PLANTED = {
+    "SPOTIPY_CLIENT_ID": f"planted-id-{secrets.token_hex(12)}",
+    "SPOTIPY_CLIENT_SECRET": f"planted-secret-{secrets.token_hex(12)}",
+}
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
@@ -23,6 +31,8 @@ def quick_run(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("GENRELAB_RUNS_DIR", str(root / "runs"))
     mp.setenv("GENRELAB_CACHE_DIR", str(root / "cache"))
+    for name, value in PLANTED.items():
+        mp.setenv(name, value)
     try:
         yield report.run_report(config.PARAMS_DIR / "quick.yaml", "quick", progress_bar=False)
     finally:
@@ -71,16 +81,20 @@ def test_run_directory_contents(quick_run):
     assert "papermill" in (run.dir / "report.log").read_text()
 
 
-def test_no_secret_reaches_the_run(quick_run, monkeypatch):
-    # The runner records package versions and the commit, never the environment.
-    text = (quick_run.dir / "environment.json").read_text() + (
-        quick_run.dir / "params.yaml"
-    ).read_text()
-    assert "SPOTIPY" not in text and "SECRET" not in text.upper()
+def test_no_secret_reaches_the_run(quick_run):
+    # The run had credentials in its environment; no file of the run folder may hold them.
+    files = [p for p in quick_run.dir.rglob("*") if p.is_file()]
+    assert len(files) > 10, files
+    for path in files:
+        data = path.read_bytes()
+        for name, value in PLANTED.items():
+            assert value.encode() not in data, f"{name} leaked into {path}"
 
 
-def _notebook(tmp_path, name, *cells):
+def _notebook(tmp_path, name, *cells, needs=None):
     nb = new_notebook(cells=[new_markdown_cell("x")])
+    if needs is not None:  # without, a notebook needs every notebook before it
+        nb.metadata[execute.METADATA_KEY] = {"needs": needs}
     params = new_code_cell('run_id: str = "lab"  # run directory')
     params.metadata["tags"] = ["parameters"]
     nb.cells.append(params)
@@ -211,7 +225,8 @@ def test_bad_run_ids_are_refused_before_anything_runs(tmp_project_dirs, tmp_path
 
 
 def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dirs, tmp_path):
-    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap
+    # 02 and 03 each wait for the other's marker: they can only both finish if they overlap;
+    # what each needs is declared in its metadata, as in the shipped notebooks
     def meet(me, other):
         return (
             f"import pathlib, time\npathlib.Path({str(tmp_path / me)!r}).touch()\n"
@@ -222,12 +237,20 @@ def test_independent_notebooks_run_at_the_same_time_and_05_waits(tmp_project_dir
 
     done4 = tmp_path / "04_done"
     nbs = [
-        _notebook(tmp_path, "01_collection.ipynb", "x = 1"),
-        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03")),
-        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02")),
-        _notebook(tmp_path, "04_gmm_vs_aubio.ipynb", f"open({str(done4)!r}, 'w').close()"),
+        _notebook(tmp_path, "01_collection.ipynb", "x = 1", needs=[]),
+        _notebook(tmp_path, "02_eda.ipynb", meet("02", "03"), needs=["01_collection"]),
+        _notebook(tmp_path, "03_classification.ipynb", meet("03", "02"), needs=["01_collection"]),
         _notebook(
-            tmp_path, "05_predictor.ipynb", f"assert __import__('os').path.exists({str(done4)!r})"
+            tmp_path,
+            "04_gmm_vs_aubio.ipynb",
+            f"open({str(done4)!r}, 'w').close()",
+            needs=["01_collection"],
+        ),
+        _notebook(
+            tmp_path,
+            "05_predictor.ipynb",
+            f"assert __import__('os').path.exists({str(done4)!r})",
+            needs=["03_classification", "04_gmm_vs_aubio"],
         ),
     ]
     run = report.run_report(

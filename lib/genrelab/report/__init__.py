@@ -17,10 +17,10 @@ A run directory holds, after ``make report``::
 notebook, an interrupted process) is marked incomplete in ``run.json``; running the same
 ``RUN=`` again with the same parameters resumes at the first notebook not done.
 
-Modules: :mod:`.params` (read and check the parameters), :mod:`.kernels` (kernels started
-ahead), :mod:`.execute` (run the notebooks,
-the run's state), :mod:`.render` (report.html), :mod:`.publish` (the reference run's figures
-and headline numbers into the repository). ``python -m genrelab.report`` is the command line::
+Modules: :mod:`.params` (read and check the parameters), :mod:`.kernels` (the kernels' IPC
+manager), :mod:`.execute` (run the notebooks, the run's state), :mod:`.render` (report.html),
+:mod:`.publish` (the reference run's figures and headline numbers into the repository).
+``python -m genrelab.report`` is the command line::
 
     python -m genrelab.report --params params/default.yaml --run-id 20261121-1200
     python -m genrelab.report --publish reference     # chosen figures + results/ + README

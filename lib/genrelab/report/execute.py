@@ -18,17 +18,19 @@ import platform
 import subprocess
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import yaml
 
 from genrelab import config, memo, runs
 from genrelab.errors import GenrelabError
-from genrelab.report import kernels as warm
+from genrelab.report.kernels import IPCKernelManager
 from genrelab.report.params import check_params, load_params, notebook_parameters
 from genrelab.report.render import render_html
 from genrelab.runs import Run
@@ -55,15 +57,10 @@ REPORTED_PACKAGES = [
 ]
 #: The run's state file (see the module docstring).
 STATE_FILE = "run.json"
-#: What each notebook reads that another writes: it starts when those are done. A notebook
-#: not named here needs every notebook before it.
-NEEDS = {
-    "01_collection": [],
-    "02_eda": ["01_collection"],
-    "03_classification": ["01_collection"],
-    "04_gmm_vs_aubio": ["01_collection"],
-    "05_predictor": ["01_collection", "03_classification", "04_gmm_vs_aubio"],
-}
+#: The notebook metadata that declares which notebooks' outputs a notebook reads:
+#: ``{"genrelab": {"needs": ["01_collection"]}}`` (notebook stems). The runner starts a notebook
+#: once those are done; a notebook without it needs every notebook before it by name.
+METADATA_KEY = "genrelab"
 
 
 #: Notebooks at once for ``make report`` (the command line's default): 02, 03 and 04 together
@@ -88,6 +85,43 @@ class NotebookResult:
 def numbered_notebooks(notebooks_dir: Path = config.NOTEBOOKS_DIR) -> list[Path]:
     """``NN_name.ipynb`` files in order (checkpoints and unnumbered notebooks are skipped)."""
     return sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_order(notebooks: list[Path]) -> dict[Path, set[str]]:
+    """Each notebook with the notebooks it needs (:data:`METADATA_KEY`), in an order where
+    every notebook comes after those it needs (by name among those ready at the same time).
+
+    Raises
+    ------
+    ValueError
+        A notebook needs one that is not in the run, or notebooks need each other in a cycle.
+    """
+    by_stem = {nb.stem: nb for nb in sorted(notebooks)}
+    needs: dict[str, set[str]] = {}
+    for i, (stem, nb) in enumerate(by_stem.items()):
+        meta = nbformat.read(nb, as_version=4).metadata.get(METADATA_KEY, {})
+        names = meta.get("needs", list(by_stem)[:i])
+        if not isinstance(names, list):
+            raise ValueError(f"{nb.name}: metadata {METADATA_KEY}.needs must be a list of names")
+        unknown = sorted(set(names) - set(by_stem))
+        if unknown:
+            raise ValueError(
+                f"{nb.name}: metadata {METADATA_KEY}.needs names {unknown}, not a notebook of "
+                f"the run ({', '.join(by_stem)})"
+            )
+        needs[stem] = set(names)
+    sorter = TopologicalSorter(needs)
+    try:
+        sorter.prepare()
+    except CycleError as err:
+        cycle = " -> ".join(err.args[1])
+        raise ValueError(f"the notebooks' {METADATA_KEY}.needs form a cycle: {cycle}") from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return {by_stem[stem]: needs[stem] for stem in order}
 
 
 def environment_info() -> dict:
@@ -210,12 +244,9 @@ def _setup_logging(run: Run) -> logging.Handler:
     return handler
 
 
-def _execute(
-    notebook: Path, output: Path, parameters: dict, progress_bar: bool, kernel: Future | None
-) -> NotebookResult:
-    """Run one notebook with papermill, in ``kernel`` when one was started ahead for it."""
+def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool) -> NotebookResult:
+    """Run one notebook with papermill, in a fresh kernel on IPC (:mod:`.kernels`)."""
     start = time.perf_counter()
-    km = warm.ready(kernel, notebook)
     try:
         pm.execute_notebook(
             notebook,
@@ -225,24 +256,23 @@ def _execute(
             progress_bar=progress_bar,
             log_output=True,
             kernel_name="python3",
-            **({"km": km} if km is not None else {}),
+            kernel_manager_class=IPCKernelManager,  # papermill passes it on to nbclient
         )
     except pm.PapermillExecutionError as err:
         where = f"cell {err.cell_index} (execution count {err.exec_count})"
         return NotebookResult(
             notebook.stem, time.perf_counter() - start, False, f"{where}: {err.ename}: {err.evalue}"
         )
-    finally:
-        if km is not None:
-            warm.shutdown(km)
     return NotebookResult(notebook.stem, time.perf_counter() - start, True)
 
 
 def plan_run(
     params_path: str | Path, run_id: str, notebooks: list[Path]
 ) -> list[tuple[Path, dict]]:
-    """Each notebook with the parameters it will get; every check happens before anything runs."""
+    """Each notebook with the parameters it will get, in :func:`run_order`; every check happens
+    before anything runs."""
     params = load_params(params_path)
+    notebooks = list(run_order(notebooks))
     declared = {nb.stem: pm.inspect_notebook(str(nb)) for nb in notebooks}
     for nb in notebooks:
         if "run_id" not in declared[nb.stem]:
@@ -255,29 +285,17 @@ def plan_run(
     ]
 
 
-def _needs(plan: list[tuple[Path, dict]]) -> dict[str, set[str]]:
-    """Each notebook's prerequisites among the run's notebooks (:data:`NEEDS`)."""
-    order = [nb.stem for nb, _ in plan]
-    return {
-        stem: set(NEEDS[stem]) & set(order) if stem in NEEDS else set(order[:i])
-        for i, stem in enumerate(order)
-    }
-
-
 def _run_plan(
     run: Run, state: dict, plan: list[tuple[Path, dict]], *, jobs: int, progress_bar: bool
 ) -> NotebookResult | None:
     """Run the notebooks not done yet, up to ``jobs`` at once, each when its prerequisites
-    are done; after a failure nothing new starts. Returns the first failure, if any.
-
-    The kernels of the next ``jobs`` notebooks that can start once the running ones are done
-    are started ahead, with their imports (:mod:`.kernels`)."""
-    needs = _needs(plan)
+    are done; after a failure nothing new starts. Returns the first failure, if any."""
+    needs = {nb.stem: names for nb, names in run_order([nb for nb, _ in plan]).items()}
     done = {name for name, e in state["notebooks"].items() if e["status"] == "ok"}
     pending = [(nb, p) for nb, p in plan if nb.stem not in done]
     failed: NotebookResult | None = None
     slots = max(1, jobs)
-    with ThreadPoolExecutor(max_workers=slots) as pool, warm.KernelPool(workers=slots) as kernels:
+    with ThreadPoolExecutor(max_workers=slots) as pool:
         running: dict = {}
         while pending or running:
             for nb, nb_params in list(pending):
@@ -288,19 +306,9 @@ def _run_plan(
                 write_state(run, state)
                 print(f"[{run.id}] {nb.name} ...", flush=True)
                 out = run.path(nb.name)
-                kernels.prepare(nb, ahead=False)  # (unless it was started ahead)
-                kernel = kernels.take(nb)
-                running[pool.submit(_execute, nb, out, nb_params, progress_bar, kernel)] = nb
+                running[pool.submit(_execute, nb, out, nb_params, progress_bar)] = nb
             if not running:
                 break  # a failure, or prerequisites that can no longer be met
-            under_way = done | {nb.stem for nb in running.values()}
-            upcoming = [
-                nb
-                for nb, _ in pending
-                if not failed and needs[nb.stem] <= under_way and nb not in kernels
-            ]
-            for nb in upcoming[: max(0, slots - kernels.waiting)]:
-                kernels.prepare(nb)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 nb = running.pop(future)
@@ -334,8 +342,9 @@ def run_report(
     """Run the numbered notebooks into ``runs/<run_id>/`` and render the report.
 
     With ``jobs`` > 1, notebooks that do not read each other's outputs run at the same time
-    (:data:`NEEDS`: 02, 03 and 04 after 01; 05 after 03 and 04). A run that stopped before it
-    completed resumes at its notebooks not done when it is run again with the same parameters.
+    (their metadata, :func:`run_order`: 02, 03 and 04 after 01; 05 after 03 and 04). A run
+    that stopped before it completed resumes at its notebooks not done when it is run again
+    with the same parameters.
 
     Raises
     ------
