@@ -26,12 +26,12 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from filelock import FileLock
@@ -212,7 +212,7 @@ def extract_batch(
     BatchResult
     """
 
-    paths = [str(p) for p in paths]
+    names = [str(p) for p in paths]
     with ExitStack() as stack:
         # an existing cluster's workers hash the files (they read them anyway); a LocalCluster
         # on this machine starts only when there is something to extract
@@ -227,7 +227,7 @@ def extract_batch(
             return client
 
         return _extract(
-            paths, client, start, n_jobs, cache, progress, min_duration, min_clips_per_job
+            names, client, start, n_jobs, cache, progress, min_duration, min_clips_per_job
         )
 
 
@@ -278,7 +278,16 @@ def _analyse_pending(todo: list[str], client, n_jobs, progress, min_duration, mi
     return list(tqdm(results, total=len(todo), desc=desc, disable=not progress, unit="clip"))
 
 
-def _extract(paths, client, start, n_jobs, cache, progress, min_duration, min_clips_per_job):
+def _extract(
+    paths: list[str],
+    client: Any,
+    start: Callable[[], Any],
+    n_jobs: int,
+    cache: bool | str | Path,
+    progress: bool,
+    min_duration: float,
+    min_clips_per_job: int,
+) -> BatchResult:
     """The batch: hashes (with ``client``), cache lookup, extraction (with ``start()``'s client),
     cache update and the two tables."""
     hashes: list[str | None] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import joblib
 import numpy as np
@@ -141,11 +142,11 @@ class _TextRows:
 
     max_rows = 200_000
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key = None
+        self._key: str | None = None
         self._index: dict[str, int] = {}
-        self._matrix = None
+        self._matrix: Any = None  # scipy.sparse CSR rows of the texts in _index
 
     def transform(self, vectorizer, text: np.ndarray):
         key = joblib.hash(clone(vectorizer))  # its parameters (transform caches a stop-word id)

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=int(config.setting("GENRELAB_REPORT_JOBS", str(DEFAULT_JOBS))),
+        default=int(config.setting("GENRELAB_REPORT_JOBS") or DEFAULT_JOBS),
         help="notebooks run at the same time when they do not depend on each other "
         f"(default: GENRELAB_REPORT_JOBS or {DEFAULT_JOBS}: 02, 03 and 04 together after 01)",
     )

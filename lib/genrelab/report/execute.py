@@ -64,9 +64,8 @@ METADATA_KEY = "genrelab"
 
 
 #: Notebooks at once for ``make report`` (the command line's default): 02, 03 and 04 together
-#: after 01. On the 2-core machine (``benchmarks/bench_report.py --jobs N``), against one at a
-#: time: default parameters cold 157 s -> 128 s of wall time, identical re-run 90 s -> 58 s;
-#: quick 68 s -> 52 s and 54 s -> 38 s. Their own parallel parts (n_jobs) share the cores.
+#: after 01; their own parallel parts (n_jobs) share the cores. ``benchmarks/bench_report.py
+#: --jobs N`` measures it against one at a time (the README's performance section).
 DEFAULT_JOBS = 3
 
 
@@ -126,7 +125,7 @@ def run_order(notebooks: list[Path]) -> dict[Path, set[str]]:
 
 def environment_info() -> dict:
     """Versions and the git commit: what is needed to say which code made a run."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in REPORTED_PACKAGES:
         try:
             versions[name] = md.version(name)

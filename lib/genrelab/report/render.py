@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -66,7 +67,7 @@ figure{margin:0}img{width:100%;border:1px solid #eee}figcaption{font-size:.85rem
 pre{background:#f6f6f6;padding:1rem;overflow:auto;max-height:30rem}"""
 
 
-def render_html(run: Run, state: dict) -> str:
+def render_html(run: Run, state: dict) -> Path:
     """Render each executed notebook to ``html/`` and write the index page ``report.html``.
 
     ``state`` is the run's ``run.json`` (:mod:`genrelab.report.execute`): each notebook's
