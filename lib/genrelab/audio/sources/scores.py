@@ -324,6 +324,33 @@ def corpus(
         dest=dest,
         validation=validation,
     )
+    return _as_corpus(table, label)
+
+
+_TRUTH_COLUMNS = ["title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo"]
+_TRUTH_COLUMNS += ["n_parts", "n_notes", "loudness", "duration_s"]
+#: The per-clip details :func:`corpus` returns beside the reference.
+_DETAIL_COLUMNS = [
+    "piece",
+    "composer",
+    "form",
+    "collection",
+    "title",
+    "metre",
+    "beat_quarters",
+    "tempo",
+    "beat_tempo",
+    "instrumentation",
+    "key",
+    "mode",
+    "key_reason",
+    "n_parts",
+    "n_notes",
+]
+
+
+def _as_corpus(table: pd.DataFrame, label: str) -> AudioCorpus:
+    """The rendered pieces of :func:`generate`'s ``table`` as an :class:`AudioCorpus`."""
     ok = table[table["status"] == "ok"].reset_index(drop=True)
     if ok.empty:  # nothing rendered: the columns a rendered piece would have, no rows
         ok = ok.reindex(columns=[*ok.columns, *_TRUTH_COLUMNS]).astype({"key": float})
@@ -342,24 +369,7 @@ def corpus(
             "loudness": ok["loudness"].astype(float),
         }
     )
-    detail_columns = [
-        "piece",
-        "composer",
-        "form",
-        "collection",
-        "title",
-        "metre",
-        "beat_quarters",
-        "tempo",
-        "beat_tempo",
-        "instrumentation",
-        "key",
-        "mode",
-        "key_reason",
-        "n_parts",
-        "n_notes",
-    ]
-    details = ok[detail_columns].assign(item_id=item_ids)
+    details = ok[_DETAIL_COLUMNS].assign(item_id=item_ids)
     details["key_name"] = [
         schema.key_name(k, m) if k >= 0 else "" for k, m in zip(details["key"], details["mode"])
     ]
@@ -375,10 +385,6 @@ def corpus(
         details=details,
         measured=("loudness",),  # the RMS of the rendering: measured, not the score's truth
     )
-
-
-_TRUTH_COLUMNS = ["title", "key", "mode", "key_reason", "metre", "beat_quarters", "beat_tempo"]
-_TRUTH_COLUMNS += ["n_parts", "n_notes", "loudness", "duration_s"]
 
 
 def key_summary(details: pd.DataFrame) -> pd.DataFrame:
