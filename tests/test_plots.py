@@ -243,3 +243,16 @@ def test_taste_figures_have_one_panel_per_feature(snapshot, public):
     fig = plots.taste.two_users(me, other, public, features=["energy", "tempo"], ncols=2)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
     assert me.attrs["user"] in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_folder_source_without_reference_csv_draws_aubio_clusters_against_labels():
+    # issue 26, major 5: no reference features, so one panel: the labels x the aubio clusters
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.standard_normal((60, 3)))
+    X[0] += np.repeat([0, 8], 30)
+    result = compare.cluster_comparison(None, X, np.repeat(["x", "y"], 30), k=2, seed=0)
+    assert result["ref_clusters"] is None and "ari_ref_vs_aubio" not in result
+    fig = plots.audio.cluster_heatmaps(result, label_name="folder")
+    assert len(fig.axes) == 1 and fig.axes[0].get_ylabel() == "folder"
+    assert fig.axes[0].get_title().startswith("ARI 1.00")
+    assert "aubio features vs the labels (folder)" in fig._suptitle.get_text()
