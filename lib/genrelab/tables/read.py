@@ -169,13 +169,18 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 #: The delimiters a CSV header is checked for, by name.
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def _open_bytes(path: Path) -> BinaryIO:
     """``path`` opened for reading bytes, decompressed by its suffix (.gz, .bz2, .xz)."""
-    opener = _OPENERS.get(path.suffix.lower())
-    return opener(path, "rb") if opener else path.open("rb")  # type: ignore[return-value]
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def _sniff_delimiter(path: Path) -> str:
