@@ -20,11 +20,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
-from genrelab.plots.style import grid, placeholder
+from genrelab.plots.style import as_written, grid, placeholder
 
 __all__ = ["tempo_scatter", "mimic_bars", "cluster_heatmaps"]
 
 
+@as_written
 def tempo_scatter(
     table: pd.DataFrame,
     *,
@@ -89,6 +90,7 @@ def tempo_scatter(
     return fig
 
 
+@as_written
 def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
     """Cross-validated R^2 per reference feature (:func:`genrelab.audio.compare.mimic_r2`).
 
@@ -142,6 +144,7 @@ def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+@as_written
 def cluster_heatmaps(result: dict | None, *, label_name: str = "label") -> plt.Figure:
     """Heatmaps of the EM partitions (:func:`genrelab.audio.compare.cluster_comparison`'s result).
 
