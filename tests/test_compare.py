@@ -256,3 +256,93 @@ def test_mimic_r2_stays_readable_on_a_dozen_clips():
     ref = pd.DataFrame({"tempo": np.r_[np.full(11, 100.0) + rng.normal(0, 0.5, 11), 180.0]})
     out = compare.mimic_r2(X, ref, cv=5, seed=0)
     assert out.loc[0, "n"] == 12 and -2.0 < out.loc[0, "r2"] < 0.5
+
+
+# --- issue 26, major 5: the folder source without its optional reference CSV ------------------
+@pytest.fixture
+def fma_folder(tmp_path):
+    """Six 4 s slices of the real FMA clip in two sub-folders (labels "a" and "b"), no CSV."""
+    import soundfile as sf
+
+    from genrelab import config
+    from genrelab.audio.load import load_audio
+
+    y, sr = load_audio(config.FMA_CLIP)
+    root = tmp_path / "clips"
+    for i in range(6):
+        (root / "ab"[i // 3]).mkdir(parents=True, exist_ok=True)
+        sf.write(root / "ab"[i // 3] / f"slice{i}.wav", y[i * 4 * sr : (i + 1) * 4 * sr], sr)
+    return root
+
+
+def test_folder_source_without_reference_csv_clusters_aubio_against_folder_labels(
+    fma_folder, tmp_project_dirs
+):
+    corpus = inputs.audio_corpus("folder", audio_path=str(fma_folder), reference_csv="", n_jobs=1)
+    assert corpus.reference.columns.tolist() == ["item_id"]
+    batch = extraction.extract_batch(corpus.items["path"], n_jobs=1, progress=False)
+    assert batch.failures.empty and len(batch.features) == 6
+    table = compare.join(corpus.items, batch.features, corpus.reference)
+    ev = compare.compare_with_reference(table, k=2, seed=0)
+    # nothing to score against: the reference comparisons say so instead of failing
+    assert not ev.has_reference
+    assert "no reference features" in ev.reference_note()
+    assert "no reference tempo" in ev.tempo_sentence()
+    assert "no reference key" in ev.key_sentence()
+    assert np.isnan(ev.metrics["tempo_acc1"]) and ev.mimic.empty
+    # ... but the aubio clusters are still fitted and compared with the folder labels
+    assert ev.clusters is not None and ev.clusters["ref_clusters"] is None
+    assert len(ev.clusters["aubio_clusters"]) == 6
+    assert np.isfinite(ev.metrics["ari_aubio_vs_labels"])
+    assert np.isnan(ev.metrics["ari_ref_vs_aubio"]) and np.isnan(ev.metrics["ari_ref_vs_labels"])
+    assert set(ev.clusters["label_contingency"]) == {"aubio"}
+    assert ev.clusters["label_contingency"]["aubio"].values.sum() == 6
+    # a reference source keeps its sentences and no note
+    full = table.assign(ref_tempo=table["tempo"], ref_key=table["key"], ref_mode=table["mode"])
+    with_ref = compare.compare_with_reference(full, k=2, seed=0)
+    assert with_ref.has_reference and with_ref.reference_note() is None
+    assert with_ref.tempo_sentence().startswith("tempo Accuracy1 100.0%, Accuracy2 100.0% on 6")
+    assert "aubio's first guess: Accuracy1" in with_ref.tempo_sentence()
+    assert with_ref.key_sentence().startswith("key and mode right: 100.0%")
+
+
+@pytest.mark.slow
+def test_folder_source_without_reference_csv_runs_notebook_04(fma_folder, tmp_project_dirs):
+    """Notebook 04 with ``audio_source: folder`` and no ``audio_reference_csv``: part 2 clusters
+    the aubio features against the folder labels and skips the reference comparison with a
+    note (it stopped at the tempo cell with ``KeyError: 'ref_tempo'``)."""
+    import json
+
+    import nbformat
+    import papermill as pm
+
+    from genrelab import config, tables
+    from genrelab.runs import Run
+
+    raw = inputs.read_source("snapshot", label_column="playlist_genre")
+    tracks = tables.sample_tracks(tables.validate_tracks(raw, invalid="drop")[0], 300, seed=0)
+    run = Run("nb04")
+    run.write_table(tracks, "tracks")
+    notebook = config.NOTEBOOKS_DIR / "04_gmm_vs_aubio.ipynb"
+    quick = {"bic_k": [1, 2], "bic_covariance_types": ["diag"], "n_init": 1, "max_iter": 50}
+    folder = {"audio_source": "folder", "audio_path": str(fma_folder), "audio_reference_csv": ""}
+    pm.execute_notebook(
+        notebook,
+        tmp_project_dirs / "04.ipynb",
+        parameters={"run_id": "nb04", **quick, **folder, "n_jobs": 1, "k_audio": 2},
+        cwd=str(notebook.parent),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    metrics = json.loads(run.metrics_path.read_text())
+    assert "no reference features" in metrics["skipped"]["aubio.reference"]
+    assert metrics["aubio"]["n_clips"] == 6 and metrics["aubio"]["tempo_acc1"] is None
+    assert metrics["aubio"]["ari_aubio_vs_labels"] is not None
+    executed = nbformat.read(tmp_project_dirs / "04.ipynb", as_version=4)
+    text = "".join(
+        o.get("text", "") + "".join(o.get("data", {}).get("text/markdown", ""))
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "no reference tempo for these clips" in text and "no reference features" in text

@@ -342,3 +342,30 @@ def test_a_table_without_a_valid_row_is_refused_at_once(tmp_path, good_rows):
     all_bad = write_csv(rows, tmp_path / "all_bad.csv")
     with pytest.raises(tables.DataValidationError, match="all 10 rows break the schema"):
         tables.load_tracks(all_bad, invalid="drop")
+
+
+# --- issue 26, table minors ------------------------------------------------------------------
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_semicolon_or_tab_delimited_csv_is_read(tmp_path, good_rows, sep, name, caplog):
+    """A CSV saved with ';' (a European spreadsheet) or tabs is read, and the log says so."""
+    path = tmp_path / f"{name}.csv"
+    good_rows.to_csv(path, index=False, sep=sep, decimal="," if sep == ";" else ".")
+    with caplog.at_level(logging.INFO):
+        df = tables.load_tracks(path)
+    assert len(df) == 10 and df["energy"].tolist() == good_rows["energy"].tolist()
+    assert f"{name}-delimited" in caplog.text
+    gz = tmp_path / f"{name}.csv.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert len(tables.load_tracks(gz)) == 10
+
+
+def test_non_utf8_error_names_the_line_of_the_bad_byte(tmp_path, good_rows):
+    text = good_rows.to_csv(index=False).splitlines(keepends=True)
+    text[4] = text[4].replace(",", ",caf\xe9 ", 1)  # data row 3 is line 5 of the file
+    path = tmp_path / "latin.csv"
+    path.write_bytes("".join(text).encode("latin-1"))
+    with pytest.raises(tables.DataValidationError) as err:
+        tables.read_tracks(path)
+    message = str(err.value)
+    assert "latin.csv: not UTF-8 text" in message and "line 5 (data row 3)" in message
+    assert "0xe9" in message and "byte 3" not in message

@@ -243,3 +243,72 @@ def test_taste_figures_have_one_panel_per_feature(snapshot, public):
     fig = plots.taste.two_users(me, other, public, features=["energy", "tempo"], ncols=2)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
     assert me.attrs["user"] in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_folder_source_without_reference_csv_draws_aubio_clusters_against_labels():
+    # issue 26, major 5: no reference features, so one panel: the labels x the aubio clusters
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.standard_normal((60, 3)))
+    X[0] += np.repeat([0, 8], 30)
+    result = compare.cluster_comparison(None, X, np.repeat(["x", "y"], 30), k=2, seed=0)
+    assert result["ref_clusters"] is None and "ari_ref_vs_aubio" not in result
+    fig = plots.audio.cluster_heatmaps(result, label_name="folder")
+    assert len(fig.axes) == 1 and fig.axes[0].get_ylabel() == "folder"
+    assert fig.axes[0].get_title().startswith("ARI 1.00")
+    assert "aubio features vs the labels (folder)" in fig._suptitle.get_text()
+
+
+# --- issue 26: labels from the user's table -------------------------------------------------------
+def _odd_label_figures(public, labels: dict):
+    small = public.groupby("genre", observed=True).head(40).reset_index(drop=True)
+    genres = small["genre"].astype(str).replace(labels)
+    tracks = small.assign(genre=genres)
+    counts = pd.crosstab(genres, genres)
+    return [
+        plots.eda.subgenre_counts(tracks),  # legend
+        plots.eda.tempo_by_genre(tracks),  # tick labels
+        plots.mixtures.cluster_genres(np.arange(len(genres)) % 3, genres),  # heatmap columns
+        plots.classification.confusion_heatmap(
+            counts, title=f"genres: {', '.join(labels.values())}"
+        ),
+    ]
+
+
+@pytest.mark.parametrize("styled", [True, False])
+def test_labels_with_dollar_signs_are_drawn_as_written(tmp_project_dirs, public, styled):
+    """A genre "$money$ rap" was drawn as mathematics, and "cash $\\nope$" stopped savefig."""
+    labels = {"pop": "cash $\\nope$", "rap": "$money$ rap"}
+    run = Run("dollars")
+    with plt.rc_context():
+        if not styled:
+            plt.rcdefaults()  # a figure drawn without plots.use_style()
+        for i, fig in enumerate(_odd_label_figures(public, labels)):
+            plots.save_fig(fig, f"02_dollars_{i}", run)
+            texts = [t for t in fig.findobj(plt.Text) if "$" in t.get_text()]
+            assert texts, i
+            assert not any(t._preprocess_math(t.get_text())[1] for t in texts), i
+            shown = " ".join(t.get_text() for t in texts)
+            assert "$money$ rap" in shown or "cash $\\nope$" in shown
+
+
+def test_cjk_and_emoji_labels_get_a_font_fallback_or_a_note(
+    tmp_project_dirs, public, caplog, monkeypatch
+):
+    """Fonts that draw CJK / emoji come right after DejaVu Sans when installed; when none is,
+    the log says so once."""
+    monkeypatch.setattr(plots.style, "_NOTED", [])
+    families = plt.rcParams["font.sans-serif"]
+    installed = plots.style._installed_fonts()
+    first = next(i for i, f in enumerate(families) if f in installed)  # Arial is often missing
+    fallbacks = [f for f in plots.style.FALLBACK_FONTS if f in installed]
+    assert families[first + 1 : first + 1 + len(fallbacks)] == fallbacks
+    run = Run("cjk")
+    with caplog.at_level("WARNING", logger="genrelab.plots.style"):
+        for i, fig in enumerate(_odd_label_figures(public, {"pop": "東京ポップ", "rap": "rap 🎤"})):
+            plots.save_fig(fig, f"02_cjk_{i}", run)
+    drawable = plots.style._drawable(tuple(families))
+    if all(ord(c) in drawable for c in "東京ポップ🎤"):
+        assert "no installed font" not in caplog.text
+    else:  # this machine has DejaVu only: one note naming the characters and a font to install
+        assert caplog.text.count("no installed font draws") == 1
+        assert "東" in caplog.text and "Noto Sans CJK" in caplog.text

@@ -392,3 +392,30 @@ def test_an_unreadable_score_is_a_failure_with_its_reason(tmp_path):
     corpus = scores.corpus(path=tmp_path, dest=tmp_path / "clips", duration=4.0)
     assert len(corpus) == 0
     assert "music21 cannot read it" in corpus.failures["reason"].iloc[0]
+
+
+def test_folder_scan_logs_and_counts_the_links_of_a_symlink_loop(music_folder, caplog):
+    """Issue 26: the links of a loop (and links to nothing or to a folder) were dropped without
+    a word; they are logged with path and reason and listed among the corpus's failures."""
+    os.symlink("loop_b.wav", music_folder / "loop_a.wav")
+    os.symlink("loop_a.wav", music_folder / "loop_b.wav")
+    os.symlink("self.wav", music_folder / "rock" / "self.wav")
+    os.symlink("gone.wav", music_folder / "dangling.wav")
+    os.symlink("..", music_folder / "jazz" / "up")
+    with caplog.at_level(logging.WARNING):
+        corpus = folder.corpus(music_folder, label_from_folder=True)
+    assert list(corpus.items["item_id"]) == ["d.wav", "jazz/c.ogg", "rock/a.wav", "rock/b.flac"]
+    reasons = corpus.failures.set_index("item_id")["reason"]
+    assert sorted(reasons.index) == [
+        "dangling.wav",
+        "jazz/up",
+        "loop_a.wav",
+        "loop_b.wav",
+        "rock/self.wav",
+    ]
+    assert "loop of symbolic links" in reasons["loop_a.wav"]
+    assert "loop of symbolic links" in reasons["rock/self.wav"]
+    assert "to nothing" in reasons["dangling.wav"] and "to a folder" in reasons["jazz/up"]
+    assert f"skipped {music_folder / 'loop_b.wav'}: a loop of symbolic links" in caplog.text
+    no_batch_failures = pd.DataFrame(columns=["file", "reason"])
+    assert len(audio.failures_table(corpus.failures, no_batch_failures)) == 5  # "5 skipped"

@@ -76,3 +76,11 @@ def test_liked_tracks_with_features_from_synthetic_answers(fake_api):
     table = taste.compare_with_public(liked, liked)
     np.testing.assert_allclose(table["std_diff"], 0, atol=1e-12)
     assert isinstance(table, pd.DataFrame)
+
+
+def test_too_few_tracks_for_a_stand_in_playlist_names_user_min_tracks(snapshot):
+    """Issue 26: a table too small for ``user_min_tracks`` names the notebook's parameter."""
+    small = snapshot.head(600)
+    with pytest.raises(ValueError, match=r"lower user_min_tracks \(notebook 02\)") as err:
+        taste.user_from_snapshot(small, min_tracks=400)
+    assert "the largest has" in str(err.value)

@@ -363,3 +363,22 @@ def _extract(
     return BatchResult(
         features=features, failures=fail_df, n_extracted=len(todo), n_cached=n_cached
     )
+
+
+# --------------------------------------------------------------------------- the clips
+def failures_table(corpus_failures: pd.DataFrame, batch_failures: pd.DataFrame) -> pd.DataFrame:
+    """Every clip skipped on the way, one table of ``file`` and ``reason``: the ones the corpus
+    could not deliver (keyed by ``item_id``), then the ones the extraction could not analyse
+    (:func:`genrelab.audio.batch.extract_batch`)."""
+    return pd.concat(
+        [
+            corpus_failures.rename(columns={"item_id": "file"})[["file", "reason"]],
+            batch_failures[["file", "reason"]],
+        ],
+        ignore_index=True,
+    )
+
+
+def clips_per_label(items: pd.DataFrame) -> pd.DataFrame:
+    """One row: how many clips carry each label (a missing label counted as such)."""
+    return items.groupby("label", dropna=False).size().rename("clips").to_frame().T

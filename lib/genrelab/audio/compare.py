@@ -171,7 +171,7 @@ def em_clusters(
 
 
 def cluster_comparison(
-    reference_X: pd.DataFrame,
+    reference_X: pd.DataFrame | None,
     aubio_X: pd.DataFrame,
     labels=None,
     *,
@@ -187,22 +187,31 @@ def cluster_comparison(
     ``ari_ref_vs_labels``, ``ari_aubio_vs_labels`` (and the AMI / agreement likewise), plus
     ``contingency`` (reference clusters x aubio clusters, Hungarian-ordered columns) and, with
     labels, ``label_contingency`` (``{"ref": labels x reference clusters, "aubio": ...}``).
+    Without reference features (``reference_X`` None, e.g. a folder of audio without its CSV)
+    only the aubio clusters are fitted: ``ref_clusters`` and ``contingency`` are None and the
+    ``*_ref_*`` scores absent.
     """
-    ref_c = em_clusters(reference_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
-    aub_c = em_clusters(aubio_X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
+
+    def fit(X: pd.DataFrame) -> np.ndarray:
+        return em_clusters(X, k, seed=seed, n_init=n_init, covariance_type=covariance_type)
+
+    fits = {} if reference_X is None else {"ref": fit(reference_X)}
+    fits["aubio"] = fit(aubio_X)
+    ref_c, aub_c = fits.get("ref"), fits["aubio"]
     out: dict = {"ref_clusters": ref_c, "aubio_clusters": aub_c, "k": k}
-    for name, value in partition_scores(ref_c, aub_c).items():
-        out[f"{name}_ref_vs_aubio"] = value
+    if ref_c is not None:
+        for name, value in partition_scores(ref_c, aub_c).items():
+            out[f"{name}_ref_vs_aubio"] = value
     if labels is not None:
         labels = np.asarray(labels)
-        for which, clusters in (("ref", ref_c), ("aubio", aub_c)):
+        for which, clusters in fits.items():
             for name, value in partition_scores(labels, clusters).items():
                 out[f"{name}_{which}_vs_labels"] = value
         out["label_contingency"] = {
             which: matched_contingency(labels.astype(str), clusters)
-            for which, clusters in (("ref", ref_c), ("aubio", aub_c))
+            for which, clusters in fits.items()
         }
-    out["contingency"] = matched_contingency(ref_c, aub_c)
+    out["contingency"] = None if ref_c is None else matched_contingency(ref_c, aub_c)
     return out
 
 
@@ -238,25 +247,6 @@ def reference_matrix(
     return table[cols].astype(float)
 
 
-# --------------------------------------------------------------------------- the clips
-def failures_table(corpus_failures: pd.DataFrame, batch_failures: pd.DataFrame) -> pd.DataFrame:
-    """Every clip skipped on the way, one table of ``file`` and ``reason``: the ones the corpus
-    could not deliver (keyed by ``item_id``), then the ones the extraction could not analyse
-    (:func:`genrelab.audio.batch.extract_batch`)."""
-    return pd.concat(
-        [
-            corpus_failures.rename(columns={"item_id": "file"})[["file", "reason"]],
-            batch_failures[["file", "reason"]],
-        ],
-        ignore_index=True,
-    )
-
-
-def clips_per_label(items: pd.DataFrame) -> pd.DataFrame:
-    """One row: how many clips carry each label (a missing label counted as such)."""
-    return items.groupby("label", dropna=False).size().rename("clips").to_frame().T
-
-
 # --------------------------------------------------------------------------- everything at once
 #: The partition scores :func:`compare_with_reference` reports (ARI, AMI, matched agreement), in
 #: this order.
@@ -285,6 +275,54 @@ class ReferenceComparison:
     mimic: pd.DataFrame
     clusters: dict | None
     metrics: dict
+    #: aubio's own first tempo guess (``tempo_aubio``) scored like ``tempo``; None without it
+    first_guess: dict | None = None
+    #: False when the clips have no reference feature at all (a folder without its CSV)
+    has_reference: bool = True
+
+    def reference_note(self) -> str | None:
+        """A sentence saying what was skipped for want of reference features; None when the
+        source has them."""
+        if self.has_reference:
+            return None
+        clustered = (
+            "the aubio clusters are compared with the labels"
+            if self.clusters is not None
+            else "the aubio clusters are not drawn either: no labels for every clip (or too "
+            "few clips) to compare them with"
+        )
+        return (
+            "no reference features for these clips (e.g. a folder of audio without "
+            "`audio_reference_csv`): the tempo, key, mimic and reference-cluster comparisons "
+            f"are skipped; {clustered}."
+        )
+
+    def tempo_sentence(self) -> str:
+        """Accuracy1 / Accuracy2 of the tempo (and of aubio's first guess), or why not."""
+        t = self.tempo
+        if not t["n"]:
+            return "no reference tempo for these clips: the tempo is not scored"
+        text = (
+            f"tempo Accuracy1 {t['tempo_acc1']:.1%}, Accuracy2 {t['tempo_acc2']:.1%} "
+            f"on {t['n']} clips"
+        )
+        if (g := self.first_guess) is not None:
+            text += (
+                f"\naubio's first guess: Accuracy1 {g['tempo_acc1']:.1%}, "
+                f"Accuracy2 {g['tempo_acc2']:.1%}"
+            )
+        return text
+
+    def key_sentence(self) -> str:
+        """Key, tonic and mode accuracy and the MIREX score, or why not."""
+        k = self.key
+        if not k["n"]:
+            return "no reference key for these clips: the key and mode are not scored"
+        return (
+            f"key and mode right: {k['key_acc']:.1%} · tonic right: {k['tonic_acc']:.1%} · "
+            f"mode right: {k['mode_acc']:.1%} · MIREX score {k['key_mirex']:.3f} "
+            f"({k['n']} clips)"
+        )
 
     def key_relations(self) -> pd.DataFrame:
         """One row: clips per relation of the estimated key to the reference (same, fifth...)."""
@@ -341,9 +379,10 @@ def compare_with_reference(
     k = k or (int(labels.nunique()) if labels is not None else 4)
     ok = ref.notna().all(axis=1) & aub.notna().all(axis=1)
     clusters = None
-    if ref.shape[1] >= 1 and ok.sum() >= 3 * k:
+    # without reference features the aubio clusters still meet the labels, when there are some
+    if (ref.shape[1] >= 1 or labels is not None) and ok.sum() >= 3 * k:
         clusters = cluster_comparison(
-            ref[ok],
+            ref[ok] if ref.shape[1] >= 1 else None,
             aub[ok],
             None if labels is None else labels[ok].astype(str),
             k=k,
@@ -365,8 +404,20 @@ def compare_with_reference(
         "aubio_features": aubio_features,
     }
     metrics.update({n: (clusters or {}).get(n, nan) for n in CLUSTER_SCORES})
+    first_guess = (
+        tempo_accuracy(table["tempo_aubio"], table["ref_tempo"])
+        if {"tempo_aubio", "ref_tempo"} <= set(table.columns)
+        else None
+    )
+    has_reference = any(c.startswith("ref_") and table[c].notna().any() for c in table.columns)
     return ReferenceComparison(
-        tempo=tempo, key=key, mimic=mimic, clusters=clusters, metrics=metrics
+        tempo=tempo,
+        key=key,
+        mimic=mimic,
+        clusters=clusters,
+        metrics=metrics,
+        first_guess=first_guess,
+        has_reference=has_reference,
     )
 
 

@@ -58,7 +58,10 @@ def user_from_snapshot(
         sizes = df.groupby("playlist_id")["track_id"].nunique()
         eligible = sizes.index[sizes >= min_tracks].sort_values()
         if not len(eligible):
-            raise ValueError(f"no playlist has {min_tracks} tracks or more; lower min_tracks")
+            raise ValueError(
+                f"no playlist has {min_tracks} tracks or more (the largest has {sizes.max()}); "
+                f"lower user_min_tracks (notebook 02), min_tracks= here, or name a playlist"
+            )
         playlist_id = str(np.random.default_rng(seed).choice(np.asarray(eligible)))
     user = df[df["playlist_id"] == playlist_id].drop_duplicates("track_id").reset_index(drop=True)
     if user.empty:

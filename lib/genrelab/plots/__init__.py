@@ -3,6 +3,7 @@
 Modules
 -------
 style           use_style, the genre and cluster palettes, the panel grid, placeholders, save_fig
+                (user labels drawn as written: no mathtext, a font fallback for CJK / emoji)
 eda             notebooks 01-02: subgenre counts, feature densities, tempo, correlations, medians
 classification  notebook 03: accuracy comparison, confusion matrices, importances, decision tree
 mixtures        notebook 04 part 1: clusters in 2-D, BIC curves, cluster x genre, PCA, profiles
@@ -27,12 +28,14 @@ from __future__ import annotations
 from genrelab.plots import audio, classification, eda, mixtures, style, taste
 from genrelab.plots.style import (
     SavedFigure,
+    as_written,
     cluster_palette,
     figure_and_axes,
     genre_order,
     genre_palette,
     grid,
     placeholder,
+    plain_text,
     save_fig,
     use_style,
 )
@@ -45,12 +48,14 @@ __all__ = [
     "style",
     "taste",
     "SavedFigure",
+    "as_written",
     "cluster_palette",
     "figure_and_axes",
     "genre_order",
     "genre_palette",
     "grid",
     "placeholder",
+    "plain_text",
     "save_fig",
     "use_style",
 ]

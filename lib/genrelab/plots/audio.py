@@ -20,11 +20,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
-from genrelab.plots.style import grid, placeholder
+from genrelab.plots.style import as_written, grid, placeholder
 
 __all__ = ["tempo_scatter", "mimic_bars", "cluster_heatmaps"]
 
 
+@as_written
 def tempo_scatter(
     table: pd.DataFrame,
     *,
@@ -89,6 +90,7 @@ def tempo_scatter(
     return fig
 
 
+@as_written
 def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
     """Cross-validated R^2 per reference feature (:func:`genrelab.audio.compare.mimic_r2`).
 
@@ -142,23 +144,27 @@ def mimic_bars(r2: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+@as_written
 def cluster_heatmaps(result: dict | None, *, label_name: str = "label") -> plt.Figure:
     """Heatmaps of the EM partitions (:func:`genrelab.audio.compare.cluster_comparison`'s result).
 
     Reference clusters x aubio clusters (Hungarian-ordered) and, when the result holds label
-    tables, the labels x each partition's clusters; counts annotated.
+    tables, the labels x each partition's clusters; counts annotated. Without reference clusters
+    (no reference features), the labels x the aubio clusters alone.
     """
     if result is None:
         return placeholder("no continuous reference features (or too few clips) to cluster")
-    panels = [
-        (
-            "reference clusters",
-            "aubio clusters",
-            result["contingency"],
-            f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
-            f"agreement {result['agreement_ref_vs_aubio']:.0%}",
+    panels = []
+    if result.get("contingency") is not None:
+        panels.append(
+            (
+                "reference clusters",
+                "aubio clusters",
+                result["contingency"],
+                f"ARI {result['ari_ref_vs_aubio']:.2f} · AMI {result['ami_ref_vs_aubio']:.2f} · "
+                f"agreement {result['agreement_ref_vs_aubio']:.0%}",
+            )
         )
-    ]
     for which, key in (("reference", "ref"), ("aubio", "aubio")):
         table = result.get("label_contingency", {}).get(key)
         if table is not None:
@@ -172,7 +178,11 @@ def cluster_heatmaps(result: dict | None, *, label_name: str = "label") -> plt.F
         sns.heatmap(table, annot=True, fmt="d", cmap="rocket_r", cbar=False, ax=ax)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=subtitle)
         ax.tick_params(axis="y", rotation=0)
-    fig.suptitle(
-        f"EM with k={result['k']}: reference features vs aubio features", fontweight="bold"
+    # without reference features (a folder without its CSV), the aubio clusters vs the labels
+    title = (
+        f"EM with k={result['k']}: reference features vs aubio features"
+        if result.get("contingency") is not None
+        else f"EM with k={result['k']} on the aubio features vs the labels ({label_name})"
     )
+    fig.suptitle(title, fontweight="bold")
     return fig

@@ -23,11 +23,12 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 from sklearn.tree import plot_tree
 
-from genrelab.plots.style import grid
+from genrelab.plots.style import as_written, grid
 
 __all__ = ["accuracy_comparison", "confusion_heatmap", "importances", "decision_tree"]
 
 
+@as_written
 def confusion_heatmap(counts: pd.DataFrame, title: str = "Confusion matrix") -> plt.Figure:
     """Row-normalized confusion matrix (recall on the diagonal) with counts in each cell.
 
@@ -57,6 +58,7 @@ def confusion_heatmap(counts: pd.DataFrame, title: str = "Confusion matrix") -> 
     return fig
 
 
+@as_written
 def importances(impurity: pd.Series, permutation: pd.DataFrame) -> plt.Figure:
     """Impurity importances (random forest) beside permutation importances (best model, test set).
 
@@ -80,6 +82,7 @@ def importances(impurity: pd.Series, permutation: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+@as_written
 def accuracy_comparison(
     table: pd.DataFrame, title: str = "Accuracy on the test split"
 ) -> plt.Figure:
@@ -122,6 +125,7 @@ def accuracy_comparison(
     return fig
 
 
+@as_written
 def decision_tree(
     tree, feature_names: Sequence[str], class_names: Sequence[str], max_depth: int | None = None
 ) -> plt.Figure:

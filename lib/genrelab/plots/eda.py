@@ -16,7 +16,7 @@ import numpy as np
 import seaborn as sns
 from scipy.stats import gaussian_kde
 
-from genrelab.plots.style import genre_palette, grid
+from genrelab.plots.style import as_written, genre_palette, grid
 from genrelab.schema import LABEL, PITCH_CLASSES
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 
+@as_written
 def subgenre_counts(tracks, label: str = LABEL, sub: str = "playlist_subgenre") -> plt.Figure:
     """Horizontal bars: rows per subgenre, grouped and coloured by genre."""
     counts = tracks.groupby([label, sub], observed=True).size().rename("rows").reset_index()
@@ -58,6 +59,7 @@ def _density(values: np.ndarray, clip, gridsize: int = 200, cut: float = 3.0):
     return x, kde(x)
 
 
+@as_written
 def feature_densities(df, features, label: str = LABEL) -> plt.Figure:
     """The seed's grid: per-genre densities overlaid, one panel per feature.
 
@@ -102,6 +104,7 @@ def feature_densities(df, features, label: str = LABEL) -> plt.Figure:
     return fig
 
 
+@as_written
 def tempo_by_genre(df, label: str = LABEL) -> plt.Figure:
     """Tempo distribution of each genre (violins with quartiles), genres by median tempo."""
     medians = df.groupby(label)["tempo"].median()
@@ -127,6 +130,7 @@ def tempo_by_genre(df, label: str = LABEL) -> plt.Figure:
     return fig
 
 
+@as_written
 def correlation_heatmap(df, features) -> plt.Figure:
     """Pearson correlations of the features, upper triangle masked, annotated."""
     corr = df[list(features)].corr().iloc[1:, :-1]  # first row and last column would be empty
@@ -152,6 +156,7 @@ def correlation_heatmap(df, features) -> plt.Figure:
     return fig
 
 
+@as_written
 def genre_medians_heatmap(z) -> plt.Figure:
     """Heatmap of standardized genre medians (``eda.standardized_medians``: genres x features)."""
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(z) + 1.6))

@@ -27,7 +27,7 @@ from matplotlib.patches import Ellipse
 from matplotlib.ticker import StrMethodFormatter
 from sklearn.decomposition import PCA
 
-from genrelab.plots.style import cluster_palette, figure_and_axes, genre_order
+from genrelab.plots.style import as_written, cluster_palette, figure_and_axes, genre_order
 
 __all__ = ["clusters_2d", "bic_curves", "cluster_genres", "pca_clusters", "cluster_profiles"]
 
@@ -69,6 +69,7 @@ def _scatter_clusters(ax, P, labels, colors, idx):
     )
 
 
+@as_written
 def clusters_2d(
     X,
     labels,
@@ -138,6 +139,7 @@ def clusters_2d(
     return fig
 
 
+@as_written
 def bic_curves(grid: pd.DataFrame, *, ax=None):
     """BIC against the number of components, one line per covariance type; the minimum circled.
 
@@ -177,6 +179,7 @@ def bic_curves(grid: pd.DataFrame, *, ax=None):
     return fig
 
 
+@as_written
 def cluster_genres(labels, genres, *, ax=None):
     """Heatmap of each cluster's genre mix (row shares, annotated in %), cluster sizes on the left.
 
@@ -211,6 +214,7 @@ def cluster_genres(labels, genres, *, ax=None):
     return fig
 
 
+@as_written
 def pca_clusters(X, labels, *, means=None, max_points: int | None = 15000, seed: int = 0, ax=None):
     """Points projected on the data's first two principal components, coloured by cluster.
 
@@ -247,6 +251,7 @@ def pca_clusters(X, labels, *, means=None, max_points: int | None = 15000, seed:
     return fig
 
 
+@as_written
 def cluster_profiles(means, feature_names: Sequence[str], *, weights=None, ax=None):
     """Heatmap of the clusters' mean features (standardized units), one row per cluster.
 

@@ -19,13 +19,23 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
 from genrelab.runs import Run
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "use_style",
@@ -37,7 +47,26 @@ __all__ = [
     "placeholder",
     "SavedFigure",
     "save_fig",
+    "plain_text",
+    "as_written",
 ]
+
+#: Fonts tried, in this order, for a character DejaVu Sans lacks (CJK, emoji, symbols), when
+#: installed: matplotlib >= 3.6 draws each glyph with the first font of the list that has it.
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "Noto Sans JP",
+    "Noto Sans SC",
+    "Noto Emoji",
+    "Symbola",
+    "Noto Sans Symbols2",
+)
 
 
 def use_style() -> None:
@@ -53,8 +82,85 @@ def use_style() -> None:
             "axes.titlesize": 12,
             "axes.labelsize": 11,
             "legend.frameon": False,
+            # labels come from the user's table: "$money$" is a name, not mathematics
+            "text.parse_math": False,
+            "font.sans-serif": _with_fallbacks(plt.rcParams["font.sans-serif"]),
         }
     )
+
+
+def _installed_fonts() -> set[str]:
+    return {f.name for f in font_manager.fontManager.ttflist}
+
+
+def _with_fallbacks(families: list[str]) -> list[str]:
+    """``families`` with the installed :data:`FALLBACK_FONTS` right after the first installed
+    one (seaborn lists Arial first, which is often missing: DejaVu Sans draws then)."""
+    installed = _installed_fonts()
+    extra = [f for f in FALLBACK_FONTS if f in installed and f not in families]
+    at = next((i + 1 for i, f in enumerate(families) if f in installed), 0)
+    return [*families[:at], *extra, *families[at:]]
+
+
+@functools.lru_cache(maxsize=8)
+def _drawable(families: tuple[str, ...]) -> frozenset[int]:
+    """The code points the installed fonts of ``families`` (and matplotlib's default) can draw."""
+    installed = _installed_fonts()
+    paths = {font_manager.findfont("DejaVu Sans")}
+    for family in families:
+        if family in installed:
+            paths.add(font_manager.findfont(family, fallback_to_default=False))
+    return frozenset(code for path in paths for code in FT2Font(path).get_charmap())
+
+
+_NOTED: list[str] = []  # the characters of the one missing-font note of this session
+
+
+def plain_text(fig: plt.Figure) -> plt.Figure:
+    """Draw every text of ``fig`` as written, no mathtext: a label ``$money$`` stays a name, and
+    ``$\\x$`` no longer stops the drawing. :func:`save_fig` calls it (and draws with no
+    mathtext, so tick labels made while drawing stay plain too)."""
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
+
+
+def as_written(draw: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a drawing function: it draws with no mathtext (seaborn measures its labels while
+    drawing) and its figure's texts stay plain (:func:`plain_text`), with or without
+    :func:`use_style`."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with plt.rc_context({"text.parse_math": False}):
+            out = draw(*args, **kwargs)
+            fig = getattr(out, "figure", None) if not isinstance(out, plt.Figure) else out
+            if isinstance(fig, plt.Figure):
+                plain_text(fig)
+        return out
+
+    return wrapper
+
+
+def _note_missing_glyphs(fig: plt.Figure) -> None:
+    """Log once a session when no installed font has some characters of ``fig``'s texts (CJK,
+    emoji: drawn as boxes), naming a font to install."""
+    if _NOTED:
+        return
+    drawable = _drawable(tuple(plt.rcParams["font.sans-serif"]))
+    missing = {
+        c
+        for text in fig.findobj(Text)
+        for c in text.get_text()
+        if ord(c) > 0x7F and not c.isspace() and ord(c) not in drawable
+    }
+    if missing:
+        _NOTED.extend(sorted(missing))
+        log.warning(
+            "no installed font draws %s (shown as boxes in the figures); install a font that "
+            "has them, e.g. Noto Sans CJK (Debian: fonts-noto-cjk), and genrelab uses it",
+            " ".join(_NOTED),
+        )
 
 
 # --- the two palettes ---------------------------------------------------------------------------
@@ -141,6 +247,7 @@ def figure_and_axes(ax=None, figsize: tuple[float, float] = (6.4, 4.8)):
     return ax.figure, ax
 
 
+@as_written
 def placeholder(text: str) -> plt.Figure:
     """A small figure that says why the real one cannot be drawn (e.g. no reference data)."""
     fig, ax = plt.subplots(figsize=(6.4, 1.6))
@@ -181,7 +288,9 @@ def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) ->
         Mark it as one of the chosen figures that ``make figures`` copies to ``figures/``.
     """
     path = run.figures_dir / f"{name}.png"
-    fig.savefig(path)
+    with plt.rc_context({"text.parse_math": False}):
+        plain_text(fig).savefig(path)
+    _note_missing_glyphs(fig)  # after drawing: tick labels get their text when drawn
     plt.close(fig)
     if featured:
         run.mark_featured(path.name)

@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 
 from genrelab import schema
 from genrelab.explore.taste import FEATURES, percentile_of
-from genrelab.plots.style import grid
+from genrelab.plots.style import as_written, grid
 
 __all__ = ["user_vs_public", "two_users", "PUBLIC_COLOR", "USER_COLORS"]
 
@@ -53,6 +53,7 @@ def _hist(ax, values: pd.Series, bins: np.ndarray, **style) -> None:
     ax.hist(values.clip(bins[0], bins[-1]), bins=bins, density=True, **style)
 
 
+@as_written
 def user_vs_public(
     user: pd.DataFrame,
     public: pd.DataFrame,
@@ -93,6 +94,7 @@ def user_vs_public(
     return fig
 
 
+@as_written
 def two_users(
     a: pd.DataFrame,
     b: pd.DataFrame,

@@ -19,13 +19,15 @@ Example
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
 import logging
+import lzma
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import pandas as pd
 
@@ -139,23 +141,95 @@ def read_tracks(
 
 def _read_file(path: Path) -> pd.DataFrame:
     """A CSV / TSV (optionally compressed) or parquet file; a file that cannot be read as one
-    gets a :class:`DataValidationError` naming it."""
+    gets a :class:`DataValidationError` naming it. A ``.csv`` whose header is split by
+    semicolons or tabs rather than commas is read with that delimiter (and, for semicolons,
+    decimal commas), and the log says so."""
     suffixes = "".join(path.suffixes).lower()
     try:
         if suffixes.endswith(".parquet"):
             return pd.read_parquet(path)
         if ".csv" in suffixes or ".tsv" in suffixes:
-            return pd.read_csv(path, sep="\t" if ".tsv" in suffixes else ",")
+            sep = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
+            df = pd.read_csv(path, sep=sep)
+            if sep != "," and ".tsv" not in suffixes:
+                log.info("%s: read as a %s-delimited table", path, DELIMITERS[sep])
+            return _decimal_commas(df, path) if sep == ";" else df
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path}: the file is empty (no header, no rows)") from None
     except UnicodeDecodeError as err:
-        raise DataValidationError(
-            f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8"
-        ) from None
+        raise DataValidationError(f"{path}: not UTF-8 text {_bad_byte(path, err)}") from None
     except (pd.errors.ParserError, OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataValidationError(f"{path}: cannot be read as a table ({first})") from None
+        raise DataValidationError(
+            f"{path}: cannot be read as a table ({first}); a CSV's delimiter is detected "
+            f"from its header among comma, semicolon and tab"
+        ) from None
     raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
+
+
+#: The delimiters a CSV header is checked for, by name.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes, decompressed by its suffix (.gz, .bz2, .xz)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _sniff_delimiter(path: Path) -> str:
+    """The most frequent of comma, semicolon and tab in the header line (comma on a tie or when
+    the header cannot be read here: pandas then says what is wrong)."""
+    try:
+        with _open_bytes(path) as f:
+            header = f.readline(1 << 16).decode("utf-8", errors="replace")
+    except (OSError, EOFError, lzma.LZMAError):
+        return ","
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > counts[","] else ","
+
+
+def _decimal_commas(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A semicolon-delimited table's text columns that are all decimal-comma numbers
+    (``0,748``), as numbers."""
+    number = r"[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?"
+    converted = []
+    for column in df.columns:
+        if pd.api.types.is_numeric_dtype(df[column]):
+            continue
+        values = df[column].dropna().astype(str).str.strip()
+        if len(values) and values.str.fullmatch(number).all() and values.str.contains(",").any():
+            text = df[column].astype("string").str.strip().str.replace(",", ".", regex=False)
+            df[column] = pd.to_numeric(text).astype(float)
+            converted.append(str(column))
+    if converted:
+        log.info("%s: decimal commas read as numbers in %s", path, ", ".join(converted))
+    return df
+
+
+def _bad_byte(path: Path, err: UnicodeDecodeError) -> str:
+    """Where the first byte that is not UTF-8 sits: its line of the file and data row."""
+    try:
+        with _open_bytes(path) as f:
+            for number, line in enumerate(f, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    row = "the header" if number == 1 else f"data row {number - 2}"
+                    return (
+                        f"at line {number} ({row}), position {bad.start + 1}: byte "
+                        f"0x{line[bad.start]:02x} ({bad.reason}); save it as UTF-8"
+                    )
+    except (OSError, EOFError, lzma.LZMAError):
+        pass
+    return f"({err.reason}); save it as UTF-8"
 
 
 def load_tracks(

@@ -17,7 +17,10 @@ Example
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -29,19 +32,47 @@ log = logging.getLogger(__name__)
 
 
 def scan(path: str | Path) -> pd.DataFrame:
-    """Audio files under ``path``: ``relpath`` (posix, relative), ``path`` (absolute), sorted."""
+    """Audio files under ``path``: ``relpath`` (posix, relative), ``path`` (absolute), sorted.
+
+    Symbolic links that lead to no file (a loop of links, a missing target) and links to
+    folders (not followed: one could lead back up the tree) are logged with their reason and
+    listed in ``attrs["skipped"]`` (``item_id`` = the relative path, ``reason``).
+    """
     root = Path(path).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"audio folder {root} does not exist")
-    files = sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-    )
-    return pd.DataFrame(
+    files, skipped = [], []
+    for p in sorted(root.rglob("*")):
+        reason = _bad_link(p)
+        if reason is not None:
+            rel = p.relative_to(root).as_posix()
+            log.warning("skipped %s: %s", p, reason)
+            skipped.append({"item_id": rel, "reason": reason})
+        elif p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS:
+            files.append(p)
+    out = pd.DataFrame(
         {
             "relpath": [p.relative_to(root).as_posix() for p in files],
             "path": [str(p) for p in files],
         }
     )
+    out.attrs["skipped"] = pd.DataFrame(skipped, columns=["item_id", "reason"])
+    return out
+
+
+def _bad_link(p: Path) -> str | None:
+    """Why the symbolic link ``p`` is skipped (None when ``p`` is no link or leads to a file)."""
+    if not p.is_symlink():
+        return None
+    try:
+        target = p.stat()
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a loop of symbolic links (the link leads back to itself)"
+        return f"a symbolic link to nothing ({err.strerror}: {os.readlink(p)})"
+    if stat.S_ISDIR(target.st_mode):
+        return f"a symbolic link to a folder ({os.readlink(p)}), not followed"
+    return None
 
 
 def _match_keys(files: pd.DataFrame, keys: pd.Series) -> pd.Series:
@@ -89,8 +120,10 @@ def corpus(
     if path is None:
         raise ValueError("the folder source needs path= (a folder of audio files)")
     files = scan(path)
+    skipped = files.attrs["skipped"]
     if files.empty:
-        raise ValueError(f"{path}: no audio files ({', '.join(AUDIO_EXTENSIONS)})")
+        also = f"; {len(skipped)} link(s) skipped (see the log)" if len(skipped) else ""
+        raise ValueError(f"{path}: no audio files ({', '.join(AUDIO_EXTENSIONS)}){also}")
     files = subsample(files, n_clips, seed)
     items = pd.DataFrame(
         {
@@ -136,4 +169,5 @@ def corpus(
         items,
         reference,
         label_name=label_column or ("folder" if label_from_folder else "label"),
+        failures=skipped,
     )
