@@ -186,3 +186,18 @@ def test_a_file_in_the_way_of_the_cache_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("GENRELAB_CACHE_DIR", str(blocker))
     with pytest.raises(config.CacheFolderError, match=rf"{blocker} cannot be written to"):
         config.cache_folder("features")
+
+
+def test_the_command_line_reports_a_cache_folder_error_in_one_line(tmp_path, monkeypatch, capsys):
+    from genrelab.report import __main__ as cli
+
+    def refuse(*args, **kwargs):
+        config.cache_folder("results")
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("GENRELAB_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(cli, "run_report", refuse)
+    assert cli.main(["--run-id", "x"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the cache folder {blocker}") and err.count("\n") == 1

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from genrelab.errors import GenrelabError
+
 
 def _find_root() -> Path:
     if os.environ.get("GENRELAB_ROOT"):
@@ -96,7 +98,7 @@ CACHE_FOLDERS = {
 }
 
 
-class CacheFolderError(PermissionError):
+class CacheFolderError(GenrelabError, PermissionError):
     """A cache folder cannot be created or written to; the message says what to do."""
 
 
