@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,47 @@ MAX_RUN_ID = 120
 
 
 def check_run_id(run_id: str) -> str:
-    """Return ``run_id`` if it is a plain folder name, else raise ``ValueError`` saying why."""
+    """Return ``run_id`` if it is a plain folder name, else raise ``ValueError`` saying why.
+
+    A plain folder name has no ``/``, is not ``.`` or ``..``, holds no control character (a
+    newline or a tab would break the log lines and file listings that name the run) and is at
+    most :data:`MAX_RUN_ID` bytes long.
+    """
     if not isinstance(run_id, str) or not run_id or "/" in run_id or run_id in {".", ".."}:
         raise ValueError(f"run_id must be a plain folder name, got {run_id!r}")
+    control = [c for c in run_id if unicodedata.category(c) == "Cc"]
+    if control:
+        raise ValueError(
+            f"run_id must be a plain folder name without control characters, got {run_id!r} "
+            f"(it holds {''.join(dict.fromkeys(control))!r})"
+        )
     if len(run_id.encode()) > MAX_RUN_ID:
         raise ValueError(
             f"run_id is {len(run_id.encode())} bytes long; at most {MAX_RUN_ID} are allowed"
         )
     return run_id
+
+
+def resolve_latest(root: Path) -> Path:
+    """The run folder ``<root>/latest`` links to, refused if it lies outside ``root``.
+
+    The runner points the link at a folder of ``root``; a link edited or planted to point
+    elsewhere would make every reader (and the predictor, which writes its mixture into the
+    run) work on a folder that is not a run.
+
+    Raises
+    ------
+    ValueError
+        The link points outside ``root`` (or at ``root`` itself).
+    """
+    link = root / LATEST
+    target = link.resolve()
+    if target.parent != root.resolve():
+        raise ValueError(
+            f"{link} points to {target}, which is not a run folder of {root}: "
+            f"remove the link (the next complete run sets it again)"
+        )
+    return target
 
 
 def lookup(metrics: dict, key: str, default: Any = None) -> Any:
@@ -120,7 +154,7 @@ class Run:
         root = config.runs_dir()
         path = root / run_id
         if run_id == LATEST and path.is_symlink():
-            path = path.resolve()
+            path = resolve_latest(root)
         if not create and not path.is_dir():
             hint = " (no run has completed yet)" if run_id == LATEST else ""
             raise FileNotFoundError(f"no run {run_id!r} under {root}{hint}")

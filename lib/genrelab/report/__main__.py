@@ -7,7 +7,8 @@ import sys
 from datetime import datetime
 
 from genrelab import config, runs
-from genrelab.report.execute import DEFAULT_JOBS, NotebookFailed, run_report
+from genrelab.errors import GenrelabError
+from genrelab.report.execute import DEFAULT_JOBS, run_report
 from genrelab.report.publish import publish
 
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(path.relative_to(config.PROJECT_ROOT))
         else:
             run_report(args.params, args.run_id, progress_bar=not args.no_progress, jobs=args.jobs)
-    except (NotebookFailed, FileNotFoundError, FileExistsError, ValueError) as err:
+    except (GenrelabError, FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

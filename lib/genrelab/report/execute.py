@@ -27,11 +27,12 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import yaml
+from filelock import FileLock, Timeout
 
 from genrelab import config, memo, runs
 from genrelab.errors import GenrelabError
 from genrelab.report.kernels import IPCKernelManager
-from genrelab.report.params import check_params, load_params, notebook_parameters
+from genrelab.report.params import check_params, load_params, notebook_parameters, resolve_paths
 from genrelab.report.render import render_html
 from genrelab.runs import Run
 
@@ -57,6 +58,8 @@ REPORTED_PACKAGES = [
 ]
 #: The run's state file (see the module docstring).
 STATE_FILE = "run.json"
+#: Held while the run runs (:func:`_run_lock`).
+RUN_LOCK = ".run.lock"
 #: The notebook metadata that declares which notebooks' outputs a notebook reads:
 #: ``{"genrelab": {"needs": ["01_collection"]}}`` (notebook stems). The runner starts a notebook
 #: once those are done; a notebook without it needs every notebook before it by name.
@@ -277,6 +280,7 @@ def plan_run(
         if "run_id" not in declared[nb.stem]:
             raise ValueError(f"{nb.name}: its parameters cell must declare run_id")
     check_params(params, str(params_path), declared)
+    params = resolve_paths(params, str(params_path))
     stems = set(declared)
     return [
         (nb, {**notebook_parameters(params, nb, set(declared[nb.stem]), stems), "run_id": run_id})
@@ -367,6 +371,30 @@ def run_report(
         raise FileNotFoundError(f"no numbered notebooks (NN_name.ipynb) in {config.NOTEBOOKS_DIR}")
     plan = plan_run(params_path, run_id, notebooks)
     run = Run(run_id)
+    with _run_lock(run):
+        return _run_locked(run, plan, params_path, jobs=jobs, progress_bar=progress_bar)
+
+
+@contextlib.contextmanager
+def _run_lock(run: Run):
+    """Hold the run's lock while it runs: the same RUN= started again meanwhile is refused."""
+    lock = FileLock(run.path(RUN_LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise FileExistsError(
+            f"run {run.id!r} is running in another process ({run.dir}): wait for it to end, "
+            "or choose another RUN="
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    run: Run, plan: list[tuple[Path, dict]], params_path, *, jobs: int, progress_bar: bool
+) -> Run:
     state = _start_or_resume(run, plan)
     handler = _setup_logging(run)
     try:
