@@ -73,6 +73,19 @@ def test_find_model_run_prefers_runs_latest_then_the_newest_model(tmp_project_di
         pm.find_model_run("../new")
 
 
+def test_latest_pointing_outside_runs_is_refused_not_written_into(tmp_project_dirs, tmp_path):
+    # issue 26, runs minor: the predictor followed runs/latest anywhere and wrote its mixture there
+    root = config.runs_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / runs.MODEL_FILE).write_bytes(b"x")
+    (root / runs.LATEST).symlink_to(elsewhere)
+    with pytest.raises(pm.PredictorSetupError, match="not a run folder"):
+        pm.find_model_run("latest")
+    assert sorted(p.name for p in elsewhere.iterdir()) == [runs.MODEL_FILE]
+
+
 def test_without_any_model_the_message_says_what_to_run(tmp_project_dirs):
     with pytest.raises(pm.PredictorSetupError, match="make report") as info:
         pm.PredictorModel("latest")

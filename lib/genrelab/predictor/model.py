@@ -103,7 +103,10 @@ def find_model_run(run_id: str = runs.LATEST) -> Path:
         )
     latest = root / runs.LATEST
     if (latest / runs.MODEL_FILE).exists():
-        return latest.resolve()
+        try:  # the predictor writes its mixture into the run: never into a folder elsewhere
+            return runs.resolve_latest(root)
+        except ValueError as exc:
+            raise PredictorSetupError(str(exc)) from None
     found = [p.parent for p in root.glob(f"*/{runs.MODEL_FILE}") if p.parent.name != runs.LATEST]
     if not found:
         raise PredictorSetupError(NO_MODEL.format(root=root))
