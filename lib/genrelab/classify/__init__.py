@@ -60,6 +60,7 @@ from genrelab.classify.scoring import (
     metrics_table,
     permutation_importances,
     prediction_metrics,
+    top2_note,
     top_confusions,
     with_interval,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "split_tracks",
     "text_model",
     "text_vectorizer",
+    "top2_note",
     "top_confusions",
     "with_interval",
 ]

@@ -62,6 +62,8 @@ def classification_metrics(model, X: pd.DataFrame, y) -> dict[str, Any]:
     """Accuracy, macro-F1, log loss, top-2 accuracy and recall per class of a fitted model.
 
     Log loss and top-2 accuracy need ``predict_proba``; they are NaN for a model without it.
+    Top-2 accuracy is NaN (left out) with two classes, where it is always 1
+    (:func:`top2_note`).
     """
     proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
     classes = getattr(model, "classes_", np.unique(np.asarray(y)))
@@ -81,10 +83,21 @@ def prediction_metrics(y, predicted, proba: np.ndarray | None, classes) -> dict[
     if proba is not None:
         proba = np.clip(proba, 1e-15, 1)
         out["log_loss"] = log_loss(y, proba / proba.sum(axis=1, keepdims=True), labels=classes)
-        out["top2_accuracy"] = top_k_accuracy_score(y, proba, k=2, labels=classes)
+        if len(classes) > 2:  # with two classes the top 2 hold every label: always 1
+            out["top2_accuracy"] = top_k_accuracy_score(y, proba, k=2, labels=classes)
     recall = recall_score(y, predicted, labels=classes, average=None, zero_division=0)
     out["recall"] = dict(zip(map(str, classes), map(float, recall)))
     return out
+
+
+def top2_note(classes: Sequence) -> str | None:
+    """The note a notebook shows when top-2 accuracy is left out (two classes), else ``None``."""
+    if len(classes) > 2:
+        return None
+    return (
+        f"Top-2 accuracy is left out: with {len(classes)} genres the two most probable hold "
+        "every label, so it would always be 100%."
+    )
 
 
 def interval95(scores: Sequence[float] | np.ndarray) -> tuple[float, float, float]:

@@ -61,7 +61,8 @@ class ClusterModel:
         out = []
         for i, share in enumerate(self.meta["genre_share"]):
             best = sorted(share.items(), key=lambda kv: -kv[1])[:top]
-            out.append(f"cluster {i + 1}: " + ", ".join(f"{g} {v:.0%}" for g, v in best if v > 0))
+            genres = ", ".join(f"{g} {v:.0%}" for g, v in best if v > 0)
+            out.append(f"cluster {i + 1}: {genres}" if genres else f"cluster {i + 1}")
         return out
 
 
@@ -168,12 +169,10 @@ def cluster_model(
     label = schema.LABEL
     genres = tracks[label].astype("str").to_numpy() if label in tracks else np.full(len(X), "?")
     table = label_shares(hard, genres, settings["k"])
-    meta = {
-        **settings,
-        "n_tracks": len(X),
-        "source": source,
-        "genre_share": [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()],
-    }
+    shares = [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()]
+    if not tables.has_labels(tracks):  # a table without genres: the clusters are numbered only
+        shares = [{} for _ in shares]
+    meta = {**settings, "n_tracks": len(X), "source": source, "genre_share": shares}
     try:
         persist.save_mixture(pipe, run_dir, meta)
     except OSError as exc:

@@ -85,6 +85,8 @@ def render_html(run: Run, state: dict) -> Path:
         status = entry["status"]
         if status == "failed":
             status = f"FAILED at {html.escape(entry.get('error', ''))}"
+        elif entry.get("ended_early"):
+            status = f"ok, ended early: {html.escape(entry['ended_early'])}"
         seconds = f"{entry['seconds']:.1f} s" if entry.get("seconds") is not None else ""
         rows.append(
             f'<tr><td><a href="{runs.HTML_DIR}/{name}.html">{name}</a></td>'

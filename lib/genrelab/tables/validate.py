@@ -87,7 +87,8 @@ def find_problems(df: pd.DataFrame, features: list[str] = schema.AUDIO_FEATURES)
                 {"row": [-1], "column": [col], "value": [None], "problem": ["column missing"]}
             )
         )
-    for col in ["track_id", "genre"]:
+    labelled = "genre" in df and bool(df["genre"].notna().any())  # else a table without genres
+    for col in ["track_id", "genre"] if labelled else ["track_id"]:
         if col in df:
             add(df[col].isna(), col, "missing value")
     for col in [c for c in features if c in df.columns]:
@@ -209,7 +210,8 @@ def validate_tracks(
     out["release_year"] = pd.to_numeric(
         out["track_album_release_date"].astype("str").str.slice(0, 4), errors="coerce"
     ).astype("Int64")
-    out["genre"] = out["genre"].astype("str")
+    if out["genre"].notna().any():  # (a table without genres keeps them missing)
+        out["genre"] = out["genre"].astype("str")
     out.attrs.update(source=source, label_column=label_column)
     return out, problems
 
