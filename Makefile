@@ -35,7 +35,7 @@ quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
 test: $(STAMP) browser ## run the test suite (pytest; notebooks on params/quick.yaml, the app in headless chromium)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff (lint everywhere, notebooks included; formatting of the .py files) and mypy on lib/
+lint: $(STAMP) ## ruff (lint and formatting of lib/, tests/, benchmarks/, notebooks/) and mypy on lib/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -52,6 +52,21 @@ def test_one_parameters_cell_of_typed_commented_literals(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_only_the_parameters_cell_has_long_lines(path):
+    """ruff's long-line waiver for notebooks is for the parameters cell (a literal and its
+    documenting comment a line); every other line keeps to the line length."""
+    nb = nbformat.read(path, as_version=4)
+    long = [
+        (i, line[:60])
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", [])
+        for line in cell.source.splitlines()
+        if len(line) > 100
+    ]
+    assert not long, f"{path.name}: lines over 100 characters outside the parameters cell: {long}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_thin_and_reads_as_a_story(path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(nb.cells):
