@@ -227,8 +227,8 @@ class Run:
         self.record(Section.SKIPPED, **{part: note})
         return note
 
-    def record(self, section: str, **values: Any) -> dict:
-        """Merge ``values`` into ``metrics.json[section]`` and return that section.
+    def record(self, section: str, **values: Any) -> None:
+        """Merge ``values`` into ``metrics.json[section]`` (:meth:`metrics` reads them back).
 
         Nested dicts merge key by key, so ``record("classification", honest={"audio": {...}})``
         and a later ``record("classification", leaky={...})`` both survive.
@@ -236,8 +236,7 @@ class Run:
         # read-modify-write under a file lock: notebooks of one run may record at the same time
         with FileLock(f"{self.metrics_path}.lock"):
             metrics = self.metrics()
-            merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
+            _deep_merge(metrics.setdefault(section, {}), jsonable(values))
             tmp = self.metrics_path.with_name(f".{METRICS_FILE}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
             os.replace(tmp, self.metrics_path)
-        return merged

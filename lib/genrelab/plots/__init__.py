@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from genrelab.plots import audio, classification, eda, mixtures, style, taste
 from genrelab.plots.style import (
-    SavedFigure,
     as_written,
     cluster_palette,
     figure_and_axes,
@@ -37,6 +36,7 @@ from genrelab.plots.style import (
     placeholder,
     plain_text,
     save_fig,
+    show_saved,
     use_style,
 )
 
@@ -47,7 +47,7 @@ __all__ = [
     "mixtures",
     "style",
     "taste",
-    "SavedFigure",
+    "show_saved",
     "as_written",
     "cluster_palette",
     "figure_and_axes",
