@@ -9,7 +9,7 @@ RUN ?= $(shell date +%Y%m%d-%H%M%S)
 PORT ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report quick test lint format figures lock clean app browser
+.PHONY: help setup lab report quick test lint format figures lock clean app browser docs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -54,7 +54,10 @@ browser: ## install Debian's chromium for the browser test, if /usr/bin/chromium
 	else echo "The browser test needs Debian's chromium (it is skipped without it). Install it with:"; \
 	     echo "    sudo apt-get update && sudo apt-get install -y chromium"; fi
 
-figures: $(STAMP) ## publish runs/latest (a complete run): figures/, results/results.json, README results
+docs: $(STAMP) ## the documentation site into docs/_build/html (Sphinx; warnings are errors)
+	$(BIN)/python -m sphinx -b html -W --keep-going -j auto docs docs/_build/html
+
+figures: $(STAMP) ## publish runs/latest (a complete run): figures/, results/results.json, README results, docs/study/
 	$(BIN)/python -m genrelab.report --publish latest
 
 lock: $(STAMP) ## re-pin constraints.txt to what .venv holds now

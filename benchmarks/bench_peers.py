@@ -39,6 +39,7 @@ import time
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from record import recording
 from threadpoolctl import threadpool_limits
 
 from genrelab import audio
@@ -99,83 +100,94 @@ def main() -> None:
         help="the reserved Bach chorales: the one independent validation (run once, when final)",
     )
     args = parser.parse_args()
-
-    start = time.perf_counter()
-    if args.validation:
-        print("VALIDATION on the reserved Bach chorales: run once; nothing is tuned after it")
-    if args.source == "scores" or args.validation:
-        corpus = scores.corpus(
-            args.clips or None,
-            args.seed,
-            n_jobs=args.n_jobs,
-            progress=True,
-            validation=args.validation,
-        )
-        det = corpus.details.set_index("item_id")
-        simple = corpus.items["item_id"].map(det["beat_quarters"]).isin([1.0, 2.0])
-        beat_tempo = corpus.items["item_id"].map(det["beat_tempo"])
-    else:
-        corpus = synthetic.corpus(args.clips or 120, args.seed, n_jobs=args.n_jobs)
-        simple = beat_tempo = None
-    build_s = time.perf_counter() - start
-    ref = corpus.reference.set_index("item_id")
-    truth = pd.DataFrame(
-        {
-            "path": corpus.items["path"],
-            "tempo": corpus.items["item_id"].map(ref["tempo"]).values,
-            "key": corpus.items["item_id"].map(ref["key"]).values,
-            "mode": corpus.items["item_id"].map(ref["mode"]).values,
-        }
-    )
-    truth["seconds"] = [sf.info(p).duration for p in truth["path"]]
-    truth["half"] = np.where(np.arange(len(truth)) % 2 == 0, "tune", "held-out")
-    if simple is not None:
-        truth["simple"] = simple.values
-        truth["beat_tempo"] = beat_tempo.values
-    paths = list(truth["path"])
-    print(
-        f"{corpus!r}: {len(paths)} clips ({len(corpus.failures)} failed) built in {build_s:.1f} s"
-    )
-    if args.source == "scores" or args.validation:
-        print(f"keys decided by the score: {int(truth['key'].notna().sum())} of {len(truth)}")
-        print(scores.key_summary(corpus.details).to_string())
-
-    rows, tables = {}, {}
-    with threadpool_limits(1):
-        tables["genrelab (aubio)"] = _aubio(paths)
-        for name in [p for p in args.peers.split(",") if p]:
-            label = {"essentia": "Essentia 2013 + bgate", "librosa": "librosa beat_track"}[name]
-            try:
-                tables[label] = peers.extract_peers(paths, name)
-            except peers.PeerMissing as exc:
-                rows[label] = {"note": str(exc)}
-    essentia = "Essentia 2013 + bgate"
-    parts = {"whole": truth}
-    if not args.validation:
-        parts.update({h: truth[truth["half"] == h] for h in ("tune", "held-out")})
-    for part, subset in parts.items():
-        rows_part = {label: row for label, row in rows.items() if "note" in row}
-        for label, table in tables.items():
-            rows_part[label] = _scores(subset, table)
-        report = pd.DataFrame(rows_part).T
-        if essentia in tables and "x real time per core" in report:
-            speed = report["x real time per core"]
-            report.insert(6, "speed / Essentia", speed / speed[essentia])
-        print(f"\n== {part} ({len(subset)} clips)")
-        with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 250):
-            print(report.to_string())
-    if args.out:
-        merged = truth.copy()
-        for label, table in tables.items():
-            short = label.split()[0].strip("()").lower()
-            merged = merged.merge(
-                table[["path", "tempo", "key", "mode"]].rename(
-                    columns={c: f"{short}_{c}" for c in ("tempo", "key", "mode")}
-                ),
-                on="path",
+    name = "bench_peers" + ("_validation" if args.validation else f"_{args.source}")
+    with recording(name, f"genrelab, Essentia and librosa on the same clips ({name[12:]})") as rec:
+        start = time.perf_counter()
+        if args.validation:
+            print("VALIDATION on the reserved Bach chorales: run once; nothing is tuned after it")
+        if args.source == "scores" or args.validation:
+            corpus = scores.corpus(
+                args.clips or None,
+                args.seed,
+                n_jobs=args.n_jobs,
+                progress=True,
+                validation=args.validation,
             )
-        merged.to_csv(args.out, index=False)
-        print(f"per-clip table: {args.out}")
+            det = corpus.details.set_index("item_id")
+            simple = corpus.items["item_id"].map(det["beat_quarters"]).isin([1.0, 2.0])
+            beat_tempo = corpus.items["item_id"].map(det["beat_tempo"])
+        else:
+            corpus = synthetic.corpus(args.clips or 120, args.seed, n_jobs=args.n_jobs)
+            simple = beat_tempo = None
+        build_s = time.perf_counter() - start
+        ref = corpus.reference.set_index("item_id")
+        truth = pd.DataFrame(
+            {
+                "path": corpus.items["path"],
+                "tempo": corpus.items["item_id"].map(ref["tempo"]).values,
+                "key": corpus.items["item_id"].map(ref["key"]).values,
+                "mode": corpus.items["item_id"].map(ref["mode"]).values,
+            }
+        )
+        truth["seconds"] = [sf.info(p).duration for p in truth["path"]]
+        truth["half"] = np.where(np.arange(len(truth)) % 2 == 0, "tune", "held-out")
+        if simple is not None:
+            truth["simple"] = simple.values
+            truth["beat_tempo"] = beat_tempo.values
+        paths = list(truth["path"])
+        print(
+            f"{corpus!r}: {len(paths)} clips ({len(corpus.failures)} failed) "
+            f"built in {build_s:.1f} s"
+        )
+        if args.source == "scores" or args.validation:
+            print(f"keys decided by the score: {int(truth['key'].notna().sum())} of {len(truth)}")
+            print(scores.key_summary(corpus.details).to_string())
+
+        rows, tables = {}, {}
+        with threadpool_limits(1):
+            tables["genrelab (aubio)"] = _aubio(paths)
+            for name in [p for p in args.peers.split(",") if p]:
+                label = {"essentia": "Essentia 2013 + bgate", "librosa": "librosa beat_track"}[name]
+                try:
+                    tables[label] = peers.extract_peers(paths, name)
+                except peers.PeerMissing as exc:
+                    rows[label] = {"note": str(exc)}
+        essentia = "Essentia 2013 + bgate"
+        parts = {"whole": truth}
+        if not args.validation:
+            parts.update({h: truth[truth["half"] == h] for h in ("tune", "held-out")})
+        for part, subset in parts.items():
+            rows_part = {label: row for label, row in rows.items() if "note" in row}
+            for label, table in tables.items():
+                rows_part[label] = _scores(subset, table)
+            report = pd.DataFrame(rows_part).T
+            if essentia in tables and "x real time per core" in report:
+                speed = report["x real time per core"]
+                report.insert(6, "speed / Essentia", speed / speed[essentia])
+            print(f"\n== {part} ({len(subset)} clips)")
+            with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 250):
+                print(report.to_string())
+            for label, row in report.iterrows():
+                for column in ("tempo Acc1", "tempo Acc2", "key MIREX", "x real time per core"):
+                    if column in row and pd.notna(row[column]):
+                        unit = "x" if column.startswith("x ") else ""
+                        rec.add(
+                            f"{part} ({len(subset)} clips) · {label} · {column}",
+                            row[column],
+                            unit=unit,
+                        )
+        if args.out:
+            merged = truth.copy()
+            for label, table in tables.items():
+                short = label.split()[0].strip("()").lower()
+                merged = merged.merge(
+                    table[["path", "tempo", "key", "mode"]].rename(
+                        columns={c: f"{short}_{c}" for c in ("tempo", "key", "mode")}
+                    ),
+                    on="path",
+                )
+            merged.to_csv(args.out, index=False)
+            print(f"per-clip table: {args.out}")
 
 
 if __name__ == "__main__":

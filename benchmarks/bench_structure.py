@@ -15,6 +15,8 @@ import ast
 import json
 from pathlib import Path
 
+from record import recording
+
 
 def _functions(tree: ast.AST):
     for node in ast.walk(tree):
@@ -62,7 +64,13 @@ def main() -> None:
     parser.add_argument("root", nargs="?", default=Path(__file__).resolve().parents[1], type=Path)
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
-    shape = measure(args.root)
+    with recording("bench_structure", "The package's shape") as rec:
+        shape = measure(args.root)
+        for key, value in shape.items():
+            if key != "twice":
+                rec.add(key.replace("_", " "), value)
+        for name, where in shape["twice"].items():
+            rec.note(f"{name} is defined in {', '.join(where)}")
     if args.json:
         print(json.dumps(shape, indent=2))
         return

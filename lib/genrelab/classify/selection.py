@@ -177,8 +177,8 @@ class ModelSelection:
     best_name_, best_estimator_, best_params_, best_key_
         The model with the best mean CV score: its name, fitted pipeline, parameters and key.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> from genrelab import data, schema, selection
     >>> df = data.snapshot_tracks().sample(600, random_state=0)

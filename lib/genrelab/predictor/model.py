@@ -9,9 +9,8 @@ point in the space of :data:`genrelab.schema.AUDIO_FEATURES`:
   continuous features (:func:`cluster_model`; k and the covariance type notebook 04 chose by BIC,
   read from ``metrics.json``), cached in the run;
 * the nearest tracks and a search by name or artist (:class:`TrackIndex`);
-* for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and, when
-the run
-  holds one, a mapping from them to the reference features (:class:`AubioMapping`).
+* for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and,
+  when the run holds one, a mapping from them to the reference features (:class:`AubioMapping`).
 
 Every skops file is read through :mod:`genrelab.persist`, which refuses any type the package
 does not save. This module does not import ipywidgets (tests/test_predictor_model.py checks it).
