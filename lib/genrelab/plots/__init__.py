@@ -2,8 +2,7 @@
 
 Modules
 -------
-style           use_style, the genre and cluster palettes, the panel grid, placeholders, save_fig
-                (user labels drawn as written: no mathtext, a font fallback for CJK / emoji)
+style           use_style, palettes, the panel grid, placeholders, save_fig, labels as written
 eda             notebooks 01-02: subgenre counts, feature densities, tempo, correlations, medians
 classification  notebook 03: accuracy comparison, confusion matrices, importances, decision tree
 mixtures        notebook 04 part 1: clusters in 2-D, BIC curves, cluster x genre, PCA, profiles
@@ -12,10 +11,11 @@ taste           notebook 02: a listener against the public, two listeners side b
 
 Every drawing function returns a new matplotlib figure for :func:`save_fig`; none computes a
 result the notebooks record (the numbers come from the model modules). Call :func:`use_style`
-once at the top of a notebook.
+once at the top of a notebook. Labels are drawn as written (no mathtext; a font fallback for
+CJK and emoji where one is installed).
 
-Example
--------
+Examples
+--------
 >>> from genrelab import plots
 >>> plots.use_style()
 >>> fig = plots.placeholder("nothing to draw")
