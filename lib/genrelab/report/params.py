@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Rule:
     high: float | None = None
     open_range: bool = False  # low < value < high (else low <= value <= high)
     items: str | None = None  # a list's element type, a key of _TYPES
+    choices: tuple[str, ...] = ()  # the values a text parameter (or a list's items) may take
 
     def problem(self, value) -> str | None:
         values = value if isinstance(value, list) else [value]
@@ -59,6 +61,10 @@ class Rule:
             if bad:
                 return f"must be a list of {self.items} values, got {bad[0]!r} in it"
         for v in values:
+            if self.choices and isinstance(v, str) and v not in self.choices:
+                return f"must be one of {list(self.choices)}, got {v!r}{_closest(v, self.choices)}"
+            if isinstance(v, float) and not math.isfinite(v):
+                return f"must be a finite number, got {v!r}"
             if not isinstance(v, int | float) or isinstance(v, bool):
                 continue
             low_bad = self.low is not None and (v <= self.low if self.open_range else v < self.low)
@@ -111,6 +117,14 @@ RULES: dict[str, Rule] = {
     "test_song": Rule(items="float"),
     "bic_covariance_types": Rule(items="str"),
     "audio_peers": Rule(items="str"),
+    # text parameters that name one of a few choices (the notebooks' comments list them)
+    "source": Rule(choices=("snapshot", "file", "spotify")),
+    "invalid_rows": Rule(choices=("raise", "drop")),
+    "features_source": Rule(choices=("auto", "spotify", "reccobeats")),
+    "dedup_policy": Rule(choices=("drop_conflicting", "majority", "keep_first")),
+    "user_source": Rule(choices=("snapshot", "spotify")),
+    "audio_source": Rule(choices=("scores", "synthetic", "fma", "folder", "deezer")),
+    "audio_features": Rule(choices=("compact", "all")),
 }
 
 
@@ -229,6 +243,11 @@ def resolve_paths(params: dict, source: str) -> dict:
     def resolve(key, value, where):
         if key not in PATH_PARAMETERS or not isinstance(value, str) or not value:
             return value
+        if "://" in value:  # a URL, perhaps with a password in it: never echoed
+            scheme, _, rest = value.partition("://")
+            shown = f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+            problems.append(f"{where}{key}: {shown!r} is a URL; give a local file or folder")
+            return value
         path = config.absolute(value)
         if not path.exists():
             problems.append(f"{where}{key}: {path} does not exist (from {value!r})")
@@ -248,8 +267,8 @@ def resolve_paths(params: dict, source: str) -> dict:
     return out
 
 
-def _closest(name: str, valid) -> str:
-    match = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+def _closest(name, valid) -> str:
+    match = difflib.get_close_matches(str(name), sorted(map(str, valid)), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -310,11 +329,20 @@ def check_params(params: dict, source: str, declared: dict[str, dict[str, dict]]
             problems.append(f"{where}{key} {problem}")
 
     for key, value in params.items():
+        if not isinstance(key, str):  # `01:` is the number 1 in YAML, not a section name
+            problems.append(
+                f"{key!r} is not a parameter or section name (YAML reads it as a number: "
+                f"write the section's full name; sections are {sorted(declared)})"
+            )
+            continue
         if isinstance(value, dict) and key not in every:
             if key not in declared:
                 problems.append(f"unknown section {key!r}{_closest(key, declared)}")
                 continue
             for name, v in value.items():
+                if not isinstance(name, str):
+                    problems.append(f"section {key}: {name!r} is not a parameter name")
+                    continue
                 check(name, v, f"section {key}: ", declared[key])
         else:
             owners = {stem: p for stem, p in declared.items() if key in p}

@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import hashlib
 import io
@@ -170,9 +171,12 @@ def _read_file(path: Path) -> pd.DataFrame:
         if ".csv" in suffixes or ".tsv" in suffixes:
             sep = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
             df = pd.read_csv(path, sep=sep)
+            _refuse_duplicate_columns(path, sep)
             if sep != "," and ".tsv" not in suffixes:
                 log.info("%s: read as a %s-delimited table", path, DELIMITERS[sep])
             return _decimal_commas(df, path) if sep == ";" else df
+    except DataValidationError:
+        raise
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path}: the file is empty (no header, no rows)") from None
     except UnicodeDecodeError as err:
@@ -184,6 +188,20 @@ def _read_file(path: Path) -> pd.DataFrame:
             f"from its header among comma, semicolon and tab"
         ) from None
     raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
+
+
+def _refuse_duplicate_columns(path: Path, sep: str) -> None:
+    """A header that names a column twice: pandas would rename the second ``name.1`` and the
+    table would silently use the first; refused, naming the column(s)."""
+    with _open_bytes(path) as f:
+        header = f.readline(1 << 20).decode("utf-8-sig", errors="replace")
+    names = [n.strip() for n in next(csv.reader([header], delimiter=sep), [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError(
+            f"{path}: the header names column(s) {twice} more than once; keep one of each "
+            "(which one holds the values meant is not for genrelab to guess)"
+        )
 
 
 #: The delimiters a CSV header is checked for, by name.
