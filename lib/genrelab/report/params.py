@@ -53,9 +53,12 @@ class Rule:
     open_range: bool = False  # low < value < high (else low <= value <= high)
     items: str | None = None  # a list's element type, a key of _TYPES
     choices: tuple[str, ...] = ()  # the values a text parameter (or a list's items) may take
+    non_empty: bool = False  # a list that must name at least one value
 
     def problem(self, value) -> str | None:
         values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and self.non_empty and not value:
+            return "must name at least one value, got an empty list"
         if isinstance(value, list) and self.items is not None:
             bad = [v for v in value if v is None or not _type_ok(v, self.items)]
             if bad:
@@ -97,7 +100,7 @@ RULES: dict[str, Rule] = {
     "n_jobs": Rule(-1, 1024),
     "max_rows": Rule(0),
     "seed_k": Rule(1, 100),
-    "bic_k": Rule(1, 1000, items="int"),
+    "bic_k": Rule(1, 1000, items="int", non_empty=True),
     "bic_n_init": Rule(1, 1000),
     "bic_max_rows": Rule(0),
     "n_init": Rule(1, 1000),
@@ -110,12 +113,18 @@ RULES: dict[str, Rule] = {
     "gmm_max_tracks": Rule(1),
     "n_neighbors": Rule(1, 1000),
     "features": Rule(items="str"),
-    "models": Rule(items="str"),
-    "full_feature_sets": Rule(items="str"),
+    "models": Rule(
+        items="str",
+        non_empty=True,
+        choices=("random_forest", "hist_gradient_boosting", "svc_rbf", "logistic_regression"),
+    ),
+    "full_feature_sets": Rule(items="str", choices=("audio", "full", "full_2026")),
     "text_columns": Rule(items="str"),
     "seed_features": Rule(items="str"),
     "test_song": Rule(items="float"),
-    "bic_covariance_types": Rule(items="str"),
+    "bic_covariance_types": Rule(
+        items="str", non_empty=True, choices=("full", "tied", "diag", "spherical")
+    ),
     "audio_peers": Rule(items="str"),
     # text parameters that name one of a few choices (the notebooks' comments list them)
     "source": Rule(choices=("snapshot", "file", "spotify")),
