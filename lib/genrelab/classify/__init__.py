@@ -48,6 +48,7 @@ from genrelab.classify.pipelines import (
 from genrelab.classify.scoring import (
     RandomGuess,
     baselines,
+    bootstrap_accuracy_interval,
     classification_metrics,
     confused_tracks,
     confusion_counts,
@@ -63,6 +64,7 @@ from genrelab.classify.scoring import (
     top2_note,
     top_confusions,
     with_interval,
+    with_test_interval,
 )
 from genrelab.classify.selection import (
     ModelSelection,
@@ -96,6 +98,7 @@ __all__ = [
     "TrainingDataError",
     "artist_groups",
     "baselines",
+    "bootstrap_accuracy_interval",
     "cached_permutation_importances",
     "check_training_frame",
     "classification_metrics",
@@ -136,4 +139,5 @@ __all__ = [
     "top2_note",
     "top_confusions",
     "with_interval",
+    "with_test_interval",
 ]

@@ -89,7 +89,8 @@ def accuracy_comparison(
     """Horizontal bars of accuracy with optional 95% intervals, one bar per row of ``table``.
 
     ``table`` has the columns ``accuracy``, ``kind`` (honest, leaky or baseline) and optionally
-    ``ci_low`` / ``ci_high``
+    ``ci_low`` / ``ci_high``, an interval of the same test accuracy (the bootstrap over test
+    artists), not of a cross-validation estimate
     (:meth:`genrelab.classify.evaluation.ClassificationEvaluation.headline_table`).
     """
     kind_colors = {
@@ -112,7 +113,7 @@ def accuracy_comparison(
             ecolor="k",
             capsize=3,
             lw=1,
-            label="95% interval, grouped CV",
+            label="95% interval of the test accuracy (bootstrap over test artists)",
         )
     right = t[["accuracy", "ci_high"]].max(axis=1) if "ci_high" in t else t["accuracy"]
     for i, (acc, x) in enumerate(zip(t["accuracy"], right)):
