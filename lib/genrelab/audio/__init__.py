@@ -37,16 +37,19 @@ from genrelab.audio.batch import (
     failures_table,
 )
 from genrelab.audio.compare import (
+    SPOTIFY_FAMILY_SOURCES,
     ReferenceComparison,
     aubio_matrix,
     cluster_comparison,
     compare_with_reference,
+    compared_features,
     em_clusters,
     fma_clip_tempo,
     join,
     mimic_r2,
     peer_comparison,
     reference_matrix,
+    scope_markdown,
 )
 from genrelab.audio.features import (
     BAND_EDGES,
@@ -98,6 +101,7 @@ __all__ = [
     "N_MFCC",
     "PeerMissing",
     "ReferenceComparison",
+    "SPOTIFY_FAMILY_SOURCES",
     "SAMPLERATE",
     "SILENCE_DB",
     "SPEC_HOP",
@@ -108,6 +112,7 @@ __all__ = [
     "clips_per_label",
     "cluster_comparison",
     "compare_with_reference",
+    "compared_features",
     "content_hash",
     "default_cache_path",
     "descriptor_columns",
@@ -132,6 +137,7 @@ __all__ = [
     "onset_envelope",
     "peer_comparison",
     "reference_matrix",
+    "scope_markdown",
     "tempo_accuracy",
     "tempo_hits",
     "track_beats",
