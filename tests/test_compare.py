@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from genrelab import inputs, schema
-from genrelab.audio import accuracy, compare
+from genrelab.audio import accuracy, compare, scope
 from genrelab.audio import batch as extraction
 from genrelab.mixture import partition
 
@@ -360,7 +360,7 @@ def _evaluation(tempo_n=12, key_n=10, targets=("tempo", "notes_per_second", "voi
 
 
 def test_part2_says_scores_are_not_spotify_features_and_what_to_run():
-    text = compare.scope_markdown("scores", _evaluation(), 12, measured=("loudness",))
+    text = scope.scope_markdown("scores", _evaluation(), 12, measured=("loudness",))
     assert "rendered scores" in text and "**not with Spotify's audio features**" in text
     assert "tempo (12 clips), key and mode (10 clips), `notes_per_second`, `voices`" in text
     assert "`loudness`, measured from the audio itself" in text
@@ -371,14 +371,14 @@ def test_part2_says_scores_are_not_spotify_features_and_what_to_run():
 
 def test_part2_on_fma_answers_the_seed_question_and_sends_nowhere_else():
     targets = ("tempo", "energy", "danceability")
-    text = compare.scope_markdown("fma", _evaluation(key_n=0, targets=targets), 200)
+    text = scope.scope_markdown("fma", _evaluation(key_n=0, targets=targets), 200)
     assert "Echo Nest" in text and "`energy`, `danceability`" in text
     assert "the seed study's question" in text and "not with Spotify" not in text
     assert "params/deezer.yaml" not in text
 
 
 def test_part2_without_any_reference_says_so():
-    text = compare.scope_markdown("folder", _evaluation(0, 0, ()), 5)
+    text = scope.scope_markdown("folder", _evaluation(0, 0, ()), 5)
     assert "no feature at all" in text and "params/fma.yaml" in text
 
 

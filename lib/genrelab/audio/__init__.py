@@ -10,6 +10,7 @@ batch     many clips: parallel, cached by content, a failures table
 peers     Essentia and librosa on the same clips (the optional ``[peers]`` extra)
 accuracy  tempo and key scored as the field does (mir_eval, MIREX)
 compare   aubio against the reference: mimicry, clusters, everything at once
+scope     what that comparison can and cannot show, from the run's source (notebook 04's close)
 sources   audio corpora with reference features, one table of sources (subpackage)
 
 The public names of the modules below are importable from the package itself.
@@ -37,19 +38,16 @@ from genrelab.audio.batch import (
     failures_table,
 )
 from genrelab.audio.compare import (
-    SPOTIFY_FAMILY_SOURCES,
     ReferenceComparison,
     aubio_matrix,
     cluster_comparison,
     compare_with_reference,
-    compared_features,
     em_clusters,
     fma_clip_tempo,
     join,
     mimic_r2,
     peer_comparison,
     reference_matrix,
-    scope_markdown,
 )
 from genrelab.audio.features import (
     BAND_EDGES,
@@ -81,6 +79,11 @@ from genrelab.audio.peers import (
     essentia_features,
     extract_peers,
     librosa_features,
+)
+from genrelab.audio.scope import (
+    SPOTIFY_FAMILY_SOURCES,
+    compared_features,
+    scope_markdown,
 )
 from genrelab.audio.tempo import (
     choose_tempo,

@@ -47,6 +47,7 @@ from genrelab.classify.pipelines import (
 )
 from genrelab.classify.scoring import (
     RandomGuess,
+    accuracy_lines,
     baselines,
     bootstrap_accuracy_interval,
     classification_metrics,
@@ -96,6 +97,7 @@ __all__ = [
     "SubsampledClassifier",
     "TestScores",
     "TrainingDataError",
+    "accuracy_lines",
     "artist_groups",
     "baselines",
     "bootstrap_accuracy_interval",

@@ -102,12 +102,8 @@ class Scored:
 
 
 def score(model, X: pd.DataFrame, y, name: str = "", groups=None, seed: int = 42) -> Scored:
-    """Predict ``X`` once (and its probabilities, if the model has them) and score it.
-
-    The metrics carry ``test_ci95``, the 95% interval of the accuracy bootstrapped over
-    ``groups`` of the rows (the test artists; each row its own group without them), seeded by
-    ``seed`` (:func:`genrelab.classify.scoring.with_test_interval`).
-    """
+    """Predict ``X`` once (and its probabilities, if any) and score it, with ``test_ci95``
+    bootstrapped over ``groups`` (:func:`genrelab.classify.scoring.with_test_interval`)."""
     y = np.asarray(y)
     predicted = model.predict(X)
     proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
@@ -332,11 +328,8 @@ def leaky_comparison(
     rows: pd.DataFrame, pipeline, test_size: float = 0.2, seed: int = 42
 ) -> LeakyComparison:
     """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
-    per-playlist ``rows`` (no dedup: the same track, and artist, on both sides).
-
-    Its accuracy's interval is bootstrapped over the test rows' artists too (each row its own
-    group when the table names none): rows of one artist are no more independent here.
-    """
+    per-playlist ``rows`` (no dedup: the same track, and artist, on both sides); its interval,
+    too, is bootstrapped over the test rows' artists."""
     X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
@@ -392,34 +385,12 @@ class ClassificationEvaluation:
         return scoring.headline_table(results, kind_of)
 
     def summary_markdown(self) -> str:
-        """Each honest accuracy with the interval of that same test accuracy, and the grouped CV
-        estimate, where there is one, on a line of its own, labelled as such (Markdown)."""
+        """Each accuracy with the interval of that same test accuracy, and the grouped CV
+        estimate on a line of its own (:func:`genrelab.classify.scoring.accuracy_lines`)."""
         labels = self.labels()
-
-        def pct(value: float) -> str:
-            return f"{value:.1%}"
-
-        lines = []
-        for name, result in self.honest.items():
-            line = f"- **{labels[('honest', name)]}**: {pct(result['accuracy'])} on the test split"
-            low, high = result.get("test_ci95", [np.nan, np.nan])
-            if np.isfinite(low) and np.isfinite(high):
-                line += f", 95% interval {pct(low)}–{pct(high)} (bootstrap over the test artists)"
-            lines.append(line)
-            if "cv_mean" in result:
-                cv = "  - grouped CV on the training split, another estimate: "
-                cv += pct(result["cv_mean"])
-                low, high = result.get("ci95", [np.nan, np.nan])
-                if np.isfinite(low) and np.isfinite(high):
-                    cv += f", 95% interval over its folds {pct(low)}–{pct(high)}"
-                lines.append(cv)
-        for name, result in self.leaky.items():
-            line = f"- **{labels[('leaky', name)]}**: {pct(result['accuracy'])}"
-            low, high = result.get("test_ci95", [np.nan, np.nan])
-            if np.isfinite(low) and np.isfinite(high):
-                line += f", 95% interval {pct(low)}–{pct(high)}"
-            lines.append(line)
-        return "\n".join(lines)
+        results = {labels[("honest", n)]: r for n, r in self.honest.items()}
+        results.update({labels[("leaky", n)]: r for n, r in self.leaky.items()})
+        return scoring.accuracy_lines(results)
 
     def improvement_over(self, baseline: str, feature_set: str = "audio") -> float:
         """Honest accuracy of a feature set minus a baseline's."""

@@ -160,6 +160,29 @@ def with_test_interval(
     return {**metrics, "test_ci95": [low, high]}
 
 
+def accuracy_lines(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """Markdown, one item per labelled result: its test accuracy with ``test_ci95``, the interval
+    of that same accuracy, and, where there is one, the grouped CV estimate (``cv_mean``,
+    ``ci95``) on a line of its own, labelled as such."""
+
+    def interval(result, key) -> str | None:
+        low, high = result.get(key, [np.nan, np.nan])
+        return f"{low:.1%}–{high:.1%}" if np.isfinite(low) and np.isfinite(high) else None
+
+    lines = []
+    for label, result in results.items():
+        line = f"- **{label}**: {result['accuracy']:.1%} on the test split"
+        if ci := interval(result, "test_ci95"):
+            line += f", 95% interval {ci} (bootstrap over the test artists)"
+        lines.append(line)
+        if "cv_mean" in result:
+            cv = f"  - grouped CV on the training split, another estimate: {result['cv_mean']:.1%}"
+            if ci := interval(result, "ci95"):
+                cv += f", 95% interval over its folds {ci}"
+            lines.append(cv)
+    return "\n".join(lines)
+
+
 def cv_accuracy(
     pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
 ) -> np.ndarray:
