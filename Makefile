@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,dask]'
 	touch $(STAMP)
 
-lab: $(STAMP) ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# as root (a container) JupyterLab refuses to start without --allow-root
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ (the project's .jupyter/ settings: no news pop-up; adds --allow-root as root)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+		$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ROOT)
 
 report: $(STAMP) ## run every numbered notebook with papermill into runs/<RUN> (PARAMS=..., RUN=...)
 	$(BIN)/python -m genrelab.report --params $(PARAMS) --run-id $(RUN)

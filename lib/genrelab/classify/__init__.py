@@ -47,7 +47,9 @@ from genrelab.classify.pipelines import (
 )
 from genrelab.classify.scoring import (
     RandomGuess,
+    accuracy_lines,
     baselines,
+    bootstrap_accuracy_interval,
     classification_metrics,
     confused_tracks,
     confusion_counts,
@@ -63,6 +65,7 @@ from genrelab.classify.scoring import (
     top2_note,
     top_confusions,
     with_interval,
+    with_test_interval,
 )
 from genrelab.classify.selection import (
     ModelSelection,
@@ -94,8 +97,10 @@ __all__ = [
     "SubsampledClassifier",
     "TestScores",
     "TrainingDataError",
+    "accuracy_lines",
     "artist_groups",
     "baselines",
+    "bootstrap_accuracy_interval",
     "cached_permutation_importances",
     "check_training_frame",
     "classification_metrics",
@@ -136,4 +141,5 @@ __all__ = [
     "top2_note",
     "top_confusions",
     "with_interval",
+    "with_test_interval",
 ]
