@@ -15,12 +15,15 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 	@echo "  variables: PARAMS=$(PARAMS)  RUN=<timestamp>  PORT=$(PORT)"
 
-setup: $(STAMP) ## create .venv and install genrelab with its test tools and Dask (runs once)
+setup: $(STAMP) ## create .venv, install genrelab with its test tools and Dask, and the git hook of make lint + nbstripout (runs once)
 
+# The git hook runs .pre-commit-config.yaml before each commit (make lint's checks; notebooks saved
+# from Lab lose their outputs on the way in); skipped outside a git checkout.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,dask]'
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/pre-commit install; fi
 	touch $(STAMP)
 
 # as root (a container) JupyterLab refuses to start without --allow-root
