@@ -23,7 +23,7 @@ from genrelab import tables
 from genrelab.audio.sources import SOURCES, AudioCorpus
 from genrelab.collect import catalogue, previews
 
-#: name -> the function that builds its :class:`~genrelab.audio.sources.AudioCorpus`
+#: name -> the function that builds its :class:`~genrelab.audio.sources.corpus.AudioCorpus`
 AUDIO_SOURCES: dict[str, Callable[..., AudioCorpus]] = {**SOURCES, "deezer": previews.corpus}
 
 

@@ -127,7 +127,7 @@ class CachedFunction(Generic[P, R]):
 
     def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """The call's key (a name for its result, made of its inputs): :func:`joblib.hash` of the
-        :func:`_compact` arguments, with the code version. Hashed once a call."""
+        ``_compact`` arguments, with the code version. Hashed once a call."""
         arguments = filter_args(self._func, self._ignored, args, kwargs)
         _refuse_fitted(self._name, arguments)
         return joblib.hash((self._name, code_version(), _compact(arguments)), hash_name="md5")

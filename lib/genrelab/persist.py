@@ -67,7 +67,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
 #: 3.3 GB of memory to fail. ``schema.json`` is parsed into Python objects; the package's largest
 #: (boosting, 500 rounds x 100 genres) is about 130 MiB. The total (also the largest file read)
 #: bounds the arrays. :func:`dump` stores members uncompressed; a deflated member over 1 MiB may
-#: expand at most :data:`MAX_COMPRESSION_RATIO` times (JSON deflates ~36:1, zeros ~1000:1).
+#: expand at most ``MAX_COMPRESSION_RATIO`` times (JSON deflates ~36:1, zeros ~1000:1).
 MAX_SCHEMA_BYTES = 256 * 2**20
 MAX_UNCOMPRESSED_BYTES = 2 * 2**30
 MAX_COMPRESSION_RATIO = 100
@@ -174,8 +174,8 @@ def check_archive(path: Path, raw: bytes) -> None:
     """Refuse a skops file (``raw``, read from ``path``) whose zip directory declares too much.
 
     Only the directory is read: each member's declared sizes against :data:`MAX_SCHEMA_BYTES`
-    (``schema.json``), :data:`MAX_UNCOMPRESSED_BYTES` (every member, and their total) and
-    :data:`MAX_COMPRESSION_RATIO`. Python's zipfile never inflates a member beyond its declared
+    (``schema.json``), ``MAX_UNCOMPRESSED_BYTES`` (every member, and their total) and
+    ``MAX_COMPRESSION_RATIO``. Python's zipfile never inflates a member beyond its declared
     size, so nothing larger is allocated later.
 
     Raises
@@ -253,8 +253,8 @@ def _read_json(path: Path) -> dict:
 class SavedModel:
     """A fitted object of a run and its JSON side file.
 
-    For the classifier (:func:`load_model`): a pipeline over :data:`AUDIO_FEATURES` and what a
-    predictor needs to know of it (``features``, ``classes``, ``feature_ranges``,
+    For the classifier (:func:`load_model`): a pipeline over :data:`~genrelab.schema.AUDIO_FEATURES`
+    and what a predictor needs to know of it (``features``, ``classes``, ``feature_ranges``,
     ``genre_medians``, ``name``, ``params``, ``metrics``, ``n_train``).
     """
 

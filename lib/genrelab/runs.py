@@ -2,9 +2,9 @@
 
 Every notebook takes a ``run_id`` parameter and opens ``Run(run_id)``. Notebook 01 writes
 the tidy tables there; later notebooks read them, add figures with
-:func:`genrelab.plots.save_fig` and numbers with :meth:`Run.record`, so ``metrics.json``
-is one JSON object with one key per notebook section. Interactive work in JupyterLab uses
-the run id ``"lab"``; ``make report`` uses a timestamp.
+:func:`genrelab.plots.save_fig <genrelab.plots.style.save_fig>` and numbers with :meth:`Run.record`,
+so ``metrics.json`` is one JSON object with one key per notebook section. Interactive work in
+JupyterLab uses the run id ``"lab"``; ``make report`` uses a timestamp.
 
 Example
 -------
@@ -246,7 +246,7 @@ class Run:
         return note
 
     def record(self, section: str, **values: Any) -> None:
-        """Merge ``values`` into ``metrics.json[section]`` (:meth:`metrics` reads them back).
+        """Merge ``values`` into ``metrics.json[section]`` (``metrics`` reads them back).
 
         Nested dicts merge key by key, so ``record("classification", honest={"audio": {...}})``
         and a later ``record("classification", leaky={...})`` both survive.

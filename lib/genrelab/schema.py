@@ -97,7 +97,7 @@ INTEGER_COLUMNS = ["track_popularity", "key", "mode", "duration_ms"]
 COLLECTION_EXTRA_COLUMNS = ["isrc", "deezer_preview_url", "deezer_bpm"]
 #: The optional parts of a tracks table: part -> (the column that holds it, what a note calls
 #: it). Only a track id, a label and some audio features are required; a section of a notebook
-#: that needs a missing part is skipped with a note (:func:`genrelab.tables.read.skip_note`).
+#: that needs a missing part is skipped with a note (:func:`~genrelab.tables.validate.skip_note`).
 OPTIONAL_PARTS = {
     "artists": ("track_artist", "artists"),
     "track_names": ("track_name", "track names"),

@@ -2,7 +2,7 @@
 
 :func:`extract_features` turns a file (WAV / FLAC / OGG / MP3, decoded by soundfile) or a
 numpy array into one flat dict of descriptors: the audio is mixed to mono and resampled to
-:data:`SAMPLERATE` (22,050 Hz, ``scipy.signal.resample_poly``), then aubio does the signal
+``SAMPLERATE`` (22,050 Hz, ``scipy.signal.resample_poly``), then aubio does the signal
 analysis and numpy summarises the framewise arrays.
 
 =====================  ==========================================================================
@@ -219,7 +219,8 @@ def extract_features(
     samplerate : int, optional
         Sample rate of an array ``source``.
     min_duration : float
-        Clips shorter than this many seconds raise :class:`AudioError` ("too short").
+        Clips shorter than this many seconds raise :class:`~genrelab.audio.load.AudioError` ("too
+        short").
 
     Returns
     -------
@@ -258,7 +259,7 @@ def extract_features(
 
 
 def track_beats(y: np.ndarray, sr: int, tempo=None) -> tuple[np.ndarray, float, float]:
-    """aubio's beat tracker over ``y`` (hop :data:`HOP`): beat times, tempo and regularity.
+    """aubio's beat tracker over ``y`` (hop ``HOP``): beat times, tempo and regularity.
 
     Parameters
     ----------

@@ -17,16 +17,16 @@ each one a piece of common-practice harmony rather than a fitted curve:
    each frame scaled to max 1 and averaged, correlated with the 24 rotations of the
    Albrecht & Shanahan (2013) profiles: how long each scale degree sounds in a key.
 3. **Bass** (:func:`bass_histogram`). The tonic is the bass's home: the pitch class of each
-   frame's lowest clear note (E1 up, at least :data:`BASS_SHARE` of the frame's strongest
+   frame's lowest clear note (E1 up, at least ``BASS_SHARE`` of the frame's strongest
    note), counted over the clip and correlated with the same profiles, weight
-   :data:`BASS_WEIGHT`. It settles music that visits the dominant key (a sonata exposition
+   ``BASS_WEIGHT``. It settles music that visits the dominant key (a sonata exposition
    heading to V: the upper voices move there, the bass keeps returning to the tonic).
 4. **Opening and closing** (:func:`opening_chord`, :func:`final_bass`). Music usually opens
-   on its tonic chord: the first sounding :data:`OPENING_FRAMES` frames are correlated with the
-   24 major and minor triads, weight :data:`OPENING_WEIGHT`. And music ends on its tonic in
+   on its tonic chord: the first sounding ``OPENING_FRAMES`` frames are correlated with the
+   24 major and minor triads, weight ``OPENING_WEIGHT``. And music ends on its tonic in
    the bass (the convention MIREX used to key its MIDI collection): when the piece ends inside
-   the clip (the sound falls :data:`SILENCE_DROP_DB` below its loudest frame at least
-   :data:`END_GAP_FRAMES` frames before the clip ends), the lowest clear note of its last
+   the clip (the sound falls ``SILENCE_DROP_DB`` below its loudest frame at least
+   ``END_GAP_FRAMES`` frames before the clip ends), the lowest clear note of its last
    sounding frame names the tonic, and the other three cues only choose the mode.
 
 The key is the best of the 24 summed scores; ``key_strength`` is that score and
@@ -150,10 +150,10 @@ def note_salience(
     """(frames, high - low + 1) salience of the notes ``low`` .. ``high`` (MIDI) per frame.
 
     ``mags`` are stacked magnitude spectra ``(frames, n_fft/2 + 1)``. Each spectral peak (a
-    local maximum above :data:`PEAK_RATIO` times the mean of the :data:`PEAK_AVERAGE_BINS`
+    local maximum above ``PEAK_RATIO`` times the mean of the ``PEAK_AVERAGE_BINS``
     bins around it) is located between bins by a parabola through the log magnitudes of the
     peak and its two neighbours, and adds the square root of its magnitude to its nearest
-    note, times a Gaussian of its distance from that note (sd :data:`PITCH_TOLERANCE`
+    note, times a Gaussian of its distance from that note (sd ``PITCH_TOLERANCE``
     semitones). Vectorised over all peaks of all frames.
     """
     n_frames, n_bins = mags.shape
@@ -202,7 +202,7 @@ def mean_chroma(chroma_frames: np.ndarray) -> np.ndarray:
 
 
 def lowest_notes(notes: np.ndarray) -> np.ndarray:
-    """Column of each frame's lowest note with >= :data:`BASS_SHARE` of its strongest (-1: none)."""
+    """Column of each frame's lowest note with >= ``BASS_SHARE`` of its strongest (-1: none)."""
     top = notes.max(axis=1, keepdims=True)
     clear = (notes >= BASS_SHARE * top) & (top > 0)
     return np.where(clear.any(axis=1), np.argmax(clear, axis=1), -1)
@@ -216,7 +216,7 @@ def bass_histogram(notes: np.ndarray, low: int) -> np.ndarray:
 
 
 def sounding_frames(mags: np.ndarray) -> np.ndarray:
-    """Indices of the frames within :data:`SILENCE_DROP_DB` of the loudest (spectral energy)."""
+    """Indices of the frames within ``SILENCE_DROP_DB`` of the loudest (spectral energy)."""
     energy = np.einsum("fb,fb->f", mags, mags, dtype=np.float64)
     if energy.max() <= 0:
         return np.array([], int)
@@ -224,7 +224,7 @@ def sounding_frames(mags: np.ndarray) -> np.ndarray:
 
 
 def opening_chord(chroma_frames: np.ndarray, sounding: np.ndarray) -> np.ndarray:
-    """Mean chroma of the first :data:`OPENING_FRAMES` sounding frames (zeros if none)."""
+    """Mean chroma of the first ``OPENING_FRAMES`` sounding frames (zeros if none)."""
     if not sounding.size:
         return np.zeros(12)
     first = sounding[0]
@@ -235,7 +235,7 @@ def final_bass(notes: np.ndarray, low: int, sounding: np.ndarray) -> int | None:
     """Pitch class of the last sounding frame's lowest clear note if the piece ended in the clip.
 
     The piece ended when the last sounding frame is followed by at least
-    :data:`END_GAP_FRAMES` silent ones; otherwise (the clip cuts the music off) ``None``.
+    ``END_GAP_FRAMES`` silent ones; otherwise (the clip cuts the music off) ``None``.
     """
     if not sounding.size or sounding[-1] >= len(notes) - END_GAP_FRAMES:
         return None

@@ -1,7 +1,7 @@
 """Decode one audio file (or array) to mono float32 at the analysis rate, or say why not.
 
 :func:`load_audio` reads WAV/FLAC/OGG/MP3 with soundfile (libsndfile), downmixes, resamples to
-:data:`SAMPLERATE` with ``scipy.signal.resample_poly`` and refuses what it cannot trust (empty,
+``SAMPLERATE`` with ``scipy.signal.resample_poly`` and refuses what it cannot trust (empty,
 truncated, NaN samples) with an :class:`AudioError` that names the file and the reason, so a
 batch can skip the file and list it.
 """

@@ -13,12 +13,13 @@ peer           what it computes
                optional extra, never a dependency of genrelab.
 ``librosa``    tempo: ``librosa.beat.beat_track`` (default onset envelope, tempo prior of 120
                BPM); key and mode: the mean ``librosa.feature.chroma_cqt`` correlated with the
-               Krumhansl-Kessler profiles (:func:`genrelab.audio.key_from_chroma` with
-               ``profile="krumhansl"``, the usual recipe); on the clip decoded at 22,050 Hz
-               mono (librosa's default rate). ISC licence.
+               Krumhansl-Kessler profiles
+               (:func:`genrelab.audio.key_from_chroma <genrelab.audio.key.key_from_chroma>` with
+               ``profile="krumhansl"``, the usual recipe); on the clip decoded at 22,050 Hz mono
+               (librosa's default rate). ISC licence.
 =============  ================================================================================
 
-Each clip is decoded by :func:`genrelab.audio.features.load_audio` (soundfile), the same decoder
+Each clip is decoded by :func:`~genrelab.audio.load.load_audio` (soundfile), the same decoder
 the aubio
 extractor uses, so differences come from the analysis only.
 

@@ -70,7 +70,7 @@ def scope_markdown(
     source : str
         The run's ``audio_source`` (``scores``, ``synthetic``, ``fma``, ``deezer``, ``folder``).
     evaluation : ReferenceComparison
-        :func:`compare_with_reference`'s result on the run's clips.
+        :func:`~genrelab.audio.compare.compare_with_reference`'s result on the run's clips.
     n_clips : int
         Clips analysed.
     measured : tuple of str

@@ -9,7 +9,7 @@ chooses the level instead of taking the tracker's first guess, in numpy on whole
 2. :func:`autocorrelation` - its autocorrelation (FFT), normalised to 1 at lag 0;
 3. :func:`choose_tempo` - candidate tempi: the beat tracker's tempi (the median inter-beat
    interval and aubio's own estimate) times 1/3, 1/2, 2/3, 3/4, 1, 4/3, 3/2, 2 and 3
-   (:data:`RATIOS`), and the :data:`N_PEAKS` highest autocorrelation peaks between 40 and
+   (``RATIOS``), and the ``N_PEAKS`` highest autocorrelation peaks between 40 and
    240 BPM; each is scored by
 
    * the **comb energy**: the autocorrelation at 1, 2, 3 and 4 periods (a strong pulse repeats),
@@ -20,9 +20,9 @@ chooses the level instead of taking the tracker's first guess, in numpy on whole
      with a small *negative* weight (a grid whose off-beats are empty is often a subdivision of
      the beat a score notates: running eighths have empty sixteenths between them);
      a pulse with no subdivision at all (a click track) is decided by the prior;
-   * a **log-normal tempo prior** (:data:`PRIOR_BPM`, :data:`PRIOR_OCTAVES` standard deviation
+   * a **log-normal tempo prior** (``PRIOR_BPM``, ``PRIOR_OCTAVES`` standard deviation
      in octaves), the listeners' preference for moderate tempi (Ellis 2007; Moelants 2002);
-   * a bonus for the estimates themselves (:data:`TRACKER_BONUS`, :data:`OTHERS_BONUS`).
+   * a bonus for the estimates themselves (``TRACKER_BONUS``, ``OTHERS_BONUS``).
 
    The score is the product of these terms, each raised to its weight (:data:`WEIGHTS`); the best
    candidate wins. The weights were chosen by a grid search on the tune half of the ``scores``

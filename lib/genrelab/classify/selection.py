@@ -7,8 +7,8 @@ dict of parameter grids, ``score_summary()``), puts every model in a pipeline wi
 any
 scikit-learn splitter.
 
-Honest evaluation rests on two rules: one row per track (:func:`genrelab.tables.read.dedup`) and no
-artist on both sides of a split (:func:`honest_split`). The seed's row split of the raw
+Honest evaluation rests on two rules: one row per track (:func:`~genrelab.tables.dedup.dedup`) and
+no artist on both sides of a split (:func:`honest_split`). The seed's row split of the raw
 per-playlist table (:func:`leaky_split`) lets the same track, and the same artist, sit in train
 and test; its numbers are reported beside the honest ones, labelled *leaky*.
 """
@@ -82,7 +82,8 @@ def default_models(seed: int = 42) -> dict[str, BaseEstimator]:
     """The candidate classifiers.
 
     The exact RBF SVC costs O(n^2) in the rows, so it trains on a random 4,000-row subsample
-    (stratified by genre) of each training set: :class:`SubsampledClassifier`.
+    (stratified by genre) of each training set:
+    :class:`~genrelab.classify.pipelines.SubsampledClassifier`.
     """
     return {
         "random_forest": RandomForestClassifier(
@@ -155,7 +156,7 @@ class ModelSelection:
     grids : dict of str -> dict
         Parameter grids for each model, named as pipeline parameters (``"model__C"``).
     feature_set : {"audio", "full"}
-        Wraps each model with :func:`make_pipeline_for`.
+        Wraps each model with :func:`~genrelab.classify.pipelines.make_pipeline_for`.
     cv : int or splitter
         Passed to GridSearchCV; with ``groups`` in :meth:`fit`, use a grouped splitter.
     scoring : str
@@ -171,7 +172,7 @@ class ModelSelection:
     Attributes
     ----------
     searches_ : dict of str -> GridSearchCV
-        Each model's search, refitted with its best parameters (:func:`search_model`).
+        Each model's search, refitted with its best parameters (``search_model``).
     keys_ : dict of str -> str
         Each search's cache key (``search_model.key``): a name for the search, and its fitted
         model, made of their inputs.
@@ -218,7 +219,7 @@ class ModelSelection:
         self.scheduler = scheduler
 
     def fit(self, X: pd.DataFrame, y, groups=None, progress: bool = True) -> ModelSelection:
-        """Grid-search every model; each search is read from the cache (:func:`search_model`)
+        """Grid-search every model; each search is read from the cache (``search_model``)
         when it was run before on the same data, and the cluster is started only if one is
         not."""
         from tqdm.auto import tqdm
@@ -289,7 +290,8 @@ class ModelSelection:
 
 
 def check_folds(X: pd.DataFrame, y, groups, cv: Any) -> None:
-    """Raise :class:`TrainingDataError` when a fold of ``cv`` would train on a single genre.
+    """Raise :class:`~genrelab.classify.pipelines.TrainingDataError` when a fold of ``cv`` would
+    train on a single genre.
 
     A small table (few tracks or few artists a genre) can leave a cross-validation fold with one
     genre only, and every classifier then fails inside the search with a message about solvers;

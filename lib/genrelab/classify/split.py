@@ -59,11 +59,11 @@ class HonestSplit:
         return self.groups[self.test]
 
     def train_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The training rows of a frame aligned with :attr:`tracks` (e.g. a model frame)."""
+        """The training rows of a frame aligned with ``tracks`` (e.g. a model frame)."""
         return frame.iloc[self.train]
 
     def test_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The held-out rows of a frame aligned with :attr:`tracks`."""
+        """The held-out rows of a frame aligned with ``tracks``."""
         return frame.iloc[self.test]
 
     def summary(self) -> str:

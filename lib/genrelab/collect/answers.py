@@ -16,8 +16,9 @@ accounts.spotify.com     ``/api/token``: a JSON object with ``access_token`` (a 
 =======================  ==========================================================
 
 Other hosts (audio files, ...) are not checked. :mod:`genrelab.collect.http` uses it as the
-cache's ``filter_fn`` and in its transport adapter, which raises :class:`MalformedResponseError`
-(one sentence naming the host, saying "retry later") instead of returning such an answer.
+cache's ``filter_fn`` and in its transport adapter, which raises
+:class:`~genrelab.collect.errors.MalformedResponseError` (one sentence naming the host, saying
+"retry later") instead of returning such an answer.
 
 :func:`spotify_error_shape` rewrites a Spotify error answer whose ``error`` is a plain string
 into the documented ``{"error": {"status": ..., "message": ...}}``, so spotipy reports it as an
@@ -121,7 +122,8 @@ def error_for(response: requests.Response, why: str) -> MalformedResponseError:
 
 
 def check(response: requests.Response) -> requests.Response:
-    """``response`` if well-formed, else :class:`MalformedResponseError` (see :func:`error_for`)."""
+    """``response`` if well-formed, else :class:`~genrelab.collect.errors.MalformedResponseError`
+    (see :func:`error_for`)."""
     why = why_malformed(response)
     if why is not None:
         raise error_for(response, why)

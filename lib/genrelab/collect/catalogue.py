@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 CollectionPath = Literal["auto", "playlists", "genre_search", "my_playlists"]
-#: Columns of :attr:`CollectResult.playlists`
+#: Columns of ``CollectResult.playlists``
 PLAYLIST_TABLE_COLUMNS = [
     "playlist_id",
     "playlist_name",
@@ -93,7 +93,8 @@ class CollectResult:
     ----------
     tracks : DataFrame
         One row per (track, playlist or label) with complete features: the snapshot's 23
-        columns and dtypes plus :data:`EXTRA_COLUMNS` (what :func:`collect` returns).
+        columns and dtypes plus :data:`~genrelab.collect.records.EXTRA_COLUMNS` (what
+        :func:`collect` returns).
     playlists : DataFrame
         One row per (playlist or query, genre, subgenre) asked (:data:`PLAYLIST_TABLE_COLUMNS`):
         id, name, owner, the query, items, tracks collected, status.
@@ -403,10 +404,10 @@ def collect_year(
     Returns
     -------
     DataFrame
-        The snapshot's columns and dtypes plus :data:`EXTRA_COLUMNS`, one row per track;
-        ``playlist_name`` holds the search query, ``playlist_id`` is NA, ``playlist_genre``
-        is the genre queried (NA without ``genres``), ``playlist_subgenre`` is NA;
-        ``attrs["collection"]["path"]`` is ``"year_search"``.
+        The snapshot's columns and dtypes plus :data:`~genrelab.collect.records.EXTRA_COLUMNS`, one
+        row per track; ``playlist_name`` holds the search query, ``playlist_id`` is NA,
+        ``playlist_genre`` is the genre queried (NA without ``genres``), ``playlist_subgenre`` is
+        NA; ``attrs["collection"]["path"]`` is ``"year_search"``.
     """
     _check_features_source(features_source)
     queries = (

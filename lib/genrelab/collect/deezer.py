@@ -101,9 +101,10 @@ def track_by_isrc(
 ) -> dict | None:
     """Deezer's track for one ISRC as a flat dict (see :data:`COLUMNS`), or ``None`` if unknown.
 
-    Raises :class:`DeezerError` for other errors (after the session's retries), including an
-    answer that is not a well-formed JSON object (:mod:`genrelab.collect.answers`; it is not
-    cached, so a rerun asks again). A field that is not a number is left empty with a warning.
+    Raises :class:`~genrelab.collect.errors.DeezerError` for other errors (after the session's
+    retries), including an answer that is not a well-formed JSON object
+    (:mod:`genrelab.collect.answers`; it is not cached, so a rerun asks again). A field that is not
+    a number is left empty with a warning.
     """
     session = session or http.session()
     kwargs: dict[str, Any] = (

@@ -15,10 +15,12 @@ Every request of :mod:`genrelab.collect` (Spotify, ReccoBeats, Deezer) goes thro
   seconds), per-host rate limits (Deezer: 50 requests per 5 s) are respected, and
   the bearer token of the Spotify Web API is added just before a request leaves (so a run
   served from the cache needs no token either). A malformed 200 raises
-  :class:`MalformedResponseError` (one sentence naming the host: retry later).
+  :class:`~genrelab.collect.errors.MalformedResponseError` (one sentence naming the host: retry
+  later).
 * a host that cannot be reached at all (its name does not resolve, the connection is refused
-  or does not open within ``connect_timeout`` seconds) is not retried: :class:`NetworkError`
-  says so in one sentence at once, so an offline machine learns it in seconds, not minutes.
+  or does not open within ``connect_timeout`` seconds) is not retried:
+  :class:`~genrelab.collect.errors.NetworkError` says so in one sentence at once, so an offline
+  machine learns it in seconds, not minutes.
 
 Example
 -------
@@ -166,18 +168,19 @@ class RetryAdapter(HTTPAdapter):
     retries : int
         Retries after the first attempt for 429, 5xx, Deezer's quota answers and connections
         dropped mid-answer / read timeouts. A host that cannot be reached at all raises
-        :class:`NetworkError` at once (see :func:`unreachable`).
+        :class:`~genrelab.collect.errors.NetworkError` at once (see :func:`unreachable`).
     backoff_factor : float
         The n-th retry of a 5xx or dropped connection waits ``backoff_factor * 2**n`` seconds
         (plus up to 10 % jitter), at most ``backoff_max``.
     max_retry_after : float
-        The longest ``Retry-After`` we accept; a longer one raises :class:`RateLimitError`
-        (Spotify can ask for hours after heavy use: rerun later, the checkpoints resume).
+        The longest ``Retry-After`` we accept; a longer one raises
+        :class:`~genrelab.collect.errors.RateLimitError` (Spotify can ask for hours after heavy use:
+        rerun later, the checkpoints resume).
     max_total_wait : float
         The longest time one request may wait in all (``Retry-After``, backoff and quota waits
         together, default :data:`MAX_TOTAL_WAIT`): a wait that would pass it raises
-        :class:`RateLimitError` instead (a server answering ``Retry-After: 599`` five times
-        would otherwise hold one request for 50 minutes).
+        :class:`~genrelab.collect.errors.RateLimitError` instead (a server answering
+        ``Retry-After: 599`` five times would otherwise hold one request for 50 minutes).
     rate_limits : dict
         ``{host: (max_calls, period_seconds)}``.
     token : callable, optional
@@ -391,7 +394,8 @@ def session(
     timeout : float
         Seconds an answer may take once connected (then the request is retried).
     connect_timeout : float
-        Seconds a connection may take to open (then :class:`NetworkError`, no retry).
+        Seconds a connection may take to open (then :class:`~genrelab.collect.errors.NetworkError`,
+        no retry).
 
     The session has ``calls`` (a Counter of network requests per host) and ``cache_path``.
     """

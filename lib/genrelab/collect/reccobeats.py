@@ -81,8 +81,9 @@ def fetch_batch(
     ``None`` marks an id ReccoBeats does not know. Features absent from an answer (some
     answers have no key/mode) are left out of that track's dict. An item with a value that is
     not a number (a list for ``energy``) is skipped with a warning; its id is ``None`` and its
-    reason goes to ``skipped`` (if given). Raises :class:`ReccoBeatsError` for a non-200 or
-    malformed answer (after the session's retries; it is not cached, a rerun asks again).
+    reason goes to ``skipped`` (if given). Raises :class:`~genrelab.collect.errors.ReccoBeatsError`
+    for a non-200 or malformed answer (after the session's retries; it is not cached, a rerun asks
+    again).
     """
     if not ids:
         return {}

@@ -2,7 +2,7 @@
 
 Pure functions on parsed JSON (no HTTP): :func:`track_record` keeps the fields of a track
 object, :func:`item_track` says why a playlist or library item is not a track (local file,
-episode, removed), :func:`tracks_frame` / :func:`playlists_frame` build the library's tables,
+episode, removed), ``tracks_frame`` / ``playlists_frame`` build the library's tables,
 and :func:`assemble` the collection's table in the snapshot's 23 columns and dtypes plus
 :data:`EXTRA_COLUMNS`.
 """
@@ -79,7 +79,7 @@ def artists_from_tracks(records: Iterable[dict]) -> dict[str, dict]:
 
 
 def artists_frame(artists: Iterable[dict]) -> pd.DataFrame:
-    """One row per artist (:data:`ARTIST_COLUMNS`); popularity and followers as ``Int64``."""
+    """One row per artist (``ARTIST_COLUMNS``); popularity and followers as ``Int64``."""
     table = pd.DataFrame(list(artists), columns=ARTIST_COLUMNS)
     for col in ["artist_popularity", "artist_followers"]:
         table[col] = pd.array(table[col].tolist(), dtype="Int64")

@@ -3,8 +3,9 @@
 Credentials come only from the environment / ``.env`` (see :func:`credentials`):
 ``SPOTIPY_CLIENT_ID`` and ``SPOTIPY_CLIENT_SECRET`` for public data (client-credentials flow),
 plus ``SPOTIPY_REDIRECT_URI`` for a user's own library (authorization-code flow, scopes
-:data:`SCOPES`). Without them every function raises :class:`SpotifyCredentialsError` saying
-how to set them; ``source: snapshot`` in notebook 01 works offline.
+:data:`SCOPES`). Without them every function raises
+:class:`~genrelab.collect.errors.SpotifyCredentialsError` saying how to set them;
+``source: snapshot`` in notebook 01 works offline.
 
 Every request goes through :func:`genrelab.collect.http.session` (the HTTP cache, retries,
 rate limits); the bearer token is added only when a request really leaves, so a run served
@@ -333,10 +334,11 @@ def user_client(
 def translate_errors(fn):
     """Turn Spotify's errors into one-sentence exceptions.
 
-    401s and refused tokens become :class:`SpotifyCredentialsError` (a token service that fails,
-    5xx, :class:`SpotifyAPIError` saying to retry later); the 2026 refusals of
-    :mod:`genrelab.collect.refusals` :class:`SpotifyAccessError`; any other error answer
-    :class:`SpotifyAPIError` naming the status and endpoint.
+    401s and refused tokens become :class:`~genrelab.collect.errors.SpotifyCredentialsError` (a
+    token service that fails, 5xx, :class:`~genrelab.collect.errors.SpotifyAPIError` saying to retry
+    later); the 2026 refusals of :mod:`genrelab.collect.refusals`
+    :class:`~genrelab.collect.errors.SpotifyAccessError`; any other error answer
+    :class:`~genrelab.collect.errors.SpotifyAPIError` naming the status and endpoint.
     """
 
     @functools.wraps(fn)

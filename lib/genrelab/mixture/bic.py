@@ -85,7 +85,7 @@ def mean_distance(X, means, resp) -> float:
 
 
 def _fit_cell(X, n_components: int, covariance_type: str, params: dict) -> dict:
-    """One cell of :func:`bic_grid`: fit, then the table's row (here or on a Dask worker)."""
+    """One cell of ``bic_grid``: fit, then the table's row (here or on a Dask worker)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the table says it
         gmm = GaussianMixtureEM(
@@ -180,7 +180,7 @@ def bic_grid(
 
 
 def best_by_bic(grid: pd.DataFrame) -> pd.Series:
-    """The row of :func:`bic_grid`'s table with the lowest BIC."""
+    """The row of ``bic_grid``'s table with the lowest BIC."""
     return grid.loc[grid["bic"].idxmin()]
 
 
@@ -282,7 +282,7 @@ def seed_mixture(
 
 @dataclass(frozen=True)
 class BicChoice:
-    """The BIC grid (:func:`bic_grid`) and the (k, covariance type) with the lowest BIC."""
+    """The BIC grid (``bic_grid``) and the (k, covariance type) with the lowest BIC."""
 
     grid: pd.DataFrame
     k: int
@@ -315,7 +315,7 @@ def choose_by_bic(
     max_samples: int | None = None,
     **params,
 ) -> BicChoice:
-    """:func:`bic_grid` and its lowest BIC (:func:`best_by_bic`)."""
+    """``bic_grid`` and its lowest BIC (:func:`best_by_bic`)."""
     grid: pd.DataFrame = bic_grid(
         X, n_components, covariance_types, max_samples=max_samples, **params
     )

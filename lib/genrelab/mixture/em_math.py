@@ -79,7 +79,7 @@ def row_statistics(X: np.ndarray, center: np.ndarray, covariance_type: str) -> n
 
 
 def blocks(n_samples: int, n_statistics: int) -> list[slice]:
-    """Row blocks of about :data:`_BLOCK_FLOATS` statistics each."""
+    """Row blocks of about ``_BLOCK_FLOATS`` statistics each."""
     size = int(np.clip(_BLOCK_FLOATS // n_statistics, 256, 16384))
     return [slice(a, min(a + size, n_samples)) for a in range(0, n_samples, size)]
 
@@ -140,7 +140,7 @@ def _normalize_inplace(Lt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def log_normalize_inplace(Lt: np.ndarray) -> np.ndarray:
-    """:func:`_normalize_inplace`, returning ``log p(x)`` of each sample."""
+    """``_normalize_inplace``, returning ``log p(x)`` of each sample."""
     m, s = _normalize_inplace(Lt)
     np.log(s, out=s)
     s += m

@@ -9,10 +9,10 @@ mixtures        notebook 04 part 1: clusters in 2-D, BIC curves, cluster x genre
 audio           notebook 04 part 2: aubio tempo, mimicry R^2, reference vs aubio clusters
 taste           notebook 02: a listener against the public, two listeners side by side
 
-Every drawing function returns a new matplotlib figure for :func:`save_fig`; none computes a
-result the notebooks record (the numbers come from the model modules). Call :func:`use_style`
-once at the top of a notebook. Labels are drawn as written (no mathtext; a font fallback for
-CJK and emoji where one is installed).
+Every drawing function returns a new matplotlib figure for :func:`~genrelab.plots.style.save_fig`;
+none computes a result the notebooks record (the numbers come from the model modules). Call
+:func:`~genrelab.plots.style.use_style` once at the top of a notebook. Labels are drawn as written
+(no mathtext; a font fallback for CJK and emoji where one is installed).
 
 Examples
 --------

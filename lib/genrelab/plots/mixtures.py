@@ -1,8 +1,9 @@
 """Figures of the Gaussian mixtures (notebook 04 part 1): clusters, BIC, genres, PCA, profiles.
 
 Every function draws on a new figure (or on ``ax``) and returns the figure, for
-:func:`genrelab.plots.save_fig`. Clusters take :func:`~genrelab.plots.style.cluster_palette`
-(not the genre colours), so a cluster is never mistaken for a genre.
+:func:`genrelab.plots.save_fig <genrelab.plots.style.save_fig>`. Clusters take
+:func:`~genrelab.plots.style.cluster_palette` (not the genre colours), so a cluster is never
+mistaken for a genre.
 
 Example
 -------
@@ -146,7 +147,7 @@ def bic_curves(grid: pd.DataFrame, *, ax=None):
     Parameters
     ----------
     grid : DataFrame
-        :func:`genrelab.mixture.bic.bic_grid`'s table.
+        ``genrelab.mixture.bic.bic_grid``'s table.
     """
     fig, ax = figure_and_axes(ax, (8.5, 4.5))
     sns.lineplot(

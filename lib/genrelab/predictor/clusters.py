@@ -52,7 +52,7 @@ class ClusterModel:
         return list(self.meta["features"])
 
     def posterior(self, X: np.ndarray) -> np.ndarray:
-        """Cluster responsibilities of points given in :attr:`features` order, ``(n, k)``."""
+        """Cluster responsibilities of points given in ``features`` order, ``(n, k)``."""
         X = np.asarray(X, dtype=np.float64).reshape(-1, len(self.features))
         return self._gmm.predict_proba((X - self._mean) / self._scale)
 

@@ -4,10 +4,10 @@
 point in the space of :data:`genrelab.schema.AUDIO_FEATURES`:
 
 * the genre probabilities of the classifier notebook 03 saved in the run
-  (:func:`genrelab.persist.load_model`), through :class:`ProbaFunction`;
+  (:func:`genrelab.persist.load_model`), through :class:`~genrelab.predictor.proba.ProbaFunction`;
 * the posterior over the clusters of a Gaussian mixture fitted by EM on the nine standardized
-  continuous features (:func:`cluster_model`; k and the covariance type notebook 04 chose by BIC,
-  read from ``metrics.json``), cached in the run;
+  continuous features (:func:`~genrelab.predictor.clusters.cluster_model`; k and the covariance type
+  notebook 04 chose by BIC, read from ``metrics.json``), cached in the run;
 * the nearest tracks and a search by name or artist (:class:`TrackIndex`);
 * for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and,
   when the run holds one, a mapping from them to the reference features (:class:`AubioMapping`).
@@ -22,7 +22,7 @@ successful ``make report``) when it holds a classifier; otherwise the run whose 
 newest, so a classifier saved from JupyterLab (run id ``"lab"``) is found too. That fallback can
 pick a folder someone dropped into ``runs/``; it is loaded like any other, through the trusted
 loader, so a crafted file is refused with a message naming its types, and
-:attr:`PredictorModel.fallback` is true so the page says which run it picked.
+``PredictorModel.fallback`` is true so the page says which run it picked.
 
 Speed: the probabilities of one point come from :class:`genrelab.predictor.proba.ProbaFunction`
 (a direct path for forests); ``benchmarks/bench_predictor.py`` measures it.
@@ -115,7 +115,8 @@ def find_model_run(run_id: str = runs.LATEST) -> Path:
 
 def unlabelled_run(run_id: str = runs.LATEST) -> Path | None:
     """The run ``run_id`` (``"latest"`` / ``""``: ``runs/latest``) when its table had no genres
-    (notebook 03 recorded :data:`genrelab.tables.NO_GENRES` and saved no classifier), else None."""
+    (notebook 03 recorded :data:`~genrelab.tables.dedup.NO_GENRES` and saved no classifier), else
+    None."""
     root = config.runs_dir()
     name = run_id or runs.LATEST
     try:
@@ -190,7 +191,7 @@ class TrackIndex:
         return self.tracks.iloc[rows[order[:limit]]]
 
     def nearest(self, point: Mapping[str, float] | np.ndarray, n: int = 5) -> pd.DataFrame:
-        """The ``n`` tracks closest to ``point`` (a dict or an array in :attr:`features` order)."""
+        """The ``n`` tracks closest to ``point`` (a dict or an array in ``features`` order)."""
         x = (
             np.array([point[f] for f in self.features])
             if isinstance(point, Mapping)
@@ -257,7 +258,8 @@ class AubioMapping:
 
 
 def read_aubio_mapping(run_dir: Path) -> AubioMapping | None:
-    """The run's aubio -> reference mapping, or ``None`` (:func:`persist.load_aubio_mapping`)."""
+    """The run's aubio -> reference mapping, or ``None``
+    (:func:`~genrelab.persist.load_aubio_mapping`)."""
     saved = persist.load_aubio_mapping(run_dir)
     return None if saved is None else AubioMapping(saved.pipeline, saved.meta)
 
@@ -315,7 +317,7 @@ class PredictorModel:
     ----------
     run_dir : Path
     fallback : bool
-        ``run_id`` was ``"latest"`` but ``runs/latest`` holds no classifier: :attr:`run_dir` is
+        ``run_id`` was ``"latest"`` but ``runs/latest`` holds no classifier: ``run_dir`` is
         the run with the newest one.
     saved : genrelab.persist.SavedModel
         The classifier and its ``model.json``.
@@ -399,7 +401,7 @@ class PredictorModel:
         return dict(self.meta["genre_medians"][genre])
 
     def point(self, values: Mapping[str, float] | None = None) -> np.ndarray:
-        """A point in :attr:`features` order: ``values`` where given, else the medians."""
+        """A point in ``features`` order: ``values`` where given, else the medians."""
         merged = {**self.medians(), **dict(values or {})}
         return np.array([float(merged[f]) for f in self.features])
 
@@ -421,7 +423,7 @@ class PredictorModel:
     def analyse_audio(self, name: str, content: bytes) -> AudioAnalysis:
         """Aubio descriptors of an audio file's bytes and, with a mapping, its reference features.
 
-        Never raises for a bad file: :attr:`AudioAnalysis.error` says what went wrong.
+        Never raises for a bad file: ``AudioAnalysis.error`` says what went wrong.
         """
         result = AudioAnalysis(name)
         suffix = Path(name).suffix.lower() or ".bin"

@@ -62,7 +62,7 @@ class GenrePredictor(ExternalInputs):
 
     Construct it in a notebook and display it (``predictor`` as the cell's last line). When no
     saved classifier can be found or loaded (a missing run, a broken file, a file holding types
-    the package never saves), the widget shows the reason instead of raising (:attr:`error`).
+    the package never saves), the widget shows the reason instead of raising (``error``).
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ class GenrePredictor(ExternalInputs):
     Attributes
     ----------
     model : PredictorModel or None
-        Everything computed (None when :attr:`error` is set).
+        Everything computed (None when ``error`` is set).
     sliders : dict of str -> ipywidgets widget
         One per feature (``key``: note names, ``mode``: major/minor, ``duration_ms``: minutes).
     probabilities : pandas.Series

@@ -58,7 +58,7 @@ REPORTED_PACKAGES = [
 ]
 #: The run's state file (see the module docstring).
 STATE_FILE = "run.json"
-#: Held while the run runs (:func:`_run_lock`).
+#: Held while the run runs (``_run_lock``).
 RUN_LOCK = ".run.lock"
 #: The notebook metadata that declares which notebooks' outputs a notebook reads:
 #: ``{"genrelab": {"needs": ["01_collection"]}}`` (notebook stems). The runner starts a notebook

@@ -156,7 +156,7 @@ def _dedup(df: pd.DataFrame, policy: str, label: str) -> tuple[pd.DataFrame, Ded
 
 def policy_effects(df: pd.DataFrame, label: str = "genre") -> pd.DataFrame:
     """What each policy would do to the table: rows and tracks removed, tracks and labels left
-    (one row per policy of :data:`DEDUP_POLICIES`)."""
+    (one row per policy of ``DEDUP_POLICIES``)."""
     rows = []
     for policy in DEDUP_POLICIES:
         out, report = _dedup(df, policy, label)

@@ -277,7 +277,8 @@ def load_tracks(
     invalid: Literal["raise", "drop"] = "raise",
     verify_checksum: bool = True,
 ) -> pd.DataFrame:
-    """Read and validate a tracks table (see :func:`read_tracks` and :func:`validate_tracks`).
+    """Read and validate a tracks table (see :func:`read_tracks` and
+    :func:`~genrelab.tables.validate.validate_tracks`).
 
     The embedded snapshot holds one row that breaks the schema: Spotify's placeholder for a
     4-second track it could not analyse (all features 0, tempo 0). Load it with

@@ -234,7 +234,8 @@ def features_missing(df: pd.DataFrame, candidates: list[str] = schema.AUDIO_FEAT
 
 
 def has_part(df: pd.DataFrame, part: str) -> bool:
-    """Whether the table holds an optional part (:data:`schema.OPTIONAL_PARTS`) for some row."""
+    """Whether the table holds an optional part (:data:`~genrelab.schema.OPTIONAL_PARTS`) for some
+    row."""
     if part not in schema.OPTIONAL_PARTS:
         raise ValueError(f"unknown part {part!r}; parts: {sorted(schema.OPTIONAL_PARTS)}")
     column = schema.OPTIONAL_PARTS[part][0]
@@ -242,7 +243,7 @@ def has_part(df: pd.DataFrame, part: str) -> bool:
 
 
 def missing_parts(df: pd.DataFrame) -> list[str]:
-    """The optional parts the table lacks, in :data:`schema.OPTIONAL_PARTS` order."""
+    """The optional parts the table lacks, in :data:`~genrelab.schema.OPTIONAL_PARTS` order."""
     return [part for part in schema.OPTIONAL_PARTS if not has_part(df, part)]
 
 

@@ -1,4 +1,5 @@
-"""Where audio and reference features come from: one :class:`AudioCorpus` per source.
+"""Where audio and reference features come from: one
+:class:`~genrelab.audio.sources.corpus.AudioCorpus` per source.
 
 =============  ==============================================  ==============================
 source         audio                                           reference features
@@ -23,7 +24,7 @@ The sources read scores through :mod:`.score_catalogue` (which pieces) and :mod:
 (one score's notes and truth), render notes with :mod:`.soundfont` (a General MIDI soundfont)
 and synthesize the synthetic clips with :mod:`.synthesizer`.
 
-:data:`SOURCES` is the table of the offline sources. The network one (``deezer``: 30 s previews
+``SOURCES`` is the table of the offline sources. The network one (``deezer``: 30 s previews
 of collected tracks, :mod:`genrelab.collect.previews`) joins them one layer up, in
 :mod:`genrelab.inputs`, which also maps a notebook's flat parameters onto each source's own.
 """
@@ -37,7 +38,7 @@ from genrelab.audio.sources.corpus import ITEM_COLUMNS, AudioCorpus, subsample
 
 __all__ = ["ITEM_COLUMNS", "SOURCES", "AudioCorpus", "subsample"]
 
-#: name -> the function that builds its :class:`AudioCorpus`
+#: name -> the function that builds its :class:`~genrelab.audio.sources.corpus.AudioCorpus`
 SOURCES: dict[str, Callable[..., AudioCorpus]] = {
     "synthetic": synthetic.corpus,
     "scores": scores.corpus,

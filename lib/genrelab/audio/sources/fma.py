@@ -3,9 +3,9 @@
 FMA's audio archives (fma_small, fma_medium, fma_large, fma_full) unpack to
 ``<root>/NNN/NNNNNN.mp3``: the six-digit, zero-padded track id, in a folder named after its
 first three digits. The project ships the Echo Nest features of the FMA tracks that have
-them (:data:`genrelab.config.FMA_ECHONEST_CSV`: acousticness, danceability, energy,
+them (``genrelab.config.FMA_ECHONEST_CSV``: acousticness, danceability, energy,
 instrumentalness, liveness, speechiness, tempo, valence; the features Spotify later served)
-and one real clip, :data:`genrelab.config.FMA_CLIP` (track 2, Echo Nest tempo 165.9 BPM).
+and one real clip, ``genrelab.config.FMA_CLIP`` (track 2, Echo Nest tempo 165.9 BPM).
 
 Point the package at an unpacked archive with ``root=`` or the ``GENRELAB_FMA_DIR`` setting.
 Genre labels are optional: FMA's ``fma_metadata/tracks.csv`` (two header rows; the
@@ -64,7 +64,7 @@ def scan(root: str | Path) -> pd.DataFrame:
 
 
 def echonest_features(path: str | Path | None = None) -> pd.DataFrame:
-    """The Echo Nest features table (``track_id`` + :data:`ECHONEST_FEATURES`)."""
+    """The Echo Nest features table (``track_id`` + :data:`~genrelab.schema.ECHONEST_FEATURES`)."""
     path = Path(path) if path is not None else config.FMA_ECHONEST_CSV
     table = pd.read_csv(path)
     missing = [c for c in ["track_id", *ECHONEST_FEATURES] if c not in table]
@@ -100,7 +100,7 @@ def corpus(
     tracks_csv: str | Path | None = None,
     require_reference: bool = True,
 ) -> AudioCorpus:
-    """An :class:`~genrelab.audio.sources.AudioCorpus` of an FMA tree.
+    """An :class:`~genrelab.audio.sources.corpus.AudioCorpus` of an FMA tree.
 
     Parameters
     ----------

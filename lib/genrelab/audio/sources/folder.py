@@ -100,7 +100,7 @@ def corpus(
     n_clips: int | None = None,
     seed: int = 42,
 ) -> AudioCorpus:
-    """An :class:`~genrelab.audio.sources.AudioCorpus` of every audio file under ``path``.
+    """An :class:`~genrelab.audio.sources.corpus.AudioCorpus` of every audio file under ``path``.
 
     Parameters
     ----------

@@ -86,7 +86,7 @@ def catalogue(collections: dict[str, tuple[str, str, int]] | None = None) -> pd.
 
     One format per piece (MusicXML before Humdrum before ABC), files over :data:`MAX_BYTES`
     left out, the tunes of an ABC collection counted one by one; where a collection holds more
-    than its cap, a seeded (:data:`CATALOGUE_SEED`) sample. Sorted by piece.
+    than its cap, a seeded (``CATALOGUE_SEED``) sample. Sorted by piece.
 
     Returns
     -------

@@ -57,7 +57,7 @@ def score_notes(score) -> render.Notes:
     """Every sounding note of ``score`` in quarter notes, ties merged, dynamics as velocities.
 
     Grace notes and unpitched notes are left out; a part's dynamics (``p``, ``f``...) set the
-    velocity of the notes after them (music21's volume scalars), :data:`DEFAULT_VELOCITY`
+    velocity of the notes after them (music21's volume scalars), ``DEFAULT_VELOCITY``
     before the first one.
     """
     rows: list[list[float]] = []

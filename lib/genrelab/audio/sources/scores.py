@@ -1,10 +1,12 @@
 """Real compositions rendered from their scores: audio with a ground truth taken from the score.
 
-Pieces come from music21's bundled corpus (the default :func:`catalogue`: quartets, songs, piano
-pieces, madrigals, masses, fiddle tunes, folk songs... across a dozen composers and collections)
-or from any folder of MIDI / MusicXML / ABC / Humdrum files (:func:`folder_catalogue`). Each piece
-is parsed with music21 and its first ``duration`` seconds rendered through a General MIDI
-soundfont (:mod:`.render`) in one of several instrumentations, at a tempo drawn per piece.
+Pieces come from music21's bundled corpus (the default
+:func:`~genrelab.audio.sources.score_catalogue.catalogue`: quartets, songs, piano pieces, madrigals,
+masses, fiddle tunes, folk songs... across a dozen composers and collections) or from any folder of
+MIDI / MusicXML / ABC / Humdrum files
+(:func:`~genrelab.audio.sources.score_catalogue.folder_catalogue`). Each piece is parsed with
+music21 and its first ``duration`` seconds rendered through a General MIDI soundfont
+(:mod:`.render`) in one of several instrumentations, at a tempo drawn per piece.
 
 **The Bach chorales are reserved for an independent validation**: every path with ``bach`` in it
 (J. S. and C. P. E. Bach alike) is left out of every catalogue this module builds, so nothing is
@@ -219,8 +221,9 @@ def generate(
     progress: bool = False,
     validation: bool = False,
 ) -> pd.DataFrame:
-    """Render (or reuse) one clip per row of ``pieces`` (a :func:`catalogue`): their records.
-    Reserved (Bach) pieces raise ``ValueError`` unless ``validation`` (the one validation).
+    """Render (or reuse) one clip per row of ``pieces`` (a
+    :func:`~genrelab.audio.sources.score_catalogue.catalogue`): their records. Reserved (Bach)
+    pieces raise ``ValueError`` unless ``validation`` (the one validation).
 
     Returns one row per piece: the catalogue's columns, ``tempo``, ``instrumentation``,
     ``status`` (``ok`` / ``failed``), ``reason``, ``clip_path`` and the truth of
@@ -290,7 +293,8 @@ def corpus(
     seed : int
         Draws the sample, and each piece's tempo and instrumentation.
     path : path, optional
-        A folder of score files (:func:`folder_catalogue`) instead of music21's corpus.
+        A folder of score files (:func:`~genrelab.audio.sources.score_catalogue.folder_catalogue`)
+        instead of music21's corpus.
     label : str
         What labels the clips: ``composer``, ``form``, ``collection`` or ``instrumentation``.
     tempo_range, instrumentations, duration
@@ -298,14 +302,16 @@ def corpus(
     n_jobs, progress
         Processes rendering missing clips; a tqdm bar.
     validation : bool
-        The reserved Bach chorales (:func:`validation_catalogue`): the one validation, not tuning.
+        The reserved Bach chorales
+        (:func:`~genrelab.audio.sources.score_catalogue.validation_catalogue`): the one validation,
+        not tuning.
 
     Returns
     -------
     AudioCorpus
         ``reference``: ``tempo`` (quarter-note BPM), ``key``, ``mode`` (NaN when the score does
         not decide), ``note_rate`` (notes a second), ``voices`` (parts), ``loudness``
-        (measured: :attr:`AudioCorpus.measured`); ``details``: one row per clip with the piece,
+        (measured: ``AudioCorpus.measured``); ``details``: one row per clip with the piece,
         composer, form, metre, ``beat_tempo``, instrumentation, title, ``key_reason``...;
         ``failures``: the pieces that could not be rendered.
     """

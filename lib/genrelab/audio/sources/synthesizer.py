@@ -376,7 +376,8 @@ def _master(mix: np.ndarray, target_db: float) -> np.ndarray:
 def render_clip(
     truth: dict, seed: int = 42, duration: float = 30.0, samplerate: int = 22050
 ) -> np.ndarray:
-    """Synthesize the clip described by ``truth`` (see :func:`clip_truth`) as mono float32."""
+    """Synthesize the clip described by ``truth`` (see
+    :func:`~genrelab.audio.sources.synthetic.clip_truth`) as mono float32."""
     sr = samplerate
     rng = np.random.default_rng([seed, truth["index"], 1])
     style, key, mode = truth["style"], truth["key"], truth["mode"]
