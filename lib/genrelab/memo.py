@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import logging
 import platform
 import sys
@@ -45,7 +44,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 import joblib
 import numpy as np
@@ -57,7 +56,7 @@ from genrelab import config
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
-R = TypeVar("R")
+R = TypeVar("R", covariant=True)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The setting that makes importing this module call :func:`show` (set by the report runner).
@@ -97,65 +96,19 @@ def memory() -> joblib.Memory:
     return joblib.Memory(config.cache_folder("results") / code_version(), verbose=0)
 
 
-class CachedFunction(Generic[P, R]):
-    """A function wrapped by :func:`cached`: called as the function; ``in_cache`` and ``key``."""
+class CachedFunction(Protocol[P, R]):
+    """What :func:`cached` returns: the function itself (same name, signature and docstring; it
+    pickles by reference like any module-level function), plus ``key`` and ``in_cache``."""
 
-    def __init__(self, func: Callable[P, R], ignore: Sequence[str]):
-        functools.update_wrapper(self, func)
-        self._func, self._ignored = func, list(ignore)
-        self._name = f"{func.__module__}.{func.__qualname__}"
-
-        def compute(key: str, call: tuple):
-            """``func`` on ``call`` (its arguments), stored by ``key`` (what Memory hashes)."""
-            args, kwargs = call
-            return func(*args, **kwargs)
-
-        # stored in func's own folder of the cache, as if Memory cached func itself
-        compute.__module__, compute.__name__, compute.__qualname__ = (
-            func.__module__,
-            func.__name__,
-            func.__qualname__,
-        )
-        self._compute = compute
-
-    def __reduce__(self):
-        # pickled by reference, as the module-level function it stands for (for worker processes)
-        return _import_attribute, (self.__module__, self.__qualname__)
-
-    def _memorized(self):
-        return memory().cache(self._compute, ignore=["call"])
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
     def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
-        """The call's key (a name for its result, made of its inputs): :func:`joblib.hash` of the
-        ``_compact`` arguments, with the code version. Hashed once a call."""
-        arguments = filter_args(self._func, self._ignored, args, kwargs)
-        _refuse_fitted(self._name, arguments)
-        return joblib.hash((self._name, code_version(), _compact(arguments)), hash_name="md5")
+        """The call's key (a name for its result, made of its inputs)."""
+        ...
 
     def in_cache(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Whether this call would be read back from the cache."""
-        call_key = self.key(*args, **kwargs)
-        return enabled() and self._memorized().check_call_in_cache(call_key, (args, kwargs))
-
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        if not enabled():
-            return self._func(*args, **kwargs)
-        cache, call_key, call = self._memorized(), self.key(*args, **kwargs), (args, kwargs)
-        if cache.check_call_in_cache(call_key, call):
-            log.info("cache hit: %s [%s]", self._name, call_key[:12])
-            return cache(call_key, call)
-        log.info("cache miss: %s [%s], computing", self._name, call_key[:12])
-        start = time.perf_counter()
-        result = cache(call_key, call)
-        log.debug("computed %s in %.1f s", self._name, time.perf_counter() - start)
-        return result
-
-
-def _import_attribute(module: str, qualname: str) -> Any:
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+        ...
 
 
 @overload
@@ -178,7 +131,50 @@ def cached(func: Callable[P, R] | None = None, *, ignore: Sequence[str] = ()) ->
     """
     if func is None:
         return functools.partial(cached, ignore=ignore)
-    return CachedFunction(func, ignore)
+    ignored = list(ignore)
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    def compute(key: str, call: tuple):
+        """``func`` on ``call`` (its arguments), stored by ``key`` (what Memory hashes)."""
+        args, kwargs = call
+        return func(*args, **kwargs)
+
+    # stored in func's own folder of the cache, as if Memory cached func itself
+    compute.__module__, compute.__name__, compute.__qualname__ = (
+        func.__module__,
+        func.__name__,
+        func.__qualname__,
+    )
+
+    def memorized():
+        return memory().cache(compute, ignore=["call"])
+
+    def key(*args, **kwargs) -> str:
+        """:func:`joblib.hash` of the ``_compact`` arguments, with the code version."""
+        arguments = filter_args(func, ignored, args, kwargs)
+        _refuse_fitted(name, arguments)
+        return joblib.hash((name, code_version(), _compact(arguments)), hash_name="md5")
+
+    def in_cache(*args, **kwargs) -> bool:
+        return enabled() and memorized().check_call_in_cache(key(*args, **kwargs), (args, kwargs))
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if not enabled():
+            return func(*args, **kwargs)
+        cache, call_key, call = memorized(), key(*args, **kwargs), (args, kwargs)
+        if cache.check_call_in_cache(call_key, call):
+            log.info("cache hit: %s [%s]", name, call_key[:12])
+            return cache(call_key, call)
+        log.info("cache miss: %s [%s], computing", name, call_key[:12])
+        start = time.perf_counter()
+        result = cache(call_key, call)
+        log.debug("computed %s in %.1f s", name, time.perf_counter() - start)
+        return result
+
+    wrapper.key = key  # type: ignore[attr-defined]
+    wrapper.in_cache = in_cache  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _refuse_fitted(name: str, arguments: dict) -> None:

@@ -175,7 +175,7 @@ def cached_permutation_importances(
 ):
     """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by
     ``model_key`` (what the model was fitted from: the cache key of the call that fitted it,
-    :attr:`genrelab.classify.selection.ModelSelection.best_key_`), the rows scored, the repeats
+    ``ModelSelection.best_key_``), the rows scored, the repeats
     and the seed; the model itself is not in the key (the report's slowest cell on an identical
     re-run before it was cached)."""
     return scoring.permutation_importances(

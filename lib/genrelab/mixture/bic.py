@@ -131,7 +131,8 @@ def bic_grid(
         ``"tcp://host:8786"`` fits every cell as a Dask task (``X`` scattered once, a progress
         bar). With an integer ``random_state`` the table is the same either way.
     **params
-        Passed to :class:`GaussianMixtureEM` (``random_state``, ``n_init``, ``max_iter``, ...).
+        Passed to :class:`~genrelab.mixture.em.GaussianMixtureEM` (``random_state``,
+        ``n_init``, ``max_iter``, ...).
 
     Returns
     -------
