@@ -1,4 +1,4 @@
-"""Accuracy and speed of genrelab (aubio), Essentia and librosa on the same clips, in one run.
+"""Accuracy and speed of genrelab (aubio), Essentia, librosa and madmom on the same clips.
 
 For each clip of a corpus with a ground truth (``scores``: pieces rendered from their scores,
 the default; or ``synthetic``) every extractor decodes the file and analyses it in this one
@@ -44,6 +44,12 @@ from threadpoolctl import threadpool_limits
 from genrelab import audio
 from genrelab.audio import accuracy, peers
 from genrelab.audio.sources import scores, synthetic
+
+PEER_LABELS = {
+    "essentia": "Essentia 2013 + bgate",
+    "librosa": "librosa beat_track",
+    "madmom": "madmom RNN comb + CNN key",
+}
 
 
 def _aubio(paths) -> pd.DataFrame:
@@ -144,7 +150,7 @@ def main() -> None:
     with threadpool_limits(1):
         tables["genrelab (aubio)"] = _aubio(paths)
         for name in [p for p in args.peers.split(",") if p]:
-            label = {"essentia": "Essentia 2013 + bgate", "librosa": "librosa beat_track"}[name]
+            label = PEER_LABELS[name]
             try:
                 tables[label] = peers.extract_peers(paths, name)
             except peers.PeerMissing as exc:
