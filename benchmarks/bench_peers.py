@@ -118,7 +118,9 @@ def old_chroma_key(path, win: int = 8192) -> dict:
     y, sr = load_audio(path)
     n = len(y) // win
     pv = aubio.pvoc(win, win)
-    mags = np.array([pv(f).norm for f in y[: n * win].reshape(n, win)], dtype=np.float64)
+    mags = np.empty((n, win // 2 + 1))
+    for i, frame in enumerate(y[: n * win].reshape(n, win)):
+        mags[i] = pv(frame).norm  # copied at once: aubio reuses the buffer it returns
     lo, hi, weights = _old_chroma_weights(win, sr)
     x = mags[:, lo - 1 : hi + 1]
     core = x[:, 1:-1]
