@@ -9,22 +9,29 @@ RUN ?= $(shell date +%Y%m%d-%H%M%S)
 PORT ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report quick test lint format figures lock clean app browser soundfonts
+.PHONY: help setup lab report quick test lint format figures lock clean app browser docs soundfonts
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 	@echo "  variables: PARAMS=$(PARAMS)  RUN=<timestamp>  PORT=$(PORT)"
 
-setup: $(STAMP) ## create .venv and install genrelab with its test tools and Dask (runs once)
+setup: $(STAMP) ## create .venv, install genrelab with its test tools and Dask, and the git hook of make lint + nbstripout (runs once)
 
+# The git hook runs .pre-commit-config.yaml before each commit (make lint's checks; notebooks saved
+# from Lab lose their outputs on the way in); skipped outside a git checkout.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,dask]'
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/pre-commit install; fi
 	touch $(STAMP)
 
-lab: $(STAMP) ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# as root (a container) JupyterLab refuses to start without --allow-root
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ (the project's .jupyter/ settings: no news pop-up; adds --allow-root as root)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+		$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ROOT)
 
 report: $(STAMP) ## run every numbered notebook with papermill into runs/<RUN> (PARAMS=..., RUN=...)
 	$(BIN)/python -m genrelab.report --params $(PARAMS) --run-id $(RUN)
@@ -35,7 +42,7 @@ quick: $(STAMP) ## the same on params/quick.yaml (subsampled, for a fast check)
 test: $(STAMP) browser ## run the test suite (pytest; notebooks on params/quick.yaml, the app in headless chromium)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff (lint everywhere, notebooks included; formatting of the .py files) and mypy on lib/
+lint: $(STAMP) ## ruff (lint and formatting of lib/, tests/, benchmarks/, notebooks/) and mypy on lib/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -59,7 +66,10 @@ soundfonts: ## install the development soundfonts from Debian (csound GMbank, OP
 	else echo "The extra soundfonts (their tests and benchmarks skip without them). Install them with:"; \
 	     echo "    sudo apt-get update && sudo apt-get install -y csound-soundfont opl3-soundfont"; fi
 
-figures: $(STAMP) ## publish runs/latest (a complete run): figures/, results/results.json, README results
+docs: $(STAMP) ## the documentation site into docs/_build/html (Sphinx; warnings are errors)
+	$(BIN)/python -m sphinx -b html -W --keep-going -j auto docs docs/_build/html
+
+figures: $(STAMP) ## publish runs/latest (a complete run): figures/, results/results.json, README results, docs/study/
 	$(BIN)/python -m genrelab.report --publish latest
 
 lock: $(STAMP) ## re-pin constraints.txt to what .venv holds now

@@ -30,6 +30,7 @@ import time
 
 import aubio
 import soundfile as sf
+from record import recording
 from threadpoolctl import threadpool_limits
 
 from genrelab import audio, config
@@ -114,75 +115,103 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=8, help="synthetic clips (30 s each)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per timing (best kept)")
     args = parser.parse_args()
-
-    truth = synthetic.generate_corpus(n_clips=args.clips, seed=42, n_jobs=2)
-    flacs = list(truth["path"])
-    mp3 = str(config.FMA_CLIP)
-    seconds = sum(sf.info(p).duration for p in flacs)
-    mp3_seconds = sf.info(mp3).duration
-    print(
-        f"clips: {len(flacs)} synthetic FLAC (22,050 Hz mono) = {seconds:.0f} s of audio; "
-        f"FMA MP3 (44,100 Hz stereo) {mp3_seconds:.1f} s; {os.cpu_count()} CPUs; {load()}"
-    )
-
-    with threadpool_limits(1):
-        audio.extract_features(flacs[0])  # build the aubio objects, warm the caches
-        # (a) one process, clips one after the other
-        w_f, c_f = timed(lambda: [audio.extract_features(p) for p in flacs], args.repeat)
-        w_m, c_m = timed(lambda: [audio.extract_features(mp3) for _ in range(3)], args.repeat)
-        # (c) the naive reference on the same clips (fewer of them: it is slow)
-        n_naive = min(3, len(flacs))
-        naive_seconds = sum(sf.info(p).duration for p in flacs[:n_naive])
-        w_n, c_n = timed(
-            lambda: [naive_extract(p) for p in flacs[:n_naive]], max(1, args.repeat - 1)
+    with recording("bench_audio", "aubio extraction: real-time factors and processes") as rec:
+        truth = synthetic.generate_corpus(n_clips=args.clips, seed=42, n_jobs=2)
+        flacs = list(truth["path"])
+        mp3 = str(config.FMA_CLIP)
+        seconds = sum(sf.info(p).duration for p in flacs)
+        mp3_seconds = sf.info(mp3).duration
+        print(
+            f"clips: {len(flacs)} synthetic FLAC (22,050 Hz mono) = {seconds:.0f} s of audio; "
+            f"FMA MP3 (44,100 Hz stereo) {mp3_seconds:.1f} s; {os.cpu_count()} CPUs; {load()}"
         )
-        w_nm, c_nm = timed(lambda: naive_extract(mp3), max(1, args.repeat - 1))
-    print("\n(a) one process, decoding included            x real time (CPU)   x real time (wall)")
-    print(
-        f"    genrelab.audio.features, synthetic FLAC 30 s        {seconds / c_f:8.0f}x           "
-        f"{seconds / w_f:8.0f}x"
-    )
-    print(
-        f"    genrelab.audio.features, FMA MP3 30 s               "
-        f"{3 * mp3_seconds / c_m:8.0f}x           {3 * mp3_seconds / w_m:8.0f}x"
-    )
-    print(
-        f"    naive aubio loop (yin), synthetic FLAC     {naive_seconds / c_n:8.1f}x           "
-        f"{naive_seconds / w_n:8.1f}x"
-    )
-    print(
-        f"    naive aubio loop (yin), FMA MP3            {mp3_seconds / c_nm:8.1f}x           "
-        f"{mp3_seconds / w_nm:8.1f}x"
-    )
-    print(
-        f"    ratio ours / naive (CPU): FLAC {(seconds / c_f) / (naive_seconds / c_n):.1f}x, "
-        f"MP3 {(3 * mp3_seconds / c_m) / (mp3_seconds / c_nm):.1f}x"
-    )
 
-    # (b) 1 -> 2 processes on the batch API (no cache), pool warmed up first
-    t0 = time.perf_counter()
-    extraction.extract_batch(flacs[:2], n_jobs=2, cache=False, progress=False, min_clips_per_job=0)
-    startup = time.perf_counter() - t0
-    before = load()
-    walls = {1: math.inf, 2: math.inf}
-    for _ in range(args.repeat):
-        for n_jobs in (1, 2):
-            t0 = time.perf_counter()
-            batch = extraction.extract_batch(
-                flacs, n_jobs=n_jobs, cache=False, progress=False, min_clips_per_job=0
+        with threadpool_limits(1):
+            audio.extract_features(flacs[0])  # build the aubio objects, warm the caches
+            # (a) one process, clips one after the other
+            w_f, c_f = timed(lambda: [audio.extract_features(p) for p in flacs], args.repeat)
+            w_m, c_m = timed(lambda: [audio.extract_features(mp3) for _ in range(3)], args.repeat)
+            # (c) the naive reference on the same clips (fewer of them: it is slow)
+            n_naive = min(3, len(flacs))
+            naive_seconds = sum(sf.info(p).duration for p in flacs[:n_naive])
+            w_n, c_n = timed(
+                lambda: [naive_extract(p) for p in flacs[:n_naive]], max(1, args.repeat - 1)
             )
-            walls[n_jobs] = min(walls[n_jobs], time.perf_counter() - t0)
-            assert len(batch.features) == len(flacs)
-    print(
-        f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); "
-        f"before: {before}; after: {load()}"
-    )
-    for n_jobs, wall in walls.items():
-        print(f"    n_jobs={n_jobs}: {wall:6.2f} s = {seconds / wall:5.0f}x real time")
-    print(
-        f"    speed-up 1 -> 2 processes: {walls[1] / walls[2]:.2f}x "
-        f"(first parallel call incl. worker start-up: {startup:.2f} s for 2 clips)"
-    )
+            w_nm, c_nm = timed(lambda: naive_extract(mp3), max(1, args.repeat - 1))
+        print(
+            "\n(a) one process, decoding included            x real time (CPU)   x real time (wall)"
+        )
+        print(
+            f"    genrelab.audio.features, synthetic FLAC 30 s        {seconds / c_f:8.0f}x"
+            f"           {seconds / w_f:8.0f}x"
+        )
+        print(
+            f"    genrelab.audio.features, FMA MP3 30 s               "
+            f"{3 * mp3_seconds / c_m:8.0f}x           {3 * mp3_seconds / w_m:8.0f}x"
+        )
+        print(
+            f"    naive aubio loop (yin), synthetic FLAC     {naive_seconds / c_n:8.1f}x           "
+            f"{naive_seconds / w_n:8.1f}x"
+        )
+        print(
+            f"    naive aubio loop (yin), FMA MP3            {mp3_seconds / c_nm:8.1f}x           "
+            f"{mp3_seconds / w_nm:8.1f}x"
+        )
+        print(
+            f"    ratio ours / naive (CPU): FLAC {(seconds / c_f) / (naive_seconds / c_n):.1f}x, "
+            f"MP3 {(3 * mp3_seconds / c_m) / (mp3_seconds / c_nm):.1f}x"
+        )
+
+        # (b) 1 -> 2 processes on the batch API (no cache), pool warmed up first
+        t0 = time.perf_counter()
+        extraction.extract_batch(
+            flacs[:2], n_jobs=2, cache=False, progress=False, min_clips_per_job=0
+        )
+        startup = time.perf_counter() - t0
+        before = load()
+        walls = {1: math.inf, 2: math.inf}
+        for _ in range(args.repeat):
+            for n_jobs in (1, 2):
+                t0 = time.perf_counter()
+                batch = extraction.extract_batch(
+                    flacs, n_jobs=n_jobs, cache=False, progress=False, min_clips_per_job=0
+                )
+                walls[n_jobs] = min(walls[n_jobs], time.perf_counter() - t0)
+                assert len(batch.features) == len(flacs)
+        print(
+            f"\n(b) extract_batch on {len(flacs)} clips (wall, best of {args.repeat}); "
+            f"before: {before}; after: {load()}"
+        )
+        for n_jobs, wall in walls.items():
+            print(f"    n_jobs={n_jobs}: {wall:6.2f} s = {seconds / wall:5.0f}x real time")
+        print(
+            f"    speed-up 1 -> 2 processes: {walls[1] / walls[2]:.2f}x "
+            f"(first parallel call incl. worker start-up: {startup:.2f} s for 2 clips)"
+        )
+        rec.add(
+            "(a) genrelab, synthetic FLAC 30 s, one core",
+            seconds / c_f,
+            unit="x real time (CPU)",
+            goal=">= 150x",
+        )
+        rec.add(
+            "(a) genrelab, FMA MP3 30 s, one core",
+            3 * mp3_seconds / c_m,
+            unit="x real time (CPU)",
+            goal=">= 150x",
+        )
+        rec.add(
+            "(a) naive aubio loop (yin), synthetic FLAC",
+            naive_seconds / c_n,
+            unit="x real time (CPU)",
+        )
+        rec.add("(a) ours / naive, FLAC", (seconds / c_f) / (naive_seconds / c_n), unit="x")
+        for n_jobs, wall in walls.items():
+            rec.add(
+                f"(b) extract_batch, n_jobs={n_jobs}", seconds / wall, unit="x real time (wall)"
+            )
+        rec.add("(b) speed-up 1 -> 2 processes", walls[1] / walls[2], unit="x", goal=">= 1.8x")
+        rec.note(f"{len(flacs)} synthetic 30 s FLAC clips and the FMA MP3; best of {args.repeat}")
 
 
 if __name__ == "__main__":

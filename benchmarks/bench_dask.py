@@ -32,6 +32,7 @@ import argparse
 import os
 import time
 
+from record import recording
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
@@ -99,79 +100,101 @@ def main() -> None:
     parser.add_argument("--grid", choices=["small", "report"], default="small", help="the search")
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
     args = parser.parse_args()
-    # timings of the work itself: the results cache would answer the grid search and BIC grid
-    os.environ["GENRELAB_NO_CACHE"] = "1"
-    print(f"{os.cpu_count()} cores, {load()}")
+    with recording("bench_dask", "Local joblib against a Dask LocalCluster") as rec:
+        # timings of the work itself: the results cache would answer the grid search and BIC grid
+        os.environ["GENRELAB_NO_CACHE"] = "1"
+        print(f"{os.cpu_count()} cores, {load()}")
 
-    truth = synthetic.generate_corpus(args.clips, seed=2026, n_jobs=2)  # cached after a first run
-    paths = list(truth["path"])
-    tracks = tables.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
-    X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
-    groups = classify.artist_groups(tracks)
-    Xs = StandardScaler().fit_transform(X)
-    ks = range(1, 7)
-    n_cells = len(ks) * len(COVARIANCE_TYPES)
+        truth = synthetic.generate_corpus(
+            args.clips, seed=2026, n_jobs=2
+        )  # cached after a first run
+        paths = list(truth["path"])
+        tracks = tables.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
+        X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
+        groups = classify.artist_groups(tracks)
+        Xs = StandardScaler().fit_transform(X)
+        ks = range(1, 7)
+        n_cells = len(ks) * len(COVARIANCE_TYPES)
 
-    # --- local ------------------------------------------------------------------------------
-    kw = dict(cache=False, progress=False)
-    ref, t_ex1 = timed(extraction.extract_batch, paths, n_jobs=1, **kw)
-    _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
-    models, grids = grid(args.grid)
-    n_candidates = sum(len(ParameterGrid(g)) for g in grids.values())
-    ms1, t_gs1 = timed(selection_run, X, y, groups, models, grids, n_jobs=1)
-    _, t_gs2 = timed(selection_run, X, y, groups, models, grids, n_jobs=2)
-    bic_local, t_bic1 = timed(mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
+        # --- local ------------------------------------------------------------------------------
+        kw = dict(cache=False, progress=False)
+        ref, t_ex1 = timed(extraction.extract_batch, paths, n_jobs=1, **kw)
+        _, t_ex2 = timed(extraction.extract_batch, paths, n_jobs=2, min_clips_per_job=0, **kw)
+        models, grids = grid(args.grid)
+        n_candidates = sum(len(ParameterGrid(g)) for g in grids.values())
+        ms1, t_gs1 = timed(selection_run, X, y, groups, models, grids, n_jobs=1)
+        _, t_gs2 = timed(selection_run, X, y, groups, models, grids, n_jobs=2)
+        bic_local, t_bic1 = timed(mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0)
 
-    # --- Dask -------------------------------------------------------------------------------
-    scheduler = f"local:{args.workers}"
-    start = time.perf_counter()
-    with execution.cluster(scheduler) as client:
-        client.wait_for_workers(args.workers)
-        client.run(warm_up)
-        t_start = time.perf_counter() - start
-        dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
+        # --- Dask -------------------------------------------------------------------------------
+        scheduler = f"local:{args.workers}"
+        start = time.perf_counter()
+        with execution.cluster(scheduler) as client:
+            client.wait_for_workers(args.workers)
+            client.run(warm_up)
+            t_start = time.perf_counter() - start
+            dask_ex, t_exd = timed(extraction.extract_batch, paths, scheduler=client, **kw)
 
-        msd, t_gsd = timed(selection_run, X, y, groups, models, grids, scheduler=client)
-        bic_dask, t_bicd = timed(
-            mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
+            msd, t_gsd = timed(selection_run, X, y, groups, models, grids, scheduler=client)
+            bic_dask, t_bicd = timed(
+                mixture.bic_grid, Xs, ks, COVARIANCE_TYPES, random_state=0, scheduler=client
+            )
+
+        same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)
+        same_gs = (
+            ms1.score_summary().equals(msd.score_summary()) and ms1.best_name_ == msd.best_name_
         )
+        same_bic = bic_local.equals(bic_dask)
 
-    same_ex = ref.features.equals(dask_ex.features) and ref.failures.equals(dask_ex.failures)
-    same_gs = ms1.score_summary().equals(msd.score_summary()) and ms1.best_name_ == msd.best_name_
-    same_bic = bic_local.equals(bic_dask)
+        # --- the real MP3's per-clip cost -------------------------------------------------------
+        audio.extract_features(config.FMA_CLIP)  # warm
+        c_fma = min(timed(audio.extract_features, config.FMA_CLIP)[1] for _ in range(3))
 
-    # --- the real MP3's per-clip cost -------------------------------------------------------
-    audio.extract_features(config.FMA_CLIP)  # warm
-    c_fma = min(timed(audio.extract_features, config.FMA_CLIP)[1] for _ in range(3))
+        w = args.workers
+        print(f"\n(a) extraction of {args.clips} synthetic 30 s clips (no cache)")
+        row("local, n_jobs=1 (reference)", t_ex1, t_ex1, f"{t_ex1 / args.clips:.3f} s/clip")
+        row("local joblib, n_jobs=2 (start included)", t_ex2, t_ex1)
+        row(f"Dask LocalCluster, {w} workers", t_exd, t_ex1, f"identical: {same_ex}")
+        print(f"  (cluster start-up and worker imports, apart: {t_start:.2f} s)")
+        size = f"{n_candidates} candidates x 3 folds, {args.tracks} tracks"
+        print(f"\n(b) grid search {args.grid!r}, {size}")
+        row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
+        row("local joblib, n_jobs=2", t_gs2, t_gs1)
+        row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
+        print(f"\n(c) BIC grid, {n_cells} fits of GaussianMixtureEM")
+        row("local loop (reference)", t_bic1, t_bic1)
+        row(f"Dask tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
 
-    w = args.workers
-    print(f"\n(a) extraction of {args.clips} synthetic 30 s clips (no cache)")
-    row("local, n_jobs=1 (reference)", t_ex1, t_ex1, f"{t_ex1 / args.clips:.3f} s/clip")
-    row("local joblib, n_jobs=2 (start included)", t_ex2, t_ex1)
-    row(f"Dask LocalCluster, {w} workers", t_exd, t_ex1, f"identical: {same_ex}")
-    print(f"  (cluster start-up and worker imports, apart: {t_start:.2f} s)")
-    size = f"{n_candidates} candidates x 3 folds, {args.tracks} tracks"
-    print(f"\n(b) grid search {args.grid!r}, {size}")
-    row("local, n_jobs=1 (reference)", t_gs1, t_gs1)
-    row("local joblib, n_jobs=2", t_gs2, t_gs1)
-    row(f"joblib Dask backend, {w} workers", t_gsd, t_gs1, f"identical: {same_gs}")
-    print(f"\n(c) BIC grid, {n_cells} fits of GaussianMixtureEM")
-    row("local loop (reference)", t_bic1, t_bic1)
-    row(f"Dask tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
-
-    efficiency = t_ex1 / (w * t_exd)
-    c_syn = t_ex1 / args.clips
-    hours = FMA_TRACKS * c_fma / (FMA_WORKERS * efficiency) / 3600
-    print("\n(d) the full FMA on 32 workers")
-    print(f"  per-clip cost: synthetic FLAC {c_syn:.3f} s, real FMA MP3 {c_fma:.3f} s")
-    print(f"  parallel efficiency of {w} Dask workers here: {efficiency:.2f}")
-    print(
-        f"  {FMA_TRACKS:,} clips x {c_fma:.3f} s / ({FMA_WORKERS} x {efficiency:.2f}) "
-        f"= {hours * 60:.0f} min ({hours:.2f} h) of extraction"
-    )
-    print(f"\n{load()}")
-    if not (same_ex and same_gs and same_bic):
-        raise SystemExit("Dask and local results differ")
+        efficiency = t_ex1 / (w * t_exd)
+        c_syn = t_ex1 / args.clips
+        hours = FMA_TRACKS * c_fma / (FMA_WORKERS * efficiency) / 3600
+        print("\n(d) the full FMA on 32 workers")
+        print(f"  per-clip cost: synthetic FLAC {c_syn:.3f} s, real FMA MP3 {c_fma:.3f} s")
+        print(f"  parallel efficiency of {w} Dask workers here: {efficiency:.2f}")
+        print(
+            f"  {FMA_TRACKS:,} clips x {c_fma:.3f} s / ({FMA_WORKERS} x {efficiency:.2f}) "
+            f"= {hours * 60:.0f} min ({hours:.2f} h) of extraction"
+        )
+        print(f"\n{load()}")
+        for label, (local, dask_s) in {
+            f"(a) extraction of {args.clips} clips": (t_ex1, t_exd),
+            f"(b) grid search {args.grid!r}, {n_candidates} candidates x 3 folds": (t_gs1, t_gsd),
+            f"(c) BIC grid, {n_cells} fits": (t_bic1, t_bicd),
+        }.items():
+            rec.add(f"{label}, local n_jobs=1", local, unit="s")
+            rec.add(f"{label}, Dask, {w} workers", dask_s, unit="s")
+            rec.add(f"{label}, ratio local / Dask", local / dask_s, unit="x")
+        rec.add("(a) extraction, local joblib n_jobs=2", t_ex2, unit="s")
+        rec.add("(b) grid search, local joblib n_jobs=2", t_gs2, unit="s")
+        rec.add("cluster start-up and worker imports", t_start, unit="s")
+        rec.add("(d) per-clip cost, FMA MP3", c_fma, unit="s")
+        rec.add(f"(d) the full FMA on {FMA_WORKERS} workers, estimated", hours * 60, unit="min")
+        rec.note(
+            f"Dask results identical to the local ones: extraction {same_ex}, grid search "
+            f"{same_gs}, BIC grid {same_bic}"
+        )
+        if not (same_ex and same_gs and same_bic):
+            raise SystemExit("Dask and local results differ")
 
 
 if __name__ == "__main__":  # the LocalCluster's worker processes re-import this script

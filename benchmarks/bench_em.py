@@ -27,6 +27,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from record import recording
 from sklearn.cluster import kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -181,10 +182,27 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both sides")
     args = parser.parse_args()
 
-    X, two_d = snapshot_features()
-    with threadpool_limits(args.threads):
-        a = bench_sklearn(X, args.repeat)
-        b = bench_seed(two_d, args.seed_repeat)
+    with recording("bench_em", "GaussianMixtureEM against scikit-learn and the seed loop") as rec:
+        X, two_d = snapshot_features()
+        with threadpool_limits(args.threads):
+            a = bench_sklearn(X, args.repeat)
+            b = bench_seed(two_d, args.seed_repeat)
+        n, d = a["shape"]
+        rec.add(
+            f"(a) scikit-learn GaussianMixture, {n:,} x {d}, k=6 full", a["wall"]["ref"], unit="s"
+        )
+        rec.add("(a) GaussianMixtureEM, same init and iterations", a["wall"]["ours"], unit="s")
+        rec.add("(a) ratio, wall", a["wall"]["ref"] / a["wall"]["ours"], unit="x", goal=">= 3x")
+        rec.add("(a) max |lower bound difference|", a["lb_diff"])
+        rec.add(f"(b) the seed's loop EM, n={b['n']:,} x 2", b["wall"]["seed"], unit="s")
+        rec.add("(b) GaussianMixtureEM, same model", b["wall"]["ours"], unit="s")
+        rec.add("(b) ratio, wall", b["wall"]["seed"] / b["wall"]["ours"], unit="x", goal=">= 30x")
+        rec.add("(c) peak traced memory of the fit in (a)", a["peak"] / 2**20, unit="MiB")
+        rec.add("(c) peak memory / data array", a["peak"] / a["nbytes"], unit="x", goal="<= 10x")
+        rec.note(
+            f"best of {args.repeat} interleaved rounds (seed loop: {args.seed_repeat}); "
+            f"BLAS threads for the references: {args.threads}"
+        )
 
     def ratios(result, ref, goal):
         w, c = result["wall"], result["cpu"]

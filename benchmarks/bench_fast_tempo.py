@@ -27,6 +27,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+from record import recording
 
 from genrelab import audio
 from genrelab.audio import features
@@ -84,6 +85,11 @@ def main() -> None:
     parser.add_argument("--centres", default=f"{PRIOR_BPM:g},160,180", help="prior centres")
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
+    with recording("bench_fast_tempo", "Fast drum patterns: the tempo's metrical level") as rec:
+        _run(args, rec)
+
+
+def _run(args, rec) -> None:
     centres = [float(c) for c in args.centres.split(",")]
     rows = []
     for pattern in PATTERNS:
@@ -116,6 +122,9 @@ def main() -> None:
     summary = pd.DataFrame({"fast": hit[fast].mean(), "slow": hit[~fast].mean()}).T
     with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 200):
         print(summary.to_string())
+    for speed, row in summary.iterrows():
+        for column, value in row.items():
+            rec.add(f"{speed} tempi · {column} · tempo Acc1", value)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import aubio
 import numpy as np
 import pandas as pd
 from bench_peers import _tune_half, old_chroma_key
+from record import recording
 
 from genrelab.audio import accuracy
 from genrelab.audio import key as k
@@ -81,6 +82,11 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    with recording("bench_key_cues", "The key's cues per soundfont, tune half") as rec:
+        _run(args, rec)
+
+
+def _run(args, rec) -> None:
     fonts = args.soundfonts.split(",")
     pieces = corpora.subsample(_tune_half(args.seed, 1), args.clips, args.seed)
     rows = []
@@ -126,6 +132,9 @@ def main() -> None:
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 200):
         print("\n== key MIREX weighted, per cue")
         print(pd.DataFrame(out).T.to_string())
+        for variant, by_group in out.items():
+            for group, value in by_group.items():
+                rec.add(f"{variant} · {group} · key MIREX", value)
         grid = {}
         for wb, wo, final in itertools.product(
             (0, 0.125, 0.25, 0.5), (0, 0.125, 0.25, 0.5), (False, True)

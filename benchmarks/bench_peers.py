@@ -56,6 +56,7 @@ import aubio
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from record import recording
 from scipy.ndimage import uniform_filter1d
 from threadpoolctl import threadpool_limits
 
@@ -273,6 +274,24 @@ def main() -> None:
             parser.error(f"the soundfont {font} is reserved for validation")
         render.soundfont_file(font)  # SoundfontMissing says how to install it
 
+    name = "bench_peers" + ("_validation" if args.validation else f"_{args.source}")
+    if len(fonts) > 1 or fonts != ["TimGM6mb"]:
+        name += "_" + "_".join(fonts)
+    if args.half == "tune":
+        name += "_tune"
+    with recording(name, f"genrelab and its peers on the same clips ({name[12:]})") as rec:
+        _run(args, fonts, rec)
+
+
+def _record(rec, title: str, report: pd.DataFrame) -> None:
+    for label, row in report.iterrows():
+        for column in ("tempo Acc1", "tempo Acc2", "key MIREX", "x real time per core"):
+            if column in row and pd.notna(row[column]):
+                unit = "x" if column.startswith("x ") else ""
+                rec.add(f"{title} · {label} · {column}", row[column], unit=unit)
+
+
+def _run(args, fonts: list[str], rec) -> None:
     start = time.perf_counter()
     if args.validation:
         print("VALIDATION on the reserved Bach chorales: run once; nothing is tuned after it")
@@ -285,6 +304,7 @@ def main() -> None:
         print(f"{corpus!r} through {font}: {len(truth)} clips ({len(corpus.failures)} failed)")
         if args.source == "scores" or args.validation:
             print(f"keys decided by the score: {int(truth['key'].notna().sum())} of {len(truth)}")
+            print(scores.key_summary(corpus.details).to_string())
         tables_by_font[font], notes = _analyse(list(truth["path"]), args)
         truths.append(truth)
     print(f"built and analysed in {time.perf_counter() - start:.1f} s")
@@ -304,6 +324,7 @@ def main() -> None:
         for half, subset in halves.items():
             report = _report(subset, tables, notes)
             _print(f"{group}, {half} ({len(subset)} clips)", report)
+            _record(rec, f"{group}, {half} ({len(subset)} clips)", report)
         report = _report(part, tables, {})
         summary[group] = report.reindex(columns=["tempo Acc1", "tempo Acc2", "key MIREX"])
     if len(fonts) > 1:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from record import recording
 
 from genrelab import classify, config, persist, schema, tables
 from genrelab.predictor.model import PredictorSetupError, find_model_run
@@ -252,18 +253,24 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--clicks", type=int, default=12)
     args = parser.parse_args(argv)
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            run_dir = find_model_run(args.run)
-        except PredictorSetupError:
-            print(f"no run with a saved classifier: training {args.model} on the snapshot ...")
-            run_dir = build_run(Path(tmp) / "runs", args.model)
-        result = python_side(run_dir, args.repeats)
-        if args.voila:
-            result.update(voila_side(run_dir, args.clicks))
-    print("\n" + json.dumps({k: round(v, 3) for k, v in result.items()}))
-    return 0
+    with recording("bench_predictor", "The genre predictor's response time") as rec:
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                run_dir = find_model_run(args.run)
+            except PredictorSetupError:
+                print(f"no run with a saved classifier: training {args.model} on the snapshot ...")
+                run_dir = build_run(Path(tmp) / "runs", args.model)
+            result = python_side(run_dir, args.repeats)
+            if args.voila:
+                result.update(voila_side(run_dir, args.clicks))
+        print("\n" + json.dumps({k: round(v, 3) for k, v in result.items()}))
+        for name, value in result.items():
+            unit = "s" if name.endswith("_s") else "ms"
+            goal = "<= 50 ms" if "slider" in name and unit == "ms" else ""
+            rec.add(name.strip(), value, unit=unit, goal=goal)
+        rec.note(f"median of {args.repeats} calls per row (ms); model from {run_dir.name}")
+        return 0
 
 
 if __name__ == "__main__":

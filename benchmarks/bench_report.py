@@ -43,6 +43,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from record import recording
+
 from genrelab import config, runs
 from genrelab.report.execute import STATE_FILE
 
@@ -197,39 +199,52 @@ def main() -> None:
         print_table({r: notebook_seconds(r) for r in args.table}, {})
         return
 
-    stamp = datetime.now().strftime("%H%M%S")
-    tag = args.tag or f"{Path(args.params).stem}-j{args.jobs}-{stamp}"
-    reference = json.loads(Path(args.reference).read_text()) if args.reference else None
-    columns: dict[str, dict[str, float]] = {}
-    walls: dict[str, float] = {}
-    for i in range(1, args.repeat + 1):
-        clean_caches()
+    name = "bench_report_" + Path(args.params).stem
+    with recording(name, f"make report's time, cold and re-run ({Path(args.params).stem})") as rec:
+        stamp = datetime.now().strftime("%H%M%S")
+        tag = args.tag or f"{Path(args.params).stem}-j{args.jobs}-{stamp}"
+        reference = json.loads(Path(args.reference).read_text()) if args.reference else None
+        columns: dict[str, dict[str, float]] = {}
+        walls: dict[str, float] = {}
+        for i in range(1, args.repeat + 1):
+            clean_caches()
+            for kind in ("cold", "rerun"):
+                run_id = f"bench-{tag}-{kind}-{i}"
+                before = load()
+                walls[run_id] = run_report(args.params, run_id, args.jobs)
+                columns[run_id] = notebook_seconds(run_id)
+                if reference is None:
+                    reference = metrics(run_id)
+                    same = "the reference"
+                else:
+                    diff = differences(reference, metrics(run_id))
+                    same = (
+                        "identical metrics" if not diff else f"{len(diff)} differences: {diff[:5]}"
+                    )
+                print(
+                    f"{run_id}: {walls[run_id]:.1f} s wall, notebooks "
+                    f"{sum(columns[run_id].values()):.1f} s; load {before} -> {load()}; {same}",
+                    flush=True,
+                )
+        print()
+        print_table(columns, walls)
         for kind in ("cold", "rerun"):
-            run_id = f"bench-{tag}-{kind}-{i}"
-            before = load()
-            walls[run_id] = run_report(args.params, run_id, args.jobs)
-            columns[run_id] = notebook_seconds(run_id)
-            if reference is None:
-                reference = metrics(run_id)
-                same = "the reference"
-            else:
-                diff = differences(reference, metrics(run_id))
-                same = "identical metrics" if not diff else f"{len(diff)} differences: {diff[:5]}"
-            print(
-                f"{run_id}: {walls[run_id]:.1f} s wall, notebooks "
-                f"{sum(columns[run_id].values()):.1f} s; load {before} -> {load()}; {same}",
-                flush=True,
+            ids = [r for r in columns if f"-{kind}-" in r]
+            names = list(columns[ids[0]])
+            med = {n: statistics.median(columns[r][n] for r in ids) for n in names}
+            total = statistics.median(sum(columns[r].values()) for r in ids)
+            wall = statistics.median(walls[r] for r in ids)
+            per = ", ".join(f"{n[:2]} {s:.1f}" for n, s in med.items())
+            print(f"median {kind} ({len(ids)}): notebooks {total:.1f} s ({per}); wall {wall:.1f} s")
+            rec.add(
+                f"median {kind}, notebooks one after the other ({len(ids)} runs)", total, unit="s"
             )
-    print()
-    print_table(columns, walls)
-    for kind in ("cold", "rerun"):
-        ids = [r for r in columns if f"-{kind}-" in r]
-        names = list(columns[ids[0]])
-        med = {n: statistics.median(columns[r][n] for r in ids) for n in names}
-        total = statistics.median(sum(columns[r].values()) for r in ids)
-        wall = statistics.median(walls[r] for r in ids)
-        per = ", ".join(f"{n[:2]} {s:.1f}" for n, s in med.items())
-        print(f"median {kind} ({len(ids)}): notebooks {total:.1f} s ({per}); wall {wall:.1f} s")
+            rec.add(f"median {kind}, command wall time", wall, unit="s")
+            for n, sec in med.items():
+                rec.add(f"median {kind}, {n}", sec, unit="s")
+        rec.note(
+            f"--params {args.params} --jobs {args.jobs} --repeat {args.repeat}; cold = empty caches"
+        )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from pathlib import Path
 import aubio
 import numpy as np
 import pandas as pd
+from record import recording
 
 from genrelab import audio
 from genrelab.audio import accuracy, tempo
@@ -91,7 +92,7 @@ def _ratio_name(ratio: float) -> str:
     return f"x{ratio:.2f}"
 
 
-def score(clips: list[dict], kwargs: dict) -> None:
+def score(clips: list[dict], kwargs: dict, rec=None) -> None:
     start = time.perf_counter()
     rows = []
     for c in clips:
@@ -109,6 +110,9 @@ def score(clips: list[dict], kwargs: dict) -> None:
         label = "scores, tune half" if name == "scores" else name
         acc1, acc2 = part["acc1"].astype(bool).mean(), part["acc2"].astype(bool).mean()
         print(f"  {label:18s} {len(part):4d} clips  Acc1 {acc1:6.1%}  Acc2 {acc2:6.1%}")
+        if rec is not None:
+            rec.add(f"{label} ({len(part)} clips), tempo Acc1", acc1)
+            rec.add(f"{label} ({len(part)} clips), tempo Acc2", acc2)
     misses = table[~table["acc1"].astype(bool)].copy()
     misses["as"] = [_ratio_name(r) for r in misses["ratio"]]
     print("\nmisses by ratio to the truth:")
@@ -127,7 +131,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.dump or not args.store.exists():
         dump(args.store)
-    score(pickle.loads(args.store.read_bytes()), json.loads(args.kwargs))
+    kwargs = json.loads(args.kwargs)
+    clips = pickle.loads(args.store.read_bytes())
+    if kwargs:  # a variant being tried: printed, not recorded as the method's measurement
+        score(clips, kwargs)
+        return
+    with recording("bench_tempo_levels", "The tempo's metrical level on the tune half") as rec:
+        score(clips, kwargs, rec)
 
 
 if __name__ == "__main__":

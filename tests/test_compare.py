@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from genrelab import inputs, schema
-from genrelab.audio import accuracy, compare
+from genrelab.audio import accuracy, compare, scope
 from genrelab.audio import batch as extraction
 from genrelab.mixture import partition
 
@@ -346,3 +346,46 @@ def test_folder_source_without_reference_csv_runs_notebook_04(fma_folder, tmp_pr
         for o in c.outputs
     )
     assert "no reference tempo for these clips" in text and "no reference features" in text
+
+
+def _evaluation(tempo_n=12, key_n=10, targets=("tempo", "notes_per_second", "voices")):
+    mimic = pd.DataFrame({"target": list(targets), "r2": np.zeros(len(targets))})
+    return compare.ReferenceComparison(
+        tempo={"tempo_acc1": 0.7, "tempo_acc2": 1.0, "n": tempo_n},
+        key={"n": key_n},
+        mimic=mimic,
+        clusters=None,
+        metrics={},
+    )
+
+
+def test_part2_says_scores_are_not_spotify_features_and_what_to_run():
+    text = scope.scope_markdown("scores", _evaluation(), 12, measured=("loudness",))
+    assert "rendered scores" in text and "**not with Spotify's audio features**" in text
+    assert "tempo (12 clips), key and mode (10 clips), `notes_per_second`, `voices`" in text
+    assert "`loudness`, measured from the audio itself" in text
+    assert "audio_source: fma" in text and "GENRELAB_FMA_DIR" in text
+    assert "audio_source: deezer" in text and "params/deezer.yaml" in text
+    assert "cannot show" in text
+
+
+def test_part2_on_fma_answers_the_seed_question_and_sends_nowhere_else():
+    targets = ("tempo", "energy", "danceability")
+    text = scope.scope_markdown("fma", _evaluation(key_n=0, targets=targets), 200)
+    assert "Echo Nest" in text and "`energy`, `danceability`" in text
+    assert "the seed study's question" in text and "not with Spotify" not in text
+    assert "params/deezer.yaml" not in text
+
+
+def test_part2_without_any_reference_says_so():
+    text = scope.scope_markdown("folder", _evaluation(0, 0, ()), 5)
+    assert "no feature at all" in text and "params/fma.yaml" in text
+
+
+def test_the_suggested_parameter_files_load_with_their_sources():
+    from genrelab import config
+    from genrelab.report import load_params
+
+    for name, source in (("fma", "fma"), ("deezer", "deezer")):
+        params = load_params(config.PARAMS_DIR / f"{name}.yaml")
+        assert params["04_gmm_vs_aubio"]["audio_source"] == source

@@ -159,10 +159,68 @@ def test_unknown_file_type_and_missing_file(tmp_path):
         tables.read_tracks(tmp_path / "nowhere.csv")
 
 
-def test_missing_label_column(tmp_path, good_rows):
+def test_missing_label_column_reads_a_table_without_genres(tmp_path, good_rows, caplog):
+    # issue 26: a table without the configured label column runs without genres, and says so
     path = write_csv(good_rows, tmp_path / "t.csv")
-    with pytest.raises(tables.DataValidationError, match="label column 'track_genre'"):
-        tables.read_tracks(path, label_column="track_genre")
+    raw = tables.read_tracks(path, label_column="track_genre")
+    assert "no label column 'track_genre'" in caplog.text and "without genres" in caplog.text
+    assert "no label column 'track_genre'" in raw.attrs["label_note"]
+    tracks, problems = tables.validate_tracks(raw)
+    assert len(tracks) == len(good_rows) and problems.empty
+    assert not tables.has_labels(tracks) and tracks["genre"].isna().all()
+
+
+def test_empty_label_column_reads_a_table_without_genres(tmp_path, good_rows, caplog):
+    path = write_csv(good_rows.drop(columns=["playlist_genre"]), tmp_path / "t.csv")
+    tracks, _ = tables.validate_tracks(tables.read_tracks(path, label_column=""))
+    assert not tables.has_labels(tracks) and "no label column" not in caplog.text
+    # nothing to resolve: every policy keeps one row per track, and nothing conflicts
+    for policy in tables.DEDUP_POLICIES:
+        one, report = tables.dedup(tracks, policy)
+        assert len(one) == tracks["track_id"].nunique() and report.conflicting_tracks == 0
+    assert tables.policy_note(tables.policy_effects(tracks)) is None
+
+
+def _two_labels_per_track(rows, first=None):
+    """Every track twice, under two labels (``first``: the first row's label for all)."""
+    rows = rows.drop_duplicates("track_id").reset_index(drop=True)
+    genres = sorted(rows["genre"].unique())
+    other = rows.copy()
+    other["genre"] = rows["genre"].map(lambda g: genres[(genres.index(g) + 1) % len(genres)])
+    if first is not None:
+        other["genre"] = rows["genre"].where(rows["genre"] != first, other["genre"])
+        rows = rows.assign(genre=first)
+    return pd.concat([rows, other], ignore_index=True)
+
+
+def test_dedup_policy_that_removes_every_row_names_the_others():
+    # issue 26, major 4: every track carries two labels; drop_conflicting removed everything and
+    # notebook 03 failed with sklearn's "Found array with 0 sample(s)"
+    rows = _two_labels_per_track(tables.snapshot_tracks("keep_first").sample(300, random_state=0))
+    effects = tables.policy_effects(rows)
+    assert effects.loc["drop_conflicting", "tracks_left"] == 0
+    assert effects.loc["drop_conflicting", "rows_removed"] == len(rows)
+    assert effects.loc["majority", "labels_left"] > 1
+    assert "'drop_conflicting' leaves no track" in tables.policy_note(effects)
+    with pytest.raises(
+        tables.DedupError,
+        match=r"'drop_conflicting' removes every one of the \d+ tracks.*"
+        r"choose 'majority' or 'keep_first' as dedup_policy",
+    ):
+        tables.dedup(rows, "drop_conflicting")
+    assert len(tables.dedup(rows, "majority")[0]) == rows["track_id"].nunique()
+
+
+def test_dedup_policy_that_leaves_a_single_label_says_so():
+    # issue 26, major 4: "column 'genre' holds a single label ['pop']" while the table has six
+    sample = tables.snapshot_tracks("keep_first").sample(300, random_state=0)
+    rows = _two_labels_per_track(sample, first="pop")
+    assert rows["genre"].nunique() == 6
+    for policy in ("keep_first", "majority"):
+        with pytest.raises(tables.DedupError, match=rf"'{policy}' leaves a single label \['pop'\]"):
+            tables.dedup(rows, policy)
+    with pytest.raises(tables.DedupError, match="no policy keeps two labels"):
+        tables.dedup(rows, "drop_conflicting")
 
 
 # --- other tools' exports ----------------------------------------------------------------------

@@ -73,3 +73,19 @@ def test_full_sets_side_by_side_are_the_sets_one_by_one(rows):
     for a, b in zip(one_by_one, side_by_side):
         np.testing.assert_array_equal(a.fold_scores, b.fold_scores)
         np.testing.assert_array_equal(a.scored.predicted, b.scored.predicted)
+
+
+def test_two_genres_leave_top2_accuracy_out_with_a_note():
+    # issue 26, major 3: top-2 accuracy on binary labels raised "y_true is binary while y_score
+    # is 2d with 2 classes"; with two genres it is always 100%, so it is left out, with a note
+    y = np.array(["rap", "rock", "rock", "rap", "rock"])
+    proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.9, 0.1], [0.2, 0.8]])
+    predicted = np.array(["rap", "rock", "rap", "rap", "rock"])
+    m = classify.prediction_metrics(y, predicted, proba, np.array(["rap", "rock"]))
+    assert np.isnan(m["top2_accuracy"]) and m["accuracy"] == 0.8 and m["log_loss"] > 0
+    assert "always be 100%" in classify.top2_note(["rap", "rock"])
+    three = np.array(["a", "b", "c"])
+    m3 = classify.prediction_metrics(
+        three, three, np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.5, 0.3, 0.2]]), three
+    )
+    assert m3["top2_accuracy"] == pytest.approx(2 / 3) and classify.top2_note(three) is None

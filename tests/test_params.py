@@ -120,6 +120,15 @@ def test_null_is_accepted_for_a_parameter_declared_optional(tmp_path):
         ("seed: -1\n", r"seed must be 0 <= value"),
         ("03_classification:\n  test_size: 1.5\n", r"test_size must be 0 < value < 1"),
         ("03_classification:\n  models: [random_forest, 3]\n", r"models must be a list of str"),
+        # the probe of issue 26 (cases 28, 30): a misspelt model, an empty grid
+        (
+            "03_classification:\n  models: [random_forrest]\n",
+            r"models must be one of .*random_forest",
+        ),
+        ("03_classification:\n  models: []\n", r"models must name at least one value"),
+        ("04_gmm_vs_aubio:\n  bic_k: []\n", r"bic_k must name at least one value"),
+        ("04_gmm_vs_aubio:\n  bic_covariance_types: [full, round]\n", r"must be one of"),
+        ("03_classification:\n  full_feature_sets: [audio_plus]\n", r"must be one of"),
     ],
 )
 def test_ranges_and_list_element_types_are_checked_before_anything_runs(tmp_path, text, message):
@@ -135,6 +144,15 @@ def test_every_default_and_shipped_value_is_in_its_declared_range():
             if rule is not None:
                 default = ast.literal_eval(declared["default"])
                 assert rule.problem(default) is None, f"{nb.stem}: {name} = {default!r}"
+
+
+def test_the_choices_of_list_parameters_are_the_librarys():
+    from genrelab import classify, mixture, schema
+
+    rules = params_module.RULES
+    assert set(rules["models"].choices) == set(classify.default_models(0))
+    assert set(rules["bic_covariance_types"].choices) == set(mixture.em.COVARIANCE_TYPES)
+    assert set(rules["full_feature_sets"].choices) == set(schema.FEATURE_SETS)
 
 
 def test_an_alias_bomb_is_refused_naming_the_key(tmp_path):

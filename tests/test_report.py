@@ -91,6 +91,37 @@ def test_no_secret_reaches_the_run(quick_run):
             assert value.encode() not in data, f"{name} leaked into {path}"
 
 
+def test_every_saved_figure_shows_in_its_cell_and_no_cell_prints_a_bare_value(quick_run):
+    """Each ``save_fig`` call's image is among its cell's outputs (wherever the call sits in the
+    cell), and no cell's value prints as a bare path or an empty dict."""
+    import base64
+    import re
+
+    shown = 0
+    for nb_path in report.numbered_notebooks():
+        executed = nbformat.read(quick_run.dir / nb_path.name, as_version=4)
+        for i, cell in enumerate(executed.cells):
+            if cell.cell_type != "code":
+                continue
+            images = [o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+            for name in re.findall(r'save_fig\(\s*\w+,\s*"([^"]+)"', cell.source):
+                png = quick_run.figures_dir / f"{name}.png"
+                if not png.exists():  # in a branch this run did not take
+                    continue
+                data = base64.b64encode(png.read_bytes()).decode()
+                assert any(img.replace("\n", "") == data for img in images), (
+                    f"{nb_path.name} cell {i}: {name}.png is saved but not shown"
+                )
+                shown += 1
+            for out in cell.outputs:
+                text = out.get("data", {}).get("text/plain", "") if "data" in out else ""
+                if out.output_type == "execute_result":
+                    assert not re.match(r"^(\w*Path\(|\{\}$|\[\]$|None$)", text.strip()), (
+                        f"{nb_path.name} cell {i} prints {text.strip()[:60]!r}"
+                    )
+    assert shown >= 10, shown
+
+
 def _notebook(tmp_path, name, *cells, needs=None):
     nb = new_notebook(cells=[new_markdown_cell("x")])
     if needs is not None:  # without, a notebook needs every notebook before it

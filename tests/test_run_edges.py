@@ -201,3 +201,27 @@ def test_the_command_line_reports_a_cache_folder_error_in_one_line(tmp_path, mon
     assert cli.main(["--run-id", "x"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: the cache folder {blocker}") and err.count("\n") == 1
+
+
+def test_a_notebook_opened_before_01_leaves_no_empty_run_behind(tmp_project_dirs):
+    """Notebook 02 run in Lab before 01: its error says to run 01 first, and ``runs/lab/`` is
+    not left behind empty (issue 28, item 6)."""
+    root = config.runs_dir()
+    run = Run("lab")
+    assert run.dir.is_dir()
+    with pytest.raises(FileNotFoundError, match="run notebooks/01_collection.ipynb"):
+        run.read_table("tracks")
+    assert not (root / "lab").exists()
+    run.record("eda", n=1)  # a later write makes the folder again
+    assert run.metric("eda.n") == 1
+
+
+def test_a_run_with_content_or_made_earlier_stays(tmp_project_dirs):
+    Run("kept").record("collection", tracks=3)
+    with pytest.raises(FileNotFoundError):
+        Run("kept").read_table("tracks")
+    assert (config.runs_dir() / "kept" / runs.METRICS_FILE).exists()
+    (config.runs_dir() / "empty").mkdir()
+    with pytest.raises(FileNotFoundError):
+        Run("empty").read_table("tracks")
+    assert (config.runs_dir() / "empty").is_dir()  # not this object's to remove

@@ -241,3 +241,14 @@ def test_top_confusions_and_confused_tracks(tracks):
     assert np.isclose(top.iloc[0]["share_of_true"], 1.0)
     table = classify.confused_tracks(tracks, pred, "edm", "pop", n=5)
     assert len(table) == 5 and (table["genre"] == "edm").all()
+
+
+def test_a_table_too_small_for_its_folds_is_named_before_any_fit():
+    # issue 26 probe, case 23: 8 tracks of 2 genres failed inside the grid search with a
+    # solver's "needs samples of at least 2 classes"; now the table is named as the problem
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((8, len(schema.AUDIO_FEATURES))), columns=schema.AUDIO_FEATURES)
+    y = np.array(["rap"] * 3 + ["rock"] * 5)
+    groups = np.array(["mc"] * 3 + ["b1", "b2", "b3", "b4", "b5"])  # one rap artist
+    with pytest.raises(classify.TrainingDataError, match=r"single genre .*rap 1.*fewer cv_folds"):
+        classify.grid_search(X, y, groups, models=["logistic_regression"], cv_folds=3)

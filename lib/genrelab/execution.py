@@ -224,8 +224,8 @@ def joblib_backend(
     ``[X, y]``): they are sent to every worker once, before the first task, instead of with
     each batch of fits. Inside the block ``n_jobs=-1`` (one task slot per worker thread).
 
-    Example
-    -------
+    Examples
+    --------
     >>> with execution.cluster("local:2") as client:                 # doctest: +SKIP
     ...     with execution.joblib_backend(client, scatter=[X, y]):
     ...         search.fit(X, y, groups=groups)
@@ -251,8 +251,8 @@ def joblib_cluster(
     With a client, pass ``n_jobs=-1`` (or ``None``) to the scikit-learn calls inside: an explicit
     ``n_jobs=2`` would keep only two fits in flight on the whole cluster.
 
-    Example
-    -------
+    Examples
+    --------
     >>> with execution.joblib_cluster("local:2", scatter=[X, y]) as client:  # doctest: +SKIP
     ...     GridSearchCV(model, grid, n_jobs=-1 if client else 2).fit(X, y)
     """
@@ -441,8 +441,8 @@ def map_tasks(
 ) -> list[Outcome]:
     """``fn(**kwargs, **shared)`` for every keyword set, as Dask futures: see :func:`map_items`.
 
-    Example
-    -------
+    Examples
+    --------
     The BIC grid: one task per (k, covariance type), the data scattered once.
 
     >>> tasks = [dict(n_components=k, covariance_type=c) for c in cts for k in ks]  # doctest: +SKIP

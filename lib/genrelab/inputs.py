@@ -47,11 +47,11 @@ def read_source(
         return tables.read_tracks(data_path, label_column=label_column, column_map=column_map)
     if source == "spotify":
         df = catalogue.collect(**collect_options)
-        if label_column not in df.columns:
+        if label_column and label_column not in df.columns:
             raise tables.DataValidationError(
                 f"collected table has no label column {label_column!r}"
             )
-        df["genre"] = df[label_column]
+        df["genre"] = df[label_column] if label_column else pd.Series(pd.NA, index=df.index)
         df.attrs["source"] = "spotify collection"
         return df
     raise ValueError(f"unknown source {source!r}: use 'snapshot', 'file' or 'spotify'")

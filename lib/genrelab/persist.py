@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -142,6 +143,8 @@ def load(path: Path | str) -> Any:
         (:func:`check_archive`), or cannot be rebuilt.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ModelFileError(f"{path} is not a file (a folder?); not a skops file")
     size = path.stat().st_size
     if size > MAX_UNCOMPRESSED_BYTES:
         raise ModelFileError(
@@ -374,6 +377,13 @@ def check_model_meta(
             for k in RANGE_KEYS
         ):
             raise refuse("feature_ranges", f"lacks {f!r} (or one of {', '.join(RANGE_KEYS)})")
+        values = [float(entry[k]) for k in RANGE_KEYS]
+        if not all(math.isfinite(v) for v in values) or values != sorted(values):
+            raise refuse(
+                "feature_ranges",
+                f"holds {f!r}: {dict(zip(RANGE_KEYS, values))}, not finite numbers in the "
+                f"order {' <= '.join(RANGE_KEYS)}",
+            )
 
 
 def feature_ranges(

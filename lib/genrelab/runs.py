@@ -160,7 +160,22 @@ class Run:
             raise FileNotFoundError(f"no run {run_id!r} under {root}{hint}")
         self.id = path.name
         self.dir = path
+        #: whether this object made the folder: :meth:`read_table` removes it again, if still
+        #: empty, when what it asks for is missing (notebook 02 opened before 01 leaves no
+        #: empty ``runs/lab/`` behind its error)
+        self.created = not path.is_dir()
         self.dir.mkdir(parents=True, exist_ok=True)
+
+    def discard_if_empty(self) -> bool:
+        """Remove the run folder if this object created it and nothing has been written into it
+        since; returns whether it was removed. A later write creates it again."""
+        if not self.created:
+            return False
+        try:
+            self.dir.rmdir()  # only an empty folder
+        except OSError:
+            return False
+        return True
 
     def __repr__(self) -> str:
         return f"Run({self.id!r}) at {self.dir}"
@@ -172,6 +187,7 @@ class Run:
     def write_table(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``df`` as ``<run>/<name>.parquet`` and return the path."""
         path = self.table_path(name)
+        self.dir.mkdir(parents=True, exist_ok=True)
         df.to_parquet(path, index=False)
         return path
 
@@ -179,6 +195,7 @@ class Run:
         """Read a table written earlier in this run, with a clear error if it is missing."""
         path = self.table_path(name)
         if not path.exists():
+            self.discard_if_empty()
             raise FileNotFoundError(
                 f"{path} does not exist: run notebooks/01_collection.ipynb with run_id={self.id!r} "
                 f"first (or `make report`, which runs every notebook in order)."
@@ -189,12 +206,13 @@ class Run:
     @property
     def figures_dir(self) -> Path:
         path = self.dir / FIGURES_DIR
-        path.mkdir(exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
     def mark_featured(self, figure_file: str) -> None:
         """Remember a figure as one of the run's chosen figures (copied by `make figures`)."""
         path = self.dir / FEATURED_FILE
+        self.dir.mkdir(parents=True, exist_ok=True)
         with FileLock(f"{path}.lock"):  # notebooks of one run may run at the same time
             names = path.read_text().split() if path.exists() else []
             if figure_file not in names:
@@ -227,17 +245,17 @@ class Run:
         self.record(Section.SKIPPED, **{part: note})
         return note
 
-    def record(self, section: str, **values: Any) -> dict:
-        """Merge ``values`` into ``metrics.json[section]`` and return that section.
+    def record(self, section: str, **values: Any) -> None:
+        """Merge ``values`` into ``metrics.json[section]`` (:meth:`metrics` reads them back).
 
         Nested dicts merge key by key, so ``record("classification", honest={"audio": {...}})``
         and a later ``record("classification", leaky={...})`` both survive.
         """
         # read-modify-write under a file lock: notebooks of one run may record at the same time
+        self.dir.mkdir(parents=True, exist_ok=True)
         with FileLock(f"{self.metrics_path}.lock"):
             metrics = self.metrics()
-            merged = _deep_merge(metrics.setdefault(section, {}), jsonable(values))
+            _deep_merge(metrics.setdefault(section, {}), jsonable(values))
             tmp = self.metrics_path.with_name(f".{METRICS_FILE}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False))
             os.replace(tmp, self.metrics_path)
-        return merged

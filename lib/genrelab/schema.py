@@ -183,14 +183,25 @@ class Metric:
     """Dotted ``metrics.json`` keys that a module other than their writer reads."""
 
     TRACKS = "collection.tracks"
+    # each classification result: ``accuracy`` on its test split with ``test_ci95``, the 95%
+    # interval of that accuracy (bootstrap over the test artists); the honest ones also carry
+    # grouped CV on the training split, another estimate: ``cv_mean`` and ``ci95`` (its folds')
     HONEST_AUDIO_ACCURACY = "classification.honest.audio.accuracy"
+    HONEST_AUDIO_TEST_CI95 = "classification.honest.audio.test_ci95"
+    HONEST_AUDIO_CV_MEAN = "classification.honest.audio.cv_mean"
     HONEST_AUDIO_CI95 = "classification.honest.audio.ci95"
     HONEST_FULL_ACCURACY = "classification.honest.full.accuracy"
+    HONEST_FULL_TEST_CI95 = "classification.honest.full.test_ci95"
+    HONEST_FULL_CV_MEAN = "classification.honest.full.cv_mean"
     HONEST_FULL_CI95 = "classification.honest.full.ci95"
     HONEST_FULL_2026_ACCURACY = "classification.honest.full_2026.accuracy"
+    HONEST_FULL_2026_TEST_CI95 = "classification.honest.full_2026.test_ci95"
+    HONEST_FULL_2026_CV_MEAN = "classification.honest.full_2026.cv_mean"
     HONEST_FULL_2026_CI95 = "classification.honest.full_2026.ci95"
     LEAKY_AUDIO_ACCURACY = "classification.leaky.audio.accuracy"
+    LEAKY_AUDIO_TEST_CI95 = "classification.leaky.audio.test_ci95"
     MAJORITY_ACCURACY = "classification.baseline.majority.accuracy"
+    MAJORITY_TEST_CI95 = "classification.baseline.majority.test_ci95"
     GMM_K_BIC = "gmm.k_bic"
     GMM_COVARIANCE_TYPE_BIC = "gmm.covariance_type_bic"
     GMM_ARI = "gmm.ari_vs_genre"

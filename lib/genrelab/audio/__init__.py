@@ -10,6 +10,7 @@ batch     many clips: parallel, cached by content, a failures table
 peers     Essentia and librosa on the same clips (the optional ``[peers]`` extra)
 accuracy  tempo and key scored as the field does (mir_eval, MIREX)
 compare   aubio against the reference: mimicry, clusters, everything at once
+scope     what that comparison can and cannot show, from the run's source (notebook 04's close)
 sources   audio corpora with reference features, one table of sources (subpackage)
 
 The public names of the modules below are importable from the package itself.
@@ -79,6 +80,11 @@ from genrelab.audio.peers import (
     extract_peers,
     librosa_features,
 )
+from genrelab.audio.scope import (
+    SPOTIFY_FAMILY_SOURCES,
+    compared_features,
+    scope_markdown,
+)
 from genrelab.audio.tempo import (
     choose_tempo,
     onset_envelope,
@@ -98,6 +104,7 @@ __all__ = [
     "N_MFCC",
     "PeerMissing",
     "ReferenceComparison",
+    "SPOTIFY_FAMILY_SOURCES",
     "SAMPLERATE",
     "SILENCE_DB",
     "SPEC_HOP",
@@ -108,6 +115,7 @@ __all__ = [
     "clips_per_label",
     "cluster_comparison",
     "compare_with_reference",
+    "compared_features",
     "content_hash",
     "default_cache_path",
     "descriptor_columns",
@@ -132,6 +140,7 @@ __all__ = [
     "onset_envelope",
     "peer_comparison",
     "reference_matrix",
+    "scope_markdown",
     "tempo_accuracy",
     "tempo_hits",
     "track_beats",

@@ -4,9 +4,9 @@
 * :func:`mimic_r2` - cross-validated R^2 of a ridge regression from all aubio descriptors to
   each reference feature (energy, danceability, tempo, loudness... whatever the source has).
 * :func:`cluster_comparison` - the same EM Gaussian mixture
-(:class:`genrelab.mixture.em.GaussianMixtureEM`)
-  fitted on the reference features and on the aubio features; the two partitions compared
-  with ARI, AMI and Hungarian-matched agreement, and each against the genre / style labels.
+  (:class:`genrelab.mixture.em.GaussianMixtureEM`) fitted on the reference features and on the
+  aubio features; the two partitions compared with ARI, AMI and Hungarian-matched agreement, and
+  each against the genre / style labels.
 
 Example
 -------
@@ -81,7 +81,7 @@ def mimic_r2(
         (spread over folds, each scored against the whole target variance), ``r2_single``
         (the same for a straight line on the descriptor most correlated with the target in
         each training fold), ``n``,
-        ``corr_best`` (largest |r| of a single descriptor, all rows) and ``best_feature``,
+        ``corr_best`` (largest ``|r|`` of a single descriptor, all rows) and ``best_feature``,
         sorted by ``r2``.
     """
     X = X.reset_index(drop=True).astype(float)

@@ -47,7 +47,9 @@ from genrelab.classify.pipelines import (
 )
 from genrelab.classify.scoring import (
     RandomGuess,
+    accuracy_lines,
     baselines,
+    bootstrap_accuracy_interval,
     classification_metrics,
     confused_tracks,
     confusion_counts,
@@ -60,8 +62,10 @@ from genrelab.classify.scoring import (
     metrics_table,
     permutation_importances,
     prediction_metrics,
+    top2_note,
     top_confusions,
     with_interval,
+    with_test_interval,
 )
 from genrelab.classify.selection import (
     ModelSelection,
@@ -93,8 +97,10 @@ __all__ = [
     "SubsampledClassifier",
     "TestScores",
     "TrainingDataError",
+    "accuracy_lines",
     "artist_groups",
     "baselines",
+    "bootstrap_accuracy_interval",
     "cached_permutation_importances",
     "check_training_frame",
     "classification_metrics",
@@ -132,6 +138,8 @@ __all__ = [
     "split_tracks",
     "text_model",
     "text_vectorizer",
+    "top2_note",
     "top_confusions",
     "with_interval",
+    "with_test_interval",
 ]

@@ -89,9 +89,12 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
     counts = df[label].value_counts()
     rare = counts[counts < 2]
     if len(rare):
+        names = rare.index.tolist()
+        shown = f"{names[:10]}{f' and {len(names) - 10:,} more' if len(names) > 10 else ''}"
         raise TrainingDataError(
-            f"label(s) {rare.index.tolist()} in column {label!r} have fewer than 2 examples; "
-            f"drop them or merge them into another label"
+            f"label(s) {shown} in column {label!r} have fewer than 2 examples ({len(names):,} "
+            f"of {len(counts):,} labels); drop them or merge them into another label"
+            + (" (is the label column an id?)" if len(names) > len(df) / 2 else "")
         )
     if len(counts) < 2:
         raise TrainingDataError(f"column {label!r} holds a single label {counts.index.tolist()}")

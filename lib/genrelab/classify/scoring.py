@@ -62,6 +62,8 @@ def classification_metrics(model, X: pd.DataFrame, y) -> dict[str, Any]:
     """Accuracy, macro-F1, log loss, top-2 accuracy and recall per class of a fitted model.
 
     Log loss and top-2 accuracy need ``predict_proba``; they are NaN for a model without it.
+    Top-2 accuracy is NaN (left out) with two classes, where it is always 1
+    (:func:`top2_note`).
     """
     proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
     classes = getattr(model, "classes_", np.unique(np.asarray(y)))
@@ -81,10 +83,21 @@ def prediction_metrics(y, predicted, proba: np.ndarray | None, classes) -> dict[
     if proba is not None:
         proba = np.clip(proba, 1e-15, 1)
         out["log_loss"] = log_loss(y, proba / proba.sum(axis=1, keepdims=True), labels=classes)
-        out["top2_accuracy"] = top_k_accuracy_score(y, proba, k=2, labels=classes)
+        if len(classes) > 2:  # with two classes the top 2 hold every label: always 1
+            out["top2_accuracy"] = top_k_accuracy_score(y, proba, k=2, labels=classes)
     recall = recall_score(y, predicted, labels=classes, average=None, zero_division=0)
     out["recall"] = dict(zip(map(str, classes), map(float, recall)))
     return out
+
+
+def top2_note(classes: Sequence) -> str | None:
+    """The note a notebook shows when top-2 accuracy is left out (two classes), else ``None``."""
+    if len(classes) > 2:
+        return None
+    return (
+        f"Top-2 accuracy is left out: with {len(classes)} genres the two most probable hold "
+        "every label, so it would always be 100%."
+    )
 
 
 def interval95(scores: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
@@ -95,6 +108,79 @@ def interval95(scores: Sequence[float] | np.ndarray) -> tuple[float, float, floa
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
     return mean, mean - half, mean + half
+
+
+#: Resamples of :func:`bootstrap_accuracy_interval` (a few milliseconds for a few thousand groups)
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def bootstrap_accuracy_interval(
+    y_true,
+    predicted,
+    groups=None,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 42,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile interval of a test split's accuracy, bootstrapped over ``groups`` (clusters).
+
+    The test rows of an artist-grouped split are not independent: tracks of one artist are
+    right or wrong together. So whole groups (artists) are resampled with replacement and the
+    accuracy of each resample is the share of correct rows among the rows it holds (a cluster
+    bootstrap); with ``groups=None`` every row is its own group (a plain bootstrap, close to a
+    binomial interval). Seeded, so the same predictions give the same interval.
+
+    Returns ``(low, high)``; NaNs for an empty test split.
+    """
+    correct = np.asarray(y_true) == np.asarray(predicted)
+    if not len(correct):
+        return np.nan, np.nan
+    ids = np.arange(len(correct)) if groups is None else pd.factorize(np.asarray(groups))[0]
+    hits = np.bincount(ids, weights=correct)
+    sizes = np.bincount(ids).astype(float)
+    rng = np.random.default_rng(seed)
+    accuracies = np.empty(n_resamples)
+    chunk = max(1, 2_000_000 // len(sizes))  # at most ~16 MB of indices at once
+    for start in range(0, n_resamples, chunk):
+        stop = min(start + chunk, n_resamples)
+        draw = rng.integers(0, len(sizes), size=(stop - start, len(sizes)))
+        accuracies[start:stop] = hits[draw].sum(axis=1) / sizes[draw].sum(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(accuracies, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def with_test_interval(
+    metrics: Mapping[str, Any], y_true, predicted, groups=None, seed: int = 42
+) -> dict[str, Any]:
+    """``metrics`` plus ``test_ci95``: the 95% interval of their test accuracy, bootstrapped over
+    ``groups`` (:func:`bootstrap_accuracy_interval`), the interval of the same quantity as
+    ``accuracy``."""
+    low, high = bootstrap_accuracy_interval(y_true, predicted, groups, seed=seed)
+    return {**metrics, "test_ci95": [low, high]}
+
+
+def accuracy_lines(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """Markdown, one item per labelled result: its test accuracy with ``test_ci95``, the interval
+    of that same accuracy, and, where there is one, the grouped CV estimate (``cv_mean``,
+    ``ci95``) on a line of its own, labelled as such."""
+
+    def interval(result, key) -> str | None:
+        low, high = result.get(key, [np.nan, np.nan])
+        return f"{low:.1%}–{high:.1%}" if np.isfinite(low) and np.isfinite(high) else None
+
+    lines = []
+    for label, result in results.items():
+        line = f"- **{label}**: {result['accuracy']:.1%} on the test split"
+        if ci := interval(result, "test_ci95"):
+            line += f", 95% interval {ci} (bootstrap over the test artists)"
+        lines.append(line)
+        if "cv_mean" in result:
+            cv = f"  - grouped CV on the training split, another estimate: {result['cv_mean']:.1%}"
+            if ci := interval(result, "ci95"):
+                cv += f", 95% interval over its folds {ci}"
+            lines.append(cv)
+    return "\n".join(lines)
 
 
 def cv_accuracy(
@@ -109,7 +195,13 @@ def cv_accuracy(
 def with_interval(
     metrics: Mapping[str, Any], fold_scores: Sequence[float] | np.ndarray | None
 ) -> dict[str, Any]:
-    """``metrics`` plus ``cv_mean`` and ``ci95`` (95% t-interval) of the fold accuracies."""
+    """``metrics`` plus ``cv_folds``, ``cv_mean`` and ``ci95`` (95% t-interval) of the fold
+    accuracies.
+
+    These are a second estimate, of another quantity: the accuracy of cross-validation over
+    grouped folds of the *training* split, not of the test split's ``accuracy`` (whose interval
+    is ``test_ci95``, :func:`with_test_interval`). Show them apart, labelled as CV.
+    """
     out = dict(metrics)
     if fold_scores is not None and len(fold_scores):
         mean, low, high = interval95(fold_scores)
@@ -120,13 +212,34 @@ def with_interval(
 def headline_table(
     results: Mapping[str, Mapping[str, Any]], kinds: Mapping[str, str]
 ) -> pd.DataFrame:
-    """One row per labelled result (``kind`` honest / leaky / baseline) for the comparison plot."""
+    """One row per labelled result (``kind`` honest / leaky / baseline) for the comparison plot.
+
+    ``ci_low`` / ``ci_high`` bound the test accuracy (``test_ci95``, bootstrapped over the test
+    artists); ``cv_mean``, ``cv_low`` and ``cv_high`` are the grouped cross-validation estimate
+    on the training split (``ci95``), another quantity, NaN where there is none.
+    """
     table = metrics_table(results)
     table["kind"] = [kinds[name] for name in table.index]
-    table["ci_low"] = [results[n].get("ci95", [np.nan, np.nan])[0] for n in table.index]
-    table["ci_high"] = [results[n].get("ci95", [np.nan, np.nan])[1] for n in table.index]
+    nan2 = [np.nan, np.nan]
+    table["ci_low"] = [results[n].get("test_ci95", nan2)[0] for n in table.index]
+    table["ci_high"] = [results[n].get("test_ci95", nan2)[1] for n in table.index]
+    table["cv_mean"] = [results[n].get("cv_mean", np.nan) for n in table.index]
+    table["cv_low"] = [results[n].get("ci95", nan2)[0] for n in table.index]
+    table["cv_high"] = [results[n].get("ci95", nan2)[1] for n in table.index]
     return table[
-        ["kind", "accuracy", "ci_low", "ci_high", "macro_f1", "log_loss", "top2_accuracy", "n"]
+        [
+            "kind",
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "cv_mean",
+            "cv_low",
+            "cv_high",
+            "macro_f1",
+            "log_loss",
+            "top2_accuracy",
+            "n",
+        ]
     ]
 
 
@@ -134,10 +247,12 @@ def metrics_table(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """A tidy table of :func:`classification_metrics` results (recall columns per class)."""
     rows = []
     for name, m in results.items():
+        low, high = m.get("test_ci95", [np.nan, np.nan])
         rows.append(
             {
                 "model": name,
-                **{k: v for k, v in m.items() if k != "recall"},
+                **{k: v for k, v in m.items() if k not in ("recall", "test_ci95")},
+                **({"test_ci_low": low, "test_ci_high": high} if "test_ci95" in m else {}),
                 **{f"recall_{c}": r for c, r in m.get("recall", {}).items()},
             }
         )

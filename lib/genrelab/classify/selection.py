@@ -28,6 +28,7 @@ from sklearn.model_selection import (
     GridSearchCV,
     GroupShuffleSplit,
     StratifiedGroupKFold,
+    check_cv,
     train_test_split,
 )
 from sklearn.svm import SVC
@@ -177,8 +178,8 @@ class ModelSelection:
     best_name_, best_estimator_, best_params_, best_key_
         The model with the best mean CV score: its name, fitted pipeline, parameters and key.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> from genrelab import data, schema, selection
     >>> df = data.snapshot_tracks().sample(600, random_state=0)
@@ -222,6 +223,7 @@ class ModelSelection:
         not."""
         from tqdm.auto import tqdm
 
+        check_folds(X, y, groups, self.cv)
         pipes = {
             name: make_pipeline_for(model, self.feature_set, self.text_columns, self.group_column)
             for name, model in self.models.items()
@@ -284,6 +286,38 @@ class ModelSelection:
             k.startswith("split") and k.endswith("_test_score") for k in search.cv_results_
         )
         return np.array([search.cv_results_[f"split{f}_test_score"][i] for f in range(n_folds)])
+
+
+def check_folds(X: pd.DataFrame, y, groups, cv: Any) -> None:
+    """Raise :class:`TrainingDataError` when a fold of ``cv`` would train on a single genre.
+
+    A small table (few tracks or few artists a genre) can leave a cross-validation fold with one
+    genre only, and every classifier then fails inside the search with a message about solvers;
+    this says what is wrong with the table instead, before anything is fitted.
+    """
+    y = np.asarray(y)
+    splitter = check_cv(cv, y, classifier=True)
+    per_genre = pd.Series(np.asarray(groups) if groups is not None else np.arange(len(y)))
+    artists = per_genre.groupby(y).nunique().sort_values()
+    advice = (
+        f"the training split has {len(y):,} tracks; artists a genre: "
+        + ", ".join(f"{g} {n}" for g, n in artists.head(5).items())
+        + ("…" if len(artists) > 5 else "")
+        + f". Use a larger table, fewer cv_folds (now {splitter.get_n_splits()}), or drop the "
+        "rarest genres"
+    )
+    try:
+        folds = list(splitter.split(X, y, groups))
+    except ValueError as err:
+        raise TrainingDataError(
+            f"cross-validation cannot split this table ({err}); {advice}"
+        ) from None
+    for k, (train, _) in enumerate(folds):
+        if len(np.unique(y[train])) < 2:
+            raise TrainingDataError(
+                f"cross-validation fold {k + 1} would train on a single genre "
+                f"({np.unique(y[train]).tolist()}): {advice}"
+            )
 
 
 def grid_search(

@@ -54,6 +54,10 @@ class HonestSplit:
     def groups_train(self) -> np.ndarray:
         return self.groups[self.train]
 
+    @property
+    def groups_test(self) -> np.ndarray:
+        return self.groups[self.test]
+
     def train_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The training rows of a frame aligned with :attr:`tracks` (e.g. a model frame)."""
         return frame.iloc[self.train]

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from genrelab import config
 from genrelab.collect import answers, http
-from genrelab.collect.errors import DeezerError, MalformedResponseError
+from genrelab.collect.errors import DeezerError, MalformedResponseError, NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ def parse_track(body: dict, bad: list[str] | None = None) -> dict:
     """
     bad = [] if bad is None else bad
     bpm = _number(body, "bpm", bad)
+    if not 0 <= bpm <= 1000:  # NaN passes: a negative or infinite tempo is no tempo
+        bad.append(f"bpm {body.get('bpm')!r}")
+        bpm = float("nan")
     preview = body.get("preview") if body.get("readable", True) is not False else None
     artist = body.get("artist")
     return {
@@ -110,6 +113,13 @@ def track_by_isrc(
         response = answers.check(session.get(track_url(isrc), **kwargs))
     except MalformedResponseError as err:
         raise DeezerError(str(err)) from None
+    except NetworkError:
+        raise  # the host cannot be reached at all: the collection stops, in one sentence
+    except requests.RequestException as err:  # dropped mid-answer, timed out, undecodable body
+        raise DeezerError(
+            f"Deezer {track_url(isrc)}: {type(err).__name__} after the retries (the answer "
+            "broke off or could not be decoded): retry later"
+        ) from None
     if response.status_code != 200:
         raise DeezerError(f"Deezer {track_url(isrc)}: HTTP {response.status_code}")
     body = response.json()

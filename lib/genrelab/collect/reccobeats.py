@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from genrelab import schema
 from genrelab.collect import answers, http
-from genrelab.collect.errors import MalformedResponseError, ReccoBeatsError
+from genrelab.collect.errors import MalformedResponseError, NetworkError, ReccoBeatsError
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,13 @@ def fetch_batch(
         )
     except MalformedResponseError as err:
         raise ReccoBeatsError(f"{err} ({len(ids)} ids)") from None
+    except NetworkError:
+        raise  # the host cannot be reached at all: the collection stops, in one sentence
+    except requests.RequestException as err:  # dropped mid-answer, timed out, undecodable body
+        raise ReccoBeatsError(
+            f"ReccoBeats audio-features: {type(err).__name__} after the retries for a batch of "
+            f"{len(ids)} ids (the answer broke off or could not be decoded): retry later"
+        ) from None
     if response.status_code != 200:
         raise ReccoBeatsError(
             f"ReccoBeats audio-features answered HTTP {response.status_code} "

@@ -339,23 +339,34 @@ def fit_clusters(
 ) -> ClusterFit:
     """Fit a :class:`~genrelab.mixture.em.GaussianMixtureEM` on ``X`` and compare its clusters with
     the
-    ``genres`` of the same rows (ARI, AMI). ``params`` go to the estimator."""
+    ``genres`` of the same rows (ARI, AMI; NaN when ``genres`` is None). ``params`` go to the
+    estimator."""
     X = np.asarray(X, dtype=float)
-    genres = np.asarray(genres)
     gmm = GaussianMixtureEM(n_components, covariance_type=covariance_type, **params)
     labels = gmm.fit_predict(X)
-    return ClusterFit(
-        gmm=gmm,
-        labels=labels,
-        ari=float(adjusted_rand_score(genres, labels)),
-        ami=float(adjusted_mutual_info_score(genres, labels)),
-        bic=float(gmm.bic(X)),
-    )
+    ari = ami = float("nan")  # no genres (a table without labels): nothing to compare with
+    if genres is not None:
+        genres = np.asarray(genres)
+        ari = float(adjusted_rand_score(genres, labels))
+        ami = float(adjusted_mutual_info_score(genres, labels))
+    return ClusterFit(gmm=gmm, labels=labels, ari=ari, ami=ami, bic=float(gmm.bic(X)))
 
 
-def genre_metrics(choice: BicChoice, chosen: ClusterFit, one_per_genre: ClusterFit) -> dict:
+def genre_metrics(choice: BicChoice, chosen: ClusterFit, one_per_genre: ClusterFit | None) -> dict:
     """The ``gmm`` section of ``metrics.json``: the BIC choice, the chosen mixture against the
-    genres, and the same covariance type with one component per genre."""
+    genres, and the same covariance type with one component per genre (``one_per_genre`` None:
+    a table without genres, and the comparisons with them are left out)."""
+    if one_per_genre is None:
+        return {
+            "k_bic": choice.k,
+            "covariance_type_bic": choice.covariance_type,
+            "bic_n_tracks": choice.n_samples,
+            "k_bic_at_grid_edge": choice.at_grid_edge,
+            "lower_bound": chosen.gmm.lower_bound_,
+            "converged": chosen.gmm.converged_,
+            "n_iter": chosen.gmm.n_iter_,
+            "bic": chosen.bic,
+        }
     return {
         "k_bic": choice.k,
         "covariance_type_bic": choice.covariance_type,

@@ -108,7 +108,7 @@ class GaussianMixtureEM(DensityMixin, BaseEstimator):
     lower_bound_ : float
         Mean log-likelihood per sample at the last iteration of the best initialization
         (evaluated, as scikit-learn does, with the parameters before the last M-step).
-    lower_bounds_ : ndarray of shape (n_iter_,)
+    lower_bounds_ : ndarray of shape ``(n_iter_,)``
         The lower bound of every iteration of the best initialization.
     n_features_in_ : int
     feature_names_in_ : ndarray of str

@@ -2,8 +2,7 @@
 
 Modules
 -------
-style           use_style, the genre and cluster palettes, the panel grid, placeholders, save_fig
-                (user labels drawn as written: no mathtext, a font fallback for CJK / emoji)
+style           use_style, palettes, the panel grid, placeholders, save_fig, labels as written
 eda             notebooks 01-02: subgenre counts, feature densities, tempo, correlations, medians
 classification  notebook 03: accuracy comparison, confusion matrices, importances, decision tree
 mixtures        notebook 04 part 1: clusters in 2-D, BIC curves, cluster x genre, PCA, profiles
@@ -12,10 +11,11 @@ taste           notebook 02: a listener against the public, two listeners side b
 
 Every drawing function returns a new matplotlib figure for :func:`save_fig`; none computes a
 result the notebooks record (the numbers come from the model modules). Call :func:`use_style`
-once at the top of a notebook.
+once at the top of a notebook. Labels are drawn as written (no mathtext; a font fallback for
+CJK and emoji where one is installed).
 
-Example
--------
+Examples
+--------
 >>> from genrelab import plots
 >>> plots.use_style()
 >>> fig = plots.placeholder("nothing to draw")
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from genrelab.plots import audio, classification, eda, mixtures, style, taste
 from genrelab.plots.style import (
-    SavedFigure,
     as_written,
     cluster_palette,
     figure_and_axes,
@@ -37,6 +36,7 @@ from genrelab.plots.style import (
     placeholder,
     plain_text,
     save_fig,
+    show_saved,
     use_style,
 )
 
@@ -47,7 +47,7 @@ __all__ = [
     "mixtures",
     "style",
     "taste",
-    "SavedFigure",
+    "show_saved",
     "as_written",
     "cluster_palette",
     "figure_and_axes",

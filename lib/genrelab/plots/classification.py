@@ -89,7 +89,8 @@ def accuracy_comparison(
     """Horizontal bars of accuracy with optional 95% intervals, one bar per row of ``table``.
 
     ``table`` has the columns ``accuracy``, ``kind`` (honest, leaky or baseline) and optionally
-    ``ci_low`` / ``ci_high``
+    ``ci_low`` / ``ci_high``, an interval of the same test accuracy (the bootstrap over test
+    artists), not of a cross-validation estimate
     (:meth:`genrelab.classify.evaluation.ClassificationEvaluation.headline_table`).
     """
     kind_colors = {
@@ -102,7 +103,7 @@ def accuracy_comparison(
     width = max(8.0, 5.0 + 0.085 * max(len(str(name)) for name in t.index))
     fig, ax = plt.subplots(figsize=(width, 0.45 * len(t) + 1.2))
     ax.barh(t.index, t["accuracy"], color=t["kind"].map(kind_colors))
-    if {"ci_low", "ci_high"} <= set(t.columns):
+    if {"ci_low", "ci_high"} <= set(t.columns) and t["ci_low"].notna().any():
         has = t["ci_low"].notna()
         ax.errorbar(
             t.loc[has, "ci_low"] / 2 + t.loc[has, "ci_high"] / 2,
@@ -112,7 +113,9 @@ def accuracy_comparison(
             ecolor="k",
             capsize=3,
             lw=1,
-            label="95% interval, grouped CV",
+        )
+        ax.set_xlabel(
+            "accuracy on the test split; whiskers: its 95% interval (bootstrap over test artists)"
         )
     right = t[["accuracy", "ci_high"]].max(axis=1) if "ci_high" in t else t["accuracy"]
     for i, (acc, x) in enumerate(zip(t["accuracy"], right)):

@@ -45,7 +45,7 @@ __all__ = [
     "grid",
     "figure_and_axes",
     "placeholder",
-    "SavedFigure",
+    "show_saved",
     "save_fig",
     "plain_text",
     "as_written",
@@ -257,25 +257,32 @@ def placeholder(text: str) -> plt.Figure:
 
 
 # --- saving -------------------------------------------------------------------------------------
-class SavedFigure(type(Path())):  # type: ignore[misc]  # Path subclasses need its flavour (3.11)
-    """The path of a saved figure, which Jupyter shows as the saved image itself.
+def show_saved(path: Path) -> None:
+    """Show a saved PNG in the notebook running this code (nothing outside a Jupyter kernel).
 
-    Showing the saved PNG instead of letting the inline backend draw the figure a second time
+    Showing the saved file instead of letting the inline backend draw the figure a second time
     halves the cost of every figure, and the notebook shows exactly what the run holds.
     """
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):  # a script, or a terminal IPython
+        return
+    data = path.read_bytes()
+    width = int.from_bytes(data[16:20], "big")  # PNG header: IHDR width
+    dpi = plt.rcParams["savefig.dpi"]
+    scale = plt.rcParams["figure.dpi"] / dpi if isinstance(dpi, (int, float)) else 1.0
+    display(Image(data=data, format="png", width=round(width * scale)))
 
-    def _repr_png_(self):
-        data = self.read_bytes()
-        width = int.from_bytes(data[16:20], "big")  # PNG header: IHDR width
-        dpi = plt.rcParams["savefig.dpi"]
-        scale = plt.rcParams["figure.dpi"] / dpi if isinstance(dpi, (int, float)) else 1.0
-        return data, {"width": round(width * scale)}
 
+def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) -> None:
+    """Save ``fig`` as ``<run>/figures/<name>.png``, close it, and show the saved file.
 
-def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) -> SavedFigure:
-    """Save ``fig`` as ``<run>/figures/<name>.png``, close it, and return the saved file.
-
-    In a notebook, end the cell with the call (or ``display()`` it) to show the figure.
+    In a notebook the figure appears where the call is, whatever the cell does after it (and the
+    call returns nothing a cell would print); the file is ``run.figures_dir / f"{name}.png"``.
 
     Parameters
     ----------
@@ -294,4 +301,4 @@ def save_fig(fig: plt.Figure, name: str, run: Run, *, featured: bool = False) ->
     plt.close(fig)
     if featured:
         run.mark_featured(path.name)
-    return SavedFigure(path)
+    show_saved(path)

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from genrelab import persist, runs, schema, tables
-from genrelab.mixture.em import GaussianMixtureEM
+from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
 from genrelab.mixture.partition import label_shares
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ class ClusterModel:
         out = []
         for i, share in enumerate(self.meta["genre_share"]):
             best = sorted(share.items(), key=lambda kv: -kv[1])[:top]
-            out.append(f"cluster {i + 1}: " + ", ".join(f"{g} {v:.0%}" for g, v in best if v > 0))
+            genres = ", ".join(f"{g} {v:.0%}" for g, v in best if v > 0)
+            out.append(f"cluster {i + 1}: {genres}" if genres else f"cluster {i + 1}")
         return out
 
 
@@ -82,11 +83,19 @@ def cluster_settings(
             metrics = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             log.warning("%s is unreadable (%s): the mixture uses its default settings", path, exc)
+    chosen = k or runs.lookup(metrics, schema.Metric.GMM_K_BIC) or 6
+    if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen < 1:
+        log.warning("%s: gmm k %r is not a number of components: k = 6 instead", path, chosen)
+        chosen = 6
+    covariance = (
+        covariance_type or runs.lookup(metrics, schema.Metric.GMM_COVARIANCE_TYPE_BIC) or "full"
+    )
+    if covariance not in COVARIANCE_TYPES:
+        log.warning("%s: covariance type %r is unknown: full instead", path, covariance)
+        covariance = "full"
     return {
-        "k": int(k or runs.lookup(metrics, schema.Metric.GMM_K_BIC) or 6),
-        "covariance_type": covariance_type
-        or runs.lookup(metrics, schema.Metric.GMM_COVARIANCE_TYPE_BIC)
-        or "full",
+        "k": chosen,
+        "covariance_type": covariance,
         "features": list(features or schema.CONTINUOUS_FEATURES),
         "max_tracks": int(max_tracks),
         "seed": int(seed),
@@ -156,8 +165,16 @@ def cluster_model(
     if len(tracks) > settings["max_tracks"]:
         tracks = tracks.sample(settings["max_tracks"], random_state=settings["seed"])
     X = tracks[feats].to_numpy(dtype=np.float64)
+    if len(X) < settings["k"]:  # gmm_max_tracks (or the table) smaller than k: fewer clusters
+        log.warning(
+            "the predictor's mixture has %d track(s) for k = %d components: k = %d instead "
+            "(raise gmm_max_tracks for the run's own k)",
+            len(X),
+            settings["k"],
+            max(len(X), 1),
+        )
     gmm = GaussianMixtureEM(
-        n_components=settings["k"],
+        n_components=max(1, min(settings["k"], len(X))),
         covariance_type=settings["covariance_type"],
         n_init=1,
         max_iter=300,
@@ -167,13 +184,11 @@ def cluster_model(
     hard = pipe.predict(X)
     label = schema.LABEL
     genres = tracks[label].astype("str").to_numpy() if label in tracks else np.full(len(X), "?")
-    table = label_shares(hard, genres, settings["k"])
-    meta = {
-        **settings,
-        "n_tracks": len(X),
-        "source": source,
-        "genre_share": [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()],
-    }
+    table = label_shares(hard, genres, gmm.n_components)
+    shares = [{str(g): float(v) for g, v in row.items()} for _, row in table.iterrows()]
+    if not tables.has_labels(tracks):  # a table without genres: the clusters are numbered only
+        shares = [{} for _ in shares]
+    meta = {**settings, "n_tracks": len(X), "source": source, "genre_share": shares}
     try:
         persist.save_mixture(pipe, run_dir, meta)
     except OSError as exc:

@@ -9,9 +9,8 @@ point in the space of :data:`genrelab.schema.AUDIO_FEATURES`:
   continuous features (:func:`cluster_model`; k and the covariance type notebook 04 chose by BIC,
   read from ``metrics.json``), cached in the run;
 * the nearest tracks and a search by name or artist (:class:`TrackIndex`);
-* for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and, when
-the run
-  holds one, a mapping from them to the reference features (:class:`AubioMapping`).
+* for an audio file: aubio descriptors (:func:`genrelab.audio.features.extract_features`) and,
+  when the run holds one, a mapping from them to the reference features (:class:`AubioMapping`).
 
 Every skops file is read through :mod:`genrelab.persist`, which refuses any type the package
 does not save. This module does not import ipywidgets (tests/test_predictor_model.py checks it).
@@ -38,6 +37,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -113,6 +113,34 @@ def find_model_run(run_id: str = runs.LATEST) -> Path:
     return max(found, key=lambda p: (p / runs.MODEL_FILE).stat().st_mtime)
 
 
+def unlabelled_run(run_id: str = runs.LATEST) -> Path | None:
+    """The run ``run_id`` (``"latest"`` / ``""``: ``runs/latest``) when its table had no genres
+    (notebook 03 recorded :data:`genrelab.tables.NO_GENRES` and saved no classifier), else None."""
+    root = config.runs_dir()
+    name = run_id or runs.LATEST
+    try:
+        runs.check_run_id(name)
+    except ValueError:
+        return None
+    path = root / name
+    metrics = path / runs.METRICS_FILE
+    if (path / runs.MODEL_FILE).exists() or not metrics.exists():
+        return None
+    try:
+        note = runs.lookup(json.loads(metrics.read_text()), "skipped", {}).get("classification")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return path.resolve() if str(note or "").startswith(tables.NO_GENRES) else None
+
+
+#: What the page says instead of genre probabilities for a run without genres.
+NO_GENRES_MODEL = (
+    "No genre probabilities: run {run}'s table has no genres, so notebook 03 trained no "
+    "classifier. Genre probabilities need a labelled run (a table with a label_column); the "
+    "cluster posterior and the nearest tracks below still work."
+)
+
+
 # --- the tracks -----------------------------------------------------------------------------------
 class TrackIndex:
     """Search by name or artist, and nearest neighbours in the standardized continuous features.
@@ -172,6 +200,18 @@ class TrackIndex:
         out = self.tracks.iloc[idx[0]].copy()
         out["distance"] = dist[0]
         return out
+
+
+def _unlabelled_meta(run_dir: Path) -> dict:
+    """The sliders of a run without a classifier: its tracks' continuous features and ranges."""
+    tracks = pd.read_parquet(run_dir / f"{runs.TRACKS_TABLE}.parquet")
+    features = tables.features_present(tracks, schema.CONTINUOUS_FEATURES)
+    return {
+        "features": features,
+        "feature_ranges": persist.feature_ranges(tracks.dropna(subset=features), features),
+        "classes": [],
+        "genre_medians": {},
+    }
 
 
 # --- aubio descriptors -> reference features ------------------------------------------------------
@@ -299,15 +339,29 @@ class PredictorModel:
         gmm_max_tracks: int = 5000,
         seed: int = 42,
     ):
-        self.run_dir = find_model_run(run_id)
+        unlabelled = unlabelled_run(run_id)  # a run without genres: clusters and neighbours only
+        self.run_dir = unlabelled or find_model_run(run_id)
         latest = config.runs_dir() / runs.LATEST
-        self.fallback = run_id in ("", runs.LATEST) and not (latest / runs.MODEL_FILE).exists()
-        self.saved = persist.load_model(self.run_dir)
-        self.features = self.saved.features
-        self.classes = self.saved.classes  # the pipeline's classes_: the labels of predict
-        ranges = self.meta["feature_ranges"]
-        probe = np.array([[ranges[f][q] for f in self.features] for q in ("p01", "median", "p99")])
-        self.proba = ProbaFunction(self.saved.pipeline, self.features, probe=probe)
+        self.fallback = (
+            not unlabelled
+            and run_id in ("", runs.LATEST)
+            and not (latest / runs.MODEL_FILE).exists()
+        )
+        self.saved: persist.SavedModel | None = None
+        self.proba: ProbaFunction | None = None
+        if unlabelled:
+            self._meta = _unlabelled_meta(self.run_dir)
+            self.features, self.classes = list(self._meta["features"]), []
+        else:
+            self.saved = persist.load_model(self.run_dir)
+            self._meta = self.saved.meta
+            self.features = self.saved.features
+            self.classes = self.saved.classes  # the pipeline's classes_: the labels of predict
+            ranges = self.meta["feature_ranges"]
+            probe = np.array(
+                [[ranges[f][q] for f in self.features] for q in ("p01", "median", "p99")]
+            )
+            self.proba = ProbaFunction(self.saved.pipeline, self.features, probe=probe)
         # neighbours and the mixture read the continuous features the classifier has (a table
         # may lack some)
         continuous = [f for f in schema.CONTINUOUS_FEATURES if f in self.features]
@@ -328,8 +382,13 @@ class PredictorModel:
 
     @property
     def meta(self) -> dict:
-        """The classifier's ``model.json``."""
-        return self.saved.meta
+        """The classifier's ``model.json`` (a run without genres: its features and ranges)."""
+        return self._meta
+
+    @property
+    def labelled(self) -> bool:
+        """Whether the run has a classifier (genre probabilities); see :func:`unlabelled_run`."""
+        return self.proba is not None
 
     def medians(self) -> dict[str, float]:
         """The training tracks' median of each feature."""
@@ -351,10 +410,10 @@ class PredictorModel:
     def predict(self, x: np.ndarray, n_neighbors: int = 6) -> Prediction:
         """Genre probabilities, cluster posterior and nearest tracks of one point."""
         x = np.asarray(x, dtype=np.float64).reshape(len(self.features))
-        p = self.proba(x[None])[0]
+        p = self.proba(x[None])[0] if self.proba is not None else []
         post = self.clusters.posterior(self.continuous(x)[None])[0]
         return Prediction(
-            probabilities=pd.Series(p, index=self.classes, name="probability"),
+            probabilities=pd.Series(p, index=self.classes, name="probability", dtype="float64"),
             cluster_posterior=pd.Series(post, index=self.clusters.labels(), name="posterior"),
             neighbors=self.index.nearest(self.continuous(x), n_neighbors),
         )

@@ -51,7 +51,7 @@ from genrelab.predictor.html import (
     page_html,
     probabilities_html,
 )
-from genrelab.predictor.model import PredictorModel, PredictorSetupError
+from genrelab.predictor.model import NO_GENRES_MODEL, PredictorModel, PredictorSetupError
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,9 @@ class GenrePredictor(ExternalInputs):
         """Lay out the page: the inputs left, the results right, the two other sources below."""
         model = self._model
         self.header.value = header_html(model.meta, model.run_dir.name, fallback=model.fallback)
+        if not model.labelled:
+            no_genres = NO_GENRES_MODEL.format(run=model.run_dir.name)
+            self.header.value = page_html(message_html(no_genres, "info"))
         sliders = self._build_sliders()
         left = w.VBox(
             [self._build_start(), *sliders],
@@ -354,7 +357,8 @@ class GenrePredictor(ExternalInputs):
         self.probabilities = result.probabilities
         self.cluster_posterior = result.cluster_posterior
         self.neighbors = result.neighbors
-        self.probs_html.value = probabilities_html(self.probabilities, self._colors)
+        if self._model.labelled:
+            self.probs_html.value = probabilities_html(self.probabilities, self._colors)
         self.cluster_html.value = clusters_html(self.cluster_posterior)
         self.neighbors_html.value = neighbors_html(self.neighbors, self._colors)
         self.last_update_ms = 1000 * (time.perf_counter() - t0)

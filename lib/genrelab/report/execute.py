@@ -82,6 +82,7 @@ class NotebookResult:
     seconds: float
     ok: bool
     error: str = ""
+    ended_early: str = ""  # the note of a notebook that ended itself (``raise SystemExit(0)``)
 
 
 def numbered_notebooks(notebooks_dir: Path = config.NOTEBOOKS_DIR) -> list[Path]:
@@ -265,7 +266,34 @@ def _execute(notebook: Path, output: Path, parameters: dict, progress_bar: bool)
         return NotebookResult(
             notebook.stem, time.perf_counter() - start, False, f"{where}: {err.ename}: {err.evalue}"
         )
-    return NotebookResult(notebook.stem, time.perf_counter() - start, True)
+    ended = tidy_early_end(output)
+    return NotebookResult(notebook.stem, time.perf_counter() - start, True, ended_early=ended)
+
+
+def tidy_early_end(path: Path) -> str:
+    """A notebook that ended itself with ``raise SystemExit(0)`` (papermill counts it a success;
+    notebook 03 on a table without genres): drop the exit's error output, IPython's "To exit"
+    warning and papermill's exception marks, so the page shows the notebook's own note. Returns
+    that note (the markdown the ending cell displayed), or ``""`` for a notebook that ran on."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        if not any(o.output_type == "error" and o.ename == "SystemExit" for o in outputs):
+            continue
+        cell.outputs = [
+            o
+            for o in outputs
+            if o.output_type != "error"
+            and not (o.output_type == "stream" and "To exit: use" in o.get("text", ""))
+        ]
+        cell.metadata.get("papermill", {}).update(exception=False, status="completed")
+        nb.metadata.get("papermill", {})["exception"] = False
+        notes = [
+            o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})
+        ]
+        nbformat.write(nb, path)
+        return " ".join(notes) or "the notebook ended itself"
+    return ""
 
 
 def plan_run(
@@ -320,6 +348,7 @@ def _run_plan(
                     "status": "ok" if res.ok else "failed",
                     "seconds": round(res.seconds, 2),
                     **({} if res.ok else {"error": res.error}),
+                    **({"ended_early": res.ended_early} if res.ended_early else {}),
                 }
                 write_state(run, state)
                 line = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,22 @@ class Rule:
     high: float | None = None
     open_range: bool = False  # low < value < high (else low <= value <= high)
     items: str | None = None  # a list's element type, a key of _TYPES
+    choices: tuple[str, ...] = ()  # the values a text parameter (or a list's items) may take
+    non_empty: bool = False  # a list that must name at least one value
 
     def problem(self, value) -> str | None:
         values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and self.non_empty and not value:
+            return "must name at least one value, got an empty list"
         if isinstance(value, list) and self.items is not None:
             bad = [v for v in value if v is None or not _type_ok(v, self.items)]
             if bad:
                 return f"must be a list of {self.items} values, got {bad[0]!r} in it"
         for v in values:
+            if self.choices and isinstance(v, str) and v not in self.choices:
+                return f"must be one of {list(self.choices)}, got {v!r}{_closest(v, self.choices)}"
+            if isinstance(v, float) and not math.isfinite(v):
+                return f"must be a finite number, got {v!r}"
             if not isinstance(v, int | float) or isinstance(v, bool):
                 continue
             low_bad = self.low is not None and (v <= self.low if self.open_range else v < self.low)
@@ -91,7 +100,7 @@ RULES: dict[str, Rule] = {
     "n_jobs": Rule(-1, 1024),
     "max_rows": Rule(0),
     "seed_k": Rule(1, 100),
-    "bic_k": Rule(1, 1000, items="int"),
+    "bic_k": Rule(1, 1000, items="int", non_empty=True),
     "bic_n_init": Rule(1, 1000),
     "bic_max_rows": Rule(0),
     "n_init": Rule(1, 1000),
@@ -104,13 +113,27 @@ RULES: dict[str, Rule] = {
     "gmm_max_tracks": Rule(1),
     "n_neighbors": Rule(1, 1000),
     "features": Rule(items="str"),
-    "models": Rule(items="str"),
-    "full_feature_sets": Rule(items="str"),
+    "models": Rule(
+        items="str",
+        non_empty=True,
+        choices=("random_forest", "hist_gradient_boosting", "svc_rbf", "logistic_regression"),
+    ),
+    "full_feature_sets": Rule(items="str", choices=("audio", "full", "full_2026")),
     "text_columns": Rule(items="str"),
     "seed_features": Rule(items="str"),
     "test_song": Rule(items="float"),
-    "bic_covariance_types": Rule(items="str"),
+    "bic_covariance_types": Rule(
+        items="str", non_empty=True, choices=("full", "tied", "diag", "spherical")
+    ),
     "audio_peers": Rule(items="str"),
+    # text parameters that name one of a few choices (the notebooks' comments list them)
+    "source": Rule(choices=("snapshot", "file", "spotify")),
+    "invalid_rows": Rule(choices=("raise", "drop")),
+    "features_source": Rule(choices=("auto", "spotify", "reccobeats")),
+    "dedup_policy": Rule(choices=("drop_conflicting", "majority", "keep_first")),
+    "user_source": Rule(choices=("snapshot", "spotify")),
+    "audio_source": Rule(choices=("scores", "synthetic", "fma", "folder", "deezer")),
+    "audio_features": Rule(choices=("compact", "all")),
 }
 
 
@@ -229,6 +252,11 @@ def resolve_paths(params: dict, source: str) -> dict:
     def resolve(key, value, where):
         if key not in PATH_PARAMETERS or not isinstance(value, str) or not value:
             return value
+        if "://" in value:  # a URL, perhaps with a password in it: never echoed
+            scheme, _, rest = value.partition("://")
+            shown = f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+            problems.append(f"{where}{key}: {shown!r} is a URL; give a local file or folder")
+            return value
         path = config.absolute(value)
         if not path.exists():
             problems.append(f"{where}{key}: {path} does not exist (from {value!r})")
@@ -248,8 +276,8 @@ def resolve_paths(params: dict, source: str) -> dict:
     return out
 
 
-def _closest(name: str, valid) -> str:
-    match = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.6)
+def _closest(name, valid) -> str:
+    match = difflib.get_close_matches(str(name), sorted(map(str, valid)), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -310,11 +338,20 @@ def check_params(params: dict, source: str, declared: dict[str, dict[str, dict]]
             problems.append(f"{where}{key} {problem}")
 
     for key, value in params.items():
+        if not isinstance(key, str):  # `01:` is the number 1 in YAML, not a section name
+            problems.append(
+                f"{key!r} is not a parameter or section name (YAML reads it as a number: "
+                f"write the section's full name; sections are {sorted(declared)})"
+            )
+            continue
         if isinstance(value, dict) and key not in every:
             if key not in declared:
                 problems.append(f"unknown section {key!r}{_closest(key, declared)}")
                 continue
             for name, v in value.items():
+                if not isinstance(name, str):
+                    problems.append(f"section {key}: {name!r} is not a parameter name")
+                    continue
                 check(name, v, f"section {key}: ", declared[key])
         else:
             owners = {stem: p for stem, p in declared.items() if key in p}

@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import hashlib
 import io
@@ -101,7 +102,9 @@ def read_tracks(
     path : str or Path, optional
         A CSV (optionally .gz) or parquet file. ``None`` reads the embedded snapshot.
     label_column : str
-        The column holding the class labels (after renaming); copied to ``genre``.
+        The column holding the class labels (after renaming); copied to ``genre``. ``""``, or a
+        column the table lacks (logged, :func:`no_label_note`), reads a table without genres:
+        ``genre`` is missing everywhere and the notebooks skip what needs it.
     column_map : str or mapping, optional
         ``{their_name: our_name}``, or the name of a preset in :data:`COLUMN_MAPS`.
     verify_checksum : bool
@@ -126,17 +129,34 @@ def read_tracks(
         df = df.rename(columns=dict(column_map))
     if "track_id" in df and df["track_id"].astype("str").str.startswith("spotify:track:").any():
         df["track_id"] = df["track_id"].astype("str").str.removeprefix("spotify:track:")
-    if label_column not in df.columns:
-        raise DataValidationError(
-            f"{source}: label column {label_column!r} not found; columns are {list(df.columns)}. "
-            f"Pass label_column= or a column_map."
-        )
-    df["genre"] = df[label_column]
+    if label_column and label_column in df.columns:
+        df["genre"] = df[label_column]
+    else:  # a table without genres: every notebook runs what needs none (tables.has_labels)
+        columns = list(df.columns)
+        df["genre"] = pd.Series(pd.NA, index=df.index, dtype="str")
+        df.attrs["label_note"] = no_label_note(source, label_column, columns)
+        if label_column:
+            log.warning("%s", df.attrs["label_note"])
     df.attrs["source"] = source
     df.attrs["label_column"] = label_column
     # a CSV's data row r is line r + 2 of the file (line 1 is the header); parquet has no lines
     df.attrs["line_offset"] = 2 if path is None or ".parquet" not in str(path).lower() else None
     return df
+
+
+def no_label_note(source: str, label_column: str, columns: list[str]) -> str:
+    """What notebook 01 says of a table read without genres (``raw.attrs["label_note"]``)."""
+    if not label_column:
+        return (
+            f'{source}: no label column (label_column is ""): the run goes on without '
+            "genres; the sections that compare with them, notebook 03 and the predictor's genre "
+            "probabilities are skipped with a note."
+        )
+    return (
+        f"{source}: no label column {label_column!r} (columns are {columns}): the run goes on "
+        'without genres. Set label_column to one of the columns for a labelled run, or to "" '
+        "to say the table has none."
+    )
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -151,9 +171,12 @@ def _read_file(path: Path) -> pd.DataFrame:
         if ".csv" in suffixes or ".tsv" in suffixes:
             sep = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
             df = pd.read_csv(path, sep=sep)
+            _refuse_duplicate_columns(path, sep)
             if sep != "," and ".tsv" not in suffixes:
                 log.info("%s: read as a %s-delimited table", path, DELIMITERS[sep])
             return _decimal_commas(df, path) if sep == ";" else df
+    except DataValidationError:
+        raise
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{path}: the file is empty (no header, no rows)") from None
     except UnicodeDecodeError as err:
@@ -165,6 +188,20 @@ def _read_file(path: Path) -> pd.DataFrame:
             f"from its header among comma, semicolon and tab"
         ) from None
     raise DataValidationError(f"{path}: expected a .csv, .csv.gz, .tsv or .parquet file")
+
+
+def _refuse_duplicate_columns(path: Path, sep: str) -> None:
+    """A header that names a column twice: pandas would rename the second ``name.1`` and the
+    table would silently use the first; refused, naming the column(s)."""
+    with _open_bytes(path) as f:
+        header = f.readline(1 << 20).decode("utf-8-sig", errors="replace")
+    names = [n.strip() for n in next(csv.reader([header], delimiter=sep), [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError(
+            f"{path}: the header names column(s) {twice} more than once; keep one of each "
+            "(which one holds the values meant is not for genrelab to guess)"
+        )
 
 
 #: The delimiters a CSV header is checked for, by name.

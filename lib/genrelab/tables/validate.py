@@ -29,9 +29,12 @@ _RULES: list[tuple[str, str]] = [
     ("key", "an integer from -1 to 11"),
     ("mode", "0 or 1"),
     ("loudness", "between -60 and 5 dB"),
-    ("tempo", "greater than 0"),
-    ("duration_ms", "greater than 0"),
+    ("tempo", "greater than 0 and at most 1000 BPM"),
+    ("duration_ms", "greater than 0 and at most 10^9 ms (11.6 days)"),
 ]
+#: Upper bounds past which a value is a unit mix-up or corrupt, not music (a duration of 1e20
+#: ms would also wrap to a negative integer).
+MAX_TEMPO, MAX_DURATION_MS = 1000, 10**9
 
 
 def _rule_ok(col: str, values: pd.Series) -> pd.Series:
@@ -43,7 +46,8 @@ def _rule_ok(col: str, values: pd.Series) -> pd.Series:
         return values.isin([0, 1])
     if col == "loudness":
         return values.between(-60, 5)
-    return values > 0  # tempo, duration_ms
+    high = MAX_TEMPO if col == "tempo" else MAX_DURATION_MS
+    return (values > 0) & (values <= high)  # tempo, duration_ms
 
 
 #: Optional columns that are checked when present (NA allowed): name -> (rule text, test).
@@ -87,9 +91,12 @@ def find_problems(df: pd.DataFrame, features: list[str] = schema.AUDIO_FEATURES)
                 {"row": [-1], "column": [col], "value": [None], "problem": ["column missing"]}
             )
         )
-    for col in ["track_id", "genre"]:
+    labelled = "genre" in df and bool(df["genre"].notna().any())  # else a table without genres
+    for col in ["track_id", "genre"] if labelled else ["track_id"]:
         if col in df:
             add(df[col].isna(), col, "missing value")
+            blank = df[col].notna() & df[col].astype("str").str.strip().eq("")
+            add(blank, col, "blank (only spaces)")
     for col in [c for c in features if c in df.columns]:
         numeric = pd.to_numeric(df[col], errors="coerce")
         add(numeric.isna() & df[col].notna(), col, "not a number")
@@ -209,7 +216,8 @@ def validate_tracks(
     out["release_year"] = pd.to_numeric(
         out["track_album_release_date"].astype("str").str.slice(0, 4), errors="coerce"
     ).astype("Int64")
-    out["genre"] = out["genre"].astype("str")
+    if out["genre"].notna().any():  # (a table without genres keeps them missing)
+        out["genre"] = out["genre"].astype("str")
     out.attrs.update(source=source, label_column=label_column)
     return out, problems
 

@@ -12,15 +12,19 @@ developed or tuned on them (``tests/test_sources.py`` checks it).
 
 Ground truth, from the score:
 
-``tempo``   quarter notes per minute of the rendering (drawn log-uniformly from ``tempo_range``
-            per piece; the score's own tempo marks are replaced by this one tempo)
-``key``,    the key signature (of the bass part) and the final bass note, as MIREX keyed its MIDI
-``mode``    collection: the final bass on the major tonic of the signature -> major, on its
-            relative minor -> minor; any other ending, no signature, or a signature that changes
-            leaves the key undecided (NaN, ``key_reason`` says why; the pieces stay for tempo)
-``metre``   the first time signature (``6/8``...); ``beat_tempo`` is the BPM of its beat
-            (the dotted quarter in compound metres, the half note in 2/2)
-``loudness`` RMS level (dBFS) of the written file
+``tempo``
+    quarter notes per minute of the rendering (drawn log-uniformly from ``tempo_range`` per
+    piece; the score's own tempo marks are replaced by this one tempo)
+``key``, ``mode``
+    the key signature (of the bass part) and the final bass note, as MIREX keyed its MIDI
+    collection: the final bass on the major tonic of the signature -> major, on its relative
+    minor -> minor; any other ending, no signature, or a signature that changes leaves the key
+    undecided (NaN, ``key_reason`` says why; the pieces stay for tempo)
+``metre``
+    the first time signature (``6/8``...); ``beat_tempo`` is the BPM of its beat (the dotted
+    quarter in compound metres, the half note in 2/2)
+``loudness``
+    RMS level (dBFS) of the written file
 
 The soundfont (:data:`.soundfont.SOUNDFONTS`: TimGM6mb by default, or another development font by
 name) is part of the cache key and of each clip's record (``soundfont`` in ``details``); the
