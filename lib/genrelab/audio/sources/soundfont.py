@@ -10,6 +10,16 @@ The default soundfont is **TimGM6mb** (Tim Brechbill, 6 MB, GPL-2.0, MuseScore's
 font), which the ``pretty_midi`` wheel ships as package data: ``pip install`` brings it, nothing is
 downloaded at run time (data/README.md states its licence). Any other ``.sf2`` file can be passed.
 
+Several timbres (:data:`SOUNDFONTS`, by name): the development fonts are TimGM6mb and two Debian
+packages, installed apart (``make soundfonts``, as root; never a requirement: the tests that need
+them skip without them)::
+
+    apt-get install csound-soundfont opl3-soundfont
+
+**Reserved for validation, never used to develop or tune**: FluidR3 (``fluid-soundfont-gm``) and
+MuseScore General (``musescore-general-soundfont-*``, built on FluidR3 Mono's samples, so it shares
+the reserved font's sound); a corpus renders them only with ``validation=True``.
+
 :data:`INSTRUMENTATIONS` maps an ensemble name to General MIDI programs, top part first and the
 bass part last; :func:`programs_for` assigns them to a score's parts.
 
@@ -141,7 +151,107 @@ def programs_for(instrumentation: str, n_parts: int) -> list[int]:
     return [*out, progs[-1]]
 
 
-# --------------------------------------------------------------------------- the soundfont
+# --------------------------------------------------------------------------- the soundfonts
+#: Where Debian's soundfont packages put their ``.sf2`` files.
+DEBIAN_SF2 = Path("/usr/share/sounds/sf2")
+
+
+@dataclass(frozen=True)
+class Soundfont:
+    """A General MIDI soundfont known by name: its file, the Debian package that installs it
+    (``""``: the pretty_midi wheel ships it), its licence, and whether it is reserved."""
+
+    name: str
+    filename: str
+    package: str
+    license: str
+    reserved: bool = False
+
+
+#: name -> soundfont; every font's licence checked in /usr/share/doc/<package>/copyright.
+SOUNDFONTS: dict[str, Soundfont] = {
+    "TimGM6mb": Soundfont("TimGM6mb", SOUNDFONT_NAME, "", SOUNDFONT_LICENSE),
+    "GMbank": Soundfont(
+        "GMbank", "sf_GMbank.sf2", "csound-soundfont", "public domain (Csound's GM bank, 4 MB)"
+    ),
+    "OPL3": Soundfont(
+        "OPL3",
+        "OPL-3_FM_128M.sf2",
+        "opl3-soundfont",
+        "CC-BY-SA-4.0 (Zandro Reveille: an OPL3 FM chip's sound, harsh, 135 MB)",
+    ),
+    "FluidR3": Soundfont("FluidR3", "FluidR3_GM.sf2", "fluid-soundfont-gm", "MIT", reserved=True),
+    "MuseScoreGeneral": Soundfont(
+        "MuseScoreGeneral",
+        "MuseScore_General_Full.sf2",
+        "musescore-general-soundfont-lossless",
+        "MIT (parts public domain / CC0); built on FluidR3 Mono",
+        reserved=True,
+    ),
+}
+#: The fonts the development corpus is rendered through (tuning included).
+DEVELOPMENT_SOUNDFONTS = ("TimGM6mb", "GMbank", "OPL3")
+
+
+class SoundfontMissing(GenrelabError, FileNotFoundError):
+    """A named soundfont is not installed; the message says how to install it."""
+
+    def __init__(self, name: str, path: Path):
+        package = SOUNDFONTS[name].package
+        super().__init__(
+            f"the soundfont {name!r} is not installed ({path} is missing): "
+            f"apt-get install {package}  (or: make soundfonts)"
+        )
+
+
+def soundfont_file(name: str) -> Path:
+    """The ``.sf2`` file of the soundfont called ``name`` (a key of :data:`SOUNDFONTS`)."""
+    if name not in SOUNDFONTS:
+        raise ValueError(f"unknown soundfont {name!r}; choose one of {sorted(SOUNDFONTS)}")
+    if not SOUNDFONTS[name].package:
+        return soundfont_path()
+    path = DEBIAN_SF2 / SOUNDFONTS[name].filename
+    if not path.exists():
+        raise SoundfontMissing(name, path)
+    return path
+
+
+def installed_soundfonts(*, reserved: bool = False) -> list[str]:
+    """The development soundfonts installed here (with ``reserved``: the reserved ones only)."""
+    names = [n for n, f in SOUNDFONTS.items() if f.reserved] if reserved else DEVELOPMENT_SOUNDFONTS
+    out = []
+    for name in names:
+        try:
+            soundfont_file(name)
+        except (SoundfontMissing, FileNotFoundError):
+            continue
+        out.append(name)
+    return out
+
+
+def resolve_soundfont(soundfont: str | Path | None) -> tuple[str, Path]:
+    """(name, file) of a soundfont given by name, by path, or ``None`` (TimGM6mb). A file that
+    is not in :data:`SOUNDFONTS` is named by its stem."""
+    if soundfont is None:
+        return "TimGM6mb", soundfont_path()
+    if isinstance(soundfont, str) and soundfont in SOUNDFONTS:
+        return soundfont, soundfont_file(soundfont)
+    path = Path(soundfont)
+    known = [n for n, f in SOUNDFONTS.items() if f.filename == path.name]
+    return (known[0] if known else path.stem), path
+
+
+def is_reserved_soundfont(soundfont: str | Path | None) -> bool:
+    """Whether a soundfont (name or file) is reserved for validation (FluidR3 and its kin)."""
+    if isinstance(soundfont, str) and soundfont in SOUNDFONTS:
+        return SOUNDFONTS[soundfont].reserved
+    name, path = resolve_soundfont(soundfont)
+    stem = path.stem.lower()
+    if name in SOUNDFONTS:
+        return SOUNDFONTS[name].reserved
+    return "fluid" in stem or "musescore" in stem
+
+
 def soundfont_path() -> Path:
     """The TimGM6mb soundfont inside the installed ``pretty_midi`` package (not imported)."""
     spec = importlib.util.find_spec("pretty_midi")
