@@ -26,11 +26,14 @@ position in the corpus, the half genrelab's tempo and key choices were tuned on)
 
 **Timbres**: ``--soundfonts TimGM6mb,GMbank,OPL3`` renders the same pieces through each General
 MIDI soundfont (:data:`genrelab.audio.sources.soundfont.SOUNDFONTS`; ``make soundfonts`` installs
-the Debian ones) and prints every table per soundfont and pooled, then one summary (Acc1, Acc2,
-key per font and pooled). ``--half tune`` draws the ``--clips`` pieces from the tune half only
-(the even positions of the whole corpus rendered through TimGM6mb, the order the halves were
-defined on): the development sample for choices still to be made. The reserved fonts (FluidR3,
-MuseScore General) are refused here except with ``--validation``.
+the Debian ones) and prints every table per soundfont and pooled, then one summary (Acc1, Acc2, key
+per font and pooled). Last, the same three scores of every extractor **per label** (composer for
+the scores corpus, style for the synthetic one; the soundfonts pooled; ``clips``, ``n_tempo`` and
+``n_key`` count the clips and those with a reference tempo / key), also recorded: where each
+extractor wins and loses, not only the pooled figure. ``--half tune`` draws the ``--clips`` pieces
+from the tune half only (the even positions of the whole corpus rendered through TimGM6mb, the
+order the halves were defined on): the development sample for choices still to be made. The
+reserved fonts (FluidR3, MuseScore General) are refused here except with ``--validation``.
 
 ``--validation`` renders and scores the reserved Bach chorales instead
 (:func:`genrelab.audio.sources.scores.validation_catalogue`): the one independent validation of a
@@ -222,6 +225,7 @@ def _truth(args, soundfont: str | None, pieces) -> tuple[pd.DataFrame, object]:
     if args.half == "tune":
         truth["half"] = "tune"  # every piece drawn from the tune half
     truth["soundfont"] = soundfont or "TimGM6mb"
+    truth["label"] = corpus.items["label"].values  # composer (scores) or style (synthetic)
     if simple is not None:
         truth["simple"] = simple.values
         truth["beat_tempo"] = beat_tempo.values
@@ -291,6 +295,26 @@ def _record(rec, title: str, report: pd.DataFrame) -> None:
                 rec.add(f"{title} · {label} · {column}", row[column], unit=unit)
 
 
+def _by_label(truth: pd.DataFrame, tables: dict, label_name: str, rec) -> None:
+    """Tempo Acc1 / Acc2 and the MIREX key score of every extractor per label (composer, style),
+    every soundfont pooled, beside the per-soundfont summary: printed and recorded."""
+    reference = truth.rename(columns={c: f"ref_{c}" for c in ("tempo", "key", "mode")})
+    scores = accuracy.group_scores(reference, tables, "label", on="path", pooled="all")
+    title = f"per {label_name}" + (
+        ", soundfonts pooled" if truth["soundfont"].nunique() > 1 else ""
+    )
+    _print(title, accuracy.group_table(scores).rename_axis(label_name))
+    for row in scores.itertuples():
+        where = f"{title} · {row.group} ({row.clips} clips) · {row.extractor}"
+        for column, value in (
+            ("tempo Acc1", row.tempo_acc1),
+            ("tempo Acc2", row.tempo_acc2),
+            ("key MIREX", row.key_mirex),
+        ):
+            if pd.notna(value):
+                rec.add(f"{where} · {column}", value)
+
+
 def _run(args, fonts: list[str], rec) -> None:
     start = time.perf_counter()
     if args.validation:
@@ -329,6 +353,7 @@ def _run(args, fonts: list[str], rec) -> None:
         summary[group] = report.reindex(columns=["tempo Acc1", "tempo Acc2", "key MIREX"])
     if len(fonts) > 1:
         _print("summary per soundfont and pooled", pd.concat(summary, axis=1))
+    _by_label(truth, tables, corpus.label_name, rec)
     if args.out:
         merged = truth.copy()
         for label, table in tables.items():

@@ -389,3 +389,62 @@ def test_the_suggested_parameter_files_load_with_their_sources():
     for name, source in (("fma", "fma"), ("deezer", "deezer")):
         params = load_params(config.PARAMS_DIR / f"{name}.yaml")
         assert params["04_gmm_vs_aubio"]["audio_source"] == source
+
+
+def test_group_scores_against_a_hand_count():
+    """Five clips in two groups, two extractors; every score counted by hand below."""
+    reference = pd.DataFrame(
+        {
+            "path": ["a", "b", "c", "d", "e"],
+            "composer": ["Haydn", "Haydn", "Mozart", "Mozart", "Mozart"],
+            "ref_tempo": [100.0, 120.0, 90.0, 60.0, np.nan],  # e: no reference tempo
+            "ref_key": [0, 7, 9, 2, -1],  # C, G, A, D; e: undecided
+            "ref_mode": [1, 1, 0, 1, 1],  # major, major, minor, major
+        }
+    )
+    one = pd.DataFrame(
+        {
+            # a: hit; b: half (Acc2 only); c: 3 % off (hit); d: 5 % off (miss); e: unscored
+            "tempo": [100.0, 60.0, 92.7, 63.0, 80.0],
+            # a: C major (1); b: C major, a fifth below G (0.5); c: C major, relative (0.3);
+            # d: D minor, parallel (0.2); e: unscored
+            "key": [0, 0, 0, 2, 5],
+            "mode": [1, 1, 1, 0, 1],
+        }
+    )
+    # a key-only extractor, listed in another order (matched on the path)
+    baseline = pd.DataFrame(
+        {"path": ["e", "d", "c", "b", "a"], "key": [0, 2, 9, 7, 5], "mode": [1, 1, 0, 1, 1]}
+    )
+    # the baseline: e unscored, d, c, b right (1 each), a: F major against C major (a fifth: 0.5)
+    scores = accuracy.group_scores(
+        reference,
+        {"one": one.assign(path=reference["path"]), "base": baseline},
+        "composer",
+        on="path",
+    )
+    got = scores.set_index(["extractor", "group"])
+    expected = {
+        ("one", "Haydn"): (2, 2, 2, 1 / 2, 2 / 2, (1 + 0.5) / 2),
+        ("one", "Mozart"): (3, 2, 2, 1 / 2, 1 / 2, (0.3 + 0.2) / 2),
+        ("one", "pooled"): (5, 4, 4, 2 / 4, 3 / 4, (1 + 0.5 + 0.3 + 0.2) / 4),
+        ("base", "Haydn"): (2, 0, 2, np.nan, np.nan, (0.5 + 1) / 2),
+        ("base", "Mozart"): (3, 0, 2, np.nan, np.nan, (1 + 1) / 2),
+        ("base", "pooled"): (5, 0, 4, np.nan, np.nan, (0.5 + 1 + 1 + 1) / 4),
+    }
+    assert list(got.index) == list(expected)  # groups sorted, pooled last, extractors in order
+    for where, (clips, n_tempo, n_key, acc1, acc2, mirex) in expected.items():
+        row = got.loc[where]
+        assert (row["clips"], row["n_tempo"], row["n_key"]) == (clips, n_tempo, n_key), where
+        np.testing.assert_allclose(
+            row[["tempo_acc1", "tempo_acc2", "key_mirex"]].astype(float),
+            [acc1, acc2, mirex],
+            err_msg=str(where),
+        )
+    wide = accuracy.group_table(scores)
+    assert list(wide.index) == ["Haydn", "Mozart", "pooled"]
+    assert list(wide[""].columns) == ["clips", "n_tempo", "n_key"]
+    assert wide.loc["Mozart", ("", "n_tempo")] == 2  # the tempo count of the extractor with one
+    assert wide.loc["pooled", ("base", "key_mirex")] == pytest.approx(3.5 / 4)
+    assert list(wide.columns.get_level_values(0).unique()) == ["", "one", "base"]
+    assert ("base", "tempo_acc1") not in wide.columns  # no tempo at all: left out

@@ -8,7 +8,7 @@ key       key and mode: pitch-resolved chroma, the bass line, opening and final 
 features  the aubio descriptors of one clip
 batch     many clips: parallel, cached by content, a failures table
 peers     Essentia and librosa on the same clips (the optional ``[peers]`` extra)
-accuracy  tempo and key scored as the field does (mir_eval, MIREX)
+accuracy  tempo and key scored as the field does (mir_eval, MIREX), per group and pooled
 compare   aubio against the reference: mimicry, clusters, everything at once
 scope     what that comparison can and cannot show, from the run's source (notebook 04's close)
 sources   audio corpora with reference features, one table of sources (subpackage)
@@ -19,6 +19,8 @@ The public names of the modules below are importable from the package itself.
 from __future__ import annotations
 
 from genrelab.audio.accuracy import (
+    group_scores,
+    group_table,
     key_accuracy,
     key_relation,
     mir_eval_key,
@@ -127,6 +129,8 @@ __all__ = [
     "extract_peers",
     "failures_table",
     "fma_clip_tempo",
+    "group_scores",
+    "group_table",
     "join",
     "key_accuracy",
     "key_from_chroma",

@@ -6,6 +6,9 @@
 * :func:`key_accuracy` - key and mode right, and the MIREX weighted key score (fifth 0.5,
   relative 0.3, parallel 0.2) from ``mir_eval.key.weighted_score`` (:func:`mirex_key_score`,
   descending fifths allowed as MIREX has since 2017).
+* :func:`group_scores` - tempo Acc1 / Acc2 and the MIREX key score of several extractors per
+  group of clips (composer, style, soundfont...) and pooled: where each one wins and loses;
+  :func:`group_table` lays it out one row per group.
 
 Example
 -------
@@ -17,6 +20,7 @@ Example
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 import mir_eval
 import numpy as np
@@ -182,3 +186,82 @@ def key_accuracy(est_key, est_mode, ref_key, ref_mode=None) -> dict:
     else:
         out.update(key_acc=float(tonic.mean()), mode_acc=float("nan"), key_mirex=float("nan"))
     return out
+
+
+# --------------------------------------------------------------------------- per group
+#: The score columns of :func:`group_scores`, in order.
+GROUP_SCORES = ("tempo_acc1", "tempo_acc2", "key_mirex")
+
+
+def group_scores(
+    reference: pd.DataFrame,
+    estimates: Mapping[str, pd.DataFrame],
+    by: str,
+    *,
+    on: str | None = None,
+    pooled: str = "pooled",
+) -> pd.DataFrame:
+    """Tempo Accuracy1 / Accuracy2 (:func:`tempo_accuracy`) and the MIREX weighted key score
+    (:func:`key_accuracy`) of each extractor, per group of clips and pooled.
+
+    Parameters
+    ----------
+    reference : DataFrame
+        One row per clip: the group column ``by`` (composer, style, soundfont...) and the
+        reference ``ref_tempo``, ``ref_key``, ``ref_mode`` (a missing column leaves its scores NaN).
+    estimates : mapping
+        ``{extractor: DataFrame}`` of estimated ``tempo``, ``key``, ``mode``, row-aligned with
+        ``reference`` (or matched on the column ``on``, e.g. ``"path"``). An extractor without a
+        single tempo (a key-only baseline) has NaN tempo scores, not 0.
+    by : str
+        The column of ``reference`` that names each clip's group.
+    pooled : str
+        The group name of the row over every clip.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: one row per extractor and group (groups sorted, ``pooled`` last) with ``extractor``,
+        ``group``, ``clips``, ``n_tempo`` and ``n_key`` (clips with a reference tempo / key),
+        ``tempo_acc1``, ``tempo_acc2``, ``key_mirex``.
+    """
+    nan = float("nan")
+    reference = reference.reset_index(drop=True)
+    parts = [(str(g), p.index) for g, p in reference.groupby(by, sort=True, dropna=False)]
+    parts.append((pooled, reference.index))
+    rows = []
+    for name, est in estimates.items():
+        if on is not None:
+            est = est.set_index(on).reindex(reference[on])
+        est = est.reset_index(drop=True)
+        tempo = est["tempo"].astype(float) if "tempo" in est else pd.Series(nan, reference.index)
+        has_tempo = bool(tempo.notna().any()) and "ref_tempo" in reference
+        for group, idx in parts:
+            ref = reference.loc[idx]
+            row = {"extractor": name, "group": group, "clips": len(idx)}
+            t = tempo_accuracy(tempo[idx], ref["ref_tempo"]) if has_tempo else {}
+            row["n_tempo"] = t.get("n", 0)
+            row.update(tempo_acc1=t.get("tempo_acc1", nan), tempo_acc2=t.get("tempo_acc2", nan))
+            k = {}
+            if "ref_key" in reference and {"key", "mode"} <= set(est.columns):
+                k = key_accuracy(
+                    est.loc[idx, "key"], est.loc[idx, "mode"], ref["ref_key"], ref.get("ref_mode")
+                )
+            row.update(n_key=k.get("n", 0), key_mirex=k.get("key_mirex", nan))
+            rows.append(row)
+    columns = ["extractor", "group", "clips", "n_tempo", "n_key", *GROUP_SCORES]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def group_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """:func:`group_scores` one row per group: ``clips``, ``n_tempo``, ``n_key`` (columns
+    ``("", count)``), then each extractor's scores (columns ``(extractor, score)``; a score no
+    group has, such as a key-only extractor's tempo, left out); the groups in their order there."""
+    order = list(dict.fromkeys(scores["group"]))
+    counts = scores.drop_duplicates("group").set_index("group")[["clips", "n_tempo", "n_key"]]
+    counts["n_tempo"] = scores.groupby("group")["n_tempo"].max()  # 0 for a key-only extractor
+    wide = scores.pivot(index="group", columns="extractor", values=list(GROUP_SCORES))
+    wide = wide.swaplevel(axis=1)[list(dict.fromkeys(scores["extractor"]))]
+    wide = wide.dropna(axis=1, how="all")  # e.g. the tempo of a key-only extractor
+    counts.columns = pd.MultiIndex.from_product([[""], counts.columns])
+    return pd.concat([counts, wide], axis=1).loc[order]

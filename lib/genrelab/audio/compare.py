@@ -422,14 +422,18 @@ def compare_with_reference(
 
 
 # --------------------------------------------------------------------------- peer extractors
-def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = False):
+def peer_comparison(
+    table: pd.DataFrame, names=peers.PEERS, *, progress: bool = False
+) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
     """genrelab (aubio) and each peer of ``names`` (:mod:`genrelab.audio.peers`) on the same clips.
 
     ``table`` is a joined table (:func:`join`: ``path``, aubio's ``tempo`` / ``key`` / ``mode``,
     ``ref_tempo``, ``ref_key``, ``ref_mode``). Returns ``(rows, metrics)``: one row per extractor
     with ``tempo_acc1``, ``tempo_acc2``, ``key_mirex``, ``key_acc``, ``x_real_time`` (seconds of
     audio per CPU second, peers only: aubio's run in the extraction batch) and ``note`` (how to
-    install a missing peer); ``metrics`` is ``{peer: {metric: value}}`` for ``run.record``.
+    install a missing peer); ``metrics`` is ``{peer: {metric: value}}`` for ``run.record``;
+    ``estimates`` is ``{extractor: its tempo, key and mode per clip}``, row-aligned with ``table``
+    (for :func:`~genrelab.audio.accuracy.group_scores`). Returns ``(rows, metrics, estimates)``.
     """
     nan = float("nan")
 
@@ -449,7 +453,7 @@ def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = 
 
     own_note = "x real time: benchmarks/bench_peers.py (the whole feature set)"
     rows = {"genrelab (aubio)": {**scores(table), "x_real_time": nan, "note": own_note}}
-    metrics = {}
+    metrics, estimates = {}, {"genrelab (aubio)": table[["tempo", "key", "mode"]]}
     for name in names:
         try:
             est = peers.extract_peers(table["path"], name, progress=progress)
@@ -463,10 +467,11 @@ def peer_comparison(table: pd.DataFrame, names=peers.PEERS, *, progress: bool = 
         audio_s = float(table["duration"].sum()) if "duration" in table else nan
         row = {**scores(est), "x_real_time": audio_s / float(est["cpu_s"].sum()), "note": ""}
         rows[name], metrics[name] = row, {k: v for k, v in row.items() if k != "note"}
+        estimates[name] = est[["tempo", "key", "mode"]]
     out = pd.DataFrame(rows).T
     numbers = [c for c in out.columns if c != "note"]
     out[numbers] = out[numbers].astype(float)
-    return out, metrics
+    return out, metrics, estimates
 
 
 # --------------------------------------------------------------------------- a real clip
