@@ -32,7 +32,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from genrelab import memo
+from genrelab import memo, tables
 from genrelab.classify import pipelines, scoring
 from genrelab.classify import selection as sel
 from genrelab.classify.split import HonestSplit
@@ -101,11 +101,25 @@ class Scored:
         )
 
 
+#: Rows predicted at once by :func:`score`: a full set's stacked text model holds a sparse
+#: row of n-grams per predicted track, so a million test tracks are predicted in slices.
+PREDICT_CHUNK = 100_000
+
+
+def _in_chunks(predict, X):
+    """``predict(X)``, slice by slice of :data:`PREDICT_CHUNK` rows (the same numbers: every
+    row is predicted on its own)."""
+    if len(X) <= PREDICT_CHUNK:
+        return predict(X)
+    parts = [predict(X.iloc[i : i + PREDICT_CHUNK]) for i in range(0, len(X), PREDICT_CHUNK)]
+    return np.concatenate(parts)
+
+
 def score(model, X: pd.DataFrame, y, name: str = "") -> Scored:
     """Predict ``X`` once (and its probabilities, if the model has them) and score it."""
     y = np.asarray(y)
-    predicted = model.predict(X)
-    proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
+    predicted = _in_chunks(model.predict, X)
+    proba = _in_chunks(model.predict_proba, X) if hasattr(model, "predict_proba") else None
     classes = list(getattr(model, "classes_", np.unique(y)))
     metrics = scoring.prediction_metrics(y, predicted, proba, classes)
     return Scored(name, y, predicted, proba, classes, metrics)
@@ -244,14 +258,23 @@ class _PreparedFit:
 
 def _fit_prepared(split, model_name, feature_set, prepared: _PreparedFit, n_jobs) -> FullModel:
     """Fit, cross-validate and score a full set prepared by :func:`_prepare_full_fit`."""
-    params, X = prepared.params, prepared.X
+    X_test, y_test = split.test_rows(prepared.X), split.y_test
+    pipeline, folds, scored = _fit_and_score(
+        prepared, X_test, y_test, model_name, feature_set, n_jobs
+    )
+    return FullModel(feature_set, model_name, pipeline, prepared.params, folds, prepared.X, scored)
+
+
+def _fit_and_score(prepared: _PreparedFit, X_test, y_test, model_name, feature_set, n_jobs):
+    """What a worker of :func:`fit_full_models` computes: it is sent the training and test rows
+    only (not the whole table), and sends back the fitted pipeline, its folds and its scores."""
     pipeline, folds = fit_and_cross_validate(*prepared.fit_args, n_jobs=n_jobs)
-    scored = score(pipeline, split.test_rows(X), split.y_test, f"{feature_set} ({model_name})")
-    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
+    scored = score(pipeline, X_test, y_test, f"{feature_set} ({model_name})")
+    return pipeline, folds, scored
 
 
 def _prepare_full_fit(
-    split, search, model_name, model_params, text_columns, cv_folds, feature_set
+    split, search, model_name, model_params, text_columns, cv_folds, feature_set, max_rows=None
 ) -> _PreparedFit:
     """A full set's pipeline parameters, model frame and :func:`fit_and_cross_validate`'s
     arguments."""
@@ -270,14 +293,18 @@ def _prepare_full_fit(
     )
     cv = sel.grouped_cv(cv_folds, split.seed)
     pipeline.set_params(**params)
+    X_train, y_train, groups = split.train_rows(X), split.y_train, split.groups_train
+    rows = sel.selection_rows(groups, max_rows, split.seed)
+    if rows is not None:  # a large table: fitted and cross-validated on the subsample
+        X_train, y_train, groups = X_train.iloc[rows], y_train[rows], groups[rows]
     return _PreparedFit(
         params=params,
         X=X,
         pipeline=pipeline,
-        X_train=split.train_rows(X),
-        y_train=split.y_train,
+        X_train=X_train,
+        y_train=y_train,
         cv=cv,
-        groups=split.groups_train,
+        groups=groups,
     )
 
 
@@ -290,17 +317,32 @@ def fit_full_models(
     cv_folds: int = 3,
     n_jobs: int | None = None,
     feature_sets: Sequence[str] = ("full", "full_2026"),
+    max_rows: int | None = None,
 ) -> list[FullModel]:
     """:func:`fit_full_model` for each of ``feature_sets``, up to ``n_jobs`` sets at once (one
     process each, its fits one after the other: a set's fit and folds then keep a core busy
-    all along instead of leaving one idle in its last round of folds). The same models."""
+    all along instead of leaving one idle in its last round of folds). The same models.
+
+    With more training rows than ``max_rows`` (notebook 03's ``selection_max_rows``), each set
+    is fitted and cross-validated on the seeded, artist-grouped selection subsample
+    (:func:`genrelab.classify.selection.selection_rows`; its stacked text model holds a sparse
+    row of n-grams per track: 1.8 GB for a million) and scored on all the test rows."""
     args = (split, search, model_name, model_params, text_columns, cv_folds)
-    prepared = {feature_set: _prepare_full_fit(*args, feature_set) for feature_set in feature_sets}
+    prepared = {
+        feature_set: _prepare_full_fit(*args, feature_set, max_rows) for feature_set in feature_sets
+    }
     cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
-        return Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
-            delayed(_fit_prepared)(split, model_name, fs, p, 1) for fs, p in prepared.items()
+        done = Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
+            delayed(_fit_and_score)(
+                replace(p, X=p.X.iloc[:0]), split.test_rows(p.X), split.y_test, model_name, fs, 1
+            )
+            for fs, p in prepared.items()
         )
+        return [
+            FullModel(fs, model_name, pipeline, p.params, folds, p.X, scored)
+            for (fs, p), (pipeline, folds, scored) in zip(prepared.items(), done, strict=True)
+        ]
     return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in prepared.items()]
 
 
@@ -321,10 +363,21 @@ class LeakyComparison:
 
 
 def leaky_comparison(
-    rows: pd.DataFrame, pipeline, test_size: float = 0.2, seed: int = 42
+    rows: pd.DataFrame,
+    pipeline,
+    test_size: float = 0.2,
+    seed: int = 42,
+    max_rows: int | None = None,
 ) -> LeakyComparison:
     """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
-    per-playlist ``rows`` (no dedup: the same track, and artist, on both sides)."""
+    per-playlist ``rows`` (no dedup: the same track, and artist, on both sides).
+
+    ``max_rows`` (notebook 03's ``selection_max_rows``) bounds the illustration on large
+    tables: with more than ``max_rows / (1 - test_size)`` tracks, a seeded sample of that many
+    tracks with all their rows is split (:func:`genrelab.tables.sample_tracks`), so the
+    leaky training split holds about ``max_rows`` tracks and a track's copies still leak."""
+    if max_rows and max_rows > 0:
+        rows = tables.sample_tracks(rows, int(np.ceil(max_rows / (1 - test_size))), seed=seed)
     X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
