@@ -354,12 +354,13 @@ class LeakyComparison:
     pipeline: Any
     scored: Scored
     seen_share: float  # share of test rows whose track is also among the training rows
+    sampled_tracks: int | None = None  # a large table: the tracks sampled for it (else all)
 
     def policy(self) -> dict[str, Any]:
-        return {
-            "leaky_split": "stratified row split of the raw per-playlist table",
-            "leaky_seen_share": self.seen_share,
-        }
+        split = "stratified row split of the raw per-playlist table"
+        if self.sampled_tracks is not None:  # only said when it happened (the snapshot: never)
+            split += f" of a seeded sample of {self.sampled_tracks:,} tracks"
+        return {"leaky_split": split, "leaky_seen_share": self.seen_share}
 
 
 def leaky_comparison(
@@ -376,15 +377,19 @@ def leaky_comparison(
     tables: with more than ``max_rows / (1 - test_size)`` tracks, a seeded sample of that many
     tracks with all their rows is split (:func:`genrelab.tables.sample_tracks`), so the
     leaky training split holds about ``max_rows`` tracks and a track's copies still leak."""
+    sampled = None
     if max_rows and max_rows > 0:
-        rows = tables.sample_tracks(rows, int(np.ceil(max_rows / (1 - test_size))), seed=seed)
+        n_tracks = int(np.ceil(max_rows / (1 - test_size)))
+        if rows["track_id"].nunique() > n_tracks:
+            rows, sampled = tables.sample_tracks(rows, n_tracks, seed=seed), n_tracks
     X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
     leaky = fit_model(clone(pipeline), X.iloc[train], y[train])
     ids = rows["track_id"]
     seen = float(ids.iloc[test].isin(ids.iloc[train]).mean())
-    return LeakyComparison(leaky, score(leaky, X.iloc[test], y[test], "leaky audio"), seen)
+    scored = score(leaky, X.iloc[test], y[test], "leaky audio")
+    return LeakyComparison(leaky, scored, seen, sampled)
 
 
 # --- honest against leaky against chance ---------------------------------------------------------
@@ -475,8 +480,23 @@ def evaluate_classifiers(
         },
         leaky={"audio": leaky.scored.metrics},
         baseline={name: s.metrics for name, s in scores.baselines.items()},
-        policy={**split.policy(cv_folds), **leaky.policy()},
+        policy={**split.policy(cv_folds), **_selection_policy(search, cv_folds), **leaky.policy()},
     )
+
+
+def _selection_policy(search: sel.ModelSelection, cv_folds: int) -> dict[str, Any]:
+    """How a large table's models were chosen (nothing when on all training rows, as on the
+    snapshot): the selection subsample, and that the chosen model was refitted on all rows."""
+    n = getattr(search, "selection_rows_", None)
+    if n is None:
+        return {}
+    return {
+        "selection": (
+            f"grid search, {cv_folds} folds and the full sets on a seeded artist-grouped "
+            f"subsample of {n:,} training tracks; the chosen audio model refitted on all"
+        ),
+        "selection_rows": n,
+    }
 
 
 # --- reading the models ---------------------------------------------------------------------------
