@@ -372,12 +372,20 @@ def grid_search(
 
 def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
     """The chosen model refitted with its parameters on all of ``X, y`` (cached), in place of
-    its fit on the selection subsample."""
+    its fit on the selection subsample.
+
+    A boosting model that stopped early on the subsample is refitted for the number of
+    iterations it ran there, without early stopping (the number of rounds is one of the
+    parameters chosen on the subsample): on a million rows each round costs seconds, and
+    early stopping on them ran past 5 minutes on the 1.2M-track benchmark table."""
     from sklearn.base import clone
 
     from genrelab.classify.evaluation import fit_model
 
     pipeline = clone(search.best_estimator_)
+    chosen = search.best_estimator_[-1]
+    if isinstance(chosen, HistGradientBoostingClassifier) and chosen.do_early_stopping_:
+        pipeline.set_params(model__early_stopping=False, model__max_iter=int(chosen.n_iter_))
     search.best_key_ = fit_model.key(pipeline, X, y)  # before the fit: a key is of inputs
     refitted = fit_model(pipeline, X, y)
     search.best_estimator_ = refitted
