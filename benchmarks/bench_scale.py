@@ -348,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         run_id = f"scale-{key}-{stamp}"
         cache = args.cache_dir or args.work / f"cache-{run_id}"
-        commit, dirty = git("rev-parse", "HEAD"), bool(git("status", "--porcelain", "-uno"))
+        commit = git("rev-parse", "HEAD")
+        # dirty: a tracked file changed, other than the benchmark's own output
+        changed = git("status", "--porcelain", "-uno").splitlines()
+        dirty = any(not line.endswith(args.output.name) for line in changed)
         print(f"[{size}] report {run_id} (cache {cache}) ...", flush=True)
         report = run_report(params_path, run_id, cache, args.interval)
         if args.cache_dir is None:
@@ -373,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "platform": platform.platform(),
         }
+        results["sizes"] = dict(
+            sorted(results["sizes"].items(), key=lambda kv: kv[1]["table"]["tracks"])
+        )
         results["exponents"] = exponents(results["sizes"])
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(results, indent=2))
