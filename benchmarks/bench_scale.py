@@ -263,8 +263,12 @@ def run_report(params: Path, run_id: str, cache_dir: Path, interval: float) -> d
 def exponents(sizes: dict[str, dict]) -> dict[str, dict[str, float]]:
     """Per notebook (and the wall time), the log-log slope of seconds against tracks between
     consecutive measured sizes."""
-    done = sorted(
-        ((k, v) for k, v in sizes.items() if v.get("report", {}).get("returncode") == 0),
+    done = sorted(  # untagged sizes only (a tagged run repeats a size under other settings)
+        (
+            (k, v)
+            for k, v in sizes.items()
+            if k in SIZES and v.get("report", {}).get("returncode") == 0
+        ),
         key=lambda kv: kv[1]["table"]["tracks"],
     )
     out: dict[str, dict[str, float]] = {}
