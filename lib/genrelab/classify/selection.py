@@ -366,18 +366,8 @@ def grid_search(
     sub_groups = None if groups is None else np.asarray(groups)[rows]
     search = search.fit(X.iloc[rows], y[rows], groups=sub_groups, progress=progress)
     search.selection_rows_ = len(rows)
-    _free_idle_workers()
     _refit_best(search, X, y)
     return search
-
-
-def _free_idle_workers() -> None:
-    """End joblib's idle worker processes before the refit on all rows (large tables only):
-    they keep the memory of the grid's fits while the refit needs its own, and later parallel
-    steps start new ones in a few seconds."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True)
 
 
 def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
