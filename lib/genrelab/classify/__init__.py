@@ -7,6 +7,7 @@ pipelines   what a classifier sees: feature sets, model frames, the stacked text
 split       the honest split: one row per track, test artists unseen in training
 selection   choosing a classifier: grouped CV, the grid-search helper (ModelSelection)
 scoring     baselines, metrics with intervals, confusions, importances, the reading tree
+fits        one model scored on a test split; the expensive fits, cached by their inputs
 evaluation  notebook 03's study as dataclasses, recorded in metrics.json
 
 The public names of the modules below are importable from the package itself.
@@ -20,19 +21,21 @@ from genrelab.classify.evaluation import (
     Importances,
     LeakyComparison,
     ReadingTree,
-    Scored,
     TestScores,
-    cached_permutation_importances,
     evaluate_classifiers,
     feature_importances,
-    fit_and_cross_validate,
     fit_full_model,
     fit_full_models,
-    fit_model,
     leaky_comparison,
     reading_tree,
-    score,
     score_on_test,
+)
+from genrelab.classify.fits import (
+    Scored,
+    cached_permutation_importances,
+    fit_and_cross_validate,
+    fit_model,
+    score,
 )
 from genrelab.classify.pipelines import (
     OutOfFoldProba,

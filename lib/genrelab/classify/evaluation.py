@@ -32,7 +32,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,15 +40,20 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from genrelab import memo
+from genrelab import tables
 from genrelab.classify import pipelines, scoring
 from genrelab.classify import selection as sel
+from genrelab.classify.fits import (
+    Scored,
+    cached_permutation_importances,
+    fit_and_cross_validate,
+    fit_model,
+    score,
+)
 from genrelab.classify.split import HonestSplit
 from genrelab.schema import LABEL, NAME_COLUMNS
 
 __all__ = [
-    "Scored",
-    "score",
     "TestScores",
     "score_on_test",
     "FullModel",
@@ -56,9 +61,6 @@ __all__ = [
     "fit_full_models",
     "LeakyComparison",
     "leaky_comparison",
-    "fit_model",
-    "fit_and_cross_validate",
-    "cached_permutation_importances",
     "ClassificationEvaluation",
     "evaluate_classifiers",
     "Importances",
@@ -68,51 +70,7 @@ __all__ = [
 ]
 
 
-# --- one model on one test split ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Scored:
-    """A fitted model's predictions on test rows (computed once) and their scores."""
-
-    name: str
-    y_true: np.ndarray
-    predicted: np.ndarray
-    proba: np.ndarray | None
-    classes: list
-    metrics: dict[str, Any]
-
-    def confusion(self) -> pd.DataFrame:
-        """Tracks per (true, predicted) class
-        (:func:`genrelab.classify.scoring.confusion_counts`)."""
-        return scoring.confusion_counts(self.y_true, self.predicted, self.classes)
-
-    def top_confusions(self, n: int = 5) -> pd.DataFrame:
-        """The most frequent mistakes (:func:`genrelab.classify.scoring.top_confusions`)."""
-        return scoring.top_confusions(self.y_true, self.predicted, n)
-
-    def confused_tracks(self, tracks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-        """The tracks behind the most frequent mistake, most confident first (``tracks``: the
-        scored rows); empty when the model made no mistake."""
-        top = self.top_confusions(1)
-        if top.empty:
-            return tracks.iloc[:0]
-        true, predicted = top.iloc[0]["true"], top.iloc[0]["predicted"]
-        return scoring.confused_tracks(
-            tracks, self.predicted, true, predicted, n=n, proba=self.proba, classes=self.classes
-        )
-
-
-def score(model, X: pd.DataFrame, y, name: str = "", groups=None, seed: int = 42) -> Scored:
-    """Predict ``X`` once (and its probabilities, if any) and score it, with ``test_ci95``
-    bootstrapped over ``groups`` (:func:`genrelab.classify.scoring.with_test_interval`)."""
-    y = np.asarray(y)
-    predicted = model.predict(X)
-    proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
-    classes = list(getattr(model, "classes_", np.unique(y)))
-    metrics = scoring.prediction_metrics(y, predicted, proba, classes)
-    metrics = scoring.with_test_interval(metrics, y, predicted, groups, seed)
-    return Scored(name, y, predicted, proba, classes, metrics)
-
-
+# --- every model on the test split ----------------------------------------------------------------
 @dataclass(frozen=True)
 class TestScores:
     """Every grid-searched model (its best parameters) and every baseline on the held-out rows."""
@@ -146,40 +104,6 @@ def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFram
         models={name: score(m, X_test, y, name, groups, seed) for name, m in fitted.items()},
         baselines={name: score(b, X_test, y, name, groups, seed) for name, b in baselines.items()},
         best=search.best_name_,
-    )
-
-
-# --- the expensive fits, cached -------------------------------------------------------------------
-@memo.cached
-def fit_model(estimator, X: pd.DataFrame, y):
-    """``estimator`` fitted on ``X, y``; cached by the estimator's parameters, the data and the
-    code version (:func:`genrelab.memo.cached`)."""
-    return estimator.fit(X, y)
-
-
-@memo.cached(ignore=["n_jobs"])
-def fit_and_cross_validate(
-    pipeline, X: pd.DataFrame, y, cv, groups=None, n_jobs: int | None = None
-) -> tuple[Any, np.ndarray]:
-    """``pipeline`` fitted on ``X, y`` and the accuracies of its clones refitted on each fold of
-    ``cv`` (:func:`genrelab.classify.scoring.cv_accuracy`); cached like :func:`fit_model`,
-    ``n_jobs``
-    left out of the key."""
-    pipeline.fit(X, y)
-    return pipeline, scoring.cv_accuracy(pipeline, X, y, cv, groups, n_jobs)
-
-
-@memo.cached(ignore=["model", "n_jobs"])
-def cached_permutation_importances(
-    model, model_key: str, X: pd.DataFrame, y, n_repeats: int, seed: int, n_jobs=None
-):
-    """:func:`genrelab.classify.scoring.permutation_importances` of the fitted ``model``, cached by
-    ``model_key`` (what the model was fitted from: the cache key of the call that fitted it,
-    ``ModelSelection.best_key_``), the rows scored, the repeats
-    and the seed; the model itself is not in the key (the report's slowest cell on an identical
-    re-run before it was cached)."""
-    return scoring.permutation_importances(
-        model, X, y, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs
     )
 
 
@@ -247,15 +171,26 @@ class _PreparedFit:
 
 def _fit_prepared(split, model_name, feature_set, prepared: _PreparedFit, n_jobs) -> FullModel:
     """Fit, cross-validate and score a full set prepared by :func:`_prepare_full_fit`."""
-    params, X = prepared.params, prepared.X
+    X_test, y_test = split.test_rows(prepared.X), split.y_test
+    pipeline, folds, scored = _fit_and_score(
+        prepared, X_test, y_test, split.groups_test, split.seed, model_name, feature_set, n_jobs
+    )
+    return FullModel(feature_set, model_name, pipeline, prepared.params, folds, prepared.X, scored)
+
+
+def _fit_and_score(
+    prepared: _PreparedFit, X_test, y_test, groups_test, seed, model_name, feature_set, n_jobs
+):
+    """What a worker of :func:`fit_full_models` computes: it is sent the training and test rows
+    only (not the whole table), and sends back the fitted pipeline, its folds and its scores."""
     pipeline, folds = fit_and_cross_validate(*prepared.fit_args, n_jobs=n_jobs)
     name = f"{feature_set} ({model_name})"
-    scored = score(pipeline, split.test_rows(X), split.y_test, name, split.groups_test, split.seed)
-    return FullModel(feature_set, model_name, pipeline, params, folds, X, scored)
+    scored = score(pipeline, X_test, y_test, name, groups_test, seed)
+    return pipeline, folds, scored
 
 
 def _prepare_full_fit(
-    split, search, model_name, model_params, text_columns, cv_folds, feature_set
+    split, search, model_name, model_params, text_columns, cv_folds, feature_set, max_rows=None
 ) -> _PreparedFit:
     """A full set's pipeline parameters, model frame and :func:`fit_and_cross_validate`'s
     arguments."""
@@ -274,14 +209,18 @@ def _prepare_full_fit(
     )
     cv = sel.grouped_cv(cv_folds, split.seed)
     pipeline.set_params(**params)
+    X_train, y_train, groups = split.train_rows(X), split.y_train, split.groups_train
+    rows = sel.selection_rows(groups, max_rows, split.seed)
+    if rows is not None:  # a large table: fitted and cross-validated on the subsample
+        X_train, y_train, groups = X_train.iloc[rows], y_train[rows], groups[rows]
     return _PreparedFit(
         params=params,
         X=X,
         pipeline=pipeline,
-        X_train=split.train_rows(X),
-        y_train=split.y_train,
+        X_train=X_train,
+        y_train=y_train,
         cv=cv,
-        groups=split.groups_train,
+        groups=groups,
     )
 
 
@@ -294,17 +233,39 @@ def fit_full_models(
     cv_folds: int = 3,
     n_jobs: int | None = None,
     feature_sets: Sequence[str] = ("full", "full_2026"),
+    max_rows: int | None = None,
 ) -> list[FullModel]:
     """:func:`fit_full_model` for each of ``feature_sets``, up to ``n_jobs`` sets at once (one
     process each, its fits one after the other: a set's fit and folds then keep a core busy
-    all along instead of leaving one idle in its last round of folds). The same models."""
+    all along instead of leaving one idle in its last round of folds). The same models.
+
+    With more training rows than ``max_rows`` (notebook 03's ``selection_max_rows``), each set
+    is fitted and cross-validated on the seeded, artist-grouped selection subsample
+    (:func:`genrelab.classify.selection.selection_rows`; its stacked text model holds a sparse
+    row of n-grams per track: 1.8 GB for a million) and scored on all the test rows."""
     args = (split, search, model_name, model_params, text_columns, cv_folds)
-    prepared = {feature_set: _prepare_full_fit(*args, feature_set) for feature_set in feature_sets}
+    prepared = {
+        feature_set: _prepare_full_fit(*args, feature_set, max_rows) for feature_set in feature_sets
+    }
     cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
-        return Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
-            delayed(_fit_prepared)(split, model_name, fs, p, 1) for fs, p in prepared.items()
+        done = Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
+            delayed(_fit_and_score)(
+                replace(p, X=p.X.iloc[:0]),
+                split.test_rows(p.X),
+                split.y_test,
+                split.groups_test,
+                split.seed,
+                model_name,
+                fs,
+                1,
+            )
+            for fs, p in prepared.items()
         )
+        return [
+            FullModel(fs, model_name, pipeline, p.params, folds, p.X, scored)
+            for (fs, p), (pipeline, folds, scored) in zip(prepared.items(), done, strict=True)
+        ]
     return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in prepared.items()]
 
 
@@ -316,20 +277,35 @@ class LeakyComparison:
     pipeline: Any
     scored: Scored
     seen_share: float  # share of test rows whose track is also among the training rows
+    sampled_tracks: int | None = None  # a large table: the tracks sampled for it (else all)
 
     def policy(self) -> dict[str, Any]:
-        return {
-            "leaky_split": "stratified row split of the raw per-playlist table",
-            "leaky_seen_share": self.seen_share,
-        }
+        split = "stratified row split of the raw per-playlist table"
+        if self.sampled_tracks is not None:  # only said when it happened (the snapshot: never)
+            split += f" of a seeded sample of {self.sampled_tracks:,} tracks"
+        return {"leaky_split": split, "leaky_seen_share": self.seen_share}
 
 
 def leaky_comparison(
-    rows: pd.DataFrame, pipeline, test_size: float = 0.2, seed: int = 42
+    rows: pd.DataFrame,
+    pipeline,
+    test_size: float = 0.2,
+    seed: int = 42,
+    max_rows: int | None = None,
 ) -> LeakyComparison:
     """A clone of ``pipeline`` fitted and scored on the seed's stratified row split of the raw
     per-playlist ``rows`` (no dedup: the same track, and artist, on both sides); its interval,
-    too, is bootstrapped over the test rows' artists."""
+    too, is bootstrapped over the test rows' artists.
+
+    ``max_rows`` (notebook 03's ``selection_max_rows``) bounds the illustration on large
+    tables: with more than ``max_rows / (1 - test_size)`` tracks, a seeded sample of that many
+    tracks with all their rows is split (:func:`genrelab.tables.sample_tracks`), so the
+    leaky training split holds about ``max_rows`` tracks and a track's copies still leak."""
+    sampled = None
+    if max_rows and max_rows > 0:
+        n_tracks = int(np.ceil(max_rows / (1 - test_size)))
+        if rows["track_id"].nunique() > n_tracks:
+            rows, sampled = tables.sample_tracks(rows, n_tracks, seed=seed), n_tracks
     X = pipelines.model_frame(rows, "audio")
     y = rows[LABEL].to_numpy()
     train, test = sel.leaky_split(rows, test_size, seed)
@@ -338,7 +314,7 @@ def leaky_comparison(
     seen = float(ids.iloc[test].isin(ids.iloc[train]).mean())
     groups = sel.artist_groups(rows)[test] if "track_artist" in rows else None
     scored = score(leaky, X.iloc[test], y[test], "leaky audio", groups, seed)
-    return LeakyComparison(leaky, scored, seen)
+    return LeakyComparison(leaky, scored, seen, sampled)
 
 
 # --- honest against leaky against chance ---------------------------------------------------------
@@ -439,8 +415,23 @@ def evaluate_classifiers(
         },
         leaky={"audio": leaky.scored.metrics},
         baseline={name: s.metrics for name, s in scores.baselines.items()},
-        policy={**split.policy(cv_folds), **leaky.policy()},
+        policy={**split.policy(cv_folds), **_selection_policy(search, cv_folds), **leaky.policy()},
     )
+
+
+def _selection_policy(search: sel.ModelSelection, cv_folds: int) -> dict[str, Any]:
+    """How a large table's models were chosen (nothing when on all training rows, as on the
+    snapshot): the selection subsample, and that the chosen model was refitted on all rows."""
+    n = getattr(search, "selection_rows_", None)
+    if n is None:
+        return {}
+    return {
+        "selection": (
+            f"grid search, {cv_folds} folds and the full sets on a seeded artist-grouped "
+            f"subsample of {n:,} training tracks; the chosen audio model refitted on all"
+        ),
+        "selection_rows": n,
+    }
 
 
 # --- reading the models ---------------------------------------------------------------------------

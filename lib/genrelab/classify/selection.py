@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
@@ -34,6 +34,7 @@ from sklearn.model_selection import (
 from sklearn.svm import SVC
 
 from genrelab import execution, memo
+from genrelab.classify.fits import fit_model
 from genrelab.classify.pipelines import SubsampledClassifier, TrainingDataError, make_pipeline_for
 from genrelab.schema import NAME_COLUMNS
 
@@ -70,6 +71,31 @@ def leaky_split(
     """The seed's stratified row split of the raw per-playlist table (tracks and artists leak)."""
     idx = np.arange(len(df))
     return train_test_split(idx, test_size=test_size, random_state=seed, stratify=df[label])
+
+
+#: Notebook 03's default ``selection_max_rows``: above the snapshot's 21k training tracks, so
+#: the snapshot's models are chosen on all of them exactly as before.
+SELECTION_MAX_ROWS = 25_000
+
+
+def selection_rows(groups, max_rows: int | None, seed: int = 42) -> np.ndarray | None:
+    """Row positions of a seeded, artist-grouped subsample of about ``max_rows`` rows (whole
+    groups, drawn in a random order until ``max_rows`` are reached), in their original order;
+    ``None`` when there are no more rows than that (or ``max_rows`` is 0 / ``None``): use all.
+
+    How models are chosen on large tables: the grid search runs on this subsample, and the
+    chosen model is refitted on every training row (:func:`grid_search`).
+    """
+    groups = np.asarray(groups)
+    if not max_rows or max_rows <= 0 or len(groups) <= max_rows:
+        return None
+    codes, uniques = pd.factorize(groups)
+    order = np.random.default_rng(seed).permutation(len(uniques))
+    sizes = np.bincount(codes, minlength=len(uniques))[order]
+    n_groups = int(np.searchsorted(np.cumsum(sizes), max_rows) + 1)
+    keep = np.zeros(len(uniques), dtype=bool)
+    keep[order[:n_groups]] = True
+    return np.flatnonzero(keep[codes])
 
 
 def grouped_cv(n_splits: int = 5, seed: int = 42) -> StratifiedGroupKFold:
@@ -191,6 +217,10 @@ class ModelSelection:
     >>> list(ms.score_summary().columns[:6])
     ['model', 'min_score', 'mean_score', 'max_score', 'std_score', 'rank']
     """
+
+    #: the size of the selection subsample the searches ran on (:func:`grid_search`); ``None``:
+    #: all training rows
+    selection_rows_: int | None = None
 
     def __init__(
         self,
@@ -333,12 +363,21 @@ def grid_search(
     n_jobs: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    max_rows: int | None = None,
 ) -> ModelSelection:
     """Notebook 03's model choice: the named :func:`default_models` with their
     :func:`default_grids`, grid-searched over artist-grouped folds (:func:`grouped_cv`).
 
     The one entry point of the grid search; ``models`` names the candidates (default: all);
     ``scheduler`` is :class:`ModelSelection`'s (empty: local joblib; ``local:N``; an address).
+
+    With more than ``max_rows`` training rows (notebook 03's ``selection_max_rows``), models
+    and parameters are chosen as the field does on large tables: every search runs on a seeded,
+    artist-grouped subsample of about ``max_rows`` rows (:func:`selection_rows`), and the chosen
+    model alone is then refitted with its parameters on all of ``X`` (cached,
+    :func:`genrelab.classify.fits.fit_model`); the other candidates keep their fit on the
+    subsample. ``selection_rows_`` holds the subsample's size (``None``: all rows were used).
+    With ``max_rows`` 0 / ``None`` or a smaller table, nothing changes.
     """
     available = default_models(seed)
     names = list(available) if models is None else list(models)
@@ -355,4 +394,32 @@ def grid_search(
         n_jobs=n_jobs,
         scheduler=scheduler,
     )
-    return search.fit(X, y, groups=groups, progress=progress)
+    rows = selection_rows(groups if groups is not None else np.arange(len(X)), max_rows, seed)
+    if rows is None:
+        search = search.fit(X, y, groups=groups, progress=progress)
+        search.selection_rows_ = None
+        return search
+    y = np.asarray(y)
+    sub_groups = None if groups is None else np.asarray(groups)[rows]
+    search = search.fit(X.iloc[rows], y[rows], groups=sub_groups, progress=progress)
+    search.selection_rows_ = len(rows)
+    _refit_best(search, X, y)
+    return search
+
+
+def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
+    """The chosen model refitted with its parameters on all of ``X, y`` (cached), in place of
+    its fit on the selection subsample.
+
+    A boosting model that stopped early on the subsample is refitted for the number of
+    iterations it ran there, without early stopping (the number of rounds is one of the
+    parameters chosen on the subsample): on a million rows each round costs seconds, and
+    early stopping on them ran past 5 minutes on the 1.2M-track benchmark table."""
+    pipeline = clone(search.best_estimator_)
+    chosen = search.best_estimator_[-1]
+    if isinstance(chosen, HistGradientBoostingClassifier) and chosen.do_early_stopping_:
+        pipeline.set_params(model__early_stopping=False, model__max_iter=int(chosen.n_iter_))
+    search.best_key_ = fit_model.key(pipeline, X, y)  # before the fit: a key is of inputs
+    refitted = fit_model(pipeline, X, y)
+    search.best_estimator_ = refitted
+    search.searches_[search.best_name_].best_estimator_ = refitted

@@ -33,7 +33,7 @@ def confusion_heatmap(counts: pd.DataFrame, title: str = "Confusion matrix") -> 
     """Row-normalized confusion matrix (recall on the diagonal) with counts in each cell.
 
     ``counts``: true classes x predicted classes
-    (:meth:`genrelab.classify.evaluation.Scored.confusion`).
+    (:meth:`genrelab.classify.fits.Scored.confusion`).
     """
     values = counts.to_numpy()
     share = values / values.sum(axis=1, keepdims=True)

@@ -45,18 +45,45 @@ def subgenre_counts(tracks, label: str = LABEL, sub: str = "playlist_subgenre") 
     return fig
 
 
+#: Above this many values a density curve is computed from binned counts (:func:`_density`).
+DENSITY_EXACT_MAX = 50_000
+#: Bins of the binned density: a bin is a small fraction of the bandwidth.
+DENSITY_BINS = 4096
+
+
 def _density(values: np.ndarray, clip, gridsize: int = 200, cut: float = 3.0):
     """A Gaussian kernel density (Scott's bandwidth) on a grid over the sample +- ``cut``
     bandwidths, within ``clip``: what ``seaborn.kdeplot`` draws, without its overhead per call
-    (60 curves took 6.8 s through it). ``None`` when there is nothing to estimate."""
+    (60 curves took 6.8 s through it). ``None`` when there is nothing to estimate.
+
+    Past :data:`DENSITY_EXACT_MAX` values the kernels sit on the centres of
+    :data:`DENSITY_BINS` equal bins weighted by their counts (the same bandwidth, from all the
+    values): the cost no longer grows with the rows times the grid, and the curve differs from
+    the exact one by far less than a line's width."""
     values = values[np.isfinite(values)]
     if len(values) < 2 or np.ptp(values) == 0:
         return None
+    if len(values) > DENSITY_EXACT_MAX:
+        return _binned_density(values, clip, gridsize, cut)
     kde = gaussian_kde(values)
     bw = float(np.sqrt(kde.covariance[0, 0]))
     lo, hi = max(values.min() - cut * bw, clip[0]), min(values.max() + cut * bw, clip[1])
     x = np.linspace(lo, hi, gridsize)
     return x, kde(x)
+
+
+def _binned_density(values: np.ndarray, clip, gridsize: int, cut: float):
+    """:func:`_density` of many values from binned counts (Scott's factor, as gaussian_kde)."""
+    n = len(values)
+    bw = float(np.std(values, ddof=1)) * n ** (-1 / 5)
+    lo, hi = max(values.min() - cut * bw, clip[0]), min(values.max() + cut * bw, clip[1])
+    x = np.linspace(lo, hi, gridsize)
+    counts, edges = np.histogram(values, bins=DENSITY_BINS)
+    centres = (edges[:-1] + edges[1:]) / 2
+    used = counts > 0
+    z = (x[:, None] - centres[used][None, :]) / bw
+    density = np.exp(-0.5 * z * z) @ counts[used] / (n * bw * np.sqrt(2 * np.pi))
+    return x, density
 
 
 @as_written

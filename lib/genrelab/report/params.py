@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "user_min_tracks": Rule(1),
     "test_size": Rule(0, 1, open_range=True),
     "cv_folds": Rule(2, 100),
+    "selection_max_rows": Rule(0),
     "tree_depth": Rule(1, 100),
     "n_jobs": Rule(-1, 1024),
     "max_rows": Rule(0),
