@@ -145,6 +145,44 @@ def _value(row: dict) -> str:
     return f"{value} {row.get('unit') or ''}".strip()
 
 
+def _scale_section(directive, path: Path, r: dict):
+    """``bench_scale.py``'s own record: one run of the default report per table size."""
+    headers = ["run", "tracks", "01", "02", "03", "04", "05", "wall s", "peak RSS MiB", "measured"]
+    rows = []
+    for name, size in r["sizes"].items():
+        rep = size["report"]
+        times = [f"{rep['notebooks'].get(nb, float('nan')):.1f}" for nb in NOTEBOOK_STEMS]
+        when = f"{size.get('measured_utc', '')[:16]} at {str(size.get('commit', ''))[:10]}"
+        row = [name, f"{size['table']['tracks']:,}", *times, f"{rep['wall_seconds']:.0f}"]
+        rows.append([*row, f"{rep['peak_rss_mb']:,}", when.replace("T", " ")])
+    exponents = r.get("exponents") or {}
+    steps = next(iter(exponents.values()), {})
+    growth = [
+        [step, *(f"{exponents[k].get(step, float('nan')):.2f}" for k in exponents)]
+        for step in steps
+    ]
+    children = [
+        para(
+            "Each size: the default report on a table built from the snapshot, cold caches; "
+            "seconds per notebook, wall time and the peak RSS summed over the report's "
+            "processes. Command: ",
+            ("code", "python benchmarks/bench_scale.py --sizes 30k 120k 500k 1.2m"),
+            f" ({r['machine'].get('cpu_count')} cores).",
+        ),
+        table(headers, rows),
+    ]
+    if growth:
+        children += [
+            para("Growth exponent of time against the number of tracks, between sizes:"),
+            table(["sizes", *exponents], growth),
+        ]
+    title = f"Scale: the default report on larger tables ({path.stem})"
+    return section(directive, title, *children)
+
+
+NOTEBOOK_STEMS = ("01_collection", "02_eda", "03_classification", "04_gmm_vs_aubio", "05_predictor")
+
+
 class BenchmarksDirective(SphinxDirective):
     """The latest measurement of each benchmark, from ``benchmarks/results/*.json``."""
 
@@ -157,6 +195,10 @@ class BenchmarksDirective(SphinxDirective):
         for path in results:
             self.env.note_dependency(str(path))
             r = json.loads(path.read_text())
+            if "sizes" in r:  # bench_scale.py writes a record of its own shape
+                measured.add("bench_scale.py")
+                out.append(_scale_section(self, path, r))
+                continue
             script = r["command"].split()[1].removeprefix("benchmarks/")
             measured.add(script)
             m = r["machine"]

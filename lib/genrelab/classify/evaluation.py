@@ -5,7 +5,8 @@ Each step is one function returning a dataclass, so the notebook only calls, dis
 1. :func:`genrelab.classify.split.split_tracks` - one row per track and an artist-grouped
    train/test split (:class:`~genrelab.classify.split.HonestSplit`);
 2. :func:`score_on_test` - every grid-searched model and the baselines, fitted on the training
-   split, scored once on the held-out artists (:class:`TestScores` of :class:`Scored`);
+   split, scored once on the held-out artists (:class:`TestScores` of
+   :class:`~genrelab.classify.fits.Scored`);
 3. :func:`fit_full_model` - a full feature set (audio, release year, popularity, stacked text
    probabilities; ``full_2026`` without popularity) with its grouped cross-validation folds
    (:class:`FullModel`), on the columns the table holds;
@@ -299,7 +300,7 @@ def leaky_comparison(
 
     ``max_rows`` (notebook 03's ``selection_max_rows``) bounds the illustration on large
     tables: with more than ``max_rows / (1 - test_size)`` tracks, a seeded sample of that many
-    tracks with all their rows is split (:func:`genrelab.tables.sample_tracks`), so the
+    tracks with all their rows is split (:func:`~genrelab.tables.read.sample_tracks`), so the
     leaky training split holds about ``max_rows`` tracks and a track's copies still leak."""
     sampled = None
     if max_rows and max_rows > 0:
