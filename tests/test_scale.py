@@ -53,3 +53,47 @@ def test_label_conflicts_as_before(label):
     pd.testing.assert_frame_equal(
         tables.label_conflicts(raw, label), _label_conflicts_by_track(raw, label)
     )
+
+
+def test_compact_text_keeps_values_and_survives_parquet(tmp_path):
+    raw = tables.read_tracks()
+    compact = tables.compact_text(raw)
+    assert compact["genre"].dtype == "category"
+    assert compact["playlist_name"].dtype == "category"
+    assert compact["track_id"].dtype != "category"  # one value per track: stays text
+    for column in raw.columns:
+        if pd.api.types.is_numeric_dtype(raw[column]):
+            assert compact[column].dtype == raw[column].dtype, column
+        left, right = raw[column].astype(object), compact[column].astype(object)
+        pd.testing.assert_series_equal(left, right, check_names=False)
+    converted = [c for c in raw.columns if compact[c].dtype == "category"]
+    size = {
+        name: t[converted].memory_usage(deep=True).sum()
+        for name, t in [("raw", raw), ("compact", compact)]
+    }
+    assert size["compact"] < 0.5 * size["raw"]
+    compact.to_parquet(tmp_path / "t.parquet", index=False)
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    assert back["genre"].dtype == "category"
+    assert raw["genre"].dtype != "category"  # the input was not changed in place
+
+
+def _grouped_table(n: int = 3000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = pd.DataFrame(rng.normal(size=(n, 4)) + y[:, None] * 0.5, columns=list("abcd"))
+    groups = rng.integers(0, 300, n).astype(str)
+    return X, np.array(["pop", "rock", "rap"])[y], groups
+
+
+@pytest.mark.parametrize(("tree_rows", "expected"), [(200, 200), (10_000, 0.5)])
+def test_refitted_forest_draws_at_most_tree_rows(monkeypatch, tree_rows, expected):
+    monkeypatch.setattr(selection, "FOREST_TREE_ROWS", tree_rows)
+    X, y, groups = _grouped_table()
+    search = selection.grid_search(
+        X, y, groups, models=["random_forest"], cv_folds=3, n_jobs=1, progress=False, max_rows=1000
+    )
+    assert search.selection_rows_ is not None and search.selection_rows_ < len(X)
+    forest = search.best_estimator_[-1]
+    assert forest.max_samples == expected
+    assert forest.n_features_in_ == 4 and len(forest.estimators_) == 60

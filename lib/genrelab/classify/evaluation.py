@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from tqdm.auto import tqdm
 
 from genrelab import tables
 from genrelab.classify import pipelines, scoring
@@ -92,19 +93,24 @@ class TestScores:
         return scoring.metrics_table({name: s.metrics for name, s in everything.items()})
 
 
-def score_on_test(search: sel.ModelSelection, split: HonestSplit, X: pd.DataFrame) -> TestScores:
+def score_on_test(
+    search: sel.ModelSelection, split: HonestSplit, X: pd.DataFrame, progress: bool = True
+) -> TestScores:
     """Fit the baselines on the training rows of ``X`` and score them with every model of the
-    fitted ``search`` on the held-out rows."""
+    fitted ``search`` on the held-out rows (a tqdm bar over the models: a minute at 1.2M
+    tracks)."""
     X_train, X_test = split.train_rows(X), split.test_rows(X)
     baselines = {
         name: b.fit(X_train, split.y_train) for name, b in scoring.baselines(split.seed).items()
     }
     fitted = {name: s.best_estimator_ for name, s in search.searches_.items()}
-    y, groups, seed = split.y_test, split.groups_test, split.seed
+    todo = [("models", n, m) for n, m in fitted.items()]
+    todo += [("baselines", n, b) for n, b in baselines.items()]
+    scored: dict[str, dict[str, Scored]] = {"models": {}, "baselines": {}}
+    for kind, name, model in tqdm(todo, desc="test scores", unit="model", disable=not progress):
+        scored[kind][name] = score(model, X_test, split.y_test, name, split.groups_test, split.seed)
     return TestScores(
-        models={name: score(m, X_test, y, name, groups, seed) for name, m in fitted.items()},
-        baselines={name: score(b, X_test, y, name, groups, seed) for name, b in baselines.items()},
-        best=search.best_name_,
+        models=scored["models"], baselines=scored["baselines"], best=search.best_name_
     )
 
 
@@ -235,6 +241,7 @@ def fit_full_models(
     n_jobs: int | None = None,
     feature_sets: Sequence[str] = ("full", "full_2026"),
     max_rows: int | None = None,
+    progress: bool = True,
 ) -> list[FullModel]:
     """:func:`fit_full_model` for each of ``feature_sets``, up to ``n_jobs`` sets at once (one
     process each, its fits one after the other: a set's fit and folds then keep a core busy
@@ -249,8 +256,10 @@ def fit_full_models(
         feature_set: _prepare_full_fit(*args, feature_set, max_rows) for feature_set in feature_sets
     }
     cached = all(fit_and_cross_validate.in_cache(*p.fit_args) for p in prepared.values())
+    bar = {"desc": "full feature sets", "unit": "set", "disable": not progress}
     if len(feature_sets) > 1 and (n_jobs or 1) > 1 and not cached:  # no processes to read back
-        done = Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)))(
+        parallel = Parallel(n_jobs=min(n_jobs or 1, len(feature_sets)), return_as="generator")
+        done = parallel(
             delayed(_fit_and_score)(
                 replace(p, X=p.X.iloc[:0]),
                 split.test_rows(p.X),
@@ -265,9 +274,14 @@ def fit_full_models(
         )
         return [
             FullModel(fs, model_name, pipeline, p.params, folds, p.X, scored)
-            for (fs, p), (pipeline, folds, scored) in zip(prepared.items(), done, strict=True)
+            for (fs, p), (pipeline, folds, scored) in zip(
+                prepared.items(), tqdm(done, total=len(prepared), **bar), strict=True
+            )
         ]
-    return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in prepared.items()]
+    return [
+        _fit_prepared(split, model_name, fs, p, n_jobs)
+        for fs, p in tqdm(prepared.items(), total=len(prepared), **bar)
+    ]
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------

@@ -87,6 +87,7 @@ def check_training_frame(df: pd.DataFrame, columns: Sequence[str], label: str = 
     if empty:
         raise TrainingDataError(f"feature column(s) {empty} are all NaN")
     counts = df[label].value_counts()
+    counts = counts[counts > 0]  # a categorical label lists the labels of other rows at 0
     rare = counts[counts < 2]
     if len(rare):
         names = rare.index.tolist()
@@ -110,7 +111,7 @@ def model_frame(
     out = pd.DataFrame(index=df.index)
     for col in columns:
         if col in text_columns:
-            out[col] = df[col].fillna("").astype("str")
+            out[col] = df[col].astype("str").fillna("")
         else:
             out[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     return out
@@ -211,7 +212,7 @@ class OutOfFoldProba(TransformerMixin, BaseEstimator):
         self.n_splits = n_splits
 
     def _features(self, X: pd.DataFrame):
-        parts = X[list(self.text_columns)].fillna("").astype("str")
+        parts = X[list(self.text_columns)].astype("str").fillna("")
         first, *rest = parts.columns
         text = parts[first].str.cat([parts[c] for c in rest], sep=" | ").to_numpy()
         vectorizer = self.vectorizer if self.vectorizer is not None else text_vectorizer()

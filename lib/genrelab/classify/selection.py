@@ -32,6 +32,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 from sklearn.svm import SVC
+from tqdm.auto import tqdm
 
 from genrelab import execution, memo
 from genrelab.classify.fits import fit_model
@@ -76,6 +77,12 @@ def leaky_split(
 #: Notebook 03's default ``selection_max_rows``: above the snapshot's 21k training tracks, so
 #: the snapshot's models are chosen on all of them exactly as before.
 SELECTION_MAX_ROWS = 25_000
+
+#: At most this many rows drawn for each tree of a random forest refitted on a large table. A
+#: forest grown on its ``max_samples=0.5`` share of 950,000 rows held ~1 GB and tripled the
+#: memory of every step that copies it to a worker (saving, permutation importances); with
+#: 100,000 rows a tree, its 60 trees still draw every training row about six times.
+FOREST_TREE_ROWS = 100_000
 
 
 def selection_rows(groups, max_rows: int | None, seed: int = 42) -> np.ndarray | None:
@@ -252,8 +259,6 @@ class ModelSelection:
         """Grid-search every model; each search is read from the cache (``search_model``)
         when it was run before on the same data, and the cluster is started only if one is
         not."""
-        from tqdm.auto import tqdm
-
         check_folds(X, y, groups, self.cv)
         pipes = {
             name: make_pipeline_for(model, self.feature_set, self.text_columns, self.group_column)
@@ -273,7 +278,7 @@ class ModelSelection:
         # each search named by its inputs: the key of its result in the cache
         self.keys_ = {name: search_model.key(*args(name)) for name in pipes}
         with where as client:
-            for name in tqdm(pipes, desc="grid search", disable=not progress):
+            for name in tqdm(pipes, desc="grid search", unit="model", disable=not progress):
                 n_jobs = self.n_jobs if client is None else -1
                 self.searches_[name] = search_model(*args(name), n_jobs=n_jobs)
         self.best_name_ = max(self.searches_, key=lambda n: self.searches_[n].best_score_)
@@ -414,11 +419,18 @@ def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
     A boosting model that stopped early on the subsample is refitted for the number of
     iterations it ran there, without early stopping (the number of rounds is one of the
     parameters chosen on the subsample): on a million rows each round costs seconds, and
-    early stopping on them ran past 5 minutes on the 1.2M-track benchmark table."""
+    early stopping on them ran past 5 minutes on the 1.2M-track benchmark table. A random forest
+    draws at most :data:`FOREST_TREE_ROWS` rows for each tree (its size then stops growing with
+    the table's)."""
     pipeline = clone(search.best_estimator_)
     chosen = search.best_estimator_[-1]
     if isinstance(chosen, HistGradientBoostingClassifier) and chosen.do_early_stopping_:
         pipeline.set_params(model__early_stopping=False, model__max_iter=int(chosen.n_iter_))
+    if isinstance(chosen, RandomForestClassifier):
+        drawn = chosen.max_samples  # None: every row; a float: a share of them; an int: rows
+        per_tree = drawn if isinstance(drawn, int) else (drawn or 1.0) * len(X)
+        if per_tree > FOREST_TREE_ROWS:
+            pipeline.set_params(model__max_samples=FOREST_TREE_ROWS)
     search.best_key_ = fit_model.key(pipeline, X, y)  # before the fit: a key is of inputs
     refitted = fit_model(pipeline, X, y)
     search.best_estimator_ = refitted

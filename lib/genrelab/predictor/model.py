@@ -161,8 +161,8 @@ class TrackIndex:
         self._mean, self._std = X.mean(axis=0), X.std(axis=0)
         self._std[self._std == 0] = 1.0
         self._nn = NearestNeighbors().fit((X - self._mean) / self._std)
-        name = self.tracks["track_name"].fillna("").astype("str")
-        artist = self.tracks["track_artist"].fillna("").astype("str")
+        name = self.tracks["track_name"].astype("str").fillna("")
+        artist = self.tracks["track_artist"].astype("str").fillna("")
         self._name = name.str.lower().to_numpy(dtype=object)
         self._text = (name + " \u2014 " + artist).str.lower().to_numpy(dtype=object)
         pop = (
