@@ -17,6 +17,13 @@ Measured in one run, on the same inputs, each checked to give the local path's r
     more than for the synthetic FLAC) and the estimate for the full FMA (106,574 clips of 30 s)
     on 32 workers: clips x per-clip cost / (32 x the parallel efficiency measured in (a)).
 
+With ``--table FILE`` (a tracks table, e.g. ``bench_scale.py``'s 1.2M-track parquet), (b) runs on
+exactly the rows notebook 03's grid search sees there: the table deduplicated and split by artist
+as notebook 03 does, its training rows' seeded artist-grouped subsample of ``selection_max_rows``
+(``--max-rows``, default 25,000); and (e) adds the refit of the chosen model on every training row
+(``n_jobs`` 1 and 2) and what 32 workers would do for that notebook: the grid's tasks, each
+task's seconds, the data scattered once, the expected wall time.
+
 Wall-clock on a shared 2-core machine: the load average is printed before and after; ratios
 are ``local n_jobs=1 time / this time`` (above 1 = faster than one process).
 
@@ -24,15 +31,22 @@ Usage::
 
     PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py [--clips 40] [--tracks 4000] \\
         [--grid small|report] [--workers 2]
+    PYTHONPATH=$PWD/lib .venv/bin/python benchmarks/bench_dask.py --grid report \\
+        --table /tmp/genrelab-bench-scale/tracks_1.2m.parquet
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from record import recording
+from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
@@ -41,6 +55,7 @@ from sklearn.preprocessing import StandardScaler
 from genrelab import audio, classify, config, execution, mixture, schema, tables
 from genrelab.audio import batch as extraction
 from genrelab.audio.sources import synthetic
+from genrelab.classify import selection
 from genrelab.mixture.em import COVARIANCE_TYPES
 
 FMA_TRACKS = 106_574
@@ -93,12 +108,78 @@ def row(name: str, seconds: float, reference: float, note: str = "") -> None:
     print(f"  {name:<38} {seconds:7.2f} s   x{reference / seconds:5.2f}  {note}")
 
 
+def notebook03_rows(path: Path, max_rows: int):
+    """The rows of notebook 03's grid search on the table at ``path`` (default parameters):
+    the subsample's ``X, y, groups`` and all training rows' ``X, y``."""
+    split = classify.split_tracks(pd.read_parquet(path))
+    X_all = split.train_rows(classify.model_frame(split.tracks, "audio"))
+    y_all, groups_all = split.y_train, split.groups_train
+    rows = selection.selection_rows(groups_all, max_rows, split.seed)
+    if rows is None:
+        return X_all, y_all, groups_all, X_all, y_all
+    return X_all.iloc[rows], y_all[rows], groups_all[rows], X_all, y_all
+
+
+def refit_estimate(rec, search, X_all, y_all, t_grid_2) -> None:
+    """(e) The chosen model refitted on every training row (as notebook 03 does on a large
+    table), and the grid search and refit on 32 workers: the grid's tasks run at once, so its
+    wall time is its longest task's, and the refit's trees split over the workers."""
+    results = search.score_summary()
+    tasks = {
+        name: s.cv_results_["mean_fit_time"] + s.cv_results_["mean_score_time"]
+        for name, s in search.searches_.items()
+    }
+    longest = max(float(t.max()) for t in tasks.values())
+    n_tasks = 3 * sum(len(t) for t in tasks.values())
+    task_seconds = 3 * sum(float(t.sum()) for t in tasks.values())
+    chosen = clone(search.best_estimator_)
+    if "model__max_samples" in chosen.get_params():
+        per_tree = chosen.get_params()["model__max_samples"] or 1.0
+        if isinstance(per_tree, float) and per_tree * len(X_all) > selection.FOREST_TREE_ROWS:
+            chosen.set_params(model__max_samples=selection.FOREST_TREE_ROWS)
+    refit = {}
+    for n_jobs in (1, 2):
+        if "model__n_jobs" in chosen.get_params():
+            chosen.set_params(model__n_jobs=n_jobs)
+        refit[n_jobs] = timed(clone(chosen).fit, X_all, y_all)[1]
+    trees = chosen.get_params().get("model__n_estimators", 1)
+    scatter_mb = (X_all.memory_usage(deep=True).sum() + np.asarray(y_all).nbytes) / 2**20
+    rounds = math.ceil(trees / FMA_WORKERS)
+    refit_32 = refit[1] * rounds / trees
+    grid_32 = max(longest, task_seconds / FMA_WORKERS)
+    print(
+        f"\n(e) notebook 03 on this table: the chosen {search.best_name_} refitted on "
+        f"{len(X_all):,} training rows"
+    )
+    print(results.round(3).to_string())
+    row("refit, n_jobs=1 (reference)", refit[1], refit[1])
+    row("refit, n_jobs=2", refit[2], refit[1])
+    print(
+        f"  grid: {n_tasks} tasks (candidates x folds), {task_seconds:.0f} task-seconds, the "
+        f"longest {longest:.1f} s; {scatter_mb:.0f} MB scattered once for the refit"
+    )
+    print(
+        f"  on {FMA_WORKERS} workers: grid ~{grid_32:.0f} s (the longest task; here n_jobs=2 "
+        f"{t_grid_2:.0f} s), refit ~{refit_32:.0f} s ({trees} trees in {rounds} rounds)"
+    )
+    rec.add("(e) grid tasks", n_tasks)
+    rec.add("(e) grid task-seconds", task_seconds, unit="s")
+    rec.add("(e) longest grid task", longest, unit="s")
+    rec.add("(e) refit on all training rows, n_jobs=1", refit[1], unit="s")
+    rec.add("(e) refit on all training rows, n_jobs=2", refit[2], unit="s")
+    rec.add(f"(e) grid on {FMA_WORKERS} workers, estimated", grid_32, unit="s")
+    rec.add(f"(e) refit on {FMA_WORKERS} workers, estimated", refit_32, unit="s")
+    rec.add("(e) data scattered once for the refit", scatter_mb, unit="MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=40, help="synthetic 30 s clips to extract")
     parser.add_argument("--tracks", type=int, default=4000, help="snapshot tracks in the search")
     parser.add_argument("--grid", choices=["small", "report"], default="small", help="the search")
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    parser.add_argument("--table", type=Path, help="search notebook 03's subsample of this table")
+    parser.add_argument("--max-rows", type=int, default=selection.SELECTION_MAX_ROWS)
     args = parser.parse_args()
     with recording("bench_dask", "Local joblib against a Dask LocalCluster") as rec:
         # timings of the work itself: the results cache would answer the grid search and BIC grid
@@ -109,9 +190,15 @@ def main() -> None:
             args.clips, seed=2026, n_jobs=2
         )  # cached after a first run
         paths = list(truth["path"])
-        tracks = tables.snapshot_tracks().sample(args.tracks, random_state=0).reset_index(drop=True)
-        X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
-        groups = classify.artist_groups(tracks)
+        if args.table:
+            X, y, groups, X_all, y_all = notebook03_rows(args.table, args.max_rows)
+            args.tracks = len(X)
+            print(f"{args.table}: {len(X_all):,} training tracks, {len(X):,} in the subsample")
+        else:
+            tracks = tables.snapshot_tracks().sample(args.tracks, random_state=0)
+            tracks = tracks.reset_index(drop=True)
+            X, y = tracks[schema.AUDIO_FEATURES], tracks["genre"].to_numpy()
+            groups = classify.artist_groups(tracks)
         Xs = StandardScaler().fit_transform(X)
         ks = range(1, 7)
         n_cells = len(ks) * len(COVARIANCE_TYPES)
@@ -165,6 +252,8 @@ def main() -> None:
         row("local loop (reference)", t_bic1, t_bic1)
         row(f"Dask tasks, {w} workers", t_bicd, t_bic1, f"identical: {same_bic}")
 
+        if args.table:
+            refit_estimate(rec, ms1, X_all, y_all, t_gs2)
         efficiency = t_ex1 / (w * t_exd)
         c_syn = t_ex1 / args.clips
         hours = FMA_TRACKS * c_fma / (FMA_WORKERS * efficiency) / 3600

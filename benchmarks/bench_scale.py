@@ -63,6 +63,7 @@ unlabelled run), ``--tag NAME`` (store under ``<size>-<tag>``), ``--output FILE`
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -80,7 +81,7 @@ import pandas as pd
 import psutil
 import yaml
 
-from genrelab import config, schema, tables
+from genrelab import config, execution, schema, tables
 
 SIZES = {"30k": 1, "120k": 4, "500k": 18, "1.2m": 42}
 OUTPUT = Path(__file__).resolve().parent / "results" / "bench_scale.json"
@@ -209,6 +210,16 @@ def slowest_cells(run_dir: Path, top: int = 12) -> list[dict]:
     return sorted(rows, key=lambda r: -r["seconds"])[:top]
 
 
+def metrics_digest(run_dir: Path) -> str | None:
+    """SHA-256 of the run's ``metrics.json`` read as data (keys sorted): two runs with the same
+    digest gave the same results, number for number (it holds no timings)."""
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return None
+    text = json.dumps(json.loads(path.read_text()), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def run_report(params: Path, run_id: str, cache_dir: Path, interval: float) -> dict:
     env = {**os.environ, "GENRELAB_CACHE_DIR": str(cache_dir)}
     cmd = [
@@ -251,6 +262,8 @@ def run_report(params: Path, run_id: str, cache_dir: Path, interval: float) -> d
         "peak_processes": sampler.peak_processes,
         "peak_rss_mb_while": {k: round(v / 2**20) for k, v in sampler.by_running.items()},
         "slowest_cells": slowest_cells(run_dir) if run_dir.exists() else [],
+        "metrics_sha256": metrics_digest(run_dir),
+        "dask_scheduler": os.environ.get(execution.SCHEDULER_ENV, ""),
         "load_before": [round(x, 1) for x in load_before],
         "load_after": [round(x, 1) for x in os.getloadavg()],
     }

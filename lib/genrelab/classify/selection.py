@@ -408,11 +408,11 @@ def grid_search(
     sub_groups = None if groups is None else np.asarray(groups)[rows]
     search = search.fit(X.iloc[rows], y[rows], groups=sub_groups, progress=progress)
     search.selection_rows_ = len(rows)
-    _refit_best(search, X, y)
+    _refit_best(search, X, y, n_jobs)
     return search
 
 
-def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
+def _refit_best(search: ModelSelection, X: pd.DataFrame, y, n_jobs: int | None = None) -> None:
     """The chosen model refitted with its parameters on all of ``X, y`` (cached), in place of
     its fit on the selection subsample.
 
@@ -421,7 +421,8 @@ def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
     parameters chosen on the subsample): on a million rows each round costs seconds, and
     early stopping on them ran past 5 minutes on the 1.2M-track benchmark table. A random forest
     draws at most :data:`FOREST_TREE_ROWS` rows for each tree (its size then stops growing with
-    the table's)."""
+    the table's) and grows its trees on ``n_jobs`` threads (each tree is seeded on its own, so
+    the forest is the same)."""
     pipeline = clone(search.best_estimator_)
     chosen = search.best_estimator_[-1]
     if isinstance(chosen, HistGradientBoostingClassifier) and chosen.do_early_stopping_:
@@ -431,6 +432,7 @@ def _refit_best(search: ModelSelection, X: pd.DataFrame, y) -> None:
         per_tree = drawn if isinstance(drawn, int) else (drawn or 1.0) * len(X)
         if per_tree > FOREST_TREE_ROWS:
             pipeline.set_params(model__max_samples=FOREST_TREE_ROWS)
+        pipeline.set_params(model__n_jobs=n_jobs)  # its trees on n_jobs threads: same trees
     search.best_key_ = fit_model.key(pipeline, X, y)  # before the fit: a key is of inputs
     refitted = fit_model(pipeline, X, y)
     search.best_estimator_ = refitted
