@@ -44,7 +44,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from record import recording
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
@@ -111,7 +110,7 @@ def row(name: str, seconds: float, reference: float, note: str = "") -> None:
 def notebook03_rows(path: Path, max_rows: int):
     """The rows of notebook 03's grid search on the table at ``path`` (default parameters):
     the subsample's ``X, y, groups`` and all training rows' ``X, y``."""
-    split = classify.split_tracks(pd.read_parquet(path))
+    split = classify.split_tracks(tables.load_tracks(path, invalid="drop"))  # as notebook 01
     X_all = split.train_rows(classify.model_frame(split.tracks, "audio"))
     y_all, groups_all = split.y_train, split.groups_train
     rows = selection.selection_rows(groups_all, max_rows, split.seed)
