@@ -105,6 +105,17 @@ def test_exploration_figures(public):
     assert len(ax.patches) == sample[["genre", "playlist_subgenre"]].drop_duplicates().shape[0]
 
 
+def test_exploration_titles_name_genres_only_when_there_are_several(public):
+    sample = public.sample(800, random_state=1)
+    assert plots.eda.feature_densities(sample, ["tempo"])._suptitle.get_text() == (
+        "Audio features by genre"
+    )
+    unlabelled = tables.one_label(sample)  # what an unlabelled table is drawn as
+    fig = plots.eda.feature_densities(unlabelled, ["tempo"])
+    assert fig._suptitle.get_text() == "Audio features"
+    assert plots.eda.tempo_by_genre(unlabelled).axes[0].get_title() == "Tempo"
+
+
 def test_medians_heatmap_on_foreign_genres():
     z = pd.DataFrame([[1.0, -0.5], [-1.0, 0.5]], index=["metal", "country"], columns=["a", "b"])
     ax = plots.eda.genre_medians_heatmap(z).axes[0]

@@ -147,14 +147,16 @@ def _value(row: dict) -> str:
 
 def _scale_section(directive, path: Path, r: dict):
     """``bench_scale.py``'s own record: one run of the default report per table size."""
-    headers = ["run", "tracks", "01", "02", "03", "04", "05", "wall s", "peak RSS MiB", "measured"]
+    headers = ["run", "tracks", "01", "02", "03", "04", "05", "wall s", "peak RSS MiB"]
+    headers += ["results digest", "measured"]
     rows = []
     for name, size in r["sizes"].items():
         rep = size["report"]
         times = [f"{rep['notebooks'].get(nb, float('nan')):.1f}" for nb in NOTEBOOK_STEMS]
         when = f"{size.get('measured_utc', '')[:16]} at {str(size.get('commit', ''))[:10]}"
         row = [name, f"{size['table']['tracks']:,}", *times, f"{rep['wall_seconds']:.0f}"]
-        rows.append([*row, f"{rep['peak_rss_mb']:,}", when.replace("T", " ")])
+        digest = (rep.get("metrics_sha256") or "")[:10] or "-"
+        rows.append([*row, f"{rep['peak_rss_mb']:,}", digest, when.replace("T", " ")])
     exponents = r.get("exponents") or {}
     steps = next(iter(exponents.values()), {})
     growth = [
@@ -165,7 +167,10 @@ def _scale_section(directive, path: Path, r: dict):
         para(
             "Each size: the default report on a table built from the snapshot, cold caches; "
             "seconds per notebook, wall time and the peak RSS summed over the report's "
-            "processes. Command: ",
+            "processes; two runs with the same results digest (SHA-256 of their metrics.json) "
+            "gave the same results, number for number. A tagged run repeats a size with other "
+            "settings (unlabelled: no label column; dask: GENRELAB_DASK_SCHEDULER=local:2). "
+            "Command: ",
             ("code", "python benchmarks/bench_scale.py --sizes 30k 120k 500k 1.2m"),
             f" ({r['machine'].get('cpu_count')} cores).",
         ),

@@ -127,7 +127,8 @@ def feature_densities(df, features, label: str = LABEL) -> plt.Figure:
         ax.set_xlabel("")
     handles = [plt.Line2D([], [], color=colors[g], lw=2) for g in genres]
     fig.legend(handles, genres, loc="outside lower center", ncols=len(genres))
-    fig.suptitle("Audio features by genre", fontweight="bold")
+    title = "Audio features by genre" if len(genres) > 1 else "Audio features"
+    fig.suptitle(title, fontweight="bold")
     return fig
 
 
@@ -153,7 +154,7 @@ def tempo_by_genre(df, label: str = LABEL) -> plt.Figure:
     ax.set_xticks(range(len(order)), [f"{g}\nmedian {medians[g]:.0f}" for g in order])
     ax.set_ylabel("tempo (BPM)")
     ax.set_xlabel("")
-    ax.set_title("Tempo by genre")
+    ax.set_title("Tempo by genre" if len(order) > 1 else "Tempo")
     return fig
 
 
