@@ -97,3 +97,20 @@ def test_refitted_forest_draws_at_most_tree_rows(monkeypatch, tree_rows, expecte
     forest = search.best_estimator_[-1]
     assert forest.max_samples == expected
     assert forest.n_features_in_ == 4 and len(forest.estimators_) == 60
+
+
+def test_compact_text_leaves_unhashable_and_unique_columns_alone():
+    df = pd.DataFrame(
+        {
+            "genre": ["pop", "rock"] * 3,
+            "track_id": [f"id{i}" for i in range(6)],
+            "artists": [["a"], ["b"]] * 3,  # a collected column of lists
+            "tempo": [120.0] * 6,
+        }
+    )
+    out = tables.compact_text(df)
+    assert out["genre"].dtype == "category"
+    assert out["track_id"].dtype == df["track_id"].dtype
+    assert out["artists"].dtype == object and out["artists"][0] == ["a"]
+    assert out["tempo"].dtype == "float64"
+    assert tables.compact_text(df.iloc[:0]).shape == (0, 4)

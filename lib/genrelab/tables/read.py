@@ -310,7 +310,11 @@ def compact_text(df: pd.DataFrame, max_share: float = 0.5) -> pd.DataFrame:
             pd.api.types.is_string_dtype(values) or values.dtype == object
         ):
             continue
-        if values.nunique(dropna=True) <= max_share * len(values) and len(values):
+        try:
+            repeated = len(values) > 0 and values.nunique(dropna=True) <= max_share * len(values)
+        except TypeError:  # lists or dicts in a collected column: left as they are
+            continue
+        if repeated:
             out[column] = values.astype("category")
     return out
 
