@@ -103,15 +103,12 @@ def score_on_test(
     baselines = {
         name: b.fit(X_train, split.y_train) for name, b in scoring.baselines(split.seed).items()
     }
-    fitted = {name: s.best_estimator_ for name, s in search.searches_.items()}
-    todo = [("models", n, m) for n, m in fitted.items()]
+    todo = [("models", n, s.best_estimator_) for n, s in search.searches_.items()]
     todo += [("baselines", n, b) for n, b in baselines.items()]
     scored: dict[str, dict[str, Scored]] = {"models": {}, "baselines": {}}
     for kind, name, model in tqdm(todo, desc="test scores", unit="model", disable=not progress):
         scored[kind][name] = score(model, X_test, split.y_test, name, split.groups_test, split.seed)
-    return TestScores(
-        models=scored["models"], baselines=scored["baselines"], best=search.best_name_
-    )
+    return TestScores(scored["models"], scored["baselines"], best=search.best_name_)
 
 
 # --- the full feature set -------------------------------------------------------------------------
@@ -272,16 +269,13 @@ def fit_full_models(
             )
             for fs, p in prepared.items()
         )
+        results = tqdm(done, total=len(prepared), **bar)
         return [
             FullModel(fs, model_name, pipeline, p.params, folds, p.X, scored)
-            for (fs, p), (pipeline, folds, scored) in zip(
-                prepared.items(), tqdm(done, total=len(prepared), **bar), strict=True
-            )
+            for (fs, p), (pipeline, folds, scored) in zip(prepared.items(), results, strict=True)
         ]
-    return [
-        _fit_prepared(split, model_name, fs, p, n_jobs)
-        for fs, p in tqdm(prepared.items(), total=len(prepared), **bar)
-    ]
+    steps = tqdm(prepared.items(), total=len(prepared), **bar)
+    return [_fit_prepared(split, model_name, fs, p, n_jobs) for fs, p in steps]
 
 
 # --- the seed's leaky split -----------------------------------------------------------------------
