@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.models import make_model_run
+from fixtures.servers import free_port, listening
 
 from genrelab import config
 from genrelab.predictor.model import cluster_model
@@ -39,12 +38,6 @@ def runs_root(tmp_path_factory):
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def voila_server(runs: Path, cache: Path, log: Path):
     """``voila`` on 127.0.0.1 and a free port (its own process group, always stopped)."""
@@ -61,29 +54,8 @@ def voila_server(runs: Path, cache: Path, log: Path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (
-                f"voila exited with {proc.returncode}: {log.read_text()[-2000:]}"
-            )
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (
-                    f"voila did not listen within 60 s: {log.read_text()[-2000:]}"
-                )
-                time.sleep(0.1)
+    with listening(proc, port, log, "voila", within=60, poll=0.1, grace=15):
         yield f"http://127.0.0.1:{port}/", started
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
 
 
 def test_app_page_loads_and_a_slider_moves_the_bars(runs_root, tmp_path):

@@ -9,8 +9,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.models import make_model_run
+from fixtures.servers import free_port, listening
 
 from genrelab import config
 from genrelab.predictor.model import cluster_model
@@ -39,12 +38,6 @@ KERNEL_IDLE = (
     "() => { const s = document.querySelector('#jp-main-statusbar'); "
     "return s && /\\|\\s*Idle/.test(s.innerText); }"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def lab_command(notebook_dir: Path, port: int, token: str, state: Path) -> list[str]:
@@ -91,25 +84,8 @@ def lab_server(notebook_dir: Path, runs: Path, tmp: Path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"jupyter lab exited: {log.read_text()[-2000:]}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"no Lab within 90 s: {log.read_text()[-2000:]}"
-                time.sleep(0.2)
+    with listening(proc, port, log, "jupyter lab", within=90, poll=0.2, grace=20):
         yield f"http://127.0.0.1:{port}", token
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
 
 
 def test_make_lab_passes_allow_root_as_root_and_the_project_settings():
