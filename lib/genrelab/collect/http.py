@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import collections
 import email.utils
+import functools
 import logging
 import random
 import socket
@@ -415,25 +416,19 @@ def session(
         default_timeout=(connect_timeout, timeout),
     )
     s.cache_path = path
-    limits = DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits
-    plain = RetryAdapter(
+    retrying = functools.partial(
+        RetryAdapter,
         retries=retries,
         backoff_factor=backoff_factor,
         max_retry_after=max_retry_after,
-        rate_limits=limits,
+        rate_limits=DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits,
         calls=s.calls,
     )
+    plain = retrying()
     s.mount("https://", plain)
     s.mount("http://", plain)
     if token is not None:
-        authed = RetryAdapter(
-            retries=retries,
-            backoff_factor=backoff_factor,
-            max_retry_after=max_retry_after,
-            rate_limits=limits,
-            calls=s.calls,
-            token=token,
-        )
+        authed = retrying(token=token)  # the same retries, with the token
         for host in token_hosts:
             s.mount(f"https://{host}/", authed)
     return s
