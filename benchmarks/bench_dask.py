@@ -45,7 +45,6 @@ from pathlib import Path
 
 import numpy as np
 from record import recording
-from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid
@@ -131,16 +130,10 @@ def refit_estimate(rec, search, X_all, y_all, t_grid_2) -> None:
     longest = max(float(t.max()) for t in tasks.values())
     n_tasks = 3 * sum(len(t) for t in tasks.values())
     task_seconds = 3 * sum(float(t.sum()) for t in tasks.values())
-    chosen = clone(search.best_estimator_)
-    if "model__max_samples" in chosen.get_params():
-        per_tree = chosen.get_params()["model__max_samples"] or 1.0
-        if isinstance(per_tree, float) and per_tree * len(X_all) > selection.FOREST_TREE_ROWS:
-            chosen.set_params(model__max_samples=selection.FOREST_TREE_ROWS)
     refit = {}
-    for n_jobs in (1, 2):
-        if "model__n_jobs" in chosen.get_params():
-            chosen.set_params(model__n_jobs=n_jobs)
-        refit[n_jobs] = timed(clone(chosen).fit, X_all, y_all)[1]
+    for n_jobs in (1, 2):  # the pipeline notebook 03 refits (a forest: on n_jobs threads)
+        chosen = selection.refit_pipeline(search, len(X_all), n_jobs)
+        refit[n_jobs] = timed(chosen.fit, X_all, y_all)[1]
     trees = chosen.get_params().get("model__n_estimators", 1)
     scatter_mb = (X_all.memory_usage(deep=True).sum() + np.asarray(y_all).nbytes) / 2**20
     rounds = math.ceil(trees / FMA_WORKERS)

@@ -413,9 +413,9 @@ def grid_search(
     return search
 
 
-def _refit_best(search: ModelSelection, X: pd.DataFrame, y, n_jobs: int | None = None) -> None:
-    """The chosen model refitted with its parameters on all of ``X, y`` (cached), in place of
-    its fit on the selection subsample.
+def refit_pipeline(search: ModelSelection, n_rows: int, n_jobs: int | None = None):
+    """The chosen pipeline of a search run on the selection subsample, unfitted, as it is
+    refitted on ``n_rows`` training rows.
 
     A boosting model that stopped early on the subsample is refitted for the number of
     iterations it ran there, without early stopping (the number of rounds is one of the
@@ -430,10 +430,17 @@ def _refit_best(search: ModelSelection, X: pd.DataFrame, y, n_jobs: int | None =
         pipeline.set_params(model__early_stopping=False, model__max_iter=int(chosen.n_iter_))
     if isinstance(chosen, RandomForestClassifier):
         drawn = chosen.max_samples  # None: every row; a float: a share of them; an int: rows
-        per_tree = drawn if isinstance(drawn, int) else (drawn or 1.0) * len(X)
+        per_tree = drawn if isinstance(drawn, int) else (drawn or 1.0) * n_rows
         if per_tree > FOREST_TREE_ROWS:
             pipeline.set_params(model__max_samples=FOREST_TREE_ROWS)
         pipeline.set_params(model__n_jobs=n_jobs)  # its trees on n_jobs threads: same trees
+    return pipeline
+
+
+def _refit_best(search: ModelSelection, X: pd.DataFrame, y, n_jobs: int | None = None) -> None:
+    """The chosen model refitted with its parameters on all of ``X, y`` (cached), in place of
+    its fit on the selection subsample (the pipeline :func:`refit_pipeline` prepares)."""
+    pipeline = refit_pipeline(search, len(X), n_jobs)
     search.best_key_ = fit_model.key(pipeline, X, y)  # before the fit: a key is of inputs
     refitted = fit_model(pipeline, X, y)
     search.best_estimator_ = refitted
