@@ -71,3 +71,19 @@ def test_triads_and_profiles_score_their_own_key():
     for k in range(24):
         assert np.argmax(key.triad_scores(key.TRIADS[k])) == k
     assert not key.triad_scores(np.ones(12)).any() and not key.profile_scores(np.ones(12)).any()
+
+
+@pytest.mark.parametrize("profile", sorted(key.KEY_PROFILES))
+def test_every_profile_names_the_key_of_its_cadences(profile):
+    # I-IV-V-I in major and i-iv-V-i in harmonic minor, in all 12 keys: a mistyped weight in a
+    # profile table shows up as a wrong tonic or mode somewhere.
+    for tonic, mode, triads in [
+        (0, 1, [(0, 4, 7), (5, 9, 0), (7, 11, 2)]),
+        (9, 0, [(9, 0, 4), (2, 5, 9), (4, 8, 11)]),
+    ]:
+        for shift in range(12):
+            chroma = np.zeros(12)
+            for triad in [*triads, triads[0]]:
+                chroma[[(pitch + shift) % 12 for pitch in triad]] += 1
+            found = key.key_from_chroma(chroma, profile)
+            assert (found["key"], found["mode"]) == ((tonic + shift) % 12, mode), profile

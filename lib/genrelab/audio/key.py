@@ -15,7 +15,14 @@ each one a piece of common-practice harmony rather than a fitted curve:
    was seen through a 1/f tilt.)
 2. **Tonal profile** (:func:`profile_scores`). The notes C2-B6 folded to 12 pitch classes,
    each frame scaled to max 1 and averaged, correlated with the 24 rotations of the
-   Albrecht & Shanahan (2013) profiles: how long each scale degree sounds in a key.
+   Albrecht & Shanahan (2013) profiles: how long each scale degree sounds in a key. The
+   profile is the choice that decides between classical and popular harmony (measured with
+   ``benchmarks/bench_key_cues.py``): the chord-based Bellman-Budge profiles, whose minor
+   expects the leading tone of harmonic minor, lift the tune half to 0.883 on the worst of
+   three soundfonts (0.857 with these) but read the Aeolian minor of the synthetic pop clips
+   (subtonic, no leading tone) as its relative major (0.922 against 0.982). The extractor
+   serves genre research, so it keeps the profiles that hold on both; the others stay in
+   :data:`KEY_PROFILES` for :func:`key_from_chroma`.
 3. **Bass** (:func:`bass_histogram`). The tonic is the bass's home: the pitch class of each
    frame's lowest clear note (E1 up, at least ``BASS_SHARE`` of the frame's strongest
    note), counted over the clip and correlated with the same profiles, weight
@@ -31,8 +38,9 @@ each one a piece of common-practice harmony rather than a fitted curve:
 
 The key is the best of the 24 summed scores; ``key_strength`` is that score and
 ``key_confidence`` its lead over the runner-up. The two weights were chosen on the tune half
-of the scores corpus (see ``benchmarks/bench_peers.py``): any value from 0.2 to 0.3 for both
-gives the same tune-half score there; the synthetic corpus was checked not to drop.
+of the scores corpus rendered through TimGM6mb (see ``benchmarks/bench_peers.py``): any value
+from 0.2 to 0.3 for both gives the same tune-half score there; the synthetic corpus was checked
+not to drop.
 """
 
 from __future__ import annotations
@@ -52,8 +60,24 @@ AS_MAJOR = np.array(
 AS_MINOR = np.array(
     [0.22, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052]
 )
+#: Bellman (2005) / Budge (1943) profiles: pitch-class weights of the chords in common-practice
+#: music, as Humdrum's ``keycor`` and ``music21.analysis.discrete.BellmanBudge`` give them.
+BB_MAJOR = np.array([16.8, 0.86, 12.95, 1.41, 13.49, 11.93, 1.25, 20.28, 1.8, 8.04, 0.62, 10.57])
+BB_MINOR = np.array([18.16, 0.69, 12.99, 13.34, 1.07, 11.15, 1.38, 21.07, 7.49, 1.53, 0.92, 10.21])
+#: Temperley (2007) profiles from the Kostka-Payne harmony textbook's excerpts.
+TKP_MAJOR = np.array(
+    [0.748, 0.06, 0.488, 0.082, 0.67, 0.46, 0.096, 0.715, 0.104, 0.366, 0.057, 0.4]
+)
+TKP_MINOR = np.array(
+    [0.712, 0.084, 0.474, 0.618, 0.049, 0.46, 0.105, 0.747, 0.404, 0.067, 0.133, 0.33]
+)
 #: key profile name -> (major, minor), C first
-KEY_PROFILES = {"albrecht": (AS_MAJOR, AS_MINOR), "krumhansl": (KK_MAJOR, KK_MINOR)}
+KEY_PROFILES = {
+    "albrecht": (AS_MAJOR, AS_MINOR),
+    "bellman": (BB_MAJOR, BB_MINOR),
+    "temperley": (TKP_MAJOR, TKP_MINOR),
+    "krumhansl": (KK_MAJOR, KK_MINOR),
+}
 KEY_PROFILE = "albrecht"  # the extractor's profiles
 
 # The notes analysed (MIDI numbers): the chroma spans C2-B6 as before; the bass is looked for
@@ -133,7 +157,8 @@ def key_from_chroma(chroma: np.ndarray, profile: str = KEY_PROFILE) -> dict:
     """Key and mode from a 12-bin chroma alone: the best of the 24 rotated key profiles.
 
     ``profile`` names a pair of :data:`KEY_PROFILES`: ``albrecht`` (Albrecht & Shanahan 2013,
-    the extractor's) or ``krumhansl`` (Krumhansl & Kessler 1982, the librosa peer's). Returns
+    the extractor's), ``bellman`` (Bellman-Budge), ``temperley`` (Temperley 2007) or
+    ``krumhansl`` (Krumhansl & Kessler 1982, the librosa peer's). Returns
     the dict of :func:`key_result`; a flat or invalid chroma gives ``key = mode = -1``.
     """
     chroma = np.asarray(chroma, float)
