@@ -7,7 +7,8 @@ extractor's Bellman-Budge; every other profile of ``key.KEY_PROFILES`` beside it
 histogram, the opening chord and the final bass note. It then prints the MIREX weighted key
 score (mir_eval, descending fifths allowed) per soundfont and pooled for the old chroma (the
 named baseline, :func:`bench_peers.old_chroma_key`), each profile alone and with the three other
-cues, each cue alone, each cue added to the profile, and a grid of the two weights with and without
+cues (and with each minor key scored as the better of harmonic and natural minor), each cue
+alone, each cue added to the profile, and a grid of the two weights with and without
 the final bass, sorted by the worst soundfont: a key meant to hold across timbres is judged by the
 soundfont it does worst on. Beside them, not pooled, the same for ``--synthetic`` clips of the
 synthetic corpus, whose pop progressions (Aeolian minor among them) are the other harmony a key
@@ -41,6 +42,22 @@ WIN = 8192
 SYNTHETIC = "synthetic"  # the group of the synthetic clips: beside the fonts, not pooled
 
 
+def either_minor_scores(values: np.ndarray, profile: str) -> np.ndarray:
+    """Profile scores with each minor key scored as the better of two forms: the profile's own
+    minor and a natural-minor variant of it (the 7th and the flat 7th's weights swapped).
+    Majors are unchanged. A variant tried against the profiles' harmonic-minor bias."""
+    major, minor = k.KEY_PROFILES[profile]
+    natural = minor.copy()
+    natural[[10, 11]] = minor[[11, 10]]
+    values = np.asarray(values, float)
+    if np.ptp(values) == 0:
+        return np.zeros(24)
+    z = k._zscore_rows(values)
+    return np.maximum(
+        k._key_templates(major, minor) @ z / 12, k._key_templates(major, natural) @ z / 12
+    )
+
+
 def cue_scores(path) -> dict:
     """The 24-key scores of each cue of one clip (and the final bass pitch class, or -1)."""
     y, sr = load_audio(path)
@@ -62,6 +79,11 @@ def cue_scores(path) -> dict:
         **{
             f"{name} bass": k.profile_scores(k.bass_histogram(notes, k.BASS_LOW), name)
             for name in k.KEY_PROFILES
+        },
+        **{
+            f"{name} either-minor {cue}": either_minor_scores(values, name)
+            for name in ("albrecht", "bellman")
+            for cue, values in (("profile", chroma), ("bass", k.bass_histogram(notes, k.BASS_LOW)))
         },
         "opening": k.triad_scores(k.opening_chord(chroma_frames, sounding)),
         "final": -1 if tonic is None else tonic,
@@ -136,6 +158,17 @@ def _run(args, rec) -> None:
                 True,
             )
             for name in k.KEY_PROFILES
+        },
+        **{
+            f"{name} either-minor, all four cues": (
+                {
+                    f"{name} either-minor profile": 1,
+                    f"{name} either-minor bass": 0.25,
+                    "opening": 0.25,
+                },
+                True,
+            )
+            for name in ("albrecht", "bellman")
         },
         "bass alone": ({"bass": 1}, False),
         "opening alone": ({"opening": 1}, False),
