@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 from sklearn.utils import check_random_state
+from tqdm.auto import tqdm
 
 from genrelab import execution, memo
 from genrelab.mixture.em import COVARIANCE_TYPES, GaussianMixtureEM
@@ -128,8 +129,8 @@ def bic_grid(
     scheduler : str, distributed.Client or None
         Where the fits run (:mod:`genrelab.execution`): empty reads ``GENRELAB_DASK_SCHEDULER``
         and, when that is empty too, fits one after the other here; ``"local:N"`` or
-        ``"tcp://host:8786"`` fits every cell as a Dask task (``X`` scattered once, a progress
-        bar). With an integer ``random_state`` the table is the same either way.
+        ``"tcp://host:8786"`` fits every cell as a Dask task (``X`` scattered once). A progress
+        bar counts the fits. With an integer ``random_state`` the table is the same either way.
     **params
         Passed to :class:`~genrelab.mixture.em.GaussianMixtureEM` (``random_state``,
         ``n_init``, ``max_iter``, ...).
@@ -166,7 +167,8 @@ def bic_grid(
     ]
     with execution.cluster(scheduler) as client:
         if client is None:
-            rows = [_fit_cell(X, **cell, params=params) for cell in cells]
+            cells_bar = tqdm(cells, desc="BIC grid", unit="fit")  # as the Dask path shows one
+            rows = [_fit_cell(X, **cell, params=params) for cell in cells_bar]
         else:
             outcomes = execution.map_tasks(
                 partial(_fit_cell, params=params),
