@@ -45,6 +45,27 @@ def chord_loop(
     return (y + 0.5 * click_track(bpm, seconds, sr, freq=2000.0)).astype(np.float32)
 
 
+def drum_loop(
+    bpm: float, kicks: tuple, snares: tuple, seconds: float = 20.0, sr: int = SR
+) -> np.ndarray:
+    """A swept-sine kick and a noise snare (185 Hz body) on sixteenth-note steps of a 16-step bar
+    (``kicks``, ``snares``), noise hi-hats on every eighth note."""
+    t = np.arange(int(0.25 * sr)) / sr
+    noise = np.random.default_rng(0).standard_normal(len(t))
+    kick = np.sin(2 * np.pi * np.cumsum(50 + 70 * np.exp(-t / 0.03)) / sr) * np.exp(-t / 0.12)
+    snare = 0.7 * (0.6 * noise + 0.4 * np.sin(2 * np.pi * 185 * t)) * np.exp(-t / 0.07)
+    hat = 0.25 * np.diff(noise, prepend=0.0) * np.exp(-t / 0.015)
+    y = np.zeros(int(seconds * sr) + sr)
+    step = 60.0 / bpm / 4
+    for i in range(int(seconds / step)):
+        at = int(round(i * step * sr))
+        for sound, steps in ((kick, kicks), (snare, snares), (hat, range(0, 16, 2))):
+            if i % 16 in steps:
+                y[at : at + len(t)] += sound
+    y = y[: int(seconds * sr)]
+    return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
 @pytest.fixture(scope="module")
 def fma_features() -> dict:
     return audio.extract_features(config.FMA_CLIP)
@@ -79,6 +100,32 @@ def test_slow_piece_read_at_its_tempo_not_double(tmp_path):
     feats = audio.extract_features(clip["clip_path"].iloc[0])
     assert feats["tempo_aubio"] == pytest.approx(140.0, rel=0.04)  # the tracker's first guess
     assert feats["tempo"] == pytest.approx(70.0, rel=0.04)
+
+
+@pytest.mark.parametrize("bpm", [174.0, 190.0])
+def test_drum_and_bass_read_at_its_tempo_not_half(bpm):
+    """Two-step drum and bass (kick on 1 and the "and" of 3, snare on 2 and 4) has its snare on
+    every beat of half the tempo: aubio reads that level, and so did every term of the level
+    choice but the backbeat (a snare-led beat alternating with a kick-led one)."""
+    y = drum_loop(bpm, kicks=(0, 10), snares=(4, 12))
+    feats = audio.extract_features(y, SR)
+    assert feats["tempo_aubio"] == pytest.approx(bpm / 2, rel=0.04)
+    assert feats["tempo"] == pytest.approx(bpm, rel=0.04)
+    env, drums, fps = audio.onset_envelopes(y, SR)
+    others = (feats["tempo_aubio"],)
+    without = audio.choose_tempo(env, fps, feats["tempo_aubio"], others=others)
+    assert without["tempo"] == pytest.approx(bpm / 2, rel=0.04)  # no drum envelopes: no backbeat
+    with_drums = audio.choose_tempo(env, fps, feats["tempo_aubio"], others=others, drums=drums)
+    assert with_drums["tempo"] == pytest.approx(bpm, rel=0.04)
+
+
+@pytest.mark.parametrize("bpm", [85.0, 95.0])
+def test_backbeat_at_a_slow_tempo_not_read_at_double(bpm):
+    """The same pattern at a hip-hop tempo: the backbeat keeps the beat at half the snare's period
+    and does not lift the eighth notes (the level the hats and the syncopated kick fill)."""
+    assert audio.extract_features(drum_loop(bpm, (0, 10), (4, 12)), SR)["tempo"] == pytest.approx(
+        bpm, rel=0.04
+    )
 
 
 def test_random_clicks_are_less_regular_than_a_metronome():

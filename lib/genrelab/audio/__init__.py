@@ -90,6 +90,7 @@ from genrelab.audio.scope import (
 from genrelab.audio.tempo import (
     choose_tempo,
     onset_envelope,
+    onset_envelopes,
 )
 
 __all__ = [
@@ -142,6 +143,7 @@ __all__ = [
     "mir_eval_key",
     "mirex_key_score",
     "onset_envelope",
+    "onset_envelopes",
     "peer_comparison",
     "reference_matrix",
     "scope_markdown",

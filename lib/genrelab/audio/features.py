@@ -74,13 +74,13 @@ from genrelab.audio.key import (
     estimate_key,
 )
 from genrelab.audio.load import AudioError, load_audio
-from genrelab.audio.tempo import choose_tempo, onset_envelope
+from genrelab.audio.tempo import choose_tempo, onset_envelopes
 from genrelab.schema import PITCH_CLASSES
 
 log = logging.getLogger(__name__)
 
 #: Part of every result and of the cache key: bump it whenever any output can change.
-EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-6k"
+EXTRACTOR_VERSION = "aubio-0.4.12/genrelab-7"
 HOP = 512  # tempo and onset hop (23 ms at 22,050 Hz)
 WIN = 1024  # tempo / onset / spectral window
 SPEC_HOP = 1024  # spectral descriptors, MFCC and pitch hop
@@ -305,8 +305,9 @@ def _analyse(y: np.ndarray, sr: int) -> dict:
     tempo = obj["tempo"]
     beats, tracker, out["beat_regularity"] = track_beats(y, sr, tempo)
     bpm_aubio = float(tempo.get_bpm())
-    env, fps = onset_envelope(y, sr)
-    level = choose_tempo(env, fps, tracker, others=(bpm_aubio,))  # the metrical level (tempo.py)
+    env, drums, fps = onset_envelopes(y, sr)
+    # the metrical level (tempo.py)
+    level = choose_tempo(env, fps, tracker, others=(bpm_aubio,), drums=drums)
     out["tempo"] = level["tempo"]
     out["tempo_aubio"] = bpm_aubio
     out["tempo_confidence"] = float(tempo.get_confidence())
