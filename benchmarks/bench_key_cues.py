@@ -144,7 +144,8 @@ def _run(args, rec) -> None:
             )
     table = pd.DataFrame(rows)
     scored = table[table["soundfont"].isin(fonts)]
-    groups = {g: table[table["soundfont"] == g] for g in corpora_} | {"pooled": scored}
+    groups = {g: table[table["soundfont"] == g] for g in fonts} | {"pooled": scored}
+    groups |= {g: table[table["soundfont"] == g] for g in corpora_ if g not in fonts}
     print(
         f"{len(table)} clips with a decided key: "
         + ", ".join(f"{f} {len(g)}" for f, g in groups.items())

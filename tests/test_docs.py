@@ -88,6 +88,10 @@ def test_generated_pages_follow_their_sources(site):
         runs = record["sizes"].values() if "sizes" in record else [record]
         for run in runs:
             assert (run.get("commit") or "unknown")[:10] in performance, path.name
+        for row in record.get("numbers", []):  # listed or in a grid, every number is shown
+            value = row["value"]
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            assert f">{shown}" in performance, (path.name, row["measure"])
     study = json.loads((DOCS / "study" / "results.json").read_text())
     assert study["run_id"] in (site / "study" / "index.html").read_text()
 

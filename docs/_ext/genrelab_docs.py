@@ -145,6 +145,24 @@ def _value(row: dict) -> str:
     return f"{value} {row.get('unit') or ''}".strip()
 
 
+def _number_tables(numbers: list[dict]) -> list:
+    """A benchmark's numbers as tables: one list of measure, value and goal; or, when every
+    measure reads ``row · column · quantity`` and none has a goal (a variant per soundfont, a
+    method per tempo range...), one grid per quantity, rows by columns, which reads at a glance."""
+    parts = [row["measure"].split(" · ") for row in numbers]
+    if not numbers or any(len(p) != 3 for p in parts) or any(row.get("goal") for row in numbers):
+        rows = [[row["measure"], _value(row), row.get("goal", "")] for row in numbers]
+        return [table(["measure", "value", "goal"], rows)]
+    out = []
+    for quantity in dict.fromkeys(p[2] for p in parts):
+        cells = {(p[0], p[1]): _value(row) for p, row in zip(parts, numbers) if p[2] == quantity}
+        row_names = list(dict.fromkeys(name for name, _ in cells))
+        columns = list(dict.fromkeys(column for _, column in cells))
+        rows = [[name, *(cells.get((name, c), "") for c in columns)] for name in row_names]
+        out.append(table([quantity, *columns], rows))
+    return out
+
+
 def _scale_section(directive, path: Path, r: dict):
     """``bench_scale.py``'s own record: one run of the default report per table size."""
     headers = ["run", "tracks", "01", "02", "03", "04", "05", "wall s", "peak RSS MiB"]
@@ -217,8 +235,7 @@ class BenchmarksDirective(SphinxDirective):
                 f"(Python {m['python']}); it took {r['seconds']:.0f} s. Command: ",
                 ("code", r["command"]),
             )
-            rows = [[row["measure"], _value(row), row.get("goal", "")] for row in r["numbers"]]
-            children = [intro, table(["measure", "value", "goal"], rows)]
+            children = [intro, *_number_tables(r["numbers"])]
             if r.get("notes"):
                 bullets = nodes.bullet_list()
                 for note in r["notes"]:
