@@ -147,19 +147,22 @@ def _value(row: dict) -> str:
 
 def _number_tables(numbers: list[dict]) -> list:
     """A benchmark's numbers as tables: one list of measure, value and goal; or, when every
-    measure reads ``row · column · quantity`` and none has a goal (a variant per soundfont, a
-    method per tempo range...), one grid per quantity, rows by columns, which reads at a glance."""
+    measure reads ``[group · ]row · column · quantity`` and none has a goal (a variant per
+    soundfont, an extractor per half...), one grid per group and quantity, rows by columns."""
     parts = [row["measure"].split(" · ") for row in numbers]
-    if not numbers or any(len(p) != 3 for p in parts) or any(row.get("goal") for row in numbers):
+    if not numbers or any(len(p) < 3 for p in parts) or any(row.get("goal") for row in numbers):
         rows = [[row["measure"], _value(row), row.get("goal", "")] for row in numbers]
         return [table(["measure", "value", "goal"], rows)]
+    grids: dict[str, dict] = {}
+    for p, row in zip(parts, numbers):
+        title = " · ".join([*p[:-3], p[-1]])  # the group (if any) and the quantity
+        grids.setdefault(title, {})[(p[-3], p[-2])] = _value(row)
     out = []
-    for quantity in dict.fromkeys(p[2] for p in parts):
-        cells = {(p[0], p[1]): _value(row) for p, row in zip(parts, numbers) if p[2] == quantity}
+    for title, cells in grids.items():
         row_names = list(dict.fromkeys(name for name, _ in cells))
         columns = list(dict.fromkeys(column for _, column in cells))
         rows = [[name, *(cells.get((name, c), "") for c in columns)] for name in row_names]
-        out.append(table([quantity, *columns], rows))
+        out.append(table([title, *columns], rows))
     return out
 
 
