@@ -237,23 +237,33 @@ def _grid_fit(env: np.ndarray, lags: np.ndarray, n_phases: int = 16):
     if mean <= 0:
         return fit, off, coverage
     threshold = np.percentile(env, 60)
-    near = np.maximum(np.maximum(env, np.roll(env, 1)), np.roll(env, -1))
+    near = _near(env)
     for i, lag in enumerate(lags):  # a few dozen candidates, not frames
-        beats = np.arange(0.0, n - lag, lag)
-        phases = np.arange(n_phases) * lag / n_phases
-        pos = np.clip(np.rint(phases[:, None] + beats[None, :]).astype(int), 0, n - 1)
-        on_grid = near[pos]
-        best = int(np.argmax(on_grid.mean(axis=1)))
-        fit[i] = on_grid[best].mean() / mean
-        coverage[i] = np.mean(on_grid[best] > threshold)
-        between = np.clip(np.rint(phases[best] + lag / 2 + beats).astype(int), 0, n - 1)
-        off[i] = near[between].mean() / mean
+        on, phase, beats = _best_grid(near, lag, n - lag, n_phases)
+        fit[i] = near[on].mean() / mean
+        coverage[i] = np.mean(near[on] > threshold)
+        off[i] = near[_frames(phase + lag / 2 + beats, n)].mean() / mean
     return fit, off, coverage
 
 
 def _near(x: np.ndarray) -> np.ndarray:
     """The max over +-1 frame: a beat may land a frame early or late."""
     return np.maximum(np.maximum(x, np.roll(x, 1)), np.roll(x, -1))
+
+
+def _frames(times: np.ndarray, n: int) -> np.ndarray:
+    """Frame positions of (fractional) frame times, kept within the ``n`` frames."""
+    return np.clip(np.rint(times).astype(int), 0, n - 1)
+
+
+def _best_grid(x: np.ndarray, period: float, stop: float, n_phases: int):
+    """The grid of beats every ``period`` frames (up to ``stop``) that ``x`` is highest on, of
+    ``n_phases`` phases: (its frame positions, its phase, the beats' times from phase 0)."""
+    beats = np.arange(0.0, stop, period)
+    phases = np.arange(n_phases) * period / n_phases
+    grids = _frames(phases[:, None] + beats[None, :], len(x))
+    best = int(np.argmax(x[grids].mean(axis=1)))
+    return grids[best], phases[best], beats
 
 
 def _backbeat(kick: np.ndarray, snare: np.ndarray, lags: np.ndarray, n_phases: int = 16):
@@ -271,14 +281,10 @@ def _backbeat(kick: np.ndarray, snare: np.ndarray, lags: np.ndarray, n_phases: i
     kick, snare = _near(kick[:n]) / kick_mean, _near(snare[:n]) / snare_mean
     q, eps = BACKBEAT_QUANTILE, BACKBEAT_EPS
     for i, lag in enumerate(lags):  # a few dozen candidates, not frames
-        beats = np.arange(0.0, n - 3 * lag, 2 * lag)
-        if beats.size < 2:
-            continue
-        phases = np.arange(n_phases) * 2 * lag / n_phases
-        grids = np.clip(np.rint(phases[:, None] + beats[None, :]).astype(int), 0, n - 1)
-        best = int(np.argmax(snare[grids].mean(axis=1)))
-        a = grids[best]
-        b = np.clip(np.rint(phases[best] + lag + beats).astype(int), 0, n - 1)
+        if n - 3 * lag <= 2 * lag:
+            continue  # fewer than two A beats
+        a, phase, beats = _best_grid(snare, 2 * lag, n - 3 * lag, n_phases)
+        b = _frames(phase + lag + beats, n)
         snare_ratio = (np.quantile(snare[a], q) + eps) / (np.quantile(snare[b], 1 - q) + eps)
         kick_ratio = (kick[b].mean() + eps) / (kick[a].mean() + eps)
         out[i] = np.clip(min(snare_ratio, kick_ratio), 1.0, BACKBEAT_MAX)
