@@ -26,15 +26,13 @@ from __future__ import annotations
 import argparse
 import itertools
 
-import aubio
 import numpy as np
 import pandas as pd
-from bench_peers import _tune_half, old_chroma_key
+from bench_peers import _tune_half, long_spectra, old_chroma_from_spectra
 from record import recording
 
 from genrelab.audio import accuracy
 from genrelab.audio import key as k
-from genrelab.audio.load import load_audio
 from genrelab.audio.sources import corpus as corpora
 from genrelab.audio.sources import scores, synthetic
 
@@ -60,30 +58,23 @@ def either_minor_scores(values: np.ndarray, profile: str) -> np.ndarray:
 
 def cue_scores(path) -> dict:
     """The 24-key scores of each cue of one clip (and the final bass pitch class, or -1)."""
-    y, sr = load_audio(path)
-    n = len(y) // WIN
-    pv = aubio.pvoc(WIN, WIN)
-    mags = np.empty((n, WIN // 2 + 1), np.float32)
-    for i, frame in enumerate(y[: n * WIN].reshape(n, WIN)):
-        mags[i] = pv(frame).norm
+    mags, sr = long_spectra(path, WIN)  # read and transformed once for every cue
     notes = k.note_salience(mags, sr, k.BASS_LOW, k.CHROMA_HIGH)
     chroma_frames = k.fold_to_chroma(notes[:, k.CHROMA_LOW - k.BASS_LOW :], k.CHROMA_LOW)
     chroma = k.mean_chroma(chroma_frames)
+    bass = k.bass_histogram(notes, k.BASS_LOW)
     sounding = k.sounding_frames(mags)
     tonic = k.final_bass(notes, k.BASS_LOW, sounding)
-    old = old_chroma_key(path)
+    old = old_chroma_from_spectra(mags, sr)
     return {
         "profile": k.profile_scores(chroma),
-        "bass": k.profile_scores(k.bass_histogram(notes, k.BASS_LOW)),
+        "bass": k.profile_scores(bass),
         **{f"{name} profile": k.profile_scores(chroma, name) for name in k.KEY_PROFILES},
-        **{
-            f"{name} bass": k.profile_scores(k.bass_histogram(notes, k.BASS_LOW), name)
-            for name in k.KEY_PROFILES
-        },
+        **{f"{name} bass": k.profile_scores(bass, name) for name in k.KEY_PROFILES},
         **{
             f"{name} either-minor {cue}": either_minor_scores(values, name)
             for name in ("albrecht", "bellman")
-            for cue, values in (("profile", chroma), ("bass", k.bass_histogram(notes, k.BASS_LOW)))
+            for cue, values in (("profile", chroma), ("bass", bass))
         },
         "opening": k.triad_scores(k.opening_chord(chroma_frames, sounding)),
         "final": -1 if tonic is None else tonic,

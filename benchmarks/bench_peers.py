@@ -114,17 +114,30 @@ def _old_chroma_weights(n_fft: int, sr: int) -> tuple[int, int, np.ndarray]:
     return lo, hi, out
 
 
-def old_chroma_key(path, win: int = 8192) -> dict:
-    """The old chroma key (baseline): aubio ``pvoc`` magnitudes of 8192-sample frames without
-    overlap at 22,050 Hz, spectral peaks (local maxima above twice the 41-bin local mean) square-
-    root compressed onto C2-B6 pitch classes, each frame scaled to max 1, averaged, correlated
-    with the 24 rotated Albrecht-Shanahan profiles (:func:`genrelab.audio.key_from_chroma`)."""
+def long_spectra(path, win: int = 8192) -> tuple[np.ndarray, int]:
+    """aubio ``pvoc`` magnitudes of a file's ``win``-sample frames without overlap (the key's
+    spectra) and its sample rate."""
     y, sr = load_audio(path)
     n = len(y) // win
     pv = aubio.pvoc(win, win)
     mags = np.empty((n, win // 2 + 1))
     for i, frame in enumerate(y[: n * win].reshape(n, win)):
         mags[i] = pv(frame).norm  # copied at once: aubio reuses the buffer it returns
+    return mags, sr
+
+
+def old_chroma_key(path, win: int = 8192) -> dict:
+    """The old chroma key (baseline) of a file: :func:`old_chroma_from_spectra` of its
+    :func:`long_spectra` (8192-sample frames at 22,050 Hz)."""
+    return old_chroma_from_spectra(*long_spectra(path, win))
+
+
+def old_chroma_from_spectra(mags: np.ndarray, sr: int) -> dict:
+    """The old chroma key of long-window spectra: spectral peaks (local maxima above twice the
+    41-bin local mean) square-root compressed onto C2-B6 pitch classes, each frame scaled to max
+    1, averaged, correlated with the 24 rotated Albrecht-Shanahan profiles
+    (:func:`genrelab.audio.key_from_chroma`)."""
+    win = (mags.shape[1] - 1) * 2
     lo, hi, weights = _old_chroma_weights(win, sr)
     x = mags[:, lo - 1 : hi + 1]
     core = x[:, 1:-1]
