@@ -38,12 +38,12 @@ import json
 
 import numpy as np
 import pandas as pd
+from bench_tempo_levels import _inputs as tempo_inputs
 from record import recording
 
 from genrelab import audio
-from genrelab.audio import features
 from genrelab.audio.sources.synthesizer import _drum_kit  # the synthetic corpus's kit
-from genrelab.audio.tempo import PRIOR_BPM, choose_tempo, onset_envelopes
+from genrelab.audio.tempo import PRIOR_BPM, choose_tempo
 
 SR = 22050
 #: pattern -> {instrument: steps (sixteenths) of a 16-step bar}
@@ -223,11 +223,9 @@ def _run(args, kwargs: dict, rec) -> None:
     rows = []
     for group, pattern, bpm, y in _clips(args.seconds):
         f = audio.extract_features(y, SR)
-        an = features._Analyzers(SR).fresh()
-        _, tracker, _ = features.track_beats(y, SR, an["tempo"])
-        env, drums, fps = onset_envelopes(y, SR)
-        inputs = {"env": env, "fps": fps, "tracker_bpm": tracker, "drums": drums}
-        level = functools.partial(_level, inputs, f["tempo_aubio"])
+        got = tempo_inputs(y, SR)  # the level choice's inputs, as the extractor computes them
+        inputs = {k: got[k] for k in ("env", "fps", "drums")} | {"tracker_bpm": got["tracker"]}
+        level = functools.partial(_level, inputs, got["aubio"])
         row = {"group": group, "pattern": pattern, "true": bpm}
         row |= {"genrelab": f["tempo"], "aubio": f["tempo_aubio"]}
         row["no backbeat"] = level(weights={"backbeat": 0})  # the method before the term
